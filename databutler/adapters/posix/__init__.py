@@ -1,0 +1,1 @@
+"""databutler.adapters.posix."""

@@ -1,0 +1,90 @@
+"""The error hierarchy: every failure a user of databutler can see is one of these."""
+
+from __future__ import annotations
+
+
+class DataButlerError(Exception):
+    """Base of every databutler error."""
+
+
+class ConfigError(DataButlerError):
+    """A configuration value is missing, malformed or names an unknown adapter."""
+
+
+class UniverseError(DataButlerError):
+    """A DataUnit universe definition is inconsistent."""
+
+
+class DataIdError(DataButlerError, ValueError):
+    """A DataId is malformed, incomplete, of the wrong type, or names unknown values."""
+
+
+class UnknownDataUnitError(DataIdError, KeyError):
+    """A name is not a DataUnit (or join element) of the universe."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class DatasetTypeError(DataButlerError):
+    """A DatasetType is unknown or inconsistent with its registered definition."""
+
+
+class MissingDatasetTypeError(DatasetTypeError, LookupError):
+    """A DatasetType is not registered."""
+
+
+class StorageClassError(DataButlerError):
+    """A StorageClass is unknown, or an object does not match it."""
+
+
+class ConflictingDefinitionError(DataButlerError):
+    """Something with the same identity already exists with different content."""
+
+
+class DatasetNotFoundError(DataButlerError, LookupError):
+    """No dataset matches, or a dataset is known but its artifact is missing."""
+
+
+class CollectionError(DataButlerError):
+    """A collection is unknown, of the wrong kind, or cannot be changed as asked."""
+
+
+class MissingCollectionError(CollectionError, LookupError):
+    """A collection is not registered."""
+
+
+class CollectionKindError(CollectionError):
+    """An operation needs a collection of another kind (RUN, TAGGED, CHAINED)."""
+
+
+class CapabilityError(DataButlerError):
+    """An adapter was asked for a capability it does not declare."""
+
+
+class ReadOnlyError(CapabilityError):
+    """A write was attempted on something opened or declared read-only."""
+
+
+class DatastoreError(DataButlerError):
+    """A datastore could not read, write or remove an artifact."""
+
+
+class PathTemplateError(DatastoreError):
+    """A file template rendered to a path that is unsafe or outside the datastore root."""
+
+
+class FileIntegrityError(DatastoreError):
+    """An artifact does not match its recorded checksum or size."""
+
+
+class FormatterError(DatastoreError):
+    """A formatter could not turn an object into bytes, or bytes into an object."""
+
+
+class RegistryError(DataButlerError):
+    """The registry's backing store failed in a way no more specific error describes."""
+
+
+class QueryError(DataButlerError, ValueError):
+    """A query expression or its bind values are invalid."""

@@ -1,0 +1,41 @@
+"""Quanta: the provenance record of one unit of work of a pipeline task."""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from .data_id import DataId
+
+
+class QuantumStatus(enum.Enum):
+    """How a quantum ended."""
+
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    RUNNING = "RUNNING"
+
+
+@attrs.frozen
+class Quantum:
+    """One execution of a task on one DataId: what it read, what it wrote, when, and how it ended."""
+
+    task: str
+    run: str
+    data_id: DataId | None
+    inputs: tuple[uuid.UUID, ...] = attrs.field(default=(), converter=tuple)
+    outputs: tuple[uuid.UUID, ...] = attrs.field(default=(), converter=tuple)
+    status: QuantumStatus = QuantumStatus.SUCCEEDED
+    started: datetime.datetime | None = None
+    ended: datetime.datetime | None = None
+    host: str | None = None
+    metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=lambda m: dict(m))
+    id: uuid.UUID = attrs.field(factory=uuid.uuid4)
+
+    def __hash__(self) -> int:
+        return hash(self.id)

@@ -1,0 +1,298 @@
+"""DataUnit types, join elements and the universe that holds them, built from a plain mapping."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from .errors import UniverseError, UnknownDataUnitError
+from .values import KEY_TYPES, FieldType
+
+
+@attrs.frozen
+class FieldSpec:
+    """A named, typed field of a DataUnit record (a key or a metadata column)."""
+
+    name: str
+    type: FieldType
+    nullable: bool = True
+    length: int | None = None
+    doc: str = ""
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], where: str) -> FieldSpec:
+        """Build a field from ``{name, type, nullable?, length?, doc?}``."""
+        unknown = set(data) - {"name", "type", "nullable", "length", "doc"}
+        if unknown:
+            raise UniverseError(f"{where}: unknown field attributes {sorted(unknown)}")
+        try:
+            name = str(data["name"])
+            field_type = FieldType(data.get("type", "string"))
+        except KeyError:
+            raise UniverseError(f"{where}: a field needs a 'name'") from None
+        except ValueError:
+            choices = [t.value for t in FieldType]
+            raise UniverseError(f"{where}: field type {data.get('type')!r} is not one of {choices}") from None
+        length = data.get("length")
+        return cls(name, field_type, bool(data.get("nullable", True)),
+                   None if length is None else int(length), str(data.get("doc", "")))
+
+
+@attrs.frozen
+class DataUnitType:
+    """A kind of label (instrument, visit, patch...): a key, required and implied units, metadata."""
+
+    name: str
+    key: FieldSpec
+    requires: tuple[str, ...] = ()
+    implies: tuple[str, ...] = ()
+    metadata: tuple[FieldSpec, ...] = ()
+    populated_by: str | None = None
+    doc: str = ""
+
+
+@attrs.frozen
+class JoinElement:
+    """A many-to-many relationship between DataUnits (visit<->patch overlap), with metadata."""
+
+    name: str
+    joins: tuple[str, ...]
+    metadata: tuple[FieldSpec, ...] = ()
+    doc: str = ""
+
+
+Element = DataUnitType | JoinElement
+
+
+def _names(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise UniverseError(f"{where}: expected a list of names, got {value!r}")
+    return tuple(str(v) for v in value)
+
+
+def _element_from_mapping(name: str, data: Mapping[str, Any]) -> Element:
+    where = f"universe element {name!r}"
+    if not isinstance(data, Mapping):
+        raise UniverseError(f"{where}: expected a mapping")
+    metadata = tuple(FieldSpec.from_mapping(f, where) for f in data.get("metadata") or ())
+    doc = str(data.get("doc", ""))
+    if "joins" in data:
+        unknown = set(data) - {"joins", "metadata", "doc"}
+        if unknown:
+            raise UniverseError(f"{where}: unknown attributes {sorted(unknown)}")
+        return JoinElement(name, _names(data["joins"], where), metadata, doc)
+    unknown = set(data) - {"key", "requires", "implies", "metadata", "populated_by", "doc"}
+    if unknown:
+        raise UniverseError(f"{where}: unknown attributes {sorted(unknown)}")
+    if "key" not in data:
+        raise UniverseError(f"{where}: a DataUnit needs a 'key' field (or 'joins' for a join element)")
+    key = FieldSpec.from_mapping(data["key"], where)
+    if key.type not in KEY_TYPES:
+        raise UniverseError(f"{where}: key field must be int or string, not {key.type.value}")
+    populated_by = data.get("populated_by")
+    return DataUnitType(name, attrs.evolve(key, nullable=False), _names(data.get("requires"), where),
+                        _names(data.get("implies"), where), metadata,
+                        None if populated_by is None else str(populated_by), doc)
+
+
+class Universe:
+    """The set of DataUnit types and join elements a repository uses, in dependency order."""
+
+    def __init__(self, elements: Iterable[Element], *, namespace: str = "databutler",
+                 version: int = 1) -> None:
+        self.namespace = namespace
+        self.version = version
+        by_name: dict[str, Element] = {}
+        for element in elements:
+            if element.name in by_name:
+                raise UniverseError(f"universe element {element.name!r} is defined twice")
+            by_name[element.name] = element
+        self._validate(by_name)
+        self._elements = self._sort(by_name)
+        self._order = {name: i for i, name in enumerate(self._elements)}
+        self._required: dict[str, tuple[str, ...]] = {}
+        for name, element in self._elements.items():
+            parents = element.requires if isinstance(element, DataUnitType) else element.joins
+            closure: set[str] = set()
+            for parent in parents:
+                closure.update(self._required[parent])
+            if isinstance(element, DataUnitType):
+                closure.add(name)
+            self._required[name] = tuple(sorted(closure, key=self._order.__getitem__))
+        for unit in self.units:
+            for implied in unit.implies:
+                missing = set(self._required[implied]) - {implied} - set(self._required[unit.name])
+                if missing:
+                    raise UniverseError(f"{unit.name!r} implies {implied!r}, which needs "
+                                        f"{sorted(missing)} that {unit.name!r} does not require")
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Universe:
+        """Build a universe from ``{namespace?, version?, elements: {name: definition}}``."""
+        elements = data.get("elements")
+        if not isinstance(elements, Mapping) or not elements:
+            raise UniverseError("a universe needs a non-empty 'elements' mapping")
+        return cls((_element_from_mapping(str(n), d) for n, d in elements.items()),
+                   namespace=str(data.get("namespace", "databutler")),
+                   version=int(data.get("version", 1)))
+
+    @staticmethod
+    def _validate(by_name: Mapping[str, Element]) -> None:
+        for element in by_name.values():
+            refs = element.requires + element.implies if isinstance(element, DataUnitType) else element.joins
+            if isinstance(element, DataUnitType) and element.populated_by is not None:
+                refs = (*refs, element.populated_by)
+            for ref in refs:
+                target = by_name.get(ref)
+                if not isinstance(target, DataUnitType):
+                    raise UniverseError(f"universe element {element.name!r} refers to {ref!r}, "
+                                        "which is not a DataUnit of the universe")
+            fields = [f.name for f in element.metadata]
+            if isinstance(element, DataUnitType):
+                fields += [element.key.name, *element.requires, *element.implies]
+            duplicated = {f for f in fields if fields.count(f) > 1}
+            if duplicated:
+                raise UniverseError(f"universe element {element.name!r} has duplicate fields {sorted(duplicated)}")
+
+    @staticmethod
+    def _sort(by_name: Mapping[str, Element]) -> dict[str, Element]:
+        ordered: dict[str, Element] = {}
+        visiting: set[str] = set()
+
+        def visit(name: str) -> None:
+            if name in ordered:
+                return
+            if name in visiting:
+                raise UniverseError(f"universe has a dependency cycle through {name!r}")
+            visiting.add(name)
+            element = by_name[name]
+            deps = element.requires + element.implies if isinstance(element, DataUnitType) else element.joins
+            for dep in deps:
+                visit(dep)
+            visiting.discard(name)
+            ordered[name] = element
+
+        for name in by_name:
+            visit(name)
+        return ordered
+
+    # -- lookup ---------------------------------------------------------------------------------
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._elements
+
+    def __iter__(self) -> Any:
+        return iter(self._elements.values())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Universe) and (self.namespace, self.version, self._elements) == (
+            other.namespace, other.version, other._elements)
+
+    def __hash__(self) -> int:
+        return hash((self.namespace, self.version, tuple(self._elements)))
+
+    def __repr__(self) -> str:
+        return f"Universe({self.namespace!r}, version={self.version}, {list(self._elements)})"
+
+    @property
+    def elements(self) -> tuple[Element, ...]:
+        """All elements, each after everything it depends on."""
+        return tuple(self._elements.values())
+
+    @property
+    def units(self) -> tuple[DataUnitType, ...]:
+        """The DataUnit types, in dependency order."""
+        return tuple(e for e in self._elements.values() if isinstance(e, DataUnitType))
+
+    @property
+    def join_elements(self) -> tuple[JoinElement, ...]:
+        """The many-to-many join elements."""
+        return tuple(e for e in self._elements.values() if isinstance(e, JoinElement))
+
+    def suggest(self, name: str, candidates: Iterable[str] | None = None) -> str:
+        """Return a hint naming the valid names closest to ``name``."""
+        pool = list(self._elements) if candidates is None else list(candidates)
+        close = difflib.get_close_matches(name, pool, n=3, cutoff=0.5)
+        if close:
+            return "did you mean " + " or ".join(repr(c) for c in close) + "?"
+        return "known names are " + ", ".join(pool)
+
+    def element(self, name: str) -> Element:
+        """Return the element called ``name``, or raise UnknownDataUnitError with suggestions."""
+        try:
+            return self._elements[name]
+        except KeyError:
+            raise UnknownDataUnitError(f"{name!r} is not a DataUnit or join element of universe "
+                                       f"{self.namespace!r}; {self.suggest(name)}") from None
+
+    def unit(self, name: str) -> DataUnitType:
+        """Return the DataUnit type called ``name``."""
+        element = self.element(name)
+        if not isinstance(element, DataUnitType):
+            raise UnknownDataUnitError(f"{name!r} is a join element, not a DataUnit; "
+                                       f"{self.suggest(name, (u.name for u in self.units))}")
+        return element
+
+    def required(self, name: str) -> tuple[str, ...]:
+        """The units that identify one record of ``name`` (its required closure, itself included)."""
+        self.element(name)
+        return self._required[name]
+
+    def sort_names(self, names: Iterable[str]) -> tuple[str, ...]:
+        """Return unique ``names`` in universe order."""
+        unique = set(names)
+        for name in unique:
+            self.element(name)
+        return tuple(sorted(unique, key=self._order.__getitem__))
+
+    def closure(self, names: Iterable[str]) -> tuple[str, ...]:
+        """The units needed to identify all of ``names``: their required closure, sorted."""
+        result: set[str] = set()
+        for name in names:
+            result.update(self.required(self.unit(name).name))
+        return self.sort_names(result)
+
+    def implied(self, names: Sequence[str]) -> tuple[str, ...]:
+        """The units implied (transitively) by ``names`` that are not already among them."""
+        have = set(names)
+        found: list[str] = []
+        todo = list(names)
+        while todo:
+            unit = self.unit(todo.pop())
+            for name in unit.implies:
+                if name not in have:
+                    have.add(name)
+                    found.append(name)
+                    todo.append(name)
+        return self.sort_names(found)
+
+    def record_fields(self, name: str) -> tuple[FieldSpec, ...]:
+        """The fields of one record of element ``name``: identifying keys, implied units, metadata."""
+        element = self.element(name)
+        fields: list[FieldSpec] = []
+        required = self.required(name)
+        for unit_name in required:
+            if unit_name == name:
+                continue
+            key = self.unit(unit_name).key
+            fields.append(FieldSpec(unit_name, key.type, False, key.length, f"key of {unit_name}"))
+        if isinstance(element, DataUnitType):
+            fields.append(element.key)
+            for unit_name in element.implies:
+                key = self.unit(unit_name).key
+                fields.append(FieldSpec(unit_name, key.type, True, key.length, f"implied {unit_name}"))
+        fields.extend(element.metadata)
+        return tuple(fields)
+
+    def key_fields(self, name: str) -> tuple[str, ...]:
+        """The record field names that form the primary key of element ``name``."""
+        element = self.element(name)
+        names = [u for u in self.required(name) if u != name]
+        if isinstance(element, DataUnitType):
+            names.append(element.key.name)
+        return tuple(names)

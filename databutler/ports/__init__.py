@@ -1,0 +1,12 @@
+"""The typed interfaces databutler needs from the outside world, and their capabilities."""
+
+from .capabilities import DatastoreCapability, RegistryCapability, require
+from .datastore import Datastore, IngestRequest, ReadRequest, TransferMode
+from .formatter import Formatter
+from .registry import DataIdLike, Registry
+from .repository import Repository, RepositoryLoader
+
+__all__ = [
+    "DataIdLike", "Datastore", "DatastoreCapability", "Formatter", "IngestRequest", "ReadRequest",
+    "Registry", "RegistryCapability", "Repository", "RepositoryLoader", "TransferMode", "require",
+]

@@ -1,0 +1,116 @@
+"""The Datastore port: writes, reads, ingests and removes Dataset artifacts by URI."""
+
+from __future__ import annotations
+
+import abc
+import enum
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from ..domain.dataset import DatasetRef, StoredArtifact
+from .capabilities import DatastoreCapability
+
+
+class TransferMode(enum.Enum):
+    """How ``ingest`` brings an existing file into a datastore."""
+
+    COPY = "copy"
+    MOVE = "move"
+    HARDLINK = "hardlink"
+    SYMLINK = "symlink"
+    RELSYMLINK = "relsymlink"
+    DIRECT = "direct"
+    """Leave the file where it is and record its absolute URI."""
+    AUTO = "auto"
+    """DIRECT for a file already inside the datastore root, COPY otherwise."""
+
+
+@attrs.frozen
+class IngestRequest:
+    """One existing file to ingest as the Dataset ``ref`` (the formatter is chosen if None)."""
+
+    path: str
+    ref: DatasetRef
+    formatter: str | None = None
+
+
+@attrs.frozen
+class ReadRequest:
+    """One read: the Dataset, its recorded artifacts, and what part of it is wanted."""
+
+    ref: DatasetRef
+    artifacts: Sequence[StoredArtifact]
+    parameters: Mapping[str, Any] | None = None
+    component: str | None = None
+
+
+class Datastore(abc.ABC):
+    """The filesystem client of a repository (the seed's "Datastore").
+
+    Knows nothing of Collections or DataUnit records: it turns (object, DatasetRef) into
+    artifacts and back. Batch methods are all-or-nothing: when one item fails, whatever the call
+    already wrote is removed before the error propagates.
+    """
+
+    @property
+    @abc.abstractmethod
+    def capabilities(self) -> frozenset[DatastoreCapability]:
+        """The capabilities this datastore declares."""
+
+    @property
+    @abc.abstractmethod
+    def root(self) -> str:
+        """The URI of the datastore root (``file:///...``, ``memory://...``)."""
+
+    @property
+    def ingest_modes(self) -> frozenset[TransferMode]:
+        """The transfer modes ``ingest`` accepts (none unless INGEST is declared)."""
+        return frozenset()
+
+    def close(self) -> None:  # noqa: B027 - optional hook, default does nothing
+        """Release resources."""
+
+    @abc.abstractmethod
+    def put(self, items: Sequence[tuple[Any, DatasetRef]]) -> list[StoredArtifact]:
+        """Write each object as the Dataset ``ref``; return one artifact per item, in order.
+
+        Never overwrites an existing artifact (ConflictingDefinitionError). Raises
+        StorageClassError if an object does not match its DatasetType's StorageClass.
+        """
+
+    @abc.abstractmethod
+    def get(self, requests: Sequence[ReadRequest]) -> list[Any]:
+        """Read each requested Dataset (or component), verifying checksums where recorded.
+
+        Raises DatasetNotFoundError if an artifact is missing and FileIntegrityError if its
+        bytes do not match the recorded checksum or size.
+        """
+
+    @abc.abstractmethod
+    def exists(self, artifacts: Sequence[StoredArtifact]) -> list[bool]:
+        """Whether each artifact is present."""
+
+    @abc.abstractmethod
+    def remove(self, artifacts: Sequence[StoredArtifact]) -> None:
+        """Delete the artifacts this datastore owns; absent ones are ignored.
+
+        Artifacts ingested with DIRECT transfer (absolute URIs outside the root) are left alone.
+        """
+
+    @abc.abstractmethod
+    def ingest(self, requests: Sequence[IngestRequest], transfer: TransferMode) -> list[StoredArtifact]:
+        """Bring existing files in as Datasets; return one artifact per request, in order."""
+
+    @abc.abstractmethod
+    def verify(self, artifacts: Sequence[StoredArtifact]) -> list[str | None]:
+        """Check each artifact against its checksum and size: None if sound, else the problem."""
+
+    @abc.abstractmethod
+    def uri(self, artifact: StoredArtifact) -> str:
+        """The absolute URI of ``artifact``."""
+
+    def owns(self, uri: str) -> bool:
+        """Whether ``uri`` (absolute or root-relative) is served by this datastore."""
+        return "://" not in uri or uri.startswith(self.root)

@@ -1,0 +1,218 @@
+"""The Registry port: DataUnits, DatasetTypes, Collections, Datasets, artifacts and provenance."""
+
+from __future__ import annotations
+
+import abc
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+from ..domain.collection import Collection, CollectionKind
+from ..domain.data_id import DataId
+from ..domain.dataset import DatasetRef, StoredArtifact
+from ..domain.dataset_type import DatasetType
+from ..domain.errors import CapabilityError
+from ..domain.quantum import Quantum
+from ..domain.universe import Universe
+from .capabilities import RegistryCapability
+
+DataIdLike = Mapping[str, Any]
+
+
+class Registry(abc.ABC):
+    """The database client of a repository (the seed's "Registry").
+
+    Every method that touches many things takes many things, so an adapter can make one round
+    trip per batch. Every failure is a domain error from ``databutler.domain.errors``; driver
+    exceptions never escape. Methods needing a capability the adapter does not declare raise
+    ``CapabilityError``.
+    """
+
+    @property
+    @abc.abstractmethod
+    def universe(self) -> Universe:
+        """The DataUnit universe this registry was created with."""
+
+    @property
+    @abc.abstractmethod
+    def capabilities(self) -> frozenset[RegistryCapability]:
+        """The capabilities this registry declares."""
+
+    @abc.abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """Group writes so that they all happen or none do; transactions nest (savepoints)."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, default does nothing
+        """Release connections and files."""
+
+    # -- DataUnits ------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def insert_data_units(self, element: str, records: Sequence[Mapping[str, Any]], *,
+                          skip_existing: bool = False) -> int:
+        """Insert records of DataUnit or join element ``element``; return how many were new.
+
+        A record with the key of an existing one raises ConflictingDefinitionError unless
+        ``skip_existing`` is true and the two are identical in the given fields. Records of units
+        ``populated_by`` this element (band from physical_filter) are inserted as needed.
+        """
+
+    @abc.abstractmethod
+    def fetch_data_unit_records(self, element: str,
+                                keys: Sequence[Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
+        """Return the records of ``element`` with the given primary keys (all records if None)."""
+
+    @abc.abstractmethod
+    def expand_data_ids(self, units: Sequence[str], data_ids: Sequence[DataIdLike]) -> list[DataId]:
+        """Validate ``data_ids`` for ``units`` against the records and fill in implied values.
+
+        Raises DataIdError naming the first value that is unknown to the registry, or an implied
+        value that contradicts the records.
+        """
+
+    # -- DatasetTypes ---------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def register_dataset_type(self, dataset_type: DatasetType) -> bool:
+        """Register ``dataset_type``; return False if an identical one exists.
+
+        Raises ConflictingDefinitionError if the name exists with other units or storage class.
+        """
+
+    @abc.abstractmethod
+    def get_dataset_type(self, name: str) -> DatasetType:
+        """Return the registered DatasetType ``name`` or raise MissingDatasetTypeError."""
+
+    @abc.abstractmethod
+    def query_dataset_types(self, pattern: str | None = None) -> list[DatasetType]:
+        """Return the registered DatasetTypes whose names match glob ``pattern``, sorted by name."""
+
+    @abc.abstractmethod
+    def remove_dataset_type(self, name: str) -> None:
+        """Remove DatasetType ``name``; refused with DatasetTypeError while datasets of it exist."""
+
+    # -- Collections ----------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def register_collection(self, name: str, kind: CollectionKind, doc: str = "") -> bool:
+        """Register collection ``name``; return False if it already exists with this kind.
+
+        Raises CollectionKindError if it exists with another kind.
+        """
+
+    @abc.abstractmethod
+    def get_collection(self, name: str) -> Collection:
+        """Return collection ``name`` or raise MissingCollectionError."""
+
+    @abc.abstractmethod
+    def query_collections(self, pattern: str | None = None,
+                          kinds: Sequence[CollectionKind] | None = None) -> list[Collection]:
+        """Return collections whose names match glob ``pattern`` and whose kind is in ``kinds``."""
+
+    @abc.abstractmethod
+    def set_chain(self, name: str, children: Sequence[str]) -> None:
+        """Set the ordered children of CHAINED collection ``name``; a cycle raises CollectionError."""
+
+    @abc.abstractmethod
+    def resolve_collections(self, search_path: Sequence[str]) -> tuple[str, ...]:
+        """Flatten ``search_path`` (chains expanded) into RUN and TAGGED names, first occurrence kept."""
+
+    @abc.abstractmethod
+    def remove_collection(self, name: str) -> None:
+        """Remove collection ``name``.
+
+        A RUN must hold no datasets; a TAGGED loses its associations; a collection still a child
+        of a chain is refused with CollectionError naming the chain.
+        """
+
+    @abc.abstractmethod
+    def associate(self, tagged: str, refs: Sequence[DatasetRef]) -> None:
+        """Add ``refs`` to TAGGED collection ``tagged``; re-adding a member is a no-op.
+
+        A different dataset of the same DatasetType and DataId already there raises
+        ConflictingDefinitionError.
+        """
+
+    @abc.abstractmethod
+    def disassociate(self, tagged: str, refs: Sequence[DatasetRef]) -> None:
+        """Remove ``refs`` from TAGGED collection ``tagged``; absent refs are ignored."""
+
+    # -- Datasets -------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def insert_datasets(self, dataset_type: str, run: str, data_ids: Sequence[DataIdLike],
+                        ids: Sequence[uuid.UUID] | None = None) -> list[DatasetRef]:
+        """Insert new datasets of ``dataset_type`` in RUN ``run``; return their refs in order.
+
+        DataIds are validated and expanded. A (DatasetType, DataId, run) that already exists, or
+        appears twice in the batch, raises ConflictingDefinitionError and inserts nothing.
+        """
+
+    @abc.abstractmethod
+    def import_datasets(self, refs: Sequence[DatasetRef]) -> list[DatasetRef]:
+        """Insert datasets with the ids and runs of ``refs``; refs already present are skipped.
+
+        A ref whose id exists with another definition raises ConflictingDefinitionError.
+        """
+
+    @abc.abstractmethod
+    def find_datasets(self, dataset_type: str, data_ids: Sequence[DataIdLike],
+                      collections: Sequence[str]) -> list[DatasetRef | None]:
+        """For each DataId, the dataset found first in the ``collections`` search path, or None."""
+
+    @abc.abstractmethod
+    def get_datasets(self, ids: Sequence[uuid.UUID]) -> list[DatasetRef | None]:
+        """The datasets with these ids (None for an unknown id), in order."""
+
+    @abc.abstractmethod
+    def datasets_in_collection(self, collection: str,
+                               dataset_type: str | None = None) -> list[DatasetRef]:
+        """All datasets directly in RUN or TAGGED ``collection`` (chains are followed, in order)."""
+
+    @abc.abstractmethod
+    def remove_datasets(self, ids: Sequence[uuid.UUID]) -> None:
+        """Forget datasets: their rows, artifact records and TAGGED associations.
+
+        Provenance (quanta naming them) is kept. Unknown ids are ignored.
+        """
+
+    # -- Artifacts (where datastores put the bytes) ---------------------------------------------
+
+    @abc.abstractmethod
+    def insert_artifacts(self, artifacts: Sequence[StoredArtifact]) -> None:
+        """Record where the bytes of datasets are; the datasets must exist."""
+
+    @abc.abstractmethod
+    def get_artifacts(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[StoredArtifact]]:
+        """The recorded artifacts of each dataset id (ids without artifacts are absent)."""
+
+    @abc.abstractmethod
+    def remove_artifacts(self, ids: Sequence[uuid.UUID]) -> None:
+        """Forget the artifact records of these datasets, keeping the datasets."""
+
+    # -- Provenance -----------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def insert_quanta(self, quanta: Sequence[Quantum]) -> None:
+        """Record quanta; inserting a quantum id twice with the same content is a no-op."""
+
+    @abc.abstractmethod
+    def get_quanta(self, ids: Sequence[uuid.UUID]) -> list[Quantum | None]:
+        """The quanta with these ids (None for unknown ids), in order."""
+
+    def find_quanta(self, *, run: str | None = None, task: str | None = None,
+                    input: uuid.UUID | None = None, output: uuid.UUID | None = None) -> list[Quantum]:
+        """Quanta matching all given filters (needs PROVENANCE_QUERIES)."""
+        raise CapabilityError(f"{type(self).__name__} does not declare the capability "
+                              f"'{RegistryCapability.PROVENANCE_QUERIES.value}', needed to find quanta")
+
+    # -- Queries --------------------------------------------------------------------------------
+
+    def query_datasets(self, dataset_types: str | Sequence[str], collections: Sequence[str], *,
+                       where: str = "", bind: Mapping[str, Any] | None = None,
+                       data_id: DataIdLike | None = None, find_first: bool = False,
+                       order_by: Sequence[str] = (), limit: int | None = None) -> Iterator[DatasetRef]:
+        """Datasets of the given types in ``collections`` matching ``where`` (needs QUERIES)."""
+        raise CapabilityError(f"{type(self).__name__} does not declare the capability "
+                              f"'{RegistryCapability.QUERIES.value}', needed to query datasets")

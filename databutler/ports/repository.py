@@ -1,0 +1,34 @@
+"""The RepositoryLoader port: how the service layer opens and creates repositories by path."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import attrs
+
+from ..domain.storage_class import StorageClassRegistry
+from .datastore import Datastore
+from .registry import Registry
+
+
+@attrs.frozen
+class Repository:
+    """The adapters that make up one opened repository."""
+
+    root: str
+    registry: Registry
+    datastore: Datastore
+    storage_classes: StorageClassRegistry
+    config: Mapping[str, Any]
+
+
+class RepositoryLoader(Protocol):
+    """Creates and opens repositories from configuration (implemented by ``databutler.config``)."""
+
+    def create(self, root: str, config: str | Mapping[str, Any] | None = None, *,
+               overwrite: bool = False) -> Repository:
+        """Create a new repository at ``root`` and return it opened."""
+
+    def open(self, root: str, *, writeable: bool = True) -> Repository:
+        """Open the existing repository at ``root``."""
