@@ -18,7 +18,7 @@ class DataId(Mapping[str, KeyValue]):
     equals the one the user gave.
     """
 
-    __slots__ = ("_values", "_implied", "_hash")
+    __slots__ = ("_hash", "_implied", "_values")
 
     def __init__(self, values: Mapping[str, KeyValue], implied: Mapping[str, KeyValue] | None = None):
         self._values = dict(values)

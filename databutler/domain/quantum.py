@@ -21,6 +21,10 @@ class QuantumStatus(enum.Enum):
     RUNNING = "RUNNING"
 
 
+def _as_dict(value: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(value)
+
+
 @attrs.frozen
 class Quantum:
     """One execution of a task on one DataId: what it read, what it wrote, when, and how it ended."""
@@ -34,7 +38,7 @@ class Quantum:
     started: datetime.datetime | None = None
     ended: datetime.datetime | None = None
     host: str | None = None
-    metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=lambda m: dict(m))
+    metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=_as_dict)
     id: uuid.UUID = attrs.field(factory=uuid.uuid4)
 
     def __hash__(self) -> int:

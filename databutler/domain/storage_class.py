@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
 from .errors import StorageClassError
+
+
+def _as_dict(value: Mapping[str, str]) -> dict[str, str]:
+    return dict(value)
+
+
+def _as_frozenset(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
 
 
 @attrs.frozen
@@ -21,8 +29,8 @@ class StorageClass:
 
     name: str
     python_types: tuple[str, ...]
-    components: Mapping[str, str] = attrs.field(factory=dict, converter=lambda m: dict(m))
-    parameters: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    components: Mapping[str, str] = attrs.field(factory=dict, converter=_as_dict)
+    parameters: frozenset[str] = attrs.field(default=frozenset(), converter=_as_frozenset)
     doc: str = ""
 
     def __hash__(self) -> int:
@@ -52,18 +60,18 @@ class StorageClass:
 
 
 BUILTIN_STORAGE_CLASSES: tuple[StorageClass, ...] = (
-    StorageClass("StructuredData", ("builtins.dict", "builtins.list"), parameters={"keys"},
+    StorageClass("StructuredData", ("builtins.dict", "builtins.list"), parameters=frozenset({"keys"}),
                  doc="A dict or list of plain values; JSON or YAML files."),
-    StorageClass("StructuredDataDict", ("builtins.dict",), parameters={"keys"},
+    StorageClass("StructuredDataDict", ("builtins.dict",), parameters=frozenset({"keys"}),
                  doc="A dict of plain values (the reference system's name)."),
     StorageClass("StructuredDataList", ("builtins.list",), doc="A list of plain values."),
-    StorageClass("NumpyArray", ("numpy.ndarray",), parameters={"slices"},
+    StorageClass("NumpyArray", ("numpy.ndarray",), parameters=frozenset({"slices"}),
                  doc="A numpy array in .npy files; 'slices' reads part of it."),
     StorageClass("Object", ("builtins.object",),
                  doc="Any picklable object; for trusted repositories only."),
     StorageClass("ArrayWithMetadata", ("builtins.dict",),
                  components={"array": "NumpyArray", "metadata": "StructuredDataDict"},
-                 parameters={"slices"},
+                 parameters=frozenset({"slices"}),
                  doc="A composite: {'array': ndarray, 'metadata': dict}; components read alone."),
 )
 

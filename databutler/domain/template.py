@@ -80,7 +80,7 @@ class FileTemplate:
                         out[-1] = out[-1][:-1]
                     continue
                 raise PathTemplateError(f"file template {self.template!r} needs {field!r}, which "
-                                        f"{'this dataset does not have' if field in _SPECIAL else 'is not in its DataId'}; "
+                                        f"{'this dataset lacks' if field in _SPECIAL else 'is not in its DataId'}; "
                                         f"mark it optional as {{{field}:?}}")
             if field != "run" and "/" in value:
                 raise PathTemplateError(f"value {value!r} of template field {field!r} contains '/'")

@@ -141,6 +141,38 @@ class Universe:
                    namespace=str(data.get("namespace", "databutler")),
                    version=int(data.get("version", 1)))
 
+    def to_mapping(self) -> dict[str, Any]:
+        """The plain mapping ``from_mapping`` accepts, so a universe can be stored and reloaded."""
+        def field(spec: FieldSpec) -> dict[str, Any]:
+            out: dict[str, Any] = {"name": spec.name, "type": spec.type.value}
+            if not spec.nullable:
+                out["nullable"] = False
+            if spec.length is not None:
+                out["length"] = spec.length
+            if spec.doc:
+                out["doc"] = spec.doc
+            return out
+
+        elements: dict[str, Any] = {}
+        for element in self._elements.values():
+            data: dict[str, Any] = {}
+            if isinstance(element, DataUnitType):
+                data["key"] = field(element.key)
+                if element.requires:
+                    data["requires"] = list(element.requires)
+                if element.implies:
+                    data["implies"] = list(element.implies)
+                if element.populated_by:
+                    data["populated_by"] = element.populated_by
+            else:
+                data["joins"] = list(element.joins)
+            if element.metadata:
+                data["metadata"] = [field(f) for f in element.metadata]
+            if element.doc:
+                data["doc"] = element.doc
+            elements[element.name] = data
+        return {"namespace": self.namespace, "version": self.version, "elements": elements}
+
     @staticmethod
     def _validate(by_name: Mapping[str, Element]) -> None:
         for element in by_name.values():

@@ -80,7 +80,7 @@ def check_key_string(value: str, what: str, max_length: int | None = None) -> st
 def coerce_key(value: Any, field_type: FieldType, what: str, max_length: int | None = None) -> KeyValue:
     """Return ``value`` as a key of ``field_type``, or raise DataIdError naming ``what``."""
     if field_type is FieldType.INT:
-        if isinstance(value, bool) or isinstance(value, str | float):
+        if isinstance(value, bool | str | float):
             raise DataIdError(f"{what}: expected an integer, got {type(value).__name__} {value!r}")
         try:
             return operator.index(value)

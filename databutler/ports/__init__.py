@@ -2,11 +2,11 @@
 
 from .capabilities import DatastoreCapability, RegistryCapability, require
 from .datastore import Datastore, IngestRequest, ReadRequest, TransferMode
-from .formatter import Formatter
+from .formatter import Formatter, FormatterSet
 from .registry import DataIdLike, Registry
 from .repository import Repository, RepositoryLoader
 
 __all__ = [
-    "DataIdLike", "Datastore", "DatastoreCapability", "Formatter", "IngestRequest", "ReadRequest",
+    "DataIdLike", "Datastore", "DatastoreCapability", "Formatter", "FormatterSet", "IngestRequest", "ReadRequest",
     "Registry", "RegistryCapability", "Repository", "RepositoryLoader", "TransferMode", "require",
 ]

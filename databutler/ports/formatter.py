@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import IO, Any, ClassVar
 
+from ..domain.errors import ConfigError
 from ..domain.storage_class import StorageClass, apply_read_parameters, extract_component
 
 
@@ -38,3 +39,43 @@ class Formatter(abc.ABC):
         """Read the object narrowed by the read ``parameters``, then take ``component`` of it."""
         obj = apply_read_parameters(storage_class, self.read_full(stream, storage_class), parameters)
         return obj if component is None else extract_component(storage_class, obj, component)
+
+
+class FormatterSet:
+    """The formatters a datastore may use, by name, and the default one for each StorageClass."""
+
+    def __init__(self, formatters: Iterable[Formatter], defaults: Mapping[str, str]) -> None:
+        self._by_name = {f.name: f for f in formatters}
+        unknown = {n for n in defaults.values() if n not in self._by_name}
+        if unknown:
+            raise ConfigError(f"default formatters {sorted(unknown)} are not among "
+                              f"{sorted(self._by_name)}")
+        self._defaults = dict(defaults)
+
+    def names(self) -> tuple[str, ...]:
+        """The names of all formatters."""
+        return tuple(sorted(self._by_name))
+
+    def by_name(self, name: str) -> Formatter:
+        """The formatter called ``name`` (as recorded in the registry)."""
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise ConfigError(f"formatter {name!r} is not configured; known: {self.names()}") from None
+
+    def for_storage_class(self, storage_class: str) -> Formatter:
+        """The default formatter for ``storage_class``."""
+        try:
+            return self._by_name[self._defaults[storage_class]]
+        except KeyError:
+            raise ConfigError(f"no formatter is configured for storage class {storage_class!r}") from None
+
+    def for_extension(self, extension: str, storage_class: str) -> Formatter:
+        """The formatter that reads ``storage_class`` from files ending in ``extension``."""
+        default = self.for_storage_class(storage_class)
+        if default.extension == extension:
+            return default
+        for formatter in self._by_name.values():
+            if formatter.extension == extension and storage_class in formatter.storage_classes:
+                return formatter
+        raise ConfigError(f"no formatter reads storage class {storage_class!r} from {extension!r} files")
