@@ -35,7 +35,7 @@ from .storage_class import (
     apply_read_parameters,
     extract_component,
 )
-from .template import DEFAULT_TEMPLATE, FileTemplate, check_relative_path
+from .template import DEFAULT_TEMPLATE, FileTemplate, FileTemplates, check_relative_path
 from .universe import DataUnitType, Element, FieldSpec, JoinElement, Universe
 from .values import FieldType, KeyValue, Timespan
 
@@ -63,6 +63,7 @@ __all__ = [
     "FieldType",
     "FileIntegrityError",
     "FileTemplate",
+    "FileTemplates",
     "FormatterError",
     "JoinElement",
     "KeyValue",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, Mapping
 from typing import Any
 
 from .errors import DataIdError
@@ -33,6 +33,10 @@ class DataId(Mapping[str, KeyValue]):
 
     def __len__(self) -> int:
         return len(self._values)
+
+    def items(self) -> ItemsView[str, KeyValue]:
+        """The required (unit, value) pairs (the dict's own view: faster than the Mapping default)."""
+        return self._values.items()
 
     def __hash__(self) -> int:
         return self._hash

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import enum
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -25,6 +25,10 @@ def _as_dict(value: Mapping[str, Any]) -> dict[str, Any]:
     return dict(value)
 
 
+def _as_ids(value: Iterable[uuid.UUID]) -> tuple[uuid.UUID, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class Quantum:
     """One execution of a task on one DataId: what it read, what it wrote, when, and how it ended."""
@@ -32,8 +36,8 @@ class Quantum:
     task: str
     run: str
     data_id: DataId | None
-    inputs: tuple[uuid.UUID, ...] = attrs.field(default=(), converter=tuple)
-    outputs: tuple[uuid.UUID, ...] = attrs.field(default=(), converter=tuple)
+    inputs: tuple[uuid.UUID, ...] = attrs.field(default=(), converter=_as_ids)
+    outputs: tuple[uuid.UUID, ...] = attrs.field(default=(), converter=_as_ids)
     status: QuantumStatus = QuantumStatus.SUCCEEDED
     started: datetime.datetime | None = None
     ended: datetime.datetime | None = None

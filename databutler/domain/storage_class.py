@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -38,8 +39,8 @@ class StorageClass:
 
     def accepts(self, obj: Any) -> bool:
         """Return whether ``obj`` is an instance of one of the declared python types."""
-        names = {f"{t.__module__}.{t.__qualname__}" for t in type(obj).__mro__}
-        return any(t in names for t in self.python_types)
+        kind: type = type(obj)
+        return _type_matches(kind, self.python_types)
 
     def check_parameters(self, parameters: Mapping[str, Any] | None) -> None:
         """Raise StorageClassError if ``parameters`` has a name this StorageClass does not accept."""
@@ -57,6 +58,13 @@ class StorageClass:
             known = sorted(self.components) or "none"
             raise StorageClassError(f"storage class {self.name!r} has no component {name!r}; "
                                     f"components: {known}") from None
+
+
+@functools.lru_cache(maxsize=1024)
+def _type_matches(kind: type, python_types: tuple[str, ...]) -> bool:
+    """Whether ``kind`` or one of its bases is named in ``python_types`` (memoised: checked on every I/O)."""
+    names = {f"{t.__module__}.{t.__qualname__}" for t in kind.__mro__}
+    return any(t in names for t in python_types)
 
 
 BUILTIN_STORAGE_CLASSES: tuple[StorageClass, ...] = (

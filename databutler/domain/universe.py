@@ -115,6 +115,9 @@ class Universe:
         self._validate(by_name)
         self._elements = self._sort(by_name)
         self._order = {name: i for i, name in enumerate(self._elements)}
+        # closure() and implied() run on every DataId; the universe is immutable, so memoise them.
+        self._closures: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._implications: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._required: dict[str, tuple[str, ...]] = {}
         for name, element in self._elements.items():
             parents = element.requires if isinstance(element, DataUnitType) else element.joins
@@ -284,13 +287,21 @@ class Universe:
 
     def closure(self, names: Iterable[str]) -> tuple[str, ...]:
         """The units needed to identify all of ``names``: their required closure, sorted."""
-        result: set[str] = set()
-        for name in names:
-            result.update(self.required(self.unit(name).name))
-        return self.sort_names(result)
+        names = tuple(names)
+        found = self._closures.get(names)
+        if found is None:
+            result: set[str] = set()
+            for name in names:
+                result.update(self.required(self.unit(name).name))
+            found = self._closures[names] = self.sort_names(result)
+        return found
 
     def implied(self, names: Sequence[str]) -> tuple[str, ...]:
         """The units implied (transitively) by ``names`` that are not already among them."""
+        key = tuple(names)
+        memo = self._implications.get(key)
+        if memo is not None:
+            return memo
         have = set(names)
         found: list[str] = []
         todo = list(names)
@@ -301,7 +312,8 @@ class Universe:
                     have.add(name)
                     found.append(name)
                     todo.append(name)
-        return self.sort_names(found)
+        memo = self._implications[key] = self.sort_names(found)
+        return memo
 
     def record_fields(self, name: str) -> tuple[FieldSpec, ...]:
         """The fields of one record of element ``name``: identifying keys, implied units, metadata."""

@@ -79,3 +79,11 @@ class FormatterSet:
             if formatter.extension == extension and storage_class in formatter.storage_classes:
                 return formatter
         raise ConfigError(f"no formatter reads storage class {storage_class!r} from {extension!r} files")
+
+    def with_defaults(self, overrides: Mapping[str, str]) -> FormatterSet:
+        """A copy whose default formatter for each StorageClass in ``overrides`` is the one named there."""
+        for storage_class, name in overrides.items():
+            if storage_class not in self.by_name(name).storage_classes:
+                raise ConfigError(f"formatter {name!r} cannot be the default for storage class "
+                                  f"{storage_class!r}: it writes only {sorted(self._by_name[name].storage_classes)}")
+        return FormatterSet(self._by_name.values(), {**self._defaults, **overrides})

@@ -26,8 +26,7 @@ class Repository:
 class RepositoryLoader(Protocol):
     """Creates and opens repositories from configuration (implemented by ``databutler.config``)."""
 
-    def create(self, root: str, config: str | Mapping[str, Any] | None = None, *,
-               overwrite: bool = False) -> Repository:
+    def create(self, root: str, config: str | Mapping[str, Any] | None = None) -> Repository:
         """Create a new repository at ``root`` and return it opened."""
 
     def open(self, root: str, *, writeable: bool = True) -> Repository:

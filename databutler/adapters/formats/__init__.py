@@ -1,1 +1,35 @@
-"""databutler.adapters.formats."""
+"""The bundled formatters: JSON, YAML, pickle, ``.npy`` and ``.npz`` files."""
+
+from ...ports.formatter import FormatterSet
+from .json_format import JsonFormatter
+from .npy_format import NpyFormatter
+from .npz_format import NpzFormatter
+from .pickle_format import PickleFormatter
+from .yaml_format import YamlFormatter
+
+DEFAULT_FORMATTERS = {
+    "StructuredData": JsonFormatter.name,
+    "StructuredDataDict": JsonFormatter.name,
+    "StructuredDataList": JsonFormatter.name,
+    "NumpyArray": NpyFormatter.name,
+    "Object": PickleFormatter.name,
+    "ArrayWithMetadata": NpzFormatter.name,
+}
+"""The default formatter name of each builtin StorageClass."""
+
+
+def default_formatter_set() -> FormatterSet:
+    """All bundled formatters, with the defaults of ``DEFAULT_FORMATTERS`` (YAML by name or extension)."""
+    formatters = (JsonFormatter(), YamlFormatter(), PickleFormatter(), NpyFormatter(), NpzFormatter())
+    return FormatterSet(formatters, DEFAULT_FORMATTERS)
+
+
+__all__ = [
+    "DEFAULT_FORMATTERS",
+    "JsonFormatter",
+    "NpyFormatter",
+    "NpzFormatter",
+    "PickleFormatter",
+    "YamlFormatter",
+    "default_formatter_set",
+]

@@ -1,0 +1,54 @@
+"""Building a PosixDatastore from the ``datastore:`` section of butler.yaml."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from ...domain.errors import ConfigError
+from ...domain.storage_class import StorageClassRegistry
+from ...domain.template import FileTemplates
+from ...ports.formatter import FormatterSet
+from .checksums import DEFAULT_ALGORITHM, hash_factory
+from .datastore import PosixDatastore
+
+log = logging.getLogger(__name__)
+OPTIONS = frozenset({"adapter", "root", "template", "checksum", "fsync", "formatters"})
+
+
+def make_datastore(options: Mapping[str, Any], *, storage_classes: StorageClassRegistry, formatters: FormatterSet,
+                   create: bool, writeable: bool) -> PosixDatastore:
+    """A PosixDatastore configured by ``options`` (root, template, checksum, fsync, formatters)."""
+    unknown = set(options) - OPTIONS
+    if unknown:  # warned, not refused: a section may carry keys meant for other tools
+        log.warning("posix datastore: ignoring unknown options %s; known: %s", sorted(unknown), sorted(OPTIONS))
+    root = options.get("root")
+    if not isinstance(root, str | os.PathLike) or not os.fspath(root):
+        raise ConfigError("posix datastore: 'root' must be the path of the directory holding the datasets")
+    root = os.path.abspath(os.fspath(root))
+    checksum = options.get("checksum", DEFAULT_ALGORITHM)
+    if checksum is not None:
+        if not isinstance(checksum, str):
+            raise ConfigError(f"posix datastore: 'checksum' must be a hashlib algorithm name or null, got {checksum!r}")
+        hash_factory(checksum)
+    fsync = options.get("fsync", False)
+    if not isinstance(fsync, bool):
+        raise ConfigError(f"posix datastore: 'fsync' must be true or false, got {fsync!r}")
+    overrides = options.get("formatters") or {}
+    if not isinstance(overrides, Mapping):
+        raise ConfigError("posix datastore: 'formatters' must map storage class names to formatter names")
+    if create:
+        if not writeable:
+            raise ConfigError("posix datastore: cannot create a datastore opened read-only")
+        try:
+            os.makedirs(root, exist_ok=True)
+        except OSError as err:
+            raise ConfigError(f"posix datastore: cannot create root {root}: {err.strerror}") from None
+    elif not os.path.isdir(root):
+        raise ConfigError(f"posix datastore: root {root} is not a directory; create the repository first")
+    return PosixDatastore(root, storage_classes=storage_classes,
+                          formatters=formatters.with_defaults(overrides) if overrides else formatters,
+                          templates=FileTemplates.from_config(options.get("template")),
+                          checksum=checksum, fsync=fsync, writeable=writeable)

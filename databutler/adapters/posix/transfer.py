@@ -1,0 +1,80 @@
+"""Bringing existing files into the datastore: copies, links and checksums of files in place."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+from typing import IO
+
+from ...domain.errors import DatastoreError
+from ...ports.datastore import TransferMode
+from .checksums import checksum_of_stream
+from .files import conflict, discard, write_new_file
+
+_CHUNK = 1 << 20
+_CROSS_DEVICE = frozenset({errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK})
+
+
+def copy_file(source: str, final: str, *, algorithm: str | None, fsync: bool) -> tuple[str | None, int]:
+    """Copy ``source`` to new file ``final``, hashing while copying; return checksum and size."""
+    with open(source, "rb") as src:
+        def copy(stream: IO[bytes]) -> None:
+            shutil.copyfileobj(src, stream, _CHUNK)
+
+        return write_new_file(final, copy, algorithm=algorithm, fsync=fsync)
+
+
+def link_file(source: str, final: str, mode: TransferMode) -> None:
+    """Make ``final`` a hard link, absolute symbolic link or relative symbolic link to ``source``."""
+    try:
+        if mode is TransferMode.HARDLINK:
+            os.link(source, final)
+        elif mode is TransferMode.SYMLINK:
+            os.symlink(source, final)
+        elif mode is TransferMode.RELSYMLINK:
+            # Relative to where the link really is, so it resolves even if the root is reached by a link.
+            real_dir = os.path.realpath(os.path.dirname(final))
+            os.symlink(os.path.relpath(os.path.realpath(source), real_dir), final)
+        else:
+            raise AssertionError(mode)  # pragma: no cover
+    except FileExistsError:
+        raise conflict(final) from None
+    except OSError as err:
+        if mode is TransferMode.HARDLINK and err.errno in _CROSS_DEVICE:
+            raise DatastoreError(f"cannot hard-link {source} into the datastore at {final}: {err.strerror}; "
+                                 "hard links work only within one filesystem (use copy or symlink)") from None
+        raise
+
+
+def move_file(source: str, final: str, *, algorithm: str | None, fsync: bool) -> tuple[str | None, int]:
+    """Give ``source``'s content the new name ``final`` (the caller deletes ``source`` once all succeed)."""
+    try:
+        os.link(source, final)
+    except FileExistsError:
+        raise conflict(final) from None
+    except OSError as err:
+        if err.errno not in _CROSS_DEVICE:
+            raise
+        return copy_file(source, final, algorithm=algorithm, fsync=fsync)
+    try:
+        return describe_file(final, algorithm)
+    except BaseException:
+        discard(final)
+        raise
+
+
+def describe_file(path: str, algorithm: str | None) -> tuple[str | None, int]:
+    """The checksum (None without an algorithm) and size of existing file ``path``."""
+    if algorithm is None:
+        return None, os.stat(path).st_size
+    with open(path, "rb") as file:
+        return checksum_of_stream(file, algorithm), os.fstat(file.fileno()).st_size
+
+
+def restore_source(final: str, source: str) -> None:
+    """Put a moved file back at ``source`` (by link where possible, else by copy)."""
+    try:
+        os.link(final, source)
+    except OSError:
+        shutil.copy2(final, source)

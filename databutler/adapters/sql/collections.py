@@ -1,0 +1,245 @@
+"""RUN, TAGGED and CHAINED collections, chains, and the resolution of search paths."""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+from collections.abc import Sequence
+
+import attrs
+import sqlalchemy as sa
+
+from ...domain.collection import Collection, CollectionKind, check_collection_name
+from ...domain.errors import CollectionError, CollectionKindError, MissingCollectionError
+from .dialect import chunks
+from .schema import Schema
+
+
+@attrs.frozen
+class CollectionRecord:
+    """A collection as the registry identifies it internally: its id, name and kind."""
+
+    id: int
+    name: str
+    kind: CollectionKind
+
+
+def as_names(names: str | Sequence[str]) -> tuple[str, ...]:
+    """A search path or list of collection names; a lone string is one name, not its characters."""
+    return (names,) if isinstance(names, str) else tuple(names)
+
+
+class CollectionManager:
+    """Reads and writes collections and chains.
+
+    A collection's id and kind never change while it exists, so every collection found is
+    remembered; search paths without chains are remembered resolved. Chains may be redefined by
+    any process, so chain contents are always read again.
+    """
+
+    def __init__(self, schema: Schema) -> None:
+        self._schema = schema
+        self._table = schema.collection
+        self._chain = schema.collection_chain
+        self._by_name: dict[str, CollectionRecord] = {}
+        self._by_id: dict[int, CollectionRecord] = {}
+        self._resolved: dict[tuple[str, ...], tuple[CollectionRecord, ...]] = {}
+
+    def clear_cache(self) -> None:
+        """Forget every remembered collection and resolved search path."""
+        self._by_name.clear()
+        self._by_id.clear()
+        self._resolved.clear()
+
+    def _remember(self, record: CollectionRecord) -> CollectionRecord:
+        self._by_name[record.name] = record
+        self._by_id[record.id] = record
+        return record
+
+    def _forget(self, record: CollectionRecord) -> None:
+        self._by_name.pop(record.name, None)
+        self._by_id.pop(record.id, None)
+        self._resolved.clear()
+
+    def _select(self) -> sa.Select[int, str, str]:
+        t = self._table.c
+        return sa.select(t.id, t.name, t.kind)
+
+    # -- lookups ------------------------------------------------------------------------------
+
+    def _missing(self, connection: sa.Connection, name: str) -> MissingCollectionError:
+        names = list(connection.execute(sa.select(self._table.c.name)).scalars())
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+        hint = ("; did you mean " + " or ".join(repr(c) for c in close) + "?") if close else (
+            "; register it with register_collection")
+        return MissingCollectionError(f"collection {name!r} is not registered{hint}")
+
+    def _load(self, connection: sa.Connection, names: Sequence[str]) -> None:
+        missing = [n for n in dict.fromkeys(names) if n not in self._by_name]
+        for part in chunks(missing):
+            for row in connection.execute(self._select().where(self._table.c.name.in_(part))):
+                self._remember(CollectionRecord(row[0], row[1], CollectionKind(row[2])))
+
+    def get_many(self, connection: sa.Connection, names: Sequence[str]) -> list[CollectionRecord]:
+        """The collections called ``names``, in order; MissingCollectionError for an unknown one."""
+        self._load(connection, names)
+        for name in names:
+            if name not in self._by_name:
+                if not isinstance(name, str):
+                    raise CollectionError(f"collection names must be strings, got {name!r}")
+                raise self._missing(connection, name)
+        return [self._by_name[n] for n in names]
+
+    def get(self, connection: sa.Connection, name: str, kind: CollectionKind | None = None) -> CollectionRecord:
+        """Collection ``name``; CollectionKindError unless it is of ``kind`` (when given)."""
+        record = self.get_many(connection, [name])[0]
+        if kind is not None and record.kind is not kind:
+            raise CollectionKindError(f"collection {name!r} is {record.kind.value}, not {kind.value}")
+        return record
+
+    def names_of(self, connection: sa.Connection, ids: set[int]) -> dict[int, str]:
+        """The names of the collections with these ids."""
+        missing = [i for i in ids if i not in self._by_id]
+        for part in chunks(missing):
+            for row in connection.execute(self._select().where(self._table.c.id.in_(part))):
+                self._remember(CollectionRecord(row[0], row[1], CollectionKind(row[2])))
+        return {i: self._by_id[i].name for i in ids if i in self._by_id}
+
+    def children(self, connection: sa.Connection, parents: Sequence[int]) -> dict[int, list[CollectionRecord]]:
+        """The ordered children of each chain in ``parents``."""
+        result: dict[int, list[CollectionRecord]] = {p: [] for p in parents}
+        c, t = self._chain.c, self._table.c
+        for part in chunks(list(parents)):
+            query = (sa.select(c.parent, t.id, t.name, t.kind).join_from(self._chain, self._table, c.child == t.id)
+                     .where(c.parent.in_(part)).order_by(c.parent, c.position))
+            for parent, child_id, name, kind in connection.execute(query):
+                result[parent].append(self._remember(CollectionRecord(child_id, name, CollectionKind(kind))))
+        return result
+
+    def resolve(self, connection: sa.Connection, search_path: str | Sequence[str]) -> tuple[CollectionRecord, ...]:
+        """Flatten ``search_path`` into RUN and TAGGED collections, chains expanded, first occurrence kept."""
+        path = as_names(search_path)
+        cached = self._resolved.get(path)
+        if cached is not None:
+            return cached
+        records = self.get_many(connection, path)
+        chains: dict[int, list[CollectionRecord]] = {}
+        todo = [r.id for r in records if r.kind is CollectionKind.CHAINED]
+        while todo:
+            found = self.children(connection, list(dict.fromkeys(todo)))
+            chains.update(found)
+            todo = [c.id for kids in found.values() for c in kids
+                    if c.kind is CollectionKind.CHAINED and c.id not in chains]
+        result: list[CollectionRecord] = []
+        seen: set[int] = set()
+
+        def visit(record: CollectionRecord, inside: tuple[str, ...]) -> None:
+            if record.kind is not CollectionKind.CHAINED:
+                if record.id not in seen:
+                    seen.add(record.id)
+                    result.append(record)
+                return
+            if record.name in inside:
+                raise CollectionError(f"chain {record.name!r} contains itself via {' -> '.join(inside)}")
+            for child in chains[record.id]:
+                visit(child, (*inside, record.name))
+
+        for record in records:
+            visit(record, ())
+        if not chains:
+            self._resolved[path] = tuple(result)
+        return tuple(result)
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def register(self, connection: sa.Connection, name: str, kind: CollectionKind, doc: str) -> bool:
+        """Register collection ``name``; False if it exists with this kind (see Registry.register_collection)."""
+        check_collection_name(name)
+        if not isinstance(kind, CollectionKind):
+            raise CollectionError(f"collection kind must be a CollectionKind, got {kind!r}")
+        found = self.find(connection, name)
+        if found is not None:
+            if found.kind is kind:
+                return False
+            raise CollectionKindError(f"collection {name!r} already exists as {found.kind.value}, not "
+                                      f"{kind.value}; choose another name")
+        result = connection.execute(self._table.insert().values(name=name, kind=kind.value, doc=doc or ""))
+        key = result.inserted_primary_key
+        assert key is not None
+        collection_id = int(key[0])
+        if kind is CollectionKind.RUN:
+            connection.execute(self._schema.run.insert().values(collection_id=collection_id))
+        self._remember(CollectionRecord(collection_id, name, kind))
+        return True
+
+    def find(self, connection: sa.Connection, name: str) -> CollectionRecord | None:
+        """Collection ``name``, or None if it is not registered."""
+        self._load(connection, [name])
+        return self._by_name.get(name)
+
+    def describe(self, connection: sa.Connection, name: str) -> Collection:
+        """Collection ``name`` with its doc and (for a chain) its children."""
+        return self._describe(connection, self._select().add_columns(self._table.c.doc)
+                              .where(self._table.c.name == name), name)[0]
+
+    def query(self, connection: sa.Connection, pattern: str | None,
+              kinds: Sequence[CollectionKind] | None) -> list[Collection]:
+        """Collections whose names match glob ``pattern`` and whose kind is in ``kinds``, by name."""
+        wanted = None if kinds is None else set(kinds)
+        query = self._select().add_columns(self._table.c.doc).order_by(self._table.c.name)
+        return [c for c in self._describe(connection, query, None)
+                if (pattern is None or fnmatch.fnmatchcase(c.name, pattern)) and (wanted is None or c.kind in wanted)]
+
+    def _describe(self, connection: sa.Connection, query: sa.Select[int, str, str, str],
+                  name: str | None) -> list[Collection]:
+        rows = list(connection.execute(query))
+        if not rows and name is not None:
+            raise self._missing(connection, name)
+        chains = [row[0] for row in rows if row[2] == CollectionKind.CHAINED.value]
+        children = self.children(connection, chains) if chains else {}
+        return [Collection(row[1], CollectionKind(row[2]), row[3] or "",
+                           tuple(c.name for c in children.get(row[0], ()))) for row in rows]
+
+    def set_chain(self, connection: sa.Connection, name: str, children: str | Sequence[str]) -> None:
+        """Set the ordered children of CHAINED collection ``name``, refusing cycles."""
+        chain = self.get(connection, name, CollectionKind.CHAINED)
+        kids = self.get_many(connection, as_names(children))
+        frontier = [k.id for k in kids if k.kind is CollectionKind.CHAINED]
+        seen: set[int] = set()
+        while frontier:
+            if chain.id in frontier:
+                raise CollectionError(f"setting the children of chain {name!r} to {list(as_names(children))} "
+                                      "would make it contain itself")
+            seen.update(frontier)
+            found = self.children(connection, frontier)
+            frontier = [c.id for kids_ in found.values() for c in kids_
+                        if c.kind is CollectionKind.CHAINED and c.id not in seen]
+        connection.execute(self._chain.delete().where(self._chain.c.parent == chain.id))
+        if kids:
+            connection.execute(self._chain.insert(), [{"parent": chain.id, "position": i, "child": k.id}
+                                                      for i, k in enumerate(kids)])
+        self._resolved.clear()
+
+    def remove(self, connection: sa.Connection, name: str) -> None:
+        """Remove collection ``name`` (see Registry.remove_collection for the rules)."""
+        record = self.get(connection, name)
+        c, t = self._chain.c, self._table.c
+        parents = list(connection.execute(
+            sa.select(t.name).join_from(self._chain, self._table, c.parent == t.id).where(c.child == record.id)
+            .order_by(t.name)).scalars())
+        if parents:
+            raise CollectionError(f"collection {name!r} is still a child of chains {sorted(set(parents))}; "
+                                  "remove it from them with set_chain first")
+        schema = self._schema
+        if record.kind is CollectionKind.RUN:
+            count = connection.execute(sa.select(sa.func.count()).select_from(schema.dataset)
+                                       .where(schema.dataset.c.run_id == record.id)).scalar_one()
+            if count:
+                raise CollectionError(f"run {name!r} still holds {count} datasets; remove them first")
+            connection.execute(schema.run.delete().where(schema.run.c.collection_id == record.id))
+        elif record.kind is CollectionKind.TAGGED:
+            connection.execute(schema.dataset_tag.delete().where(schema.dataset_tag.c.collection_id == record.id))
+        else:
+            connection.execute(self._chain.delete().where(c.parent == record.id))
+        connection.execute(self._table.delete().where(t.id == record.id))
+        self._forget(record)

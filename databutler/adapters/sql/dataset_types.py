@@ -1,0 +1,111 @@
+"""Registered DatasetTypes, cached by name and by id."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from typing import Any
+
+import sqlalchemy as sa
+
+from ...domain.dataset_type import DatasetType
+from ...domain.errors import ConflictingDefinitionError, DatasetTypeError, MissingDatasetTypeError
+from ...domain.universe import Universe
+from .schema import Schema
+
+
+class DatasetTypeManager:
+    """Reads and writes the ``dataset_type`` table; every type found is remembered until removed."""
+
+    def __init__(self, universe: Universe, schema: Schema) -> None:
+        self._universe = universe
+        self._table = schema.dataset_type
+        self._dataset = schema.dataset
+        self._by_name: dict[str, tuple[int, DatasetType]] = {}
+        self._by_id: dict[int, DatasetType] = {}
+
+    def clear_cache(self) -> None:
+        """Forget every remembered DatasetType."""
+        self._by_name.clear()
+        self._by_id.clear()
+
+    def _remember(self, type_id: int, dataset_type: DatasetType) -> None:
+        self._by_name[dataset_type.name] = (type_id, dataset_type)
+        self._by_id[type_id] = dataset_type
+
+    def _from_row(self, type_id: Any, name: Any, units: Any, storage_class: Any) -> tuple[int, DatasetType]:
+        dataset_type = DatasetType(name, tuple(json.loads(units)), storage_class)
+        self._remember(type_id, dataset_type)
+        return type_id, dataset_type
+
+    def _columns(self) -> tuple[sa.Column[Any], ...]:
+        t = self._table.c
+        return (t.id, t.name, t.units, t.storage_class)
+
+    def find(self, connection: sa.Connection, name: str) -> tuple[int, DatasetType] | None:
+        """The id and definition of DatasetType ``name``, or None if it is not registered."""
+        hit = self._by_name.get(name)
+        if hit is not None:
+            return hit
+        row = connection.execute(sa.select(*self._columns()).where(self._table.c.name == name)).first()
+        return None if row is None else self._from_row(*row)
+
+    def get(self, connection: sa.Connection, name: str) -> tuple[int, DatasetType]:
+        """The id and definition of DatasetType ``name``, or MissingDatasetTypeError."""
+        found = self.find(connection, name)
+        if found is None:
+            raise MissingDatasetTypeError(f"dataset type {name!r} is not registered; register it with "
+                                          "register_dataset_type")
+        return found
+
+    def by_ids(self, connection: sa.Connection, ids: set[int]) -> dict[int, DatasetType]:
+        """The DatasetTypes with these ids."""
+        missing = [i for i in ids if i not in self._by_id]
+        if missing:
+            query = sa.select(*self._columns()).where(self._table.c.id.in_(missing))
+            for row in connection.execute(query):
+                self._from_row(*row)
+        return {i: self._by_id[i] for i in ids if i in self._by_id}
+
+    def register(self, connection: sa.Connection, dataset_type: DatasetType) -> bool:
+        """Register ``dataset_type``; False if an identical one exists (see Registry.register_dataset_type)."""
+        if not isinstance(dataset_type, DatasetType):
+            raise DatasetTypeError(f"expected a DatasetType, got {type(dataset_type).__name__}")
+        normalized = dataset_type.normalized(self._universe)
+        if not normalized.storage_class:
+            raise DatasetTypeError(f"dataset type {dataset_type.name!r} needs a storage class")
+        existing = self.find(connection, normalized.name)
+        if existing is not None:
+            if existing[1] == normalized:
+                return False
+            raise ConflictingDefinitionError(
+                f"dataset type {normalized.name!r} is registered as {_describe(existing[1])}, not "
+                f"{_describe(normalized)}; use another name or remove the existing one first")
+        result = connection.execute(self._table.insert().values(
+            name=normalized.name, units=json.dumps(list(normalized.units)), storage_class=normalized.storage_class))
+        key = result.inserted_primary_key
+        assert key is not None
+        self._remember(int(key[0]), normalized)
+        return True
+
+    def query(self, connection: sa.Connection, pattern: str | None) -> list[DatasetType]:
+        """Registered DatasetTypes whose names match glob ``pattern``, sorted by name."""
+        rows = connection.execute(sa.select(*self._columns()).order_by(self._table.c.name))
+        types = [self._from_row(*row)[1] for row in rows]
+        return [t for t in types if pattern is None or fnmatch.fnmatchcase(t.name, pattern)]
+
+    def remove(self, connection: sa.Connection, name: str) -> None:
+        """Remove DatasetType ``name`` unless datasets of it exist."""
+        type_id, _ = self.get(connection, name)
+        count = connection.execute(sa.select(sa.func.count()).select_from(self._dataset)
+                                   .where(self._dataset.c.dataset_type_id == type_id)).scalar_one()
+        if count:
+            raise DatasetTypeError(f"dataset type {name!r} still has {count} datasets; remove them before "
+                                   "removing the dataset type")
+        connection.execute(self._table.delete().where(self._table.c.id == type_id))
+        self._by_name.pop(name, None)
+        self._by_id.pop(type_id, None)
+
+
+def _describe(dataset_type: DatasetType) -> str:
+    return f"units {list(dataset_type.units)} with storage class {dataset_type.storage_class!r}"

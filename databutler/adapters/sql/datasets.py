@@ -1,0 +1,267 @@
+"""Datasets: insertion and import into RUNs, lookup by search path or id, and removal."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from ...domain.collection import CollectionKind
+from ...domain.data_id import DataId, normalize_data_id
+from ...domain.dataset import DatasetRef
+from ...domain.dataset_type import DatasetType
+from ...domain.errors import ConflictingDefinitionError, DataButlerError, DataIdError
+from ...domain.universe import Universe
+from .collections import CollectionManager
+from .data_units import DataUnitManager
+from .dataset_types import DatasetTypeManager
+from .dialect import chunks
+from .schema import Schema
+
+
+class DatasetManager:
+    """Reads and writes the ``dataset`` table (and cleans up ``dataset_tag``/``dataset_artifact``)."""
+
+    def __init__(self, universe: Universe, schema: Schema, dataset_types: DatasetTypeManager,
+                 collections: CollectionManager, data_units: DataUnitManager) -> None:
+        self._universe = universe
+        self._schema = schema
+        self._types = dataset_types
+        self._collections = collections
+        self._data_units = data_units
+        self._unit_names = tuple(u.name for u in universe.units)
+        self._implied: dict[tuple[str, ...], tuple[str, ...]] = {}
+        d, t = schema.dataset.c, schema.dataset_tag.c
+        self._find_one_in_run = sa.select(schema.dataset).where(
+            d.dataset_type_id == sa.bindparam("type_id"), d.run_id == sa.bindparam("run"),
+            d.data_id_key == sa.bindparam("key"))
+        self._find_in_runs = sa.select(schema.dataset).where(
+            d.dataset_type_id == sa.bindparam("type_id"), d.data_id_key.in_(sa.bindparam("keys", expanding=True)),
+            d.run_id.in_(sa.bindparam("runs", expanding=True)))
+        self._find_in_tags = sa.select(schema.dataset, t.collection_id).join_from(
+            schema.dataset_tag, schema.dataset, t.dataset_id == d.id).where(
+            t.dataset_type_id == sa.bindparam("type_id"), t.data_id_key.in_(sa.bindparam("keys", expanding=True)),
+            t.collection_id.in_(sa.bindparam("tags", expanding=True)))
+        self._by_ids = sa.select(schema.dataset).where(d.id.in_(sa.bindparam("ids", expanding=True)))
+        self._by_id = sa.select(schema.dataset).where(d.id == sa.bindparam("id"))
+
+    # -- rows <-> refs ------------------------------------------------------------------------
+
+    def _implied_of(self, units: tuple[str, ...]) -> tuple[str, ...]:
+        implied = self._implied.get(units)
+        if implied is None:
+            implied = self._implied[units] = self._universe.implied(units)
+        return implied
+
+    def row(self, type_id: int, run_id: int, data_id: DataId, dataset_id: uuid.UUID) -> dict[str, Any]:
+        """The ``dataset`` row of one dataset: fixed columns plus one column per DataUnit."""
+        row: dict[str, Any] = dict.fromkeys(self._unit_names)
+        row.update(data_id.full)
+        row.update(id=dataset_id, dataset_type_id=type_id, run_id=run_id, data_id_key=data_id.key())
+        return row
+
+    def refs(self, connection: sa.Connection, rows: Sequence[sa.RowMapping]) -> list[DatasetRef]:
+        """DatasetRefs for ``dataset`` rows."""
+        types = self._types.by_ids(connection, {r["dataset_type_id"] for r in rows})
+        runs = self._collections.names_of(connection, {r["run_id"] for r in rows})
+        result = []
+        for row in rows:
+            dataset_type = types[row["dataset_type_id"]]
+            implied = {u: row[u] for u in self._implied_of(dataset_type.units) if row[u] is not None}
+            data_id = DataId({u: row[u] for u in dataset_type.units}, implied)
+            result.append(DatasetRef(dataset_type, data_id, runs[row["run_id"]], row["id"]))
+        return result
+
+    # -- inserts ------------------------------------------------------------------------------
+
+    def insert(self, connection: sa.Connection, dataset_type: str, run: str, data_ids: Sequence[Mapping[str, Any]],
+               ids: Sequence[uuid.UUID] | None) -> list[DatasetRef]:
+        """Insert new datasets in RUN ``run`` (see Registry.insert_datasets)."""
+        type_id, definition = self._types.get(connection, dataset_type)
+        run_record = self._collections.get(connection, run, CollectionKind.RUN)
+        if ids is not None and len(ids) != len(data_ids):
+            raise DataIdError(f"got {len(ids)} dataset ids for {len(data_ids)} data IDs; give one id per data ID")
+        expanded = self._data_units.expand(connection, definition.units, data_ids)
+        seen: set[DataId] = set()
+        for data_id in expanded:
+            if data_id in seen:
+                raise ConflictingDefinitionError(f"data ID {dict(data_id)} appears twice in one insert of "
+                                                 f"{dataset_type!r} datasets; a run holds one dataset per data ID")
+            seen.add(data_id)
+        new_ids = list(ids) if ids is not None else [uuid.uuid4() for _ in expanded]
+        rows = [self.row(type_id, run_record.id, d, i) for d, i in zip(expanded, new_ids, strict=True)]
+        if rows:
+            connection.execute(self._schema.dataset.insert(), rows[0] if len(rows) == 1 else rows)
+        return [DatasetRef(definition, d, run, i) for d, i in zip(expanded, new_ids, strict=True)]
+
+    def explain_insert_conflict(self, connection: sa.Connection, dataset_type: str, run: str,
+                                data_ids: Sequence[Mapping[str, Any]],
+                                ids: Sequence[uuid.UUID] | None) -> DataButlerError:
+        """Say which dataset made an insert of ``data_ids`` violate a constraint."""
+        type_id, definition = self._types.get(connection, dataset_type)
+        run_record = self._collections.get(connection, run, CollectionKind.RUN)
+        expanded = self._data_units.expand(connection, definition.units, data_ids)
+        keys = {d.key(): d for d in expanded}
+        d = self._schema.dataset.c
+        for part in chunks(list(keys)):
+            query = sa.select(d.data_id_key, d.id).where(d.dataset_type_id == type_id, d.run_id == run_record.id,
+                                                         d.data_id_key.in_(part))
+            for key, existing in connection.execute(query):
+                return ConflictingDefinitionError(
+                    f"a {dataset_type!r} dataset with data ID {dict(keys[key])} already exists in run {run!r} "
+                    f"(id {existing}); a run holds one dataset per DatasetType and data ID")
+        for some_ids in chunks(list(ids or ())):
+            for existing in connection.execute(sa.select(d.id).where(d.id.in_(some_ids))).scalars():
+                return ConflictingDefinitionError(f"a dataset with id {existing} already exists")
+        return ConflictingDefinitionError(f"cannot insert {dataset_type!r} datasets into run {run!r}: another "
+                                          "writer changed the registry at the same time; retry")
+
+    def import_refs(self, connection: sa.Connection, refs: Sequence[DatasetRef]) -> list[DatasetRef]:
+        """Insert datasets with the ids and runs of ``refs``, skipping those present (see Registry)."""
+        types: dict[str, tuple[int, DatasetType]] = {}
+        for ref in refs:
+            if ref.dataset_type.name not in types:
+                type_id, definition = self._types.get(connection, ref.dataset_type.name)
+                if definition != ref.dataset_type.normalized(self._universe):
+                    raise ConflictingDefinitionError(f"dataset {ref.id} has dataset type {ref.dataset_type}, but "
+                                                     f"{definition} is registered under that name")
+                types[ref.dataset_type.name] = (type_id, definition)
+        run_ids: dict[str, int] = {}
+        for run in dict.fromkeys(ref.run for ref in refs):
+            self._collections.register(connection, run, CollectionKind.RUN, "")
+            run_ids[run] = self._collections.get(connection, run, CollectionKind.RUN).id
+        by_group: dict[tuple[str, str], list[int]] = {}
+        for i, ref in enumerate(refs):
+            by_group.setdefault((ref.dataset_type.name, ref.run), []).append(i)
+        rows: dict[uuid.UUID, dict[str, Any]] = {}
+        result: list[DatasetRef | None] = [None] * len(refs)
+        for (type_name, run), members in by_group.items():
+            type_id, definition = types[type_name]
+            expanded = self._data_units.expand(connection, definition.units, [refs[i].data_id.full for i in members])
+            for i, data_id in zip(members, expanded, strict=True):
+                row = self.row(type_id, run_ids[run], data_id, refs[i].id)
+                earlier = rows.get(refs[i].id)
+                if earlier is not None and earlier != row:
+                    raise ConflictingDefinitionError(f"dataset id {refs[i].id} is given twice with different "
+                                                     "definitions")
+                rows[refs[i].id] = row
+                result[i] = DatasetRef(definition, data_id, run, refs[i].id)
+        new = self._drop_existing(connection, rows)
+        self._check_unique(connection, new)
+        if new:
+            connection.execute(self._schema.dataset.insert(), new)
+        return [ref for ref in result if ref is not None]
+
+    def _drop_existing(self, connection: sa.Connection, rows: dict[uuid.UUID, dict[str, Any]]) -> list[dict[str, Any]]:
+        """The rows whose ids are new; an id present with another definition is a conflict."""
+        identity = ("dataset_type_id", "run_id", "data_id_key")
+        present: set[uuid.UUID] = set()
+        for part in chunks(list(rows)):
+            for existing in connection.execute(self._by_ids, {"ids": list(part)}).mappings():
+                given = rows[existing["id"]]
+                if any(existing[c] != given[c] for c in identity):
+                    old = self.refs(connection, [existing])[0]
+                    raise ConflictingDefinitionError(f"dataset id {existing['id']} already exists as {old!r}, "
+                                                     "not as the dataset being imported")
+                present.add(existing["id"])
+        return [row for dataset_id, row in rows.items() if dataset_id not in present]
+
+    def _check_unique(self, connection: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
+        """Refuse rows whose (DatasetType, run, DataId) is taken, in the batch or the registry."""
+        d = self._schema.dataset.c
+        identities: dict[tuple[int, int, str], uuid.UUID] = {}
+        for row in rows:
+            identity = (row["dataset_type_id"], row["run_id"], row["data_id_key"])
+            if identity in identities:
+                raise ConflictingDefinitionError(f"datasets {identities[identity]} and {row['id']} have the same "
+                                                 "dataset type, run and data ID")
+            identities[identity] = row["id"]
+        groups: dict[tuple[int, int], list[str]] = {}
+        for type_id, run_id, key in identities:
+            groups.setdefault((type_id, run_id), []).append(key)
+        for (type_id, run_id), keys in groups.items():
+            for part in chunks(keys):
+                query = sa.select(d.id, d.data_id_key).where(d.dataset_type_id == type_id, d.run_id == run_id,
+                                                             d.data_id_key.in_(part))
+                for existing, key in connection.execute(query):
+                    raise ConflictingDefinitionError(
+                        f"dataset {identities[(type_id, run_id, key)]} cannot be imported: dataset {existing} "
+                        "already has its dataset type, run and data ID")
+
+    # -- lookups ------------------------------------------------------------------------------
+
+    def find(self, connection: sa.Connection, dataset_type: str, data_ids: Sequence[Mapping[str, Any]],
+             collections: str | Sequence[str]) -> list[DatasetRef | None]:
+        """For each DataId, the dataset found first in the ``collections`` search path, or None."""
+        type_id, definition = self._types.get(connection, dataset_type)
+        search = self._collections.resolve(connection, collections)
+        normalized = [normalize_data_id(self._universe, definition.units, d) for d in data_ids]
+        if any(d.implied for d in normalized):  # given implied values must agree with the records
+            self._data_units.expand(connection, definition.units, [d.full for d in normalized if d.implied])
+        wanted = [d.key() for d in normalized]
+        keys = list(dict.fromkeys(wanted))
+        rank = {record.id: i for i, record in enumerate(search)}
+        runs = [r.id for r in search if r.kind is CollectionKind.RUN]
+        tags = [r.id for r in search if r.kind is CollectionKind.TAGGED]
+        best: dict[str, tuple[int, sa.RowMapping]] = {}
+
+        def consider(rows: Iterable[sa.RowMapping], column: str) -> None:
+            for row in rows:
+                position = rank[row[column]]
+                key = row["data_id_key"]
+                if key not in best or position < best[key][0]:
+                    best[key] = (position, row)
+
+        if len(keys) == 1 and len(runs) == 1 and not tags:  # the common single get: one unique-index probe
+            consider(connection.execute(self._find_one_in_run, {"type_id": type_id, "run": runs[0],
+                                                                "key": keys[0]}).mappings(), "run_id")
+            keys = []
+        for part in chunks(keys):
+            if runs:
+                consider(connection.execute(self._find_in_runs, {"type_id": type_id, "keys": list(part),
+                                                                 "runs": runs}).mappings(), "run_id")
+            if tags:
+                consider(connection.execute(self._find_in_tags, {"type_id": type_id, "keys": list(part),
+                                                                 "tags": tags}).mappings(), "collection_id")
+        found = dict(zip(best, self.refs(connection, [row for _, row in best.values()]), strict=True))
+        return [found.get(key) for key in wanted]
+
+    def get(self, connection: sa.Connection, ids: Sequence[uuid.UUID]) -> list[DatasetRef | None]:
+        """The datasets with these ids (None for unknown ids), in order."""
+        rows: list[sa.RowMapping] = []
+        if len(ids) == 1:  # the common single read: no IN-list expansion
+            rows.extend(connection.execute(self._by_id, {"id": ids[0]}).mappings())
+        else:
+            for part in chunks(list(dict.fromkeys(ids))):
+                rows.extend(connection.execute(self._by_ids, {"ids": list(part)}).mappings())
+        by_id = {ref.id: ref for ref in self.refs(connection, rows)}
+        return [by_id.get(i) for i in ids]
+
+    def in_collection(self, connection: sa.Connection, collection: str,
+                      dataset_type: str | None) -> list[DatasetRef]:
+        """Datasets directly in ``collection`` (chains followed in order), each once."""
+        d, t = self._schema.dataset.c, self._schema.dataset_tag.c
+        type_id = None if dataset_type is None else self._types.get(connection, dataset_type)[0]
+        rows: dict[uuid.UUID, sa.RowMapping] = {}
+        for record in self._collections.resolve(connection, collection):
+            if record.kind is CollectionKind.RUN:
+                query = sa.select(self._schema.dataset).where(d.run_id == record.id)
+            else:
+                query = (sa.select(self._schema.dataset)
+                         .join_from(self._schema.dataset_tag, self._schema.dataset, t.dataset_id == d.id)
+                         .where(t.collection_id == record.id))
+            if type_id is not None:
+                query = query.where(d.dataset_type_id == type_id)
+            for row in connection.execute(query.order_by(d.dataset_type_id, d.data_id_key)).mappings():
+                rows.setdefault(row["id"], row)
+        return self.refs(connection, list(rows.values()))
+
+    def remove(self, connection: sa.Connection, ids: Sequence[uuid.UUID]) -> None:
+        """Forget datasets, their artifact records and tags; quanta naming them are kept."""
+        s = self._schema
+        for part in chunks(list(dict.fromkeys(ids))):
+            connection.execute(s.dataset_artifact.delete().where(s.dataset_artifact.c.dataset_id.in_(part)))
+            connection.execute(s.dataset_tag.delete().where(s.dataset_tag.c.dataset_id.in_(part)))
+            connection.execute(s.dataset.delete().where(s.dataset.c.id.in_(part)))

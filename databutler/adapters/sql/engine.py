@@ -1,0 +1,97 @@
+"""Engines for the SQL registry: SQLite pragmas, and transactions that say whether they write.
+
+SQLite gets the SQLAlchemy "pysqlite serializable" recipe: the driver's own transaction handling
+is switched off and every transaction is begun explicitly, with ``BEGIN IMMEDIATE`` when it will
+write. Taking the write lock up front means two processes never deadlock upgrading a read lock
+(which SQLite reports as an immediate "database is locked", whatever the busy timeout), while
+pure reads stay deferred and never block a writer in WAL mode.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL
+
+from ...domain.errors import ConfigError
+
+DEFAULT_BUSY_TIMEOUT_S = 30.0
+_BEGIN_KEY = "databutler.begin"
+
+
+def parse_url(url: str) -> URL:
+    """Parse a database URL, refusing a malformed one with ConfigError."""
+    try:
+        return sa.make_url(url)
+    except (sa.exc.ArgumentError, ValueError, TypeError) as err:
+        raise ConfigError(f"registry url {url!r} is not a valid database URL: {err}") from None
+
+
+def is_sqlite(url: URL) -> bool:
+    """Whether ``url`` names a SQLite database."""
+    return url.get_backend_name() == "sqlite"
+
+
+def is_memory(url: URL) -> bool:
+    """Whether ``url`` names a private in-memory SQLite database."""
+    return is_sqlite(url) and url.database in (None, "", ":memory:")
+
+
+def create_sql_engine(url: str | URL, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
+                      echo: bool = False) -> sa.Engine:
+    """Create the engine for ``url``, configured for the registry's transaction discipline."""
+    parsed = parse_url(url) if isinstance(url, str) else url
+    if busy_timeout_s <= 0:
+        raise ConfigError(f"busy_timeout_s must be positive, got {busy_timeout_s!r}")
+    if not is_sqlite(parsed):
+        try:
+            return sa.create_engine(parsed, echo=echo)
+        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as err:
+            raise ConfigError(f"cannot use registry url {parsed!r}: {err}") from None
+    memory = is_memory(parsed)
+    kwargs: dict[str, Any] = {}
+    connect_args: dict[str, Any] = {"timeout": busy_timeout_s}
+    if memory:
+        # One shared connection holds the whole database; the registry serialises its use.
+        kwargs["poolclass"] = sa.pool.StaticPool
+        connect_args["check_same_thread"] = False
+    engine = sa.create_engine(parsed, echo=echo, connect_args=connect_args, **kwargs)
+    busy_ms = int(busy_timeout_s * 1000)
+
+    @sa.event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see _begin)
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
+            if not memory:
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection: sa.Connection) -> None:
+        # Straight to the driver: this runs for every transaction, and the SQLAlchemy execution
+        # path would cost more than the statement itself. Driver errors are wrapped so that they
+        # reach the registry's translation like any other SQLAlchemy error.
+        statement = connection.info.pop(_BEGIN_KEY, "BEGIN")
+        dbapi = connection.dialect.loaded_dbapi
+        try:
+            connection.connection.driver_connection.execute(statement)  # type: ignore[union-attr]
+        except dbapi.Error as err:
+            raise sa.exc.DBAPIError.instance(statement, None, err, dbapi.Error) from err
+
+    return engine
+
+
+def begin(connection: sa.Connection, *, write: bool) -> sa.RootTransaction:
+    """Begin the outermost transaction; on SQLite a writing one takes the write lock at once."""
+    if write and connection.dialect.name == "sqlite":
+        connection.info[_BEGIN_KEY] = "BEGIN IMMEDIATE"
+    try:
+        return connection.begin()
+    finally:
+        connection.info.pop(_BEGIN_KEY, None)

@@ -1,0 +1,61 @@
+"""Translation of SQLAlchemy and DBAPI exceptions into databutler's domain errors."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
+
+import sqlalchemy as sa
+
+from ...domain.errors import ConflictingDefinitionError, DataButlerError, RegistryError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def driver_message(err: BaseException) -> str:
+    """The driver's own one-line message for ``err``, without SQL text or parameters."""
+    original = getattr(err, "orig", None)
+    text = str(original if original is not None else err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def translate(err: Exception, action: str) -> DataButlerError:
+    """Return the domain error that reports driver exception ``err`` raised while ``action``."""
+    message = driver_message(err)
+    if isinstance(err, sa.exc.IntegrityError):
+        return ConflictingDefinitionError(f"cannot {action}: it conflicts with what the registry holds "
+                                          f"({message})")
+    lowered = message.lower()
+    if "locked" in lowered or "lock timeout" in lowered:
+        return RegistryError(f"cannot {action}: the database stayed locked by another writer longer than "
+                             f"the busy timeout ({message}); retry, or raise busy_timeout_s")
+    if "no such table" in lowered or "does not exist" in lowered:
+        return RegistryError(f"cannot {action}: the registry schema is missing or damaged ({message})")
+    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+        return RegistryError(f"cannot {action}: the registry database file is damaged ({message})")
+    return RegistryError(f"cannot {action}: {message}")
+
+
+@contextmanager
+def translated(action: str) -> Iterator[None]:
+    """Re-raise any SQLAlchemy or DBAPI exception inside the block as a domain error."""
+    try:
+        yield
+    except sa.exc.SQLAlchemyError as err:
+        raise translate(err, action) from None
+
+
+def translating(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorate a method so no driver exception escapes it (``action`` names it in messages)."""
+    def decorate(method: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(method)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return method(*args, **kwargs)
+            except sa.exc.SQLAlchemyError as err:
+                raise translate(err, action) from None
+        return wrapper
+    return decorate

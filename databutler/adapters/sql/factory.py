@@ -1,0 +1,46 @@
+"""Building a SqlRegistry from the ``registry:`` section of butler.yaml."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ...domain.errors import ConfigError
+from ...domain.universe import Universe
+from .engine import DEFAULT_BUSY_TIMEOUT_S
+from .registry import SqlRegistry
+
+_KNOWN = frozenset({"adapter", "url", "namespace", "busy_timeout_s", "echo"})
+
+
+def make_registry(options: Mapping[str, Any], *, universe: Universe | None, create: bool,
+                  writeable: bool) -> SqlRegistry:
+    """Create or open the SqlRegistry that ``options`` (url, namespace?, busy_timeout_s?, echo?) describe.
+
+    When opening, the universe stored in the registry is used and ``universe`` is ignored.
+    """
+    if not isinstance(options, Mapping):
+        raise ConfigError(f"registry options must be a mapping, got {type(options).__name__}")
+    unknown = sorted(set(options) - _KNOWN)
+    if unknown:
+        raise ConfigError(f"unknown sql registry options {unknown}; known options are {sorted(_KNOWN)}")
+    url = options.get("url")
+    if not isinstance(url, str) or not url:
+        raise ConfigError("the sql registry needs a 'url' option, e.g. 'sqlite:///{root}/registry.sqlite3'")
+    namespace = options.get("namespace")
+    if namespace is not None and (not isinstance(namespace, str) or not namespace):
+        raise ConfigError(f"registry option 'namespace' must be a non-empty string, got {namespace!r}")
+    busy_timeout_s = options.get("busy_timeout_s", DEFAULT_BUSY_TIMEOUT_S)
+    if isinstance(busy_timeout_s, bool) or not isinstance(busy_timeout_s, int | float) or busy_timeout_s <= 0:
+        raise ConfigError(f"registry option 'busy_timeout_s' must be a positive number, got {busy_timeout_s!r}")
+    echo = options.get("echo", False)
+    if not isinstance(echo, bool):
+        raise ConfigError(f"registry option 'echo' must be true or false, got {echo!r}")
+    if create:
+        if universe is None:
+            raise ConfigError("creating a registry needs a universe")
+        if not writeable:
+            raise ConfigError("a registry cannot be created read-only")
+        return SqlRegistry.create(url, universe, namespace=namespace, busy_timeout_s=float(busy_timeout_s), echo=echo)
+    return SqlRegistry.open(url, namespace=namespace, writeable=writeable, busy_timeout_s=float(busy_timeout_s),
+                            echo=echo)

@@ -1,0 +1,190 @@
+"""The registry's tables, generated from a Universe with SQLAlchemy Core (portable SQL only)."""
+
+from __future__ import annotations
+
+import datetime
+import functools
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from ...domain.errors import UniverseError
+from ...domain.universe import DataUnitType, FieldSpec, Universe
+from ...domain.values import FieldType
+
+SCHEMA_VERSION = "1"
+"""Bumped whenever the layout of the fixed tables changes."""
+
+DATASET_FIXED_COLUMNS = ("id", "dataset_type_id", "run_id", "data_id_key")
+FIXED_TABLES = ("meta", "dataset_type", "collection", "collection_chain", "run", "dataset", "dataset_tag",
+                "dataset_artifact", "quantum", "quantum_input", "quantum_output")
+
+_SCALAR_TYPES: dict[FieldType, sa.types.TypeEngine[Any]] = {
+    FieldType.INT: sa.BigInteger(),
+    FieldType.FLOAT: sa.Float(precision=53),
+    FieldType.BOOL: sa.Boolean(),
+    FieldType.DATETIME: sa.DateTime(),
+    FieldType.REGION: sa.Text(),
+}
+
+
+def column_type(spec: FieldSpec) -> sa.types.TypeEngine[Any]:
+    """The SQL type of one scalar field (a timespan is two DateTime columns, see field_columns)."""
+    if spec.type is FieldType.STRING:
+        return sa.String(spec.length)
+    return _SCALAR_TYPES[spec.type]
+
+
+def field_column_names(spec: FieldSpec) -> tuple[str, ...]:
+    """The column names that store field ``spec`` (``<name>_begin``/``<name>_end`` for a timespan)."""
+    if spec.type is FieldType.TIMESPAN:
+        return (f"{spec.name}_begin", f"{spec.name}_end")
+    return (spec.name,)
+
+
+def field_columns(spec: FieldSpec, primary_key: bool) -> list[sa.Column[Any]]:
+    """The columns that store field ``spec``."""
+    if spec.type is FieldType.TIMESPAN:
+        return [sa.Column(name, sa.DateTime(), nullable=True) for name in field_column_names(spec)]
+    return [sa.Column(spec.name, column_type(spec), primary_key=primary_key,
+                      nullable=spec.nullable and not primary_key, comment=spec.doc or None)]
+
+
+@attrs.frozen
+class Schema:
+    """All registry tables for one universe, bound to one SQLAlchemy MetaData."""
+
+    metadata: sa.MetaData
+    elements: dict[str, sa.Table]
+    meta: sa.Table
+    dataset_type: sa.Table
+    collection: sa.Table
+    collection_chain: sa.Table
+    run: sa.Table
+    dataset: sa.Table
+    dataset_tag: sa.Table
+    dataset_artifact: sa.Table
+    quantum: sa.Table
+    quantum_input: sa.Table
+    quantum_output: sa.Table
+
+
+def _foreign_key(universe: Universe, unit: str, target: sa.Table, name: str) -> sa.ForeignKeyConstraint:
+    """FK from columns named by ``unit``'s required units to ``unit``'s table."""
+    return sa.ForeignKeyConstraint(list(universe.required(unit)),
+                                   [target.c[k] for k in universe.key_fields(unit)], name=name)
+
+
+def _element_table(universe: Universe, metadata: sa.MetaData, name: str,
+                   tables: dict[str, sa.Table]) -> sa.Table:
+    element = universe.element(name)
+    keys = set(universe.key_fields(name))
+    columns: list[sa.Column[Any]] = []
+    for spec in universe.record_fields(name):
+        columns.extend(field_columns(spec, spec.name in keys))
+    constraints: list[sa.ForeignKeyConstraint] = []
+    parents = [*element.requires, *element.implies] if isinstance(element, DataUnitType) else list(element.joins)
+    for parent in parents:
+        constraints.append(_foreign_key(universe, parent, tables[parent], f"fk_{name}_{parent}"))
+    return sa.Table(name, metadata, *columns, *constraints, comment=element.doc or None)
+
+
+@functools.lru_cache(maxsize=16)
+def build_schema(universe: Universe, namespace: str | None = None) -> Schema:
+    """Describe every table of a registry holding ``universe`` (in PostgreSQL schema ``namespace``).
+
+    Table descriptions are immutable and independent of any connection, so one is shared by
+    every registry with the same universe and namespace.
+    """
+    metadata = sa.MetaData(schema=namespace)
+    clashes = {e.name for e in universe.elements} & set(FIXED_TABLES)
+    if clashes:
+        raise UniverseError(f"universe elements {sorted(clashes)} clash with registry table names; rename them")
+    unit_clashes = {u.name for u in universe.units} & set(DATASET_FIXED_COLUMNS)
+    if unit_clashes:
+        raise UniverseError(f"DataUnits {sorted(unit_clashes)} clash with dataset columns; rename them")
+    elements: dict[str, sa.Table] = {}
+    for element in universe.elements:
+        elements[element.name] = _element_table(universe, metadata, element.name, elements)
+
+    meta = sa.Table("meta", metadata,
+                    sa.Column("key", sa.String(64), primary_key=True),
+                    sa.Column("value", sa.Text, nullable=False))
+    dataset_type = sa.Table("dataset_type", metadata,
+                            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+                            sa.Column("name", sa.String(128), nullable=False, unique=True),
+                            sa.Column("units", sa.Text, nullable=False),
+                            sa.Column("storage_class", sa.String(128), nullable=False),
+                            sqlite_autoincrement=True)  # ids are cached: never reuse one
+    collection = sa.Table("collection", metadata,
+                          sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+                          sa.Column("name", sa.String(255), nullable=False, unique=True),
+                          sa.Column("kind", sa.String(16), nullable=False),
+                          sa.Column("doc", sa.Text, nullable=False, default=""),
+                          sqlite_autoincrement=True)
+    collection_chain = sa.Table(
+        "collection_chain", metadata,
+        sa.Column("parent", sa.Integer, sa.ForeignKey(collection.c.id, ondelete="CASCADE"), primary_key=True),
+        sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("child", sa.Integer, sa.ForeignKey(collection.c.id), nullable=False, index=True))
+    run = sa.Table("run", metadata,
+                   sa.Column("collection_id", sa.Integer, sa.ForeignKey(collection.c.id, ondelete="CASCADE"),
+                             primary_key=True, autoincrement=False))
+    unit_columns = [sa.Column(u.name, column_type(u.key), nullable=True) for u in universe.units]
+    dataset = sa.Table(
+        "dataset", metadata,
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("dataset_type_id", sa.Integer, sa.ForeignKey(dataset_type.c.id), nullable=False),
+        sa.Column("run_id", sa.Integer, sa.ForeignKey(run.c.collection_id), nullable=False),
+        sa.Column("data_id_key", sa.String, nullable=False),
+        *unit_columns,
+        sa.UniqueConstraint("dataset_type_id", "run_id", "data_id_key", name="uq_dataset_type_run_data_id"),
+        sa.Index("ix_dataset_find", "dataset_type_id", "data_id_key"),
+        sa.Index("ix_dataset_run", "run_id"))
+    dataset_tag = sa.Table(
+        "dataset_tag", metadata,
+        sa.Column("collection_id", sa.Integer, sa.ForeignKey(collection.c.id, ondelete="CASCADE"),
+                  primary_key=True),
+        sa.Column("dataset_type_id", sa.Integer, primary_key=True),
+        sa.Column("data_id_key", sa.String, primary_key=True),
+        sa.Column("dataset_id", sa.Uuid, sa.ForeignKey(dataset.c.id, ondelete="CASCADE"), nullable=False,
+                  index=True))
+    dataset_artifact = sa.Table(
+        "dataset_artifact", metadata,
+        sa.Column("dataset_id", sa.Uuid, sa.ForeignKey(dataset.c.id, ondelete="CASCADE"), primary_key=True),
+        sa.Column("component", sa.String(64), primary_key=True),
+        sa.Column("uri", sa.Text, nullable=False),
+        sa.Column("formatter", sa.String(255), nullable=False),
+        sa.Column("storage_class", sa.String(128), nullable=False),
+        sa.Column("checksum", sa.String(128), nullable=True),
+        sa.Column("size", sa.BigInteger, nullable=True))
+    quantum = sa.Table(
+        "quantum", metadata,
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("task", sa.String(255), nullable=False, index=True),
+        sa.Column("run", sa.String(255), nullable=False, index=True),
+        sa.Column("data_id", sa.Text, nullable=True),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("started", sa.DateTime, nullable=True),
+        sa.Column("ended", sa.DateTime, nullable=True),
+        sa.Column("host", sa.String(255), nullable=True),
+        sa.Column("metadata", sa.Text, nullable=False))
+
+    def quantum_io(name: str) -> sa.Table:
+        # Deliberately no FK to dataset: provenance outlives the datasets it names.
+        return sa.Table(
+            name, metadata,
+            sa.Column("quantum_id", sa.Uuid, sa.ForeignKey(quantum.c.id, ondelete="CASCADE"), primary_key=True),
+            sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
+            sa.Column("dataset_id", sa.Uuid, nullable=False, index=True))
+
+    return Schema(metadata, elements, meta, dataset_type, collection, collection_chain, run, dataset,
+                  dataset_tag, dataset_artifact, quantum, quantum_io("quantum_input"), quantum_io("quantum_output"))
+
+
+def to_db_datetime(value: datetime.datetime | None) -> datetime.datetime | None:
+    """Datetimes are stored naive, in UTC: an aware value is converted, a naive one kept as is."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(datetime.UTC).replace(tzinfo=None)

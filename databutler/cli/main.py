@@ -1,0 +1,103 @@
+"""The ``databutler`` command line: a driving adapter that builds a Butler from configuration."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+import yaml
+
+from .. import Butler, DataButlerError
+from ..config.loader import ConfigRepositoryLoader
+from ..config.repo_config import CONFIG_FILE, read_config_file, redact
+from .demo import run_demo
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def domain_errors(func: F) -> F:
+    """Turn databutler errors into a one-line message and exit code 1 instead of a traceback."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DataButlerError as err:
+            click.secho(f"error: {type(err).__name__}: {err}", fg="red", err=True)
+            sys.exit(EXIT_ERROR)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="databutler")
+def cli() -> None:
+    """databutler: store, find, read and write Datasets labelled by DataUnits."""
+
+
+@cli.command()
+@click.argument("repo", type=click.Path())
+@click.option("--config", "-c", "config", type=click.Path(exists=True, dir_okay=False),
+              help="YAML file whose sections override the embedded default (SQLite + local files).")
+@domain_errors
+def create(repo: str, config: str | None) -> None:
+    """Create a new repository at REPO.
+
+    Example: databutler create ./repo --config prod.yaml
+    """
+    butler = Butler.create(repo, config)
+    butler.close()
+    click.echo(f"created repository {os.path.abspath(repo)}")
+
+
+@cli.command()
+@click.argument("repo", type=click.Path(), required=False)
+@domain_errors
+def demo(repo: str | None) -> None:
+    """Run a small demo job on a new repository (default: a fresh temporary directory).
+
+    Example: databutler demo ./demo-repo
+    """
+    root = repo or os.path.join(tempfile.mkdtemp(prefix="databutler-demo-"), "repo")
+    butler = run_demo(root, click.echo)
+    butler.close()
+    click.echo(f"demo finished; repository left at {root}")
+
+
+@cli.command("config-dump")
+@click.argument("repo", type=click.Path(exists=True))
+@domain_errors
+def config_dump(repo: str) -> None:
+    """Print the repository's butler.yaml with secrets masked.
+
+    Example: databutler config-dump ./repo
+    """
+    path = repo if os.path.isfile(repo) else os.path.join(repo, CONFIG_FILE)
+    click.echo(yaml.safe_dump(redact(read_config_file(path)), sort_keys=False), nl=False)
+
+
+@cli.command("config-validate")
+@click.argument("repo", type=click.Path(exists=True))
+@domain_errors
+def config_validate(repo: str) -> None:
+    """Check that the repository's configuration builds its registry and datastore.
+
+    Example: databutler config-validate ./repo
+    """
+    built = ConfigRepositoryLoader().open(repo, writeable=False)
+    click.echo(f"ok: registry {type(built.registry).__name__}, datastore {type(built.datastore).__name__}")
+    built.registry.close()
+    built.datastore.close()
+
+
+def main() -> None:
+    """Entry point of the ``databutler`` console script."""
+    cli()

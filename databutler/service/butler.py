@@ -1,0 +1,377 @@
+"""Butler: get, put, ingest and remove Datasets on collections, over one Registry and one Datastore."""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from ..domain.collection import CollectionKind
+from ..domain.dataset import DatasetRef, StoredArtifact
+from ..domain.dataset_type import DatasetType, split_component
+from ..domain.errors import (
+    CollectionError,
+    ConflictingDefinitionError,
+    DataIdError,
+    DatasetNotFoundError,
+    ReadOnlyError,
+)
+from ..domain.storage_class import StorageClassRegistry
+from ..ports.capabilities import DatastoreCapability, require
+from ..ports.datastore import Datastore, IngestRequest, ReadRequest, TransferMode
+from ..ports.registry import DataIdLike, Registry
+from ..ports.repository import Repository
+from .file_dataset import FileDataset
+from .loader import repository_loader
+
+log = logging.getLogger(__name__)
+
+DatasetTypeLike = str | DatasetType
+
+
+def _merge_data_id(data_id: DataIdLike | None, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(data_id or {})
+    for name, value in kwargs.items():
+        if name in merged and merged[name] != value:
+            raise DataIdError(f"{name!r} given twice with different values ({merged[name]!r} and {value!r})")
+        merged[name] = value
+    return merged
+
+
+class Butler:
+    """The convenience layer of a repository: one Registry, one Datastore, a run and a search path.
+
+    ``Butler("repo/", run="u/alice/run1", collections=["u/alice/run1", "release/dr1"])`` opens
+    the repository configured by ``repo/butler.yaml``. ``run`` is where ``put`` and ``ingest``
+    write; ``collections`` is the search path of ``get`` (default: ``[run]``).
+    """
+
+    def __init__(self, repo: str | os.PathLike[str] | Repository, *, run: str | None = None,
+                 collections: Sequence[str] | str | None = None, writeable: bool = True) -> None:
+        if not isinstance(repo, Repository):
+            repo = repository_loader().open(os.fspath(repo), writeable=writeable)
+        self._repo = repo
+        self._writeable = writeable
+        self.run = run
+        if isinstance(collections, str):
+            collections = [collections]
+        self.collections: tuple[str, ...] = tuple(collections) if collections else ((run,) if run else ())
+        self._runs_registered: set[str] = set()
+        if run is not None and writeable:
+            self._output_run(run)
+
+    @classmethod
+    def create(cls, root: str | os.PathLike[str], config: str | Mapping[str, Any] | None = None, *,
+               run: str | None = None,
+               collections: Sequence[str] | str | None = None) -> Butler:
+        """Create a repository at ``root`` (default: embedded SQLite + local files) and open it."""
+        repo = repository_loader().create(os.fspath(root), config)
+        return cls(repo, run=run, collections=collections)
+
+    @classmethod
+    def from_parts(cls, registry: Registry, datastore: Datastore, *,
+                   storage_classes: StorageClassRegistry | None = None, run: str | None = None,
+                   collections: Sequence[str] | str | None = None, root: str = "") -> Butler:
+        """Build a Butler over already-constructed adapters (tests, embedding, proxies)."""
+        repo = Repository(root, registry, datastore, storage_classes or StorageClassRegistry(), {})
+        return cls(repo, run=run, collections=collections)
+
+    # -- properties -----------------------------------------------------------------------------
+
+    @property
+    def registry(self) -> Registry:
+        """The Registry of this repository."""
+        return self._repo.registry
+
+    @property
+    def datastore(self) -> Datastore:
+        """The Datastore of this repository."""
+        return self._repo.datastore
+
+    @property
+    def storage_classes(self) -> StorageClassRegistry:
+        """The StorageClasses this repository knows."""
+        return self._repo.storage_classes
+
+    @property
+    def root(self) -> str:
+        """The repository root it was opened from."""
+        return self._repo.root
+
+    def close(self) -> None:
+        """Release the registry's connections and the datastore's resources."""
+        self._repo.registry.close()
+        self._repo.datastore.close()
+
+    def __enter__(self) -> Butler:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Butler({self.root!r}, run={self.run!r}, collections={list(self.collections)!r})"
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _check_writeable(self, action: str) -> None:
+        if not self._writeable:
+            raise ReadOnlyError(f"this Butler was opened read-only; cannot {action}")
+
+    def _output_run(self, run: str | None) -> str:
+        run = run or self.run
+        if run is None:
+            raise CollectionError("no output run: pass run= to Butler(...) or to this call")
+        if run not in self._runs_registered:
+            self.registry.register_collection(run, CollectionKind.RUN)
+            self._runs_registered.add(run)
+        return run
+
+    def _search_path(self, collections: Sequence[str] | str | None) -> tuple[str, ...]:
+        if isinstance(collections, str):
+            return (collections,)
+        path = tuple(collections) if collections else self.collections
+        if not path:
+            raise CollectionError("no collections to search: pass collections= to Butler(...) or to this call")
+        return path
+
+    def _resolve(self, dataset: DatasetRef | DatasetTypeLike, data_id: DataIdLike | None,
+                 collections: Sequence[str] | str | None, kwargs: Mapping[str, Any],
+                 component: str | None) -> tuple[DatasetRef, str | None]:
+        if isinstance(dataset, DatasetRef):
+            if data_id or kwargs:
+                raise DataIdError("a DataId may not be given together with a DatasetRef")
+            return dataset, component
+        name = dataset.name if isinstance(dataset, DatasetType) else dataset
+        parent, named_component = split_component(name)
+        if named_component and component and named_component != component:
+            raise DataIdError(f"component given twice: {named_component!r} and {component!r}")
+        ref = self.find_dataset(parent, data_id, collections=collections, **kwargs)
+        if ref is None:
+            search = list(self._search_path(collections))
+            raise DatasetNotFoundError(f"no dataset {parent!r} with data ID "
+                                       f"{_merge_data_id(data_id, kwargs)} in collections {search}")
+        return ref, named_component or component
+
+    def _artifacts(self, refs: Sequence[DatasetRef]) -> dict[uuid.UUID, list[StoredArtifact]]:
+        artifacts = self.registry.get_artifacts([ref.id for ref in refs])
+        for ref in refs:
+            if ref.id not in artifacts:
+                raise DatasetNotFoundError(f"dataset {ref!r} is known to the registry but has no stored "
+                                           "artifact (it was unstored)")
+        return artifacts
+
+    # -- put ------------------------------------------------------------------------------------
+
+    def put(self, obj: Any, dataset_type: DatasetTypeLike, data_id: DataIdLike | None = None, /, *,
+            run: str | None = None, **data_id_kwargs: Any) -> DatasetRef:
+        """Store ``obj`` as a new Dataset of ``dataset_type`` with the given DataId; return its ref."""
+        return self.put_many([(obj, dataset_type, _merge_data_id(data_id, data_id_kwargs))], run=run)[0]
+
+    def put_many(self, items: Iterable[tuple[Any, DatasetTypeLike, DataIdLike]], *,
+                 run: str | None = None) -> list[DatasetRef]:
+        """Store many objects at once (all or none); return their refs in order.
+
+        One registry transaction and one datastore batch per DatasetType: no registry row
+        without its artifact and no artifact without its row, whatever fails.
+        """
+        self._check_writeable("put datasets")
+        output = self._output_run(run)
+        grouped: dict[str, list[tuple[int, Any, DataIdLike]]] = {}
+        count = 0
+        for index, (obj, dataset_type, data_id) in enumerate(items):
+            name = dataset_type.name if isinstance(dataset_type, DatasetType) else dataset_type
+            grouped.setdefault(name, []).append((index, obj, data_id))
+            count += 1
+        results: list[DatasetRef | None] = [None] * count
+        written: list[StoredArtifact] = []
+        try:
+            with self.registry.transaction():
+                for name, group in grouped.items():
+                    refs = self.registry.insert_datasets(name, output, [d for _, _, d in group])
+                    artifacts = self.datastore.put([(obj, ref) for (_, obj, _), ref in zip(group, refs, strict=True)])
+                    written.extend(artifacts)
+                    self.registry.insert_artifacts(artifacts)
+                    for (index, _, _), ref in zip(group, refs, strict=True):
+                        results[index] = ref
+        except BaseException:
+            self._discard(written)
+            raise
+        return [ref for ref in results if ref is not None]
+
+    def _discard(self, artifacts: Sequence[StoredArtifact]) -> None:
+        """Remove artifacts written by a call whose registry transaction did not commit."""
+        if not artifacts:
+            return
+        try:
+            self.datastore.remove(artifacts)
+        except Exception:  # the original error matters more; this one is logged for `verify`
+            log.exception("could not remove %d artifacts after a failed write", len(artifacts))
+
+    # -- find / get -----------------------------------------------------------------------------
+
+    def find_dataset(self, dataset_type: DatasetTypeLike, data_id: DataIdLike | None = None, *,
+                     collections: Sequence[str] | str | None = None, **data_id_kwargs: Any) -> DatasetRef | None:
+        """The Dataset of ``dataset_type`` with this DataId found first in the search path, or None."""
+        name = dataset_type.name if isinstance(dataset_type, DatasetType) else dataset_type
+        return self.registry.find_datasets(name, [_merge_data_id(data_id, data_id_kwargs)],
+                                           self._search_path(collections))[0]
+
+    def get(self, dataset: DatasetRef | DatasetTypeLike, data_id: DataIdLike | None = None, /, *,
+            collections: Sequence[str] | str | None = None, parameters: Mapping[str, Any] | None = None,
+            component: str | None = None, **data_id_kwargs: Any) -> Any:
+        """Read a Dataset (by ref, or by DatasetType and DataId), optionally a component or a part."""
+        ref, component = self._resolve(dataset, data_id, collections, data_id_kwargs, component)
+        artifacts = self._artifacts([ref])
+        return self.datastore.get([ReadRequest(ref, artifacts[ref.id], parameters, component)])[0]
+
+    def get_many(self, refs: Sequence[DatasetRef], *, parameters: Mapping[str, Any] | None = None) -> list[Any]:
+        """Read many Datasets by ref, in one registry round trip and one datastore batch."""
+        artifacts = self._artifacts(refs)
+        return self.datastore.get([ReadRequest(ref, artifacts[ref.id], parameters) for ref in refs])
+
+    def exists(self, dataset: DatasetRef | DatasetTypeLike, data_id: DataIdLike | None = None, /, *,
+               collections: Sequence[str] | str | None = None, **data_id_kwargs: Any) -> bool:
+        """Whether the Dataset is known to the registry and its artifacts are present."""
+        try:
+            ref, _ = self._resolve(dataset, data_id, collections, data_id_kwargs, None)
+        except DatasetNotFoundError:
+            return False
+        artifacts = self.registry.get_artifacts([ref.id]).get(ref.id, [])
+        return bool(artifacts) and all(self.datastore.exists(artifacts))
+
+    def uri(self, dataset: DatasetRef | DatasetTypeLike, data_id: DataIdLike | None = None, /, *,
+            collections: Sequence[str] | str | None = None, **data_id_kwargs: Any) -> str:
+        """The absolute URI of the Dataset's (first) artifact."""
+        ref, _ = self._resolve(dataset, data_id, collections, data_id_kwargs, None)
+        return self.datastore.uri(self._artifacts([ref])[ref.id][0])
+
+    # -- ingest ---------------------------------------------------------------------------------
+
+    def ingest(self, datasets: Sequence[FileDataset], *, transfer: str | TransferMode = "auto",
+               run: str | None = None) -> list[DatasetRef]:
+        """Bring existing files in as Datasets (all or none); return their refs in order.
+
+        ``move`` is carried out as a copy followed by deleting the sources once the registry
+        has committed, so a failure never loses the user's files.
+        """
+        self._check_writeable("ingest datasets")
+        mode = TransferMode(transfer) if isinstance(transfer, str) else transfer
+        datastore_mode = TransferMode.COPY if mode is TransferMode.MOVE else mode
+        if datastore_mode not in self.datastore.ingest_modes:
+            require(self.datastore.capabilities, DatastoreCapability.INGEST, type(self.datastore).__name__,
+                    "ingest files")
+            raise ReadOnlyError(f"{type(self.datastore).__name__} does not support transfer mode "
+                                f"{mode.value!r}; supported: {sorted(m.value for m in self.datastore.ingest_modes)}")
+        output = self._output_run(run)
+        grouped: dict[str, list[tuple[int, FileDataset]]] = {}
+        for index, dataset in enumerate(datasets):
+            grouped.setdefault(dataset.dataset_type, []).append((index, dataset))
+        results: list[DatasetRef | None] = [None] * len(datasets)
+        written: list[StoredArtifact] = []
+        try:
+            with self.registry.transaction():
+                for name, group in grouped.items():
+                    refs = self.registry.insert_datasets(name, output, [d.data_id for _, d in group])
+                    requests = [IngestRequest(os.fspath(d.path), ref, d.formatter)
+                                for (_, d), ref in zip(group, refs, strict=True)]
+                    artifacts = self.datastore.ingest(requests, datastore_mode)
+                    written.extend(artifacts)
+                    self.registry.insert_artifacts(artifacts)
+                    for (index, _), ref in zip(group, refs, strict=True):
+                        results[index] = ref
+        except BaseException:
+            self._discard(written)
+            raise
+        if mode is TransferMode.MOVE:
+            for dataset in datasets:
+                try:
+                    os.unlink(dataset.path)
+                except OSError:
+                    log.warning("ingested %s by move but could not delete the source", dataset.path)
+        return [ref for ref in results if ref is not None]
+
+    # -- removal --------------------------------------------------------------------------------
+
+    def remove(self, refs: Sequence[DatasetRef], *, unstore: bool = True, forget: bool = True) -> None:
+        """Delete Datasets' artifacts (``unstore``) and/or their registry entries (``forget``).
+
+        Registry entries go first, in one transaction, then the artifacts; an artifact whose
+        deletion fails is logged and reported by ``verify``, never left referenced by a row.
+        """
+        self._check_writeable("remove datasets")
+        if not refs:
+            return
+        ids = [ref.id for ref in refs]
+        artifacts = [a for group in self.registry.get_artifacts(ids).values() for a in group]
+        if forget and not unstore and artifacts:
+            raise ConflictingDefinitionError(f"{len(artifacts)} of these datasets still have stored artifacts; "
+                                             "forgetting them would orphan files: pass unstore=True")
+        with self.registry.transaction():
+            if unstore:
+                self.registry.remove_artifacts(ids)
+            if forget:
+                self.registry.remove_datasets(ids)
+        if unstore:
+            self.datastore.remove(artifacts)
+
+    # -- collections ----------------------------------------------------------------------------
+
+    def register_collection(self, name: str, kind: CollectionKind = CollectionKind.TAGGED, doc: str = "") -> bool:
+        """Register a RUN, TAGGED or CHAINED collection; return False if it already existed."""
+        self._check_writeable("register collections")
+        return self.registry.register_collection(name, kind, doc)
+
+    def associate(self, tagged: str, refs: Sequence[DatasetRef]) -> None:
+        """Add existing Datasets to TAGGED collection ``tagged``."""
+        self._check_writeable("associate datasets")
+        self.registry.associate(tagged, refs)
+
+    def disassociate(self, tagged: str, refs: Sequence[DatasetRef]) -> None:
+        """Remove Datasets from TAGGED collection ``tagged`` (the Datasets themselves stay)."""
+        self._check_writeable("disassociate datasets")
+        self.registry.disassociate(tagged, refs)
+
+    def define_chain(self, name: str, children: Sequence[str], doc: str = "") -> None:
+        """Create or redefine CHAINED collection ``name`` as the ordered search path ``children``."""
+        self._check_writeable("define chains")
+        with self.registry.transaction():
+            self.registry.register_collection(name, CollectionKind.CHAINED, doc)
+            self.registry.set_chain(name, children)
+
+    def remove_collection(self, name: str) -> None:
+        """Remove a TAGGED or CHAINED collection (its Datasets stay); RUNs go with ``remove_runs``."""
+        self._check_writeable("remove collections")
+        if self.registry.get_collection(name).kind is CollectionKind.RUN:
+            raise CollectionError(f"{name!r} is a RUN; remove it with remove_runs, which deletes its datasets")
+        self.registry.remove_collection(name)
+
+    def remove_runs(self, names: Sequence[str], *, unstore: bool = True) -> None:
+        """Remove RUN collections with all their Datasets (and, with ``unstore``, their artifacts)."""
+        self._check_writeable("remove runs")
+        for name in names:
+            if self.registry.get_collection(name).kind is not CollectionKind.RUN:
+                raise CollectionError(f"{name!r} is not a RUN collection")
+        for name in names:
+            refs = self.registry.datasets_in_collection(name)
+            self.remove(refs, unstore=unstore, forget=True)
+            self.registry.remove_collection(name)
+            self._runs_registered.discard(name)
+
+    # -- integrity ------------------------------------------------------------------------------
+
+    def verify(self, refs: Sequence[DatasetRef]) -> dict[uuid.UUID, str]:
+        """Check the artifacts of ``refs`` against their checksums; return the problems by dataset id."""
+        problems: dict[uuid.UUID, str] = {}
+        artifacts = self.registry.get_artifacts([ref.id for ref in refs])
+        for ref in refs:
+            stored = artifacts.get(ref.id)
+            if not stored:
+                problems[ref.id] = "no stored artifact"
+                continue
+            found = [p for p in self.datastore.verify(stored) if p is not None]
+            if found:
+                problems[ref.id] = "; ".join(found)
+        return problems

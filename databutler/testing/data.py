@@ -1,0 +1,128 @@
+"""A small, fixed set of DataUnit records on the default universe, shared by the contract suites.
+
+Content (insert with ``insert_standard_data_units(registry)``):
+
+- instruments ``Cam1`` and ``Cam2``;
+- physical filters ``Cam1-g`` (band ``g``), ``Cam1-r`` (band ``r``) and ``Cam2-r`` (band ``r``);
+  the bands ``g`` and ``r`` are filled in from them (``populated_by``);
+- detectors 1-4 of each instrument (full names ``S00``..``S03``, purpose ``SCIENCE``);
+- day_obs ``20240101`` and ``20240102`` of Cam1, ``20240101`` of Cam2, each a 24 h timespan;
+- exposures 101-104 of Cam1 and 201-204 of Cam2, and one visit per exposure: Cam1 visits 1-4,
+  Cam2 visits 11-14 (see ``VISITS``: filter, day_obs, exposure_time, target_name, timespan);
+  Cam1 visits 1-2 are ``g`` on 20240101, visits 3-4 are ``r`` on 20240102; all Cam2 visits are
+  ``r`` on 20240101; exposure_time is 30 s for odd visit ids and 15 s for even ones; target
+  names are ``field1`` (first two visits of each instrument) and ``field2`` (last two);
+- ``visit_definition``: exposure 100+v defines Cam1 visit v, exposure 190+v Cam2 visit v;
+- ``visit_detector_region``: every visit with every detector of its instrument (32 rows);
+- skymap ``SkyMap1`` with tracts 0 and 1, each with patches 0-3;
+- ``visit_patch_overlap``: each visit overlaps two patches (see ``VISIT_PATCH_OVERLAPS``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from ..domain.values import Timespan
+from ..ports.registry import Registry
+
+INSTRUMENTS = ("Cam1", "Cam2")
+PHYSICAL_FILTERS = {("Cam1", "Cam1-g"): "g", ("Cam1", "Cam1-r"): "r", ("Cam2", "Cam2-r"): "r"}
+"""(instrument, physical_filter) -> band."""
+BANDS = ("g", "r")
+DETECTORS = (1, 2, 3, 4)
+"""Detector ids of each instrument."""
+DAY_OBS = {("Cam1", 20240101), ("Cam1", 20240102), ("Cam2", 20240101)}
+SKYMAP = "SkyMap1"
+TRACTS = (0, 1)
+PATCHES = (0, 1, 2, 3)
+"""Patch ids of each tract."""
+
+VISITS: dict[tuple[str, int], dict[str, Any]] = {
+    ("Cam1", 1): {"exposure": 101, "physical_filter": "Cam1-g", "day_obs": 20240101},
+    ("Cam1", 2): {"exposure": 102, "physical_filter": "Cam1-g", "day_obs": 20240101},
+    ("Cam1", 3): {"exposure": 103, "physical_filter": "Cam1-r", "day_obs": 20240102},
+    ("Cam1", 4): {"exposure": 104, "physical_filter": "Cam1-r", "day_obs": 20240102},
+    ("Cam2", 11): {"exposure": 201, "physical_filter": "Cam2-r", "day_obs": 20240101},
+    ("Cam2", 12): {"exposure": 202, "physical_filter": "Cam2-r", "day_obs": 20240101},
+    ("Cam2", 13): {"exposure": 203, "physical_filter": "Cam2-r", "day_obs": 20240101},
+    ("Cam2", 14): {"exposure": 204, "physical_filter": "Cam2-r", "day_obs": 20240101},
+}
+"""(instrument, visit id) -> the exposure that defines it, its physical_filter and day_obs."""
+
+VISIT_PATCH_OVERLAPS: dict[tuple[str, int], tuple[tuple[int, int], ...]] = {
+    ("Cam1", 1): ((0, 0), (0, 1)),
+    ("Cam1", 2): ((0, 1), (0, 2)),
+    ("Cam1", 3): ((0, 2), (0, 3)),
+    ("Cam1", 4): ((0, 3), (1, 0)),
+    ("Cam2", 11): ((1, 0), (1, 1)),
+    ("Cam2", 12): ((1, 1), (1, 2)),
+    ("Cam2", 13): ((1, 2), (1, 3)),
+    ("Cam2", 14): ((1, 3), (0, 0)),
+}
+"""(instrument, visit id) -> the (tract, patch) pairs of SKYMAP it overlaps."""
+
+
+def _night(day_obs: int) -> datetime.datetime:
+    return datetime.datetime.strptime(str(day_obs), "%Y%m%d")
+
+
+def visit_timespan(instrument: str, visit: int) -> Timespan:
+    """The timespan of a visit (and of its exposure): 30 or 15 s starting at a fixed minute of its night."""
+    info = VISITS[(instrument, visit)]
+    begin = _night(info["day_obs"]) + datetime.timedelta(hours=22, minutes=visit)
+    return Timespan(begin, begin + datetime.timedelta(seconds=exposure_time(visit)))
+
+
+def exposure_time(visit: int) -> float:
+    """30 s for odd visit ids, 15 s for even ones."""
+    return 30.0 if visit % 2 else 15.0
+
+
+def target_name(instrument: str, visit: int) -> str:
+    """``field1`` for the first two visits of each instrument, ``field2`` for the last two."""
+    ids = sorted(v for (i, v) in VISITS if i == instrument)
+    return "field1" if ids.index(visit) < 2 else "field2"
+
+
+def standard_records() -> dict[str, list[dict[str, Any]]]:
+    """The records of the standard data set, by element, in an order they can be inserted in."""
+    records: dict[str, list[dict[str, Any]]] = {
+        "instrument": [{"name": name, "detector_max": len(DETECTORS), "visit_max": 100, "exposure_max": 1000,
+                        "class_name": f"testing.{name}"} for name in INSTRUMENTS],
+        "physical_filter": [{"instrument": i, "name": f, "band": b} for (i, f), b in PHYSICAL_FILTERS.items()],
+        "detector": [{"instrument": i, "id": d, "full_name": f"S{d - 1:02d}", "purpose": "SCIENCE"}
+                     for i in INSTRUMENTS for d in DETECTORS],
+        "day_obs": [{"instrument": i, "id": d, "timespan": Timespan(_night(d), _night(d) + datetime.timedelta(days=1))}
+                    for i, d in sorted(DAY_OBS)],
+        "exposure": [], "visit": [], "visit_definition": [], "visit_detector_region": [],
+        "skymap": [{"name": SKYMAP, "hash": "0f1e2d", "tract_max": len(TRACTS), "patch_nx_max": 2,
+                    "patch_ny_max": 2}],
+        "tract": [{"skymap": SKYMAP, "id": t, "region": f"tract({t})"} for t in TRACTS],
+        "patch": [{"skymap": SKYMAP, "tract": t, "id": p, "cell_x": p % 2, "cell_y": p // 2,
+                   "region": f"patch({t},{p})"} for t in TRACTS for p in PATCHES],
+        "visit_patch_overlap": [],
+    }
+    for (instrument, visit), info in VISITS.items():
+        common = {"physical_filter": info["physical_filter"], "day_obs": info["day_obs"],
+                  "exposure_time": exposure_time(visit), "target_name": target_name(instrument, visit),
+                  "timespan": visit_timespan(instrument, visit)}
+        records["exposure"].append({"instrument": instrument, "id": info["exposure"],
+                                    "obs_id": f"{instrument}_{info['exposure']}", "observation_type": "science",
+                                    **common})
+        records["visit"].append({"instrument": instrument, "id": visit, "name": f"visit{visit}",
+                                 "region": f"visit({instrument},{visit})", **common})
+        records["visit_definition"].append({"instrument": instrument, "exposure": info["exposure"], "visit": visit})
+        records["visit_detector_region"].extend(
+            {"instrument": instrument, "visit": visit, "detector": d, "region": f"vdr({instrument},{visit},{d})"}
+            for d in DETECTORS)
+        records["visit_patch_overlap"].extend(
+            {"instrument": instrument, "visit": visit, "skymap": SKYMAP, "tract": t, "patch": p}
+            for t, p in VISIT_PATCH_OVERLAPS[(instrument, visit)])
+    return records
+
+
+def insert_standard_data_units(registry: Registry) -> None:
+    """Insert the standard data set (see the module docstring) into ``registry``."""
+    for element, records in standard_records().items():
+        registry.insert_data_units(element, records)

@@ -1,0 +1,19 @@
+"""The pytest plugin (entry point ``pytest11``) that third-party adapter test suites get on install."""
+
+from __future__ import annotations
+
+import pytest
+
+from ..config.universe import default_universe
+from ..domain.universe import Universe
+
+
+@pytest.fixture
+def databutler_universe() -> Universe:
+    """The default DataUnit universe shipped with databutler."""
+    return default_universe()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the markers the contract suites use."""
+    config.addinivalue_line("markers", "contract: a databutler contract-suite test")

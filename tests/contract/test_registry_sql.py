@@ -1,0 +1,76 @@
+"""The Registry contract suite against SqlRegistry on a SQLite file and on in-memory SQLite."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from databutler.adapters.sql import SqlRegistry
+from databutler.config.universe import default_universe
+from databutler.domain import Universe
+from databutler.ports import Registry
+from databutler.testing.registry import MakeRegistry, RegistryContract, ReopenRegistry
+
+
+@pytest.fixture(scope="module")
+def empty_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty registry file on the default universe, copied by each test instead of created anew."""
+    path = tmp_path_factory.mktemp("template") / "registry.sqlite3"
+    SqlRegistry.create(f"sqlite:///{path}", default_universe()).close()
+    return path
+
+
+class TestSqliteFileRegistry(RegistryContract):
+    """SqlRegistry on a SQLite file (WAL)."""
+
+    @pytest.fixture
+    def make_registry(self, tmp_path: Path, empty_sqlite_file: Path) -> Iterator[MakeRegistry]:
+        made: list[SqlRegistry] = []
+
+        def make(universe: Universe | None = None) -> Registry:
+            path = tmp_path / f"registry{len(made)}.sqlite3"
+            if universe is None:
+                shutil.copyfile(empty_sqlite_file, path)
+                registry = SqlRegistry.open(f"sqlite:///{path}")
+            else:
+                registry = SqlRegistry.create(f"sqlite:///{path}", universe)
+            made.append(registry)
+            return registry
+
+        yield make
+        for registry in made:
+            registry.close()
+
+    @pytest.fixture
+    def reopen_registry(self) -> Iterator[ReopenRegistry]:
+        opened: list[SqlRegistry] = []
+
+        def reopen(registry: Registry, *, writeable: bool = True) -> Registry:
+            assert isinstance(registry, SqlRegistry)
+            again = SqlRegistry.open(registry.url, writeable=writeable)
+            opened.append(again)
+            return again
+
+        yield reopen
+        for registry in opened:
+            registry.close()
+
+
+class TestSqliteMemoryRegistry(RegistryContract):
+    """SqlRegistry on a private in-memory SQLite database (not persistent, one writer)."""
+
+    @pytest.fixture
+    def make_registry(self) -> Iterator[MakeRegistry]:
+        made: list[SqlRegistry] = []
+
+        def make(universe: Universe | None = None) -> Registry:
+            registry = SqlRegistry.create("sqlite://", universe or default_universe())
+            made.append(registry)
+            return registry
+
+        yield make
+        for registry in made:
+            registry.close()
