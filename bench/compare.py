@@ -15,12 +15,10 @@ def main(peer_path: str, ours_path: str) -> None:
         ours = json.load(fh)
     print(f"{'phase':<14}{'peer ops/s':>14}{'ours ops/s':>14}{'ours/peer':>11}")
     for phase, rate in ours["rates_ops_per_s"].items():
-        base = peer["rates_ops_per_s"].get(phase)
-        if phase == "put_many":
-            base = peer["rates_ops_per_s"].get("put")
-            phase = "put_many*"
+        base = peer["rates_ops_per_s"].get("put" if phase == "put_many" else phase)
+        label = "put_many*" if phase == "put_many" else phase
         ratio = f"{rate / base:.1f}x" if base else "-"
-        print(f"{phase:<14}{base if base is not None else '-':>14}{rate:>14}{ratio:>11}")
+        print(f"{label:<14}{base if base is not None else '-':>14}{rate:>14}{ratio:>11}")
     print("* put_many is compared with the peer's single-put rate, as the issue asks.")
     for key in ("peak_rss_mib", "registry_bytes", "total_s"):
         print(f"{key:<14}{peer.get(key)!s:>14}{ours.get(key)!s:>14}")

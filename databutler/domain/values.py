@@ -31,12 +31,23 @@ class FieldType(enum.Enum):
 KEY_TYPES = frozenset({FieldType.INT, FieldType.STRING})
 
 
+def as_utc(value: datetime.datetime) -> datetime.datetime:
+    """``value`` as a naive UTC datetime (aware values are converted, naive ones taken as UTC)."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(datetime.UTC).replace(tzinfo=None)
+
+
+def _optional_utc(value: datetime.datetime | None) -> datetime.datetime | None:
+    return None if value is None else as_utc(value)
+
+
 @attrs.frozen
 class Timespan:
     """A half-open interval of time [begin, end); either bound may be open (None)."""
 
-    begin: datetime.datetime | None
-    end: datetime.datetime | None
+    begin: datetime.datetime | None = attrs.field(converter=_optional_utc)
+    end: datetime.datetime | None = attrs.field(converter=_optional_utc)
 
     def __attrs_post_init__(self) -> None:
         if self.begin is not None and self.end is not None and self.end < self.begin:
@@ -51,10 +62,10 @@ class Timespan:
 
 def _as_datetime(value: Any, what: str) -> datetime.datetime:
     if isinstance(value, datetime.datetime):
-        return value
+        return as_utc(value)
     if isinstance(value, str):
         try:
-            return datetime.datetime.fromisoformat(value)
+            return as_utc(datetime.datetime.fromisoformat(value))
         except ValueError:
             pass
     raise DataIdError(f"{what}: expected a datetime or ISO 8601 string, got {value!r}")

@@ -46,7 +46,7 @@ INSTRUMENT = "ContractCam"
 HAS_NUMPY = importlib.util.find_spec("numpy") is not None
 
 
-class InjectedFault(RuntimeError):
+class InjectedFaultError(RuntimeError):
     """The failure the fault-injection tests raise on purpose."""
 
 
@@ -200,11 +200,11 @@ class ButlerContract:
     def test_put_rolls_back_registry_when_datastore_write_fails(self, butler: Butler) -> None:
         class FailingDatastore(ForwardingDatastore):
             def put(self, items: Any) -> list[StoredArtifact]:
-                raise InjectedFault("disk full")
+                raise InjectedFaultError("disk full")
 
         faulty = Butler.from_parts(butler.registry, FailingDatastore(butler.datastore),
                                    storage_classes=butler.storage_classes, run=RUN)
-        with pytest.raises(InjectedFault):
+        with pytest.raises(InjectedFaultError):
             faulty.put(payload(1, 1), "summary", data_id(1, 1))
         assert butler.find_dataset("summary", data_id(1, 1)) is None
         assert butler.registry.datasets_in_collection(RUN) == []
@@ -220,11 +220,11 @@ class ButlerContract:
 
         class FailingRegistry(ForwardingRegistry):
             def insert_artifacts(self, artifacts: Any) -> None:
-                raise InjectedFault("database went away")
+                raise InjectedFaultError("database went away")
 
         faulty = Butler.from_parts(FailingRegistry(butler.registry), RecordingDatastore(butler.datastore),
                                    storage_classes=butler.storage_classes, run=RUN)
-        with pytest.raises(InjectedFault):
+        with pytest.raises(InjectedFaultError):
             faulty.put(payload(1, 1), "summary", data_id(1, 1))
         assert written, "the datastore write happened before the registry failed"
         assert butler.datastore.exists(written) == [False] * len(written)
@@ -247,12 +247,12 @@ class ButlerContract:
                 def failing() -> Any:
                     with self.inner.transaction():
                         yield
-                        raise InjectedFault("commit failed")
+                        raise InjectedFaultError("commit failed")
                 return failing()
 
         faulty = Butler.from_parts(CommitFailingRegistry(butler.registry), RecordingDatastore(butler.datastore),
                                    storage_classes=butler.storage_classes, run=RUN)
-        with pytest.raises(InjectedFault):
+        with pytest.raises(InjectedFaultError):
             faulty.put(payload(1, 1), "summary", data_id(1, 1))
         assert written
         assert butler.datastore.exists(written) == [False]

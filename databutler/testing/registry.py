@@ -69,7 +69,7 @@ MakeRegistry = Callable[..., Registry]
 ReopenRegistry = Callable[..., Registry]
 
 
-class Boom(Exception):
+class BoomError(Exception):
     """Raised by tests to abandon a transaction."""
 
 
@@ -223,6 +223,8 @@ class RegistryContract:
         with pytest.raises(DataIdError):
             registry.insert_data_units("instrument", [{"name": value}])
         assert registry.fetch_data_unit_records("instrument") == []
+        with pytest.raises(DataIdError):
+            registry.expand_data_ids(["instrument"], [{"instrument": value}])
 
     def test_record_naming_a_parent_the_registry_does_not_hold_is_refused(self, populated: Registry) -> None:
         before = all_records(populated)
@@ -730,8 +732,9 @@ class RegistryContract:
                                                         for e in (101, 102)])
         calexps = registry.insert_datasets("calexp", "run2", [calexp_id(1), calexp_id(2)])
         start = datetime.datetime(2024, 1, 3, 12, 0, 0)
+        minute = datetime.timedelta(minutes=1)
         quanta = [Quantum("calibrate", "run2", DataId(calexp_id(v)), inputs=[raw.id], outputs=[calexp.id],
-                          started=start + datetime.timedelta(minutes=v), ended=start + datetime.timedelta(minutes=v, seconds=30),
+                          started=start + v * minute, ended=start + v * minute + minute / 2,
                           host="node1", metadata={"visit": v, "stats": [1.5, 2.5]})
                   for v, raw, calexp in zip((1, 2), raws, calexps, strict=True)]
         quanta.append(Quantum("summarize", "run2", None, inputs=[c.id for c in calexps],
@@ -787,12 +790,12 @@ class RegistryContract:
     # == Transactions ==========================================================================
 
     def test_an_exception_inside_a_transaction_rolls_back_every_write(self, with_runs: Registry) -> None:
-        with pytest.raises(Boom), with_runs.transaction():
+        with pytest.raises(BoomError), with_runs.transaction():
             refs = with_runs.insert_datasets("calexp", "run1", [calexp_id(1)])
             with_runs.insert_artifacts([artifact(refs[0])])
             with_runs.register_collection("tag", TAGGED)
             with_runs.insert_data_units("detector", [{"instrument": "Cam1", "id": 9}])
-            raise Boom
+            raise BoomError
         assert with_runs.find_datasets("calexp", [calexp_id(1)], ["run1"]) == [None]
         assert with_runs.get_datasets([refs[0].id]) == [None]
         assert with_runs.get_artifacts([refs[0].id]) == {}
@@ -806,12 +809,21 @@ class RegistryContract:
         assert with_runs.find_datasets("calexp", [calexp_id(1)], ["run1"]) == [ref]
         assert with_runs.get_artifacts([ref.id]) == {ref.id: [artifact(ref)]}
 
+    def test_a_failed_artifact_insert_rolls_back_the_dataset_of_the_same_transaction(
+            self, with_runs: Registry) -> None:
+        with pytest.raises(DatasetNotFoundError), with_runs.transaction():
+            (ref,) = with_runs.insert_datasets("calexp", "run1", [calexp_id(1)])
+            ghost = DatasetRef(ref.dataset_type, ref.data_id, "run1", uuid.uuid4())
+            with_runs.insert_artifacts([artifact(ghost)])
+        assert with_runs.get_datasets([ref.id]) == [None]
+        assert with_runs.find_datasets("calexp", [calexp_id(1)], ["run1"]) == [None]
+
     def test_rolling_back_a_nested_transaction_keeps_the_outer_work(self, with_runs: Registry) -> None:
         with with_runs.transaction():
             (kept,) = with_runs.insert_datasets("calexp", "run1", [calexp_id(1)])
-            with pytest.raises(Boom), with_runs.transaction():
+            with pytest.raises(BoomError), with_runs.transaction():
                 (dropped,) = with_runs.insert_datasets("calexp", "run1", [calexp_id(2)])
-                raise Boom
+                raise BoomError
             with_runs.insert_artifacts([artifact(kept)])
         assert with_runs.get_datasets([kept.id, dropped.id]) == [kept, None]
         assert with_runs.get_artifacts([kept.id]) == {kept.id: [artifact(kept)]}
@@ -826,12 +838,12 @@ class RegistryContract:
         assert with_runs.datasets_in_collection("run1") == [kept]
 
     def test_definitions_rolled_back_are_not_remembered(self, populated: Registry) -> None:
-        with pytest.raises(Boom), populated.transaction():
+        with pytest.raises(BoomError), populated.transaction():
             populated.register_dataset_type(CALEXP)
             populated.register_collection("run1", RUN)
             populated.insert_data_units("detector", [{"instrument": "Cam1", "id": 9}])
             populated.expand_data_ids(["detector"], [{"instrument": "Cam1", "detector": 9}])
-            raise Boom
+            raise BoomError
         with pytest.raises(MissingDatasetTypeError):
             populated.get_dataset_type("calexp")
         with pytest.raises(MissingCollectionError):

@@ -9,6 +9,7 @@ import pytest
 from databutler.adapters.formats import default_formatter_set
 from databutler.adapters.memory import MemoryDatastore, make_datastore
 from databutler.domain import DataId, DatasetRef, DatasetType, StorageClassRegistry
+from databutler.domain.errors import ConfigError
 from databutler.testing.datastore import DatastoreContract
 
 
@@ -42,7 +43,7 @@ def test_uris_name_the_instance_and_the_rendered_path() -> None:
     assert other.root != datastore.root and other.exists([artifact]) == [False]
 
 
-def test_unknown_options_are_ignored_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
-    make_datastore({"adapter": "memory", "root": "/x"}, storage_classes=StorageClassRegistry(),
-                   formatters=default_formatter_set(), create=True, writeable=True)
-    assert "root" in caplog.text
+def test_unknown_options_are_refused() -> None:
+    with pytest.raises(ConfigError, match="unknown options"):
+        make_datastore({"adapter": "memory", "root": "/x"}, storage_classes=StorageClassRegistry(),
+                       formatters=default_formatter_set(), create=True, writeable=True)

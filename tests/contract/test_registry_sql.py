@@ -12,6 +12,7 @@ from databutler.adapters.sql import SqlRegistry
 from databutler.config.universe import default_universe
 from databutler.domain import Universe
 from databutler.ports import Registry
+from databutler.testing.data import insert_standard_data_units
 from databutler.testing.registry import MakeRegistry, RegistryContract, ReopenRegistry
 
 
@@ -20,6 +21,16 @@ def empty_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An empty registry file on the default universe, copied by each test instead of created anew."""
     path = tmp_path_factory.mktemp("template") / "registry.sqlite3"
     SqlRegistry.create(f"sqlite:///{path}", default_universe()).close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def populated_sqlite_file(tmp_path_factory: pytest.TempPathFactory, empty_sqlite_file: Path) -> Path:
+    """A registry file holding the standard data (inserted through the port once, then copied)."""
+    path = tmp_path_factory.mktemp("template") / "populated.sqlite3"
+    shutil.copyfile(empty_sqlite_file, path)
+    with SqlRegistry.open(f"sqlite:///{path}") as registry:
+        insert_standard_data_units(registry)
     return path
 
 
@@ -43,6 +54,14 @@ class TestSqliteFileRegistry(RegistryContract):
         yield make
         for registry in made:
             registry.close()
+
+    @pytest.fixture
+    def populated(self, tmp_path: Path, populated_sqlite_file: Path) -> Iterator[Registry]:
+        """The standard data, copied from a file made once per module (the memory variant inserts it)."""
+        path = tmp_path / "populated.sqlite3"
+        shutil.copyfile(populated_sqlite_file, path)
+        with SqlRegistry.open(f"sqlite:///{path}") as registry:
+            yield registry
 
     @pytest.fixture
     def reopen_registry(self) -> Iterator[ReopenRegistry]:

@@ -35,14 +35,17 @@ def test_python_dash_m_is_the_same_command(tmp_path: Path) -> None:
     assert (tmp_path / "r" / "butler.yaml").exists()
 
 
-def test_create_with_config_and_dump_masks_secrets(tmp_path: Path) -> None:
+def test_create_with_config_and_dump_shows_placeholders_not_values(tmp_path: Path) -> None:
     config = tmp_path / "custom.yaml"
-    config.write_text(yaml.safe_dump({"datastore": {"checksum": "sha256", "secret_token": "${TOKEN:-abc}"}}))
+    config.write_text(yaml.safe_dump({"datastore": {"checksum": "sha256"}}))
     assert run("create", str(tmp_path / "repo"), "--config", str(config)).returncode == 0
-    dumped = run("config-dump", str(tmp_path / "repo"))
+    stored = tmp_path / "repo" / "butler.yaml"
+    text = stored.read_text().replace("sqlite:///{root}/registry.sqlite3", "sqlite:///{root}/${DB_NAME:-registry}.sqlite3")
+    stored.write_text(text)
+    dumped = run("config-dump", str(tmp_path / "repo"), env={"DB_NAME": "registry"})
     assert dumped.returncode == 0
     assert "sha256" in dumped.stdout
-    assert "abc" not in dumped.stdout
+    assert "${DB_NAME:-registry}" in dumped.stdout, "placeholders are shown, never their secret values"
     assert run("config-validate", str(tmp_path / "repo")).returncode == 0
 
 

@@ -45,9 +45,9 @@ def test_bad_options_are_config_errors(tmp_path: Path, options: dict[str, Any], 
         make({"root": str(tmp_path), **options})
 
 
-def test_unknown_options_are_ignored_with_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    make({"root": str(tmp_path), "checksums": "sha256"})
-    assert "checksums" in caplog.text
+def test_unknown_options_are_refused_naming_the_known_ones(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"unknown options \['checksums'\].*'checksum'"):
+        make({"root": str(tmp_path), "checksums": "sha256"})
 
 
 def test_root_is_required() -> None:

@@ -366,10 +366,15 @@ def test_nesting_deeper_than_the_limit_is_refused_without_recursion_error(text: 
 def test_in_list_longer_than_the_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     # 10,000 items cannot fit in 10,000 characters, so check the guard with a smaller limit.
     monkeypatch.setattr(parser_module, "MAX_IN_ITEMS", 5)
+    parser_module._parse_cached.cache_clear()  # a tree parsed under the real limit must not be reused
     parse("x IN (1, 2, 3, 4, 5)")
     with pytest.raises(ExpressionLimitError, match="more than 5 items") as info:
         parse_expression("x IN (1, 2, 3, 4, 5, 6)")
     assert info.value.position == 21
+
+
+def test_repeated_text_is_parsed_once_into_the_same_immutable_tree() -> None:
+    assert parse_expression("visit = 12345 AND detector = 6") is parse_expression("visit = 12345 AND detector = 6")
 
 
 def test_non_string_expression_is_refused() -> None:

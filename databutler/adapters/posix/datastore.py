@@ -21,9 +21,10 @@ from .files import discard, os_error, write_new_file
 from .ingest import IngestPlan, plan_ingest, transfer_mode
 from .integrity import check_size, file_problem, read_verified
 from .layout import RootLayout
-from .transfer import copy_file, describe_file, link_file, move_file, restore_source
+from .transfer import copy_file, describe_file, link_file, move_file, restore_source, source_gone
 
 T = TypeVar("T")
+_CREATE_ATTEMPTS = 10
 _OPEN_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
 _WRITE_CAPABILITIES = frozenset({DatastoreCapability.WRITE, DatastoreCapability.REMOVE, DatastoreCapability.INGEST})
 
@@ -42,11 +43,12 @@ class _Write:
 class PosixDatastore(Datastore):
     """Datasets as files under a local root: written atomically, never overwritten, checksummed.
 
-    Artifacts the datastore owns are recorded by root-relative paths; files ingested in place
-    from outside the root by absolute ``file://`` URIs, which ``remove`` never deletes. Full
-    reads verify size and checksum; partial reads (a formatter reading only the bytes that read
-    parameters or a component need) verify the size only, since checking the checksum would
-    mean reading the whole file.
+    Artifacts the datastore owns are recorded by root-relative paths (this includes files
+    ingested in place from inside the root); files ingested in place from outside the root are
+    recorded by absolute ``file://`` URIs, and ``remove`` never deletes them. Full reads verify
+    size and checksum; partial reads (a formatter reading only the bytes that read parameters or
+    a component need) verify the size only, since checking the checksum would mean reading the
+    whole file.
     """
 
     def __init__(self, root: str, *, storage_classes: StorageClassRegistry, formatters: FormatterSet,
@@ -127,19 +129,18 @@ class PosixDatastore(Datastore):
         """Run ``create`` on the absolute path of ``relative`` once its directory exists."""
         directory = posixpath.dirname(relative)
         final = self._layout.path(relative)
-        self._layout.prepare_directory(directory)
-        try:
-            return create(final)
-        except FileNotFoundError:
-            # The directory was pruned since it was cached (a concurrent remove): make it again.
-            self._layout.forget_directory(directory)
+        for attempt in range(_CREATE_ATTEMPTS):
             self._layout.prepare_directory(directory)
             try:
                 return create(final)
+            except FileNotFoundError as err:
+                # The directory was pruned since it was made (a concurrent remove): make it again.
+                self._layout.forget_directory(directory)
+                if attempt == _CREATE_ATTEMPTS - 1:
+                    raise os_error(err, "create", final) from None
             except OSError as err:
                 raise os_error(err, "create", final) from None
-        except OSError as err:
-            raise os_error(err, "create", final) from None
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -260,8 +261,10 @@ def _link_and_describe(plan: IngestPlan, final: str, algorithm: str | None) -> t
     link_file(plan.source, final, plan.mode)
     try:
         return describe_file(final, algorithm)
-    except BaseException:
+    except BaseException as err:
         discard(final)
+        if isinstance(err, FileNotFoundError) and not os.path.exists(plan.source):
+            raise source_gone(plan.source) from None  # a symbolic link to a file deleted meanwhile
         raise
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -14,7 +13,6 @@ from ...ports.formatter import FormatterSet
 from .checksums import DEFAULT_ALGORITHM, hash_factory
 from .datastore import PosixDatastore
 
-log = logging.getLogger(__name__)
 OPTIONS = frozenset({"adapter", "root", "template", "checksum", "fsync", "formatters"})
 
 
@@ -22,8 +20,8 @@ def make_datastore(options: Mapping[str, Any], *, storage_classes: StorageClassR
                    create: bool, writeable: bool) -> PosixDatastore:
     """A PosixDatastore configured by ``options`` (root, template, checksum, fsync, formatters)."""
     unknown = set(options) - OPTIONS
-    if unknown:  # warned, not refused: a section may carry keys meant for other tools
-        log.warning("posix datastore: ignoring unknown options %s; known: %s", sorted(unknown), sorted(OPTIONS))
+    if unknown:  # a typo such as "chekcsum" must not be silently ignored
+        raise ConfigError(f"posix datastore: unknown options {sorted(unknown)}; known: {sorted(OPTIONS)}")
     root = options.get("root")
     if not isinstance(root, str | os.PathLike) or not os.fspath(root):
         raise ConfigError("posix datastore: 'root' must be the path of the directory holding the datasets")

@@ -61,7 +61,11 @@ def publish(temp: str, final: str) -> None:
         if err.errno not in _NO_HARD_LINKS:
             raise
         reserve(final)  # no hard links here: claim the name exclusively, then rename onto the claim
-        os.replace(temp, final)
+        try:
+            os.replace(temp, final)
+        except BaseException:
+            discard(final)
+            raise
         return
     os.unlink(temp)
 

@@ -10,6 +10,7 @@ from ...domain.errors import DatastoreError, PathTemplateError
 from ...domain.template import check_relative_path
 
 _URI_SAFE = "/=+,:@~!$&'()*;"
+_MAKEDIRS_ATTEMPTS = 10
 
 
 def path_to_uri(path: str) -> str:
@@ -79,10 +80,15 @@ class RootLayout:
         if real != self.real_root and not real.startswith(self._real_prefix):
             raise PathTemplateError(f"directory {absolute} resolves to {real}, outside the datastore root "
                                     f"{self.real_root}; a symbolic link leads out of the root")
-        try:
-            os.makedirs(absolute, exist_ok=True)
-        except OSError as err:
-            raise DatastoreError(f"cannot create directory {absolute}: {err.strerror}") from None
+        for attempt in range(_MAKEDIRS_ATTEMPTS):
+            try:
+                os.makedirs(absolute, exist_ok=True)
+                break
+            except FileNotFoundError as err:  # a parent was pruned by a concurrent remove: try again
+                if attempt == _MAKEDIRS_ATTEMPTS - 1:
+                    raise DatastoreError(f"cannot create directory {absolute}: {err.strerror}") from None
+            except OSError as err:
+                raise DatastoreError(f"cannot create directory {absolute}: {err.strerror}") from None
         self._ready.add(relative_dir)
 
     def forget_directory(self, relative_dir: str) -> None:

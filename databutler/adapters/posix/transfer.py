@@ -7,7 +7,7 @@ import os
 import shutil
 from typing import IO
 
-from ...domain.errors import DatastoreError
+from ...domain.errors import DatasetNotFoundError, DatastoreError
 from ...ports.datastore import TransferMode
 from .checksums import checksum_of_stream
 from .files import conflict, discard, write_new_file
@@ -18,7 +18,11 @@ _CROSS_DEVICE = frozenset({errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EOPNOT
 
 def copy_file(source: str, final: str, *, algorithm: str | None, fsync: bool) -> tuple[str | None, int]:
     """Copy ``source`` to new file ``final``, hashing while copying; return checksum and size."""
-    with open(source, "rb") as src:
+    try:
+        src = open(source, "rb")  # noqa: SIM115 - closed by the with below
+    except FileNotFoundError:
+        raise source_gone(source) from None
+    with src:
         def copy(stream: IO[bytes]) -> None:
             shutil.copyfileobj(src, stream, _CHUNK)
 
@@ -40,6 +44,10 @@ def link_file(source: str, final: str, mode: TransferMode) -> None:
             raise AssertionError(mode)  # pragma: no cover
     except FileExistsError:
         raise conflict(final) from None
+    except FileNotFoundError:
+        if not os.path.lexists(source):
+            raise source_gone(source) from None
+        raise
     except OSError as err:
         if mode is TransferMode.HARDLINK and err.errno in _CROSS_DEVICE:
             raise DatastoreError(f"cannot hard-link {source} into the datastore at {final}: {err.strerror}; "
@@ -53,6 +61,10 @@ def move_file(source: str, final: str, *, algorithm: str | None, fsync: bool) ->
         os.link(source, final)
     except FileExistsError:
         raise conflict(final) from None
+    except FileNotFoundError:
+        if not os.path.lexists(source):
+            raise source_gone(source) from None
+        raise
     except OSError as err:
         if err.errno not in _CROSS_DEVICE:
             raise
@@ -70,6 +82,11 @@ def describe_file(path: str, algorithm: str | None) -> tuple[str | None, int]:
         return None, os.stat(path).st_size
     with open(path, "rb") as file:
         return checksum_of_stream(file, algorithm), os.fstat(file.fileno()).st_size
+
+
+def source_gone(source: str) -> DatasetNotFoundError:
+    """The error for a file to ingest that disappeared after it was checked."""
+    return DatasetNotFoundError(f"file to ingest {source!r} disappeared while it was being ingested")
 
 
 def restore_source(final: str, source: str) -> None:

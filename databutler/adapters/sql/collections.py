@@ -34,7 +34,9 @@ class CollectionManager:
 
     A collection's id and kind never change while it exists, so every collection found is
     remembered; search paths without chains are remembered resolved. Chains may be redefined by
-    any process, so chain contents are always read again.
+    any process, so chain contents are always read again. A name that is unknown is always looked
+    up again; a collection removed and re-created by another process is seen again after this
+    registry's next rolled-back write (or when it is reopened).
     """
 
     def __init__(self, schema: Schema) -> None:
@@ -92,7 +94,7 @@ class CollectionManager:
 
     def get(self, connection: sa.Connection, name: str, kind: CollectionKind | None = None) -> CollectionRecord:
         """Collection ``name``; CollectionKindError unless it is of ``kind`` (when given)."""
-        record = self.get_many(connection, [name])[0]
+        record = self._by_name.get(name) or self.get_many(connection, [name])[0]
         if kind is not None and record.kind is not kind:
             raise CollectionKindError(f"collection {name!r} is {record.kind.value}, not {kind.value}")
         return record

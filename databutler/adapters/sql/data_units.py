@@ -41,6 +41,7 @@ class DataUnitManager:
         self._universe = universe
         self._schema = schema
         self._known: dict[str, dict[Key, Implied]] = {u.name: {} for u in universe.units}
+        self._expanded: dict[tuple[Any, ...], Mapping[str, KeyValue]] = {}
         self._order = {e.name: i for i, e in enumerate(universe.elements)}
         self._plans: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...],
                                                  tuple[tuple[str, tuple[str, ...]], ...]]] = {}
@@ -49,6 +50,7 @@ class DataUnitManager:
         """Forget every remembered key (after a rollback, the remembered rows may be gone)."""
         for cache in self._known.values():
             cache.clear()
+        self._expanded.clear()
 
     # -- records <-> rows ---------------------------------------------------------------------
 
@@ -195,8 +197,12 @@ class DataUnitManager:
             return 0
         self._populate(connection, name, batch.values())
         self._check_parents(connection, name, batch.values())
-        existing = {tuple(r[f] for f in fields): r
-                    for r in self.fetch(connection, name, [dict(zip(fields, k, strict=True)) for k in batch])}
+        maybe_present = list(batch)
+        if isinstance(element, DataUnitType):  # a cheap key probe first; full records only for those found
+            known = self.lookup(connection, name, maybe_present)
+            maybe_present = [k for k in maybe_present if k in known]
+        existing = {tuple(r[f] for f in fields): r for r in self.fetch(
+            connection, name, [dict(zip(fields, k, strict=True)) for k in maybe_present])} if maybe_present else {}
         new: list[dict[str, Any]] = []
         for key, record in batch.items():
             old = existing.get(key)
@@ -264,14 +270,32 @@ class DataUnitManager:
         """Validate ``data_ids`` for ``units`` against the records and fill in implied values."""
         closure, implied_names, steps = self._plan(tuple(units))
         given = [normalize_data_id(self._universe, closure, d) for d in data_ids]
+        if not any(d.implied for d in given):  # the common case: every DataId expanded before
+            remembered = [self._expanded.get((closure, *d.values())) for d in given]
+            if None not in remembered:
+                return [d.with_implied(implied) for d, implied in zip(given, remembered, strict=True)
+                        if implied is not None]
         full: list[dict[str, KeyValue]] = [{**d.implied, **d} for d in given]
         for unit, required in steps:
-            keys: dict[int, Key] = {}
+            cache = self._known[unit]
+            keys: list[tuple[int, Key]] = []
+            found: dict[Key, Implied] = {}
+            missing: list[Key] = []
             for i, values in enumerate(full):
-                if all(u in values for u in required):
-                    keys[i] = tuple(values[u] for u in required)
-            found = self.lookup(connection, unit, set(keys.values()))
-            for i, key in keys.items():
+                try:
+                    key = tuple([values[u] for u in required])
+                except KeyError:  # an implied unit whose value is not known: nothing to check
+                    continue
+                keys.append((i, key))
+                if key not in found:
+                    hit = cache.get(key)
+                    if hit is None:
+                        missing.append(key)
+                    else:
+                        found[key] = hit
+            if missing:
+                found.update(self.lookup(connection, unit, missing))
+            for i, key in keys:
                 implied = found.get(key)
                 if implied is None:
                     raise DataIdError(f"data ID {dict(given[i])}: {describe_key(required, key)} is not in the "
@@ -285,8 +309,13 @@ class DataUnitManager:
                                           f"registry, where {describe_key(required, key)} has "
                                           f"{implied_unit}={value!r}")
                     full[i][implied_unit] = value
-        return [DataId(dict(d), {u: values[u] for u in implied_names if u in values})
-                for d, values in zip(given, full, strict=True)]
+        expanded = [DataId(dict(d), {u: values[u] for u in implied_names if u in values})
+                    for d, values in zip(given, full, strict=True)]
+        if len(self._expanded) + len(expanded) > _CACHE_LIMIT:
+            self._expanded.clear()
+        for data_id in expanded:
+            self._expanded[(closure, *data_id.values())] = data_id.implied
+        return expanded
 
 
 def _keys(records: Iterable[Mapping[str, Any]], units: Sequence[str]) -> set[Key]:

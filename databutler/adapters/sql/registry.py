@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,7 +19,6 @@ from ...domain.errors import (
     ConfigError,
     ConflictingDefinitionError,
     DataIdError,
-    ReadOnlyError,
     RegistryError,
     UniverseError,
 )
@@ -36,29 +35,29 @@ from .engine import DEFAULT_BUSY_TIMEOUT_S, begin, create_sql_engine, is_memory,
 from .errors import translated, translating
 from .quanta import QuantumManager
 from .schema import SCHEMA_VERSION, Schema, build_schema
+from .session import Session, dispose
 from .tags import TagManager
-
-Transaction = sa.RootTransaction | sa.NestedTransaction
 
 
 class SqlRegistry(Registry):
     """A Registry in a SQL database: one connection, one universe, tables generated from it.
 
     Make one with ``SqlRegistry.create`` (new schema) or ``SqlRegistry.open`` (existing schema,
-    whose stored universe is authoritative). A registry is not thread-safe: give each thread its own.
+    whose stored universe is authoritative). DatasetTypes, collection ids and DataUnit keys found
+    in the database are remembered (all forgotten when a write rolls back), so a single get or put
+    costs a few statements. A registry is not thread-safe: give each thread its own.
     """
 
     def __init__(self, engine: sa.Engine, connection: sa.Connection, universe: Universe, schema: Schema, *,
                  url: str, namespace: str | None, writeable: bool) -> None:
-        self._engine = engine
-        self._connection = connection
         self._universe = universe
         self._schema = schema
         self._url = url
+        self._shown = engine.url.render_as_string(hide_password=True)
         self._namespace = namespace
         self._writeable = writeable
-        self._sqlite = engine.dialect.name == "sqlite"
-        self._closed = False
+        self._session = Session(engine, connection, writeable=writeable, name=repr(self),
+                                on_rollback=self._clear_caches)
         capabilities = {RegistryCapability.PROVENANCE_QUERIES}
         if writeable:
             capabilities.add(RegistryCapability.WRITE)
@@ -98,15 +97,15 @@ class SqlRegistry(Registry):
                         raise ConflictingDefinitionError(
                             f"a registry already exists at {shown} (it has tables {sorted(existing & ours)[:4]}); "
                             "open it with SqlRegistry.open or choose another url")
-                    schema.metadata.create_all(connection)
+                    schema.metadata.create_all(connection, checkfirst=False)
                     connection.execute(schema.meta.insert(), [
                         {"key": "schema_version", "value": SCHEMA_VERSION},
                         {"key": "universe", "value": json.dumps(universe.to_mapping())}])
         except BaseException:
-            _dispose(engine, connection)
+            dispose(engine, connection)
             raise
         assert connection is not None
-        return cls(engine, connection, universe, schema, url=shown, namespace=namespace, writeable=True)
+        return cls(engine, connection, universe, schema, url=url, namespace=namespace, writeable=True)
 
     @classmethod
     def open(cls, url: str, *, namespace: str | None = None, writeable: bool = True,
@@ -140,14 +139,14 @@ class SqlRegistry(Registry):
                 raise RegistryError(f"the universe stored in the registry at {shown} is unreadable: {err}") from None
             schema = build_schema(universe, namespace)
         except BaseException:
-            _dispose(engine, connection)
+            dispose(engine, connection)
             raise
         assert connection is not None
-        return cls(engine, connection, universe, schema, url=shown, namespace=namespace, writeable=writeable)
+        return cls(engine, connection, universe, schema, url=url, namespace=namespace, writeable=writeable)
 
     def __repr__(self) -> str:
         mode = "" if self._writeable else ", writeable=False"
-        return f"SqlRegistry({self._url!r}{mode})"
+        return f"SqlRegistry({self._shown!r}{mode})"
 
     def __enter__(self) -> SqlRegistry:
         return self
@@ -157,7 +156,7 @@ class SqlRegistry(Registry):
 
     @property
     def url(self) -> str:
-        """The database URL (password hidden)."""
+        """The database URL this registry was opened with (what ``open`` needs to open it again)."""
         return self._url
 
     @property
@@ -177,9 +176,7 @@ class SqlRegistry(Registry):
 
     def close(self) -> None:
         """Close the connection and release the database file."""
-        if not self._closed:
-            self._closed = True
-            _dispose(self._engine, self._connection)
+        self._session.close()
 
     # -- transactions -------------------------------------------------------------------------
 
@@ -188,76 +185,9 @@ class SqlRegistry(Registry):
         self._types.clear_cache()
         self._collections.clear_cache()
 
-    def _check_open(self) -> None:
-        if self._closed:
-            raise RegistryError(f"{self!r} is closed")
-
-    @contextmanager
-    def _scope(self, transaction: Transaction, *, undo_caches: bool) -> Iterator[sa.Connection]:
-        """Run the block in ``transaction``: commit if it succeeds, roll back if anything escapes."""
-        try:
-            yield self._connection
-        except BaseException:
-            self._rollback(transaction, undo_caches)
-            raise
-        try:
-            with translated("commit"):
-                transaction.commit()
-        except BaseException:
-            self._rollback(transaction, undo_caches)
-            raise
-
-    def _rollback(self, transaction: Transaction, undo_caches: bool) -> None:
-        if undo_caches:  # what was remembered inside the transaction may be gone now
-            self._clear_caches()
-        try:
-            if transaction.is_active:
-                transaction.rollback()
-        except sa.exc.SQLAlchemyError:
-            pass  # the connection is unusable; the original error is what the caller needs
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> AbstractContextManager[None]:
         """Group writes so that they all happen or none do; transactions nest (savepoints)."""
-        self._check_open()
-        with translated("begin a transaction"):
-            if self._connection.in_transaction():
-                transaction: Transaction = self._connection.begin_nested()
-            else:
-                transaction = begin(self._connection, write=self._writeable)
-        with self._scope(transaction, undo_caches=True):
-            yield
-
-    @contextmanager
-    def _reading(self) -> Iterator[sa.Connection]:
-        """The connection, inside the current transaction or a short deferred (read) one."""
-        self._check_open()
-        if self._connection.in_transaction():
-            yield self._connection
-            return
-        with self._scope(begin(self._connection, write=False), undo_caches=False) as connection:
-            yield connection
-
-    @contextmanager
-    def _writing(self, action: str, *, atomic: bool = False) -> Iterator[sa.Connection]:
-        """The connection, in a write transaction whose failure undoes everything the block wrote.
-
-        ``atomic`` promises the block writes with at most one statement, which SQLite undoes by
-        itself when it fails; otherwise a block inside a transaction gets its own savepoint.
-        """
-        self._check_open()
-        if not self._writeable:
-            raise ReadOnlyError(f"{self!r} was opened read-only (it lacks the capability "
-                                f"{RegistryCapability.WRITE.value!r}); cannot {action}")
-        if not self._connection.in_transaction():
-            transaction: Transaction = begin(self._connection, write=True)
-        elif atomic and self._sqlite:
-            yield self._connection
-            return
-        else:
-            transaction = self._connection.begin_nested()
-        with self._scope(transaction, undo_caches=True) as connection:
-            yield connection
+        return self._session.transaction()
 
     # -- DataUnits ----------------------------------------------------------------------------
 
@@ -268,7 +198,7 @@ class SqlRegistry(Registry):
         self._universe.element(element)
         if isinstance(records, Mapping):
             raise DataIdError(f"insert_data_units({element!r}, ...) takes a sequence of records, not one record")
-        with self._writing(f"insert {element} records") as connection:
+        with self._session.writing(f"insert {element} records") as connection:
             return self._data_units.insert(connection, element, list(records), skip_existing)
 
     @translating("fetch DataUnit records")
@@ -277,13 +207,13 @@ class SqlRegistry(Registry):
         """Return the records of ``element`` with the given primary keys (all records if None)."""
         if isinstance(keys, Mapping):
             keys = [keys]
-        with self._reading() as connection:
+        with self._session.reading() as connection:
             return self._data_units.fetch(connection, element, keys)
 
     @translating("expand data IDs")
     def expand_data_ids(self, units: Sequence[str], data_ids: Sequence[DataIdLike]) -> list[DataId]:
         """Validate ``data_ids`` for ``units`` against the records and fill in implied values."""
-        with self._reading() as connection:
+        with self._session.reading() as connection:
             return self._data_units.expand(connection, as_names(units), list(data_ids))
 
     # -- DatasetTypes -------------------------------------------------------------------------
@@ -292,28 +222,28 @@ class SqlRegistry(Registry):
     def register_dataset_type(self, dataset_type: DatasetType) -> bool:
         """Register ``dataset_type``; return False if an identical one exists."""
         try:
-            with self._writing(f"register dataset type {dataset_type.name!r}", atomic=True) as connection:
+            with self._session.writing(f"register dataset type {dataset_type.name!r}", atomic=True) as connection:
                 return self._types.register(connection, dataset_type)
         except sa.exc.IntegrityError:  # registered concurrently: decide against what is there now
-            with self._writing(f"register dataset type {dataset_type.name!r}", atomic=True) as connection:
+            with self._session.writing(f"register dataset type {dataset_type.name!r}", atomic=True) as connection:
                 return self._types.register(connection, dataset_type)
 
     @translating("get a dataset type")
     def get_dataset_type(self, name: str) -> DatasetType:
         """Return the registered DatasetType ``name`` or raise MissingDatasetTypeError."""
-        with self._reading() as connection:
+        with self._session.reading() as connection:
             return self._types.get(connection, name)[1]
 
     @translating("query dataset types")
     def query_dataset_types(self, pattern: str | None = None) -> list[DatasetType]:
         """Return the registered DatasetTypes whose names match glob ``pattern``, sorted by name."""
-        with self._reading() as connection:
+        with self._session.reading() as connection:
             return self._types.query(connection, pattern)
 
     @translating("remove a dataset type")
     def remove_dataset_type(self, name: str) -> None:
         """Remove DatasetType ``name``; refused with DatasetTypeError while datasets of it exist."""
-        with self._writing(f"remove dataset type {name!r}", atomic=True) as connection:
+        with self._session.writing(f"remove dataset type {name!r}", atomic=True) as connection:
             self._types.remove(connection, name)
 
     # -- Collections --------------------------------------------------------------------------
@@ -322,53 +252,53 @@ class SqlRegistry(Registry):
     def register_collection(self, name: str, kind: CollectionKind, doc: str = "") -> bool:
         """Register collection ``name``; return False if it already exists with this kind."""
         try:
-            with self._writing(f"register collection {name!r}") as connection:
+            with self._session.writing(f"register collection {name!r}") as connection:
                 return self._collections.register(connection, name, kind, doc)
         except sa.exc.IntegrityError:  # registered concurrently: decide against what is there now
-            with self._writing(f"register collection {name!r}") as connection:
+            with self._session.writing(f"register collection {name!r}") as connection:
                 return self._collections.register(connection, name, kind, doc)
 
     @translating("get a collection")
     def get_collection(self, name: str) -> Collection:
         """Return collection ``name`` or raise MissingCollectionError."""
-        with self._reading() as connection:
+        with self._session.reading() as connection:
             return self._collections.describe(connection, name)
 
     @translating("query collections")
     def query_collections(self, pattern: str | None = None,
                           kinds: Sequence[CollectionKind] | None = None) -> list[Collection]:
         """Return collections whose names match glob ``pattern`` and whose kind is in ``kinds``."""
-        with self._reading() as connection:
+        with self._session.reading() as connection:
             return self._collections.query(connection, pattern, kinds)
 
     @translating("set a chain")
     def set_chain(self, name: str, children: Sequence[str]) -> None:
         """Set the ordered children of CHAINED collection ``name``; a cycle raises CollectionError."""
-        with self._writing(f"set the children of chain {name!r}") as connection:
+        with self._session.writing(f"set the children of chain {name!r}") as connection:
             self._collections.set_chain(connection, name, children)
 
     @translating("resolve collections")
     def resolve_collections(self, search_path: Sequence[str]) -> tuple[str, ...]:
         """Flatten ``search_path`` (chains expanded) into RUN and TAGGED names, first occurrence kept."""
-        with self._reading() as connection:
+        with self._session.reading() as connection:
             return tuple(r.name for r in self._collections.resolve(connection, search_path))
 
     @translating("remove a collection")
     def remove_collection(self, name: str) -> None:
         """Remove collection ``name`` (a RUN must be empty; a chain's child is refused)."""
-        with self._writing(f"remove collection {name!r}") as connection:
+        with self._session.writing(f"remove collection {name!r}") as connection:
             self._collections.remove(connection, name)
 
     @translating("associate datasets")
     def associate(self, tagged: str, refs: Sequence[DatasetRef]) -> None:
         """Add ``refs`` to TAGGED collection ``tagged``; re-adding a member is a no-op."""
-        with self._writing(f"tag datasets into {tagged!r}", atomic=len(refs) <= 1) as connection:
+        with self._session.writing(f"tag datasets into {tagged!r}", atomic=len(refs) <= 1) as connection:
             self._tags.associate(connection, tagged, list(refs))
 
     @translating("disassociate datasets")
     def disassociate(self, tagged: str, refs: Sequence[DatasetRef]) -> None:
         """Remove ``refs`` from TAGGED collection ``tagged``; absent refs are ignored."""
-        with self._writing(f"untag datasets from {tagged!r}", atomic=len(refs) <= 1) as connection:
+        with self._session.writing(f"untag datasets from {tagged!r}", atomic=len(refs) <= 1) as connection:
             self._tags.disassociate(connection, tagged, list(refs))
 
     # -- Datasets -----------------------------------------------------------------------------
@@ -381,17 +311,17 @@ class SqlRegistry(Registry):
             raise DataIdError("insert_datasets takes a sequence of data IDs, not one data ID")
         data_ids = list(data_ids)
         try:
-            with self._writing(f"insert datasets into {run!r}", atomic=len(data_ids) <= 1) as connection:
+            with self._session.writing(f"insert datasets into {run!r}", atomic=len(data_ids) <= 1) as connection:
                 return self._datasets.insert(connection, dataset_type, run, data_ids, ids)
         except sa.exc.IntegrityError:
-            with self._reading() as connection:
+            with self._session.reading() as connection:
                 raise self._datasets.explain_insert_conflict(connection, dataset_type, run, data_ids,
                                                              ids) from None
 
     @translating("import datasets")
     def import_datasets(self, refs: Sequence[DatasetRef]) -> list[DatasetRef]:
         """Insert datasets with the ids and runs of ``refs``; refs already present are skipped."""
-        with self._writing("import datasets") as connection:
+        with self._session.writing("import datasets") as connection:
             return self._datasets.import_refs(connection, list(refs))
 
     @translating("find datasets")
@@ -400,25 +330,25 @@ class SqlRegistry(Registry):
         """For each DataId, the dataset found first in the ``collections`` search path, or None."""
         if isinstance(data_ids, Mapping):
             raise DataIdError("find_datasets takes a sequence of data IDs, not one data ID")
-        with self._reading() as connection:
+        with self._session.reading() as connection:
             return self._datasets.find(connection, dataset_type, data_ids, collections)
 
     @translating("get datasets")
     def get_datasets(self, ids: Sequence[uuid.UUID]) -> list[DatasetRef | None]:
         """The datasets with these ids (None for an unknown id), in order."""
-        with self._reading() as connection:
+        with self._session.reading() as connection:
             return self._datasets.get(connection, list(ids))
 
     @translating("list the datasets of a collection")
     def datasets_in_collection(self, collection: str, dataset_type: str | None = None) -> list[DatasetRef]:
         """All datasets directly in RUN or TAGGED ``collection`` (chains are followed, in order)."""
-        with self._reading() as connection:
+        with self._session.reading() as connection:
             return self._datasets.in_collection(connection, collection, dataset_type)
 
     @translating("remove datasets")
     def remove_datasets(self, ids: Sequence[uuid.UUID]) -> None:
         """Forget datasets, their artifact records and TAGGED associations; quanta are kept."""
-        with self._writing("remove datasets") as connection:
+        with self._session.writing("remove datasets") as connection:
             self._datasets.remove(connection, list(ids))
 
     # -- Artifacts ----------------------------------------------------------------------------
@@ -428,22 +358,22 @@ class SqlRegistry(Registry):
         """Record where the bytes of datasets are; the datasets must exist."""
         rows = self._artifacts.rows(list(artifacts))
         try:
-            with self._writing("record artifacts", atomic=len(rows) <= 1) as connection:
+            with self._session.writing("record artifacts", atomic=len(rows) <= 1) as connection:
                 self._artifacts.insert(connection, rows)
         except sa.exc.IntegrityError:
-            with self._reading() as connection:
+            with self._session.reading() as connection:
                 raise self._artifacts.explain_insert_conflict(connection, rows) from None
 
     @translating("get artifacts")
     def get_artifacts(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[StoredArtifact]]:
         """The recorded artifacts of each dataset id (ids without artifacts are absent)."""
-        with self._reading() as connection:
+        with self._session.reading() as connection:
             return self._artifacts.get(connection, list(ids))
 
     @translating("remove artifacts")
     def remove_artifacts(self, ids: Sequence[uuid.UUID]) -> None:
         """Forget the artifact records of these datasets, keeping the datasets."""
-        with self._writing("remove artifact records") as connection:
+        with self._session.writing("remove artifact records") as connection:
             self._artifacts.remove(connection, list(ids))
 
     # -- Provenance ---------------------------------------------------------------------------
@@ -451,20 +381,20 @@ class SqlRegistry(Registry):
     @translating("record quanta")
     def insert_quanta(self, quanta: Sequence[Quantum]) -> None:
         """Record quanta; inserting a quantum id twice with the same content is a no-op."""
-        with self._writing("record quanta") as connection:
+        with self._session.writing("record quanta") as connection:
             self._quanta.insert(connection, list(quanta))
 
     @translating("get quanta")
     def get_quanta(self, ids: Sequence[uuid.UUID]) -> list[Quantum | None]:
         """The quanta with these ids (None for unknown ids), in order."""
-        with self._reading() as connection:
+        with self._session.reading() as connection:
             return self._quanta.get(connection, list(ids))
 
     @translating("find quanta")
     def find_quanta(self, *, run: str | None = None, task: str | None = None,
                     input: uuid.UUID | None = None, output: uuid.UUID | None = None) -> list[Quantum]:
         """Quanta matching all given filters, ordered by start time."""
-        with self._reading() as connection:
+        with self._session.reading() as connection:
             return self._quanta.find(connection, run=run, task=task, input=input, output=output)
 
 
@@ -479,13 +409,3 @@ def _check_namespace(url: str, namespace: str | None) -> sa.URL:
     if namespace is not None and is_sqlite(parsed):
         raise ConfigError(f"namespace {namespace!r} names a PostgreSQL schema; a SQLite registry ({url}) has none")
     return parsed
-
-
-def _dispose(engine: sa.Engine, connection: sa.Connection | None) -> None:
-    try:
-        if connection is not None:
-            connection.close()
-    except sa.exc.SQLAlchemyError:
-        pass
-    finally:
-        engine.dispose()

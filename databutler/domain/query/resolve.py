@@ -6,6 +6,13 @@ Every identifier must name a DataUnit (its key value), a field of a DataUnit's r
 are checked wherever both sides are known: numbers (int, float) compare with numbers, strings
 with strings, times with times, booleans with = and != only; timespans go with OVERLAPS only;
 regions cannot be compared. Bind parameters not yet bound are of unknown type and pass.
+
+``units_in_scope`` is the set of DataUnits a query may constrain; None allows any. The caller
+chooses what to pass: the query's units, their required closure (so ``tract`` is allowed in a
+query of ``patch``), or None to let the expression widen the query (``ResolvedExpression.units``
+then says which units to add). A key reference (``visit``, ``visit.id``, ``visit.instrument``)
+needs only the unit whose key it is; any other field needs its element's record, and a join
+element's field needs the units it joins.
 """
 
 from __future__ import annotations
