@@ -161,6 +161,16 @@ class Registry(abc.ABC):
                       collections: Sequence[str]) -> list[DatasetRef | None]:
         """For each DataId, the dataset found first in the ``collections`` search path, or None."""
 
+    def find_stored_datasets(self, dataset_type: str, data_ids: Sequence[DataIdLike], collections: Sequence[str]
+                             ) -> list[tuple[DatasetRef, list[StoredArtifact]] | None]:
+        """``find_datasets`` together with each found dataset's artifacts (Butler.get's lookup).
+
+        Adapters may override it to answer in one round trip; this default makes two calls.
+        """
+        refs = self.find_datasets(dataset_type, data_ids, collections)
+        artifacts = self.get_artifacts([ref.id for ref in refs if ref is not None])
+        return [None if ref is None else (ref, artifacts.get(ref.id, [])) for ref in refs]
+
     @abc.abstractmethod
     def get_datasets(self, ids: Sequence[uuid.UUID]) -> list[DatasetRef | None]:
         """The datasets with these ids (None for an unknown id), in order."""

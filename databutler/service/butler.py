@@ -137,23 +137,34 @@ class Butler:
             raise CollectionError("no collections to search: pass collections= to Butler(...) or to this call")
         return path
 
-    def _resolve(self, dataset: DatasetRef | DatasetTypeLike, data_id: DataIdLike | None,
-                 collections: Sequence[str] | str | None, kwargs: Mapping[str, Any],
-                 component: str | None) -> tuple[DatasetRef, str | None]:
-        if isinstance(dataset, DatasetRef):
-            if data_id or kwargs:
-                raise DataIdError("a DataId may not be given together with a DatasetRef")
-            return dataset, component
+    @staticmethod
+    def _split(dataset: DatasetTypeLike, component: str | None) -> tuple[str, str | None]:
+        """The parent DatasetType name and the component asked for (``"calexp.wcs"`` or ``component=``)."""
         name = dataset.name if isinstance(dataset, DatasetType) else dataset
         parent, named_component = split_component(name)
         if named_component and component and named_component != component:
             raise DataIdError(f"component given twice: {named_component!r} and {component!r}")
-        ref = self.find_dataset(parent, data_id, collections=collections, **kwargs)
-        if ref is None:
-            search = list(self._search_path(collections))
-            raise DatasetNotFoundError(f"no dataset {parent!r} with data ID "
-                                       f"{_merge_data_id(data_id, kwargs)} in collections {search}")
-        return ref, named_component or component
+        return parent, named_component or component
+
+    def _find_stored(self, dataset: DatasetRef | DatasetTypeLike, data_id: DataIdLike | None,
+                     collections: Sequence[str] | str | None, kwargs: Mapping[str, Any],
+                     component: str | None) -> tuple[DatasetRef, list[StoredArtifact], str | None]:
+        """The Dataset asked for, its artifacts and component; DatasetNotFoundError if either is missing."""
+        if isinstance(dataset, DatasetRef):
+            if data_id or kwargs:
+                raise DataIdError("a DataId may not be given together with a DatasetRef")
+            return dataset, self._artifacts([dataset])[dataset.id], component
+        parent, component = self._split(dataset, component)
+        merged = _merge_data_id(data_id, kwargs)
+        search = self._search_path(collections)
+        found = self.registry.find_stored_datasets(parent, [merged], search)[0]
+        if found is None:
+            raise DatasetNotFoundError(f"no dataset {parent!r} with data ID {merged} in collections {list(search)}")
+        ref, artifacts = found
+        if not artifacts:
+            raise DatasetNotFoundError(f"dataset {ref!r} is known to the registry but has no stored "
+                                       "artifact (it was unstored)")
+        return ref, artifacts, component
 
     def _artifacts(self, refs: Sequence[DatasetRef]) -> dict[uuid.UUID, list[StoredArtifact]]:
         artifacts = self.registry.get_artifacts([ref.id for ref in refs])
@@ -223,9 +234,8 @@ class Butler:
             collections: Sequence[str] | str | None = None, parameters: Mapping[str, Any] | None = None,
             component: str | None = None, **data_id_kwargs: Any) -> Any:
         """Read a Dataset (by ref, or by DatasetType and DataId), optionally a component or a part."""
-        ref, component = self._resolve(dataset, data_id, collections, data_id_kwargs, component)
-        artifacts = self._artifacts([ref])
-        return self.datastore.get([ReadRequest(ref, artifacts[ref.id], parameters, component)])[0]
+        ref, artifacts, component = self._find_stored(dataset, data_id, collections, data_id_kwargs, component)
+        return self.datastore.get([ReadRequest(ref, artifacts, parameters, component)])[0]
 
     def get_many(self, refs: Sequence[DatasetRef], *, parameters: Mapping[str, Any] | None = None) -> list[Any]:
         """Read many Datasets by ref, in one registry round trip and one datastore batch."""
@@ -236,17 +246,16 @@ class Butler:
                collections: Sequence[str] | str | None = None, **data_id_kwargs: Any) -> bool:
         """Whether the Dataset is known to the registry and its artifacts are present."""
         try:
-            ref, _ = self._resolve(dataset, data_id, collections, data_id_kwargs, None)
+            _, artifacts, _ = self._find_stored(dataset, data_id, collections, data_id_kwargs, None)
         except DatasetNotFoundError:
             return False
-        artifacts = self.registry.get_artifacts([ref.id]).get(ref.id, [])
-        return bool(artifacts) and all(self.datastore.exists(artifacts))
+        return all(self.datastore.exists(artifacts))
 
     def uri(self, dataset: DatasetRef | DatasetTypeLike, data_id: DataIdLike | None = None, /, *,
             collections: Sequence[str] | str | None = None, **data_id_kwargs: Any) -> str:
         """The absolute URI of the Dataset's (first) artifact."""
-        ref, _ = self._resolve(dataset, data_id, collections, data_id_kwargs, None)
-        return self.datastore.uri(self._artifacts([ref])[ref.id][0])
+        _, artifacts, _ = self._find_stored(dataset, data_id, collections, data_id_kwargs, None)
+        return self.datastore.uri(artifacts[0])
 
     # -- ingest ---------------------------------------------------------------------------------
 

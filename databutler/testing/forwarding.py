@@ -119,6 +119,11 @@ class ForwardingRegistry(Registry):
         """Forwarded."""
         return self.inner.find_datasets(dataset_type, data_ids, collections)
 
+    def find_stored_datasets(self, dataset_type: str, data_ids: Sequence[DataIdLike], collections: Sequence[str]
+                             ) -> list[tuple[DatasetRef, list[StoredArtifact]] | None]:
+        """Forwarded."""
+        return self.inner.find_stored_datasets(dataset_type, data_ids, collections)
+
     def get_datasets(self, ids: Sequence[uuid.UUID]) -> list[DatasetRef | None]:
         """Forwarded."""
         return self.inner.get_datasets(ids)

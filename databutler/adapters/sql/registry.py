@@ -333,6 +333,17 @@ class SqlRegistry(Registry):
         with self._session.reading() as connection:
             return self._datasets.find(connection, dataset_type, data_ids, collections)
 
+    @translating("find datasets")
+    def find_stored_datasets(self, dataset_type: str, data_ids: Sequence[DataIdLike], collections: Sequence[str]
+                             ) -> list[tuple[DatasetRef, list[StoredArtifact]] | None]:
+        """``find_datasets`` with each found dataset's artifacts, in one read transaction."""
+        if isinstance(data_ids, Mapping):
+            raise DataIdError("find_stored_datasets takes a sequence of data IDs, not one data ID")
+        with self._session.reading() as connection:
+            refs = self._datasets.find(connection, dataset_type, data_ids, collections)
+            artifacts = self._artifacts.get(connection, [ref.id for ref in refs if ref is not None])
+        return [None if ref is None else (ref, artifacts.get(ref.id, [])) for ref in refs]
+
     @translating("get datasets")
     def get_datasets(self, ids: Sequence[uuid.UUID]) -> list[DatasetRef | None]:
         """The datasets with these ids (None for an unknown id), in order."""

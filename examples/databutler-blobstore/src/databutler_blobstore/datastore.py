@@ -114,6 +114,8 @@ class BlobDatastore(Datastore):
         """Read and deserialize each requested artifact."""
         results = []
         for request in requests:
+            if not request.artifacts:
+                raise DatasetNotFoundError(f"{request.ref} has no recorded artifact in blob store {self._path}")
             artifact = request.artifacts[0]
             storage_class = self._storage_classes[artifact.storage_class]
             formatter = self._formatters.by_name(artifact.formatter)

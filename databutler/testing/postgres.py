@@ -1,0 +1,190 @@
+"""A throwaway PostgreSQL cluster for tests: one per pytest session, a fresh schema per test.
+
+The cluster is made with the server's own binaries (``initdb`` and ``pg_ctl``, found through
+``pg_config --bindir``, ``/usr/lib/postgresql/*/bin`` or ``PATH``) in a temporary directory,
+listening on 127.0.0.1 at a free port and on a unix socket in that directory. TCP connections
+need a password (scram-sha-256), so the tests exercise real credentials. The servers refuse to
+run as root, so as root every binary runs as the ``postgres`` OS user (``runuser``) in a
+directory that user owns.
+
+Fixtures (registered by the databutler pytest plugin):
+
+- ``postgres_server``: the session's :class:`PostgresServer`; skipped when no server binaries are
+  found, unless the environment variable ``CI`` is set, where that is a failure.
+- ``postgres_schema``: the name of a new, empty schema, dropped (with everything in it) at teardown.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+
+import attrs
+import pytest
+import sqlalchemy as sa
+
+SERVER_USER = "postgres"
+"""The OS user that runs the cluster when the tests run as root."""
+
+
+@attrs.frozen
+class PostgresServer:
+    """A running cluster: where it listens and the superuser's credentials."""
+
+    bindir: str
+    directory: str
+    host: str
+    port: int
+    socket_dir: str
+    user: str
+    password: str = attrs.field(repr=False)
+    database: str = "postgres"
+
+    def url(self, *, user: str | None = None, password: str | None = None, database: str | None = None) -> str:
+        """A ``postgresql+psycopg://`` URL on TCP for ``user`` (the superuser by default)."""
+        return sa.URL.create("postgresql+psycopg", username=user or self.user,
+                             password=self.password if password is None else password, host=self.host,
+                             port=self.port, database=database or self.database).render_as_string(
+                                 hide_password=False)
+
+    def execute(self, *statements: str) -> None:
+        """Run ``statements`` as the superuser, each committed (for test set-up and teardown)."""
+        engine = sa.create_engine(self.url(), isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as connection:
+                for statement in statements:
+                    connection.exec_driver_sql(statement)
+        finally:
+            engine.dispose()
+
+
+def find_bindir() -> str | None:
+    """The directory holding ``initdb`` and ``pg_ctl``, or None when no server is installed."""
+    candidates: list[str] = []
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        try:
+            found = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, timeout=10, check=True)
+            candidates.append(found.stdout.strip())
+        except (OSError, subprocess.SubprocessError):
+            pass
+    candidates.extend(sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True))
+    initdb = shutil.which("initdb")
+    if initdb:
+        candidates.append(os.path.dirname(os.path.realpath(initdb)))
+    for directory in candidates:
+        if all(os.access(os.path.join(directory, tool), os.X_OK) for tool in ("initdb", "pg_ctl", "postgres")):
+            return directory
+    return None
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _as_server_user(command: Sequence[str]) -> list[str]:
+    if os.geteuid() != 0:
+        return list(command)
+    return ["runuser", "-u", SERVER_USER, "--", *command]
+
+
+def _give_to_server_user(path: str) -> None:
+    if os.geteuid() == 0:
+        import pwd  # POSIX only, like running tests as root
+
+        entry = pwd.getpwnam(SERVER_USER)
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+
+
+def _run(command: Sequence[str], what: str) -> None:
+    done = subprocess.run(_as_server_user(command), capture_output=True, text=True, timeout=120, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{what} failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
+
+
+def start_cluster(bindir: str) -> PostgresServer:
+    """initdb a new cluster in a temporary directory and start it; stop it with ``stop_cluster``."""
+    directory = tempfile.mkdtemp(prefix="databutler-pg-")
+    os.chmod(directory, 0o700)
+    _give_to_server_user(directory)
+    password = secrets.token_urlsafe(16)
+    pwfile = os.path.join(directory, "pwfile")
+    with open(pwfile, "w", encoding="utf-8") as stream:
+        stream.write(password + "\n")
+    _give_to_server_user(pwfile)
+    data = os.path.join(directory, "data")
+    _run([os.path.join(bindir, "initdb"), "-D", data, "-U", "postgres", f"--pwfile={pwfile}", "--auth-local=trust",
+          "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C", "--no-sync"], "initdb")
+    os.unlink(pwfile)
+    port = free_port()
+    options = (f"-c listen_addresses=127.0.0.1 -p {port} -k {directory} -c fsync=off -c synchronous_commit=off "
+               "-c full_page_writes=off -c max_connections=60 -c shared_buffers=64MB")
+    _run([os.path.join(bindir, "pg_ctl"), "-D", data, "-l", os.path.join(directory, "server.log"), "-o", options,
+          "-w", "-t", "60", "start"], "pg_ctl start")
+    server = PostgresServer(bindir, directory, "127.0.0.1", port, directory, "postgres", password)
+    deadline = time.monotonic() + 30
+    while True:  # pg_ctl -w waits for the socket; make sure TCP with a password works too
+        try:
+            server.execute("SELECT 1")
+            return server
+        except sa.exc.OperationalError:
+            if time.monotonic() > deadline:
+                stop_cluster(server)
+                raise
+
+
+def stop_cluster(server: PostgresServer) -> None:
+    """Stop the cluster at once and delete its directory."""
+    try:
+        _run([os.path.join(server.bindir, "pg_ctl"), "-D", os.path.join(server.directory, "data"), "-m",
+              "immediate", "-w", "stop"], "pg_ctl stop")
+    finally:
+        shutil.rmtree(server.directory, ignore_errors=True)
+
+
+def missing_server(reason: str) -> None:
+    """Skip the test, or fail it when ``CI`` is set (CI must run every backend)."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI must test PostgreSQL (install Debian's 'postgresql' package)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """The session's throwaway PostgreSQL cluster (skipped without server binaries; failed in CI)."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        missing_server("the psycopg driver is not installed (pip install 'databutler[postgresql]')")
+    bindir = find_bindir()
+    if bindir is None:
+        missing_server("no PostgreSQL server binaries (initdb, pg_ctl) found via pg_config, /usr/lib/postgresql "
+                       "or PATH")
+    assert bindir is not None
+    server = start_cluster(bindir)
+    try:
+        yield server
+    finally:
+        stop_cluster(server)
+
+
+@pytest.fixture
+def postgres_schema(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh, empty schema name for one test; the schema and all it holds are dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    yield name
+    postgres_server.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+__all__ = ["PostgresServer", "find_bindir", "postgres_schema", "postgres_server", "start_cluster", "stop_cluster"]
