@@ -311,19 +311,22 @@ class Butler:
         deletion fails is logged and reported by ``verify``, never left referenced by a row.
         """
         self._check_writeable("remove datasets")
-        if not refs:
-            return
+        self._remove(refs, unstore=unstore, forget=forget, runs=())
+
+    def _remove(self, refs: Sequence[DatasetRef], *, unstore: bool, forget: bool, runs: Sequence[str]) -> None:
         ids = [ref.id for ref in refs]
-        artifacts = [a for group in self.registry.get_artifacts(ids).values() for a in group]
+        artifacts = [a for group in self.registry.get_artifacts(ids).values() for a in group] if ids else []
         if forget and not unstore and artifacts:
             raise ConflictingDefinitionError(f"{len(artifacts)} of these datasets still have stored artifacts; "
                                              "forgetting them would orphan files: pass unstore=True")
         with self.registry.transaction():
-            if unstore:
+            if unstore and ids:
                 self.registry.remove_artifacts(ids)
-            if forget:
+            if forget and ids:
                 self.registry.remove_datasets(ids)
-        if unstore:
+            for run in runs:
+                self.registry.remove_collection(run)
+        if unstore and artifacts:
             self.datastore.remove(artifacts)
 
     # -- collections ----------------------------------------------------------------------------
@@ -358,16 +361,17 @@ class Butler:
         self.registry.remove_collection(name)
 
     def remove_runs(self, names: Sequence[str], *, unstore: bool = True) -> None:
-        """Remove RUN collections with all their Datasets (and, with ``unstore``, their artifacts)."""
+        """Remove RUN collections with all their Datasets (and, with ``unstore``, their artifacts).
+
+        All or nothing: a run still in a chain, say, leaves every run and Dataset in place.
+        """
         self._check_writeable("remove runs")
         for name in names:
             if self.registry.get_collection(name).kind is not CollectionKind.RUN:
                 raise CollectionError(f"{name!r} is not a RUN collection")
-        for name in names:
-            refs = self.registry.datasets_in_collection(name)
-            self.remove(refs, unstore=unstore, forget=True)
-            self.registry.remove_collection(name)
-            self._runs_registered.discard(name)
+        refs = [ref for name in names for ref in self.registry.datasets_in_collection(name)]
+        self._remove(refs, unstore=unstore, forget=True, runs=names)
+        self._runs_registered.difference_update(names)
 
     # -- integrity ------------------------------------------------------------------------------
 

@@ -296,6 +296,14 @@ class ButlerContract:
         assert butler.registry.get_datasets([r.id for r in refs]) == [None] * 3
         assert RUN not in [c.name for c in butler.registry.query_collections()]
 
+    def test_remove_runs_is_all_or_nothing_when_a_run_is_in_a_chain(self, butler: Butler) -> None:
+        refs = butler.put_many([(payload(1, d), "summary", data_id(1, d)) for d in (1, 2)])
+        butler.define_chain("chain", [RUN])
+        with pytest.raises(CollectionError, match="chain"):
+            butler.remove_runs([RUN])
+        assert butler.get_many(refs) == [payload(1, 1), payload(1, 2)]
+        assert butler.registry.get_collection(RUN).kind is CollectionKind.RUN
+
     # -- removal --------------------------------------------------------------------------------
 
     def test_remove_unstore_and_forget(self, butler: Butler) -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from ..config.universe import default_universe
 from ..domain.universe import Universe
+from .postgres import postgres_schema, postgres_server  # noqa: F401 - fixtures offered to every suite
 
 
 @pytest.fixture

@@ -15,17 +15,29 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
 from ...domain.errors import ConfigError
+from .credentials import mask_secrets
 
 DEFAULT_BUSY_TIMEOUT_S = 30.0
+POSTGRES_DRIVER = "postgresql+psycopg"
+"""psycopg 3: what ``postgresql://`` (whose SQLAlchemy default is psycopg2) and ``postgres://`` mean here."""
+CONNECT_TIMEOUT_S = 10
 _BEGIN_KEY = "databutler.begin"
 
 
 def parse_url(url: str) -> URL:
     """Parse a database URL, refusing a malformed one with ConfigError."""
     try:
-        return sa.make_url(url)
+        parsed = sa.make_url(url)
     except (sa.exc.ArgumentError, ValueError, TypeError) as err:
-        raise ConfigError(f"registry url {url!r} is not a valid database URL: {err}") from None
+        raise ConfigError(mask_secrets(f"registry url {url!r} is not a valid database URL: {err}")) from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername=POSTGRES_DRIVER)
+    return parsed
+
+
+def is_postgresql(url: URL) -> bool:
+    """Whether ``url`` names a PostgreSQL database."""
+    return url.get_backend_name() == "postgresql"
 
 
 def is_sqlite(url: URL) -> bool:
@@ -45,13 +57,19 @@ def create_sql_engine(url: str | URL, *, busy_timeout_s: float = DEFAULT_BUSY_TI
     if busy_timeout_s <= 0:
         raise ConfigError(f"busy_timeout_s must be positive, got {busy_timeout_s!r}")
     if not is_sqlite(parsed):
+        connect_args: dict[str, Any] = {}
+        if is_postgresql(parsed):
+            # busy_timeout_s bounds waits for row locks, as it bounds SQLite's wait for the file lock.
+            connect_args = {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "databutler",
+                            "options": f"-c lock_timeout={int(busy_timeout_s * 1000)}"}
         try:
-            return sa.create_engine(parsed, echo=echo)
+            return sa.create_engine(parsed, echo=echo, connect_args=connect_args)
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as err:
-            raise ConfigError(f"cannot use registry url {parsed!r}: {err}") from None
+            hint = " (install the driver: pip install 'databutler[postgresql]')" if is_postgresql(parsed) else ""
+            raise ConfigError(mask_secrets(f"cannot use registry url {parsed!r}: {err}{hint}")) from None
     memory = is_memory(parsed)
     kwargs: dict[str, Any] = {}
-    connect_args: dict[str, Any] = {"timeout": busy_timeout_s}
+    connect_args = {"timeout": busy_timeout_s}
     if memory:
         # One shared connection holds the whole database; the registry serialises its use.
         kwargs["poolclass"] = sa.pool.StaticPool

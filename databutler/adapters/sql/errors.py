@@ -10,6 +10,7 @@ from typing import ParamSpec, TypeVar
 import sqlalchemy as sa
 
 from ...domain.errors import ConflictingDefinitionError, DataButlerError, RegistryError
+from .credentials import mask_secrets
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -19,7 +20,7 @@ def driver_message(err: BaseException) -> str:
     """The driver's own one-line message for ``err``, without SQL text or parameters."""
     original = getattr(err, "orig", None)
     text = str(original if original is not None else err).strip()
-    return text.splitlines()[0] if text else type(err).__name__
+    return mask_secrets(text.splitlines()[0]) if text else type(err).__name__
 
 
 def translate(err: Exception, action: str) -> DataButlerError:

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from ...domain.errors import ConfigError
 from ...domain.universe import Universe
-from .engine import DEFAULT_BUSY_TIMEOUT_S
+from .credentials import with_credentials
+from .engine import DEFAULT_BUSY_TIMEOUT_S, parse_url
 from .registry import SqlRegistry
 
-_KNOWN = frozenset({"adapter", "url", "namespace", "busy_timeout_s", "echo"})
+_KNOWN = frozenset({"adapter", "url", "namespace", "busy_timeout_s", "echo", "credentials_file"})
+_NAMESPACE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 
 def make_registry(options: Mapping[str, Any], *, universe: Universe | None, create: bool,
                   writeable: bool) -> SqlRegistry:
-    """Create or open the SqlRegistry that ``options`` (url, namespace?, busy_timeout_s?, echo?) describe.
+    """Create or open the SqlRegistry that ``options`` describe.
 
-    When opening, the universe stored in the registry is used and ``universe`` is ignored.
+    Options: url, namespace (a PostgreSQL schema), busy_timeout_s, echo, credentials_file (a
+    private YAML file with the password; see ``credentials``). When opening, the universe stored in
+    the registry is used and ``universe`` is ignored.
     """
     if not isinstance(options, Mapping):
         raise ConfigError(f"registry options must be a mapping, got {type(options).__name__}")
@@ -28,8 +33,14 @@ def make_registry(options: Mapping[str, Any], *, universe: Universe | None, crea
     if not isinstance(url, str) or not url:
         raise ConfigError("the sql registry needs a 'url' option, e.g. 'sqlite:///{root}/registry.sqlite3'")
     namespace = options.get("namespace")
-    if namespace is not None and (not isinstance(namespace, str) or not namespace):
-        raise ConfigError(f"registry option 'namespace' must be a non-empty string, got {namespace!r}")
+    if namespace is not None and (not isinstance(namespace, str) or not _NAMESPACE.fullmatch(namespace)):
+        raise ConfigError(f"registry option 'namespace' must be a PostgreSQL schema name (letters, digits and _, "
+                          f"not starting with a digit, at most 63 characters), got {namespace!r}")
+    credentials_file = options.get("credentials_file")
+    if credentials_file is not None:
+        if not isinstance(credentials_file, str) or not credentials_file:
+            raise ConfigError("registry option 'credentials_file' must be a path")
+        url = with_credentials(parse_url(url), credentials_file).render_as_string(hide_password=False)
     busy_timeout_s = options.get("busy_timeout_s", DEFAULT_BUSY_TIMEOUT_S)
     if isinstance(busy_timeout_s, bool) or not isinstance(busy_timeout_s, int | float) or busy_timeout_s <= 0:
         raise ConfigError(f"registry option 'busy_timeout_s' must be a positive number, got {busy_timeout_s!r}")

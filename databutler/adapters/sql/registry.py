@@ -418,5 +418,6 @@ def build_schema_meta(namespace: str | None) -> sa.Table:
 def _check_namespace(url: str, namespace: str | None) -> sa.URL:
     parsed = parse_url(url)
     if namespace is not None and is_sqlite(parsed):
-        raise ConfigError(f"namespace {namespace!r} names a PostgreSQL schema; a SQLite registry ({url}) has none")
+        raise ConfigError(f"namespace {namespace!r} names a PostgreSQL schema; a SQLite registry "
+                          f"({parsed.render_as_string(hide_password=True)}) has none")
     return parsed

@@ -1,0 +1,78 @@
+"""Database credentials: read from a private file, and masked in every message that shows a URL.
+
+A password reaches a registry URL in one of two ways, never through butler.yaml itself:
+``${PGPASSWORD}``-style interpolation of the environment (done by the config loader), or the
+registry option ``credentials_file``: a YAML file ``{password: ..., username: ...}`` (username
+optional) that only its owner may read (mode 0600 or 0400), refused otherwise, like ssh keys.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from typing import Any
+
+import sqlalchemy as sa
+import yaml
+
+from ...domain.errors import ConfigError
+
+_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)[^@/\s]+@")
+_CONNINFO_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?:'[^']*'|\S+)", re.IGNORECASE)
+MASK = "***"
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with the password of every URL (``scheme://user:PASSWORD@``) and conninfo masked."""
+    text = _URL_PASSWORD.sub(lambda m: m.group("head") + MASK + "@", text)
+    return _CONNINFO_PASSWORD.sub(lambda m: m.group("head") + MASK, text)
+
+
+def shown(url: sa.URL) -> str:
+    """``url`` as messages show it: the password replaced by ``***``."""
+    return url.render_as_string(hide_password=True)
+
+
+def read_credentials_file(path: str) -> dict[str, str]:
+    """The ``password`` (and optional ``username``) in ``path``, refusing a file others may read."""
+    path = os.path.expanduser(path)
+    try:
+        info = os.stat(path)
+    except OSError as err:
+        raise ConfigError(f"cannot read the registry credentials file {path!r}: {err.strerror}") from None
+    mode = stat.S_IMODE(info.st_mode)
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError(f"the registry credentials file {path!r} is not a regular file")
+    if mode & 0o077:
+        raise ConfigError(f"the registry credentials file {path!r} has permissions {mode:04o}, so other users may "
+                          f"read it; it must be private: run `chmod 600 {path}`")
+    try:
+        with open(path, encoding="utf-8") as stream:
+            data: Any = yaml.safe_load(stream)
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as err:
+        # The parser's message may quote the file's content, so it is not repeated here.
+        raise ConfigError(f"cannot read the registry credentials file {path!r}: it must be YAML "
+                          f"'password: ...' (and optionally 'username: ...'); {type(err).__name__}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("password"), str) or not data["password"]:
+        raise ConfigError(f"the registry credentials file {path!r} must hold a mapping with a non-empty "
+                          "'password' string (and optionally 'username')")
+    unknown = sorted(set(data) - {"password", "username"})
+    if unknown:
+        raise ConfigError(f"the registry credentials file {path!r} has unknown keys {unknown}; "
+                          "known: ['password', 'username']")
+    username = data.get("username")
+    if username is not None and (not isinstance(username, str) or not username):
+        raise ConfigError(f"'username' in the registry credentials file {path!r} must be a non-empty string")
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def with_credentials(url: sa.URL, path: str) -> sa.URL:
+    """``url`` with the password (and username, if given) from credentials file ``path``."""
+    if url.get_backend_name() == "sqlite":
+        raise ConfigError("a credentials_file only applies to a database server; a SQLite registry has none")
+    if url.password is not None:
+        raise ConfigError(f"the registry url {shown(url)} already has a password and a credentials_file is "
+                          "given too; keep the password in one place (the credentials file)")
+    credentials = read_credentials_file(path)
+    return url.set(username=credentials.get("username", url.username), password=credentials["password"])
