@@ -9,7 +9,8 @@ Workload (N = --n, default 2000; V = ceil(N / 10) visits; 10 detectors), on a fr
  put          N x ``butler.put(dict, "summary", dataId)``.
  get          N x ``butler.get("summary", dataId)``, each checked for equality.
  get_by_ref   N x ``butler.get(ref)``.
- query_where  100 filtered finds, each returning the 3 datasets of one visit and three detectors.
+ query_where  100 ``registry.query_datasets`` calls with the where expression WHERE (one visit, three
+              detectors: 3 datasets each), as the peer's ``queryDatasets(where=...)``.
  query_all    1 x every "summary" dataset of the run.
  ingest_stage N YAML files written outside the repo (untimed by the peer's ``ingest``).
  ingest       register "summary_ingest" and ingest the N files in ONE ``butler.ingest`` call.
@@ -54,6 +55,8 @@ INGEST_DATASET_TYPE = "summary_ingest"
 MANY_DATASET_TYPE = "summary_many"
 STORAGE_CLASS = "StructuredDataDict"
 N_WHERE_QUERIES = 100
+WHERE = "instrument = 'Cam1' AND visit = :v AND detector IN (:d)"
+"""The filtered find of the query_where phase, in the where language."""
 
 
 def payload(visit: int, detector: int) -> dict[str, Any]:
@@ -205,9 +208,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         def query_where() -> int:
             total = 0
             for visit, dets, expected in queries:
-                found = registry.find_datasets(
-                    DATASET_TYPE, [{"instrument": INSTRUMENT, "visit": visit, "detector": d} for d in dets], [RUN])
-                got = sum(1 for ref in found if ref is not None)
+                found = registry.query_datasets(DATASET_TYPE, [RUN], where=WHERE, bind={"v": visit, "d": dets})
+                got = sum(1 for _ in found)
                 if got != expected:
                     raise AssertionError(f"query visit={visit} detectors={dets}: {got} != {expected}")
                 total += got
@@ -276,7 +278,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "params": {
                 "n": n, "visits": n_visits, "detectors": N_DETECTORS, "day_obs": len(nights),
                 "dimension_records": n_records, "where_queries": N_WHERE_QUERIES, "where_rows": where_rows,
-                "query_where_method": "registry.find_datasets (one batched lookup of 3 DataIds)",
+                "query_where_method": f"registry.query_datasets(where={WHERE!r}, bind={{v, d}})",
                 "removed": len(to_remove), "ingest_transfer": args.ingest_transfer,
                 "registry": "sqlite" if not args.db else args.db.split(":", 1)[0],
             },

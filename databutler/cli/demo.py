@@ -10,9 +10,9 @@ INSTRUMENT = "DemoCam"
 RUN = "demo/run1"
 
 
-def run_demo(root: str, echo: Callable[[str], None]) -> Butler:
-    """Create a repo at ``root``, insert DataUnits, put, get, find and list; report through ``echo``."""
-    butler = Butler.create(root, run=RUN)
+def run_demo(root: str, echo: Callable[[str], None], config: str | None = None) -> Butler:
+    """Create a repo at ``root`` (from ``config`` if given), insert DataUnits, put, get, find and list."""
+    butler = Butler.create(root, config, run=RUN)
     echo(f"created repository {root} (registry and datastore from {root}/butler.yaml)")
     registry = butler.registry
     registry.insert_data_units("instrument", [{"name": INSTRUMENT, "detector_max": 4}])

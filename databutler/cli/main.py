@@ -14,6 +14,7 @@ import yaml
 from .. import Butler, DataButlerError
 from ..config.loader import ConfigRepositoryLoader
 from ..config.repo_config import CONFIG_FILE, read_config_file, redact
+from . import commands_collections, commands_files, commands_query, commands_registry
 from .demo import run_demo
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -60,14 +61,16 @@ def create(repo: str, config: str | None) -> None:
 
 @cli.command()
 @click.argument("repo", type=click.Path(), required=False)
+@click.option("--config", "-c", "config", type=click.Path(exists=True, dir_okay=False),
+              help="YAML file whose sections override the embedded default, e.g. a cache over S3.")
 @domain_errors
-def demo(repo: str | None) -> None:
+def demo(repo: str | None, config: str | None) -> None:
     """Run a small demo job on a new repository (default: a fresh temporary directory).
 
-    Example: databutler demo ./demo-repo
+    Example: databutler demo ./demo-repo --config s3-cached.yaml
     """
     root = repo or os.path.join(tempfile.mkdtemp(prefix="databutler-demo-"), "repo")
-    butler = run_demo(root, click.echo)
+    butler = run_demo(root, click.echo, config)
     butler.close()
     click.echo(f"demo finished; repository left at {root}")
 
@@ -96,6 +99,11 @@ def config_validate(repo: str) -> None:
     click.echo(f"ok: registry {type(built.registry).__name__}, datastore {type(built.datastore).__name__}")
     built.registry.close()
     built.datastore.close()
+
+
+for _command in (*commands_registry.COMMANDS, *commands_query.COMMANDS, *commands_collections.COMMANDS,
+                 *commands_files.COMMANDS):
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -7,13 +7,21 @@ from typing import Any
 
 from dependency_injector import containers, providers
 
+from ..adapters.cache import make_datastore as make_cache_datastore
+from ..adapters.chained import child_sections
+from ..adapters.chained import make_datastore as make_chained_datastore
 from ..adapters.formats import default_formatter_set
 from ..adapters.memory import make_datastore as make_memory_datastore
+from ..adapters.nosql import make_registry as make_limited_registry
+from ..adapters.objectstore import make_datastore as make_objectstore_datastore
 from ..adapters.posix import make_datastore as make_posix_datastore
 from ..adapters.sql import make_registry as make_sql_registry
 from ..domain.errors import ConfigError, StorageClassError
 from ..domain.storage_class import StorageClass, StorageClassRegistry
 from ..domain.universe import Universe
+from ..ports.datastore import Datastore
+from ..ports.formatter import FormatterSet
+from ..ports.registry import Registry
 from .plugins import DATASTORE_GROUP, REGISTRY_GROUP, load_factory
 from .universe import load_universe
 
@@ -38,6 +46,45 @@ def universe_for(spec: Any, create: bool) -> Universe | None:
     return load_universe(spec) if create else None
 
 
+def build_child_datastore(options: Any, *, storage_classes: StorageClassRegistry, formatters: FormatterSet,
+                          create: bool, writeable: bool) -> Datastore:
+    """The datastore a proxy's child section describes (any adapter, proxies included)."""
+    if not isinstance(options, Mapping) or not isinstance(options.get("adapter"), str):
+        raise ConfigError(f"a proxy datastore's child section needs an 'adapter' name, got {options!r}")
+    name = options["adapter"]
+    proxies: dict[str, Any] = {"cache": build_cache_datastore, "chained": build_chained_datastore}
+    factories: dict[str, Any] = {"posix": make_posix_datastore, "memory": make_memory_datastore,
+                                 "objectstore": make_objectstore_datastore}
+    factory = proxies.get(name) or factories.get(name) or load_factory(DATASTORE_GROUP, name)
+    return factory(options, storage_classes=storage_classes, formatters=formatters, create=create,  # type: ignore[no-any-return]
+                   writeable=writeable)
+
+
+def build_cache_datastore(options: Mapping[str, Any], *, storage_classes: StorageClassRegistry,
+                          formatters: FormatterSet, create: bool, writeable: bool) -> Datastore:
+    """A caching datastore over the datastore of its ``child`` section."""
+    child = build_child_datastore(options.get("child"), storage_classes=storage_classes, formatters=formatters,
+                                  create=create, writeable=writeable)
+    return make_cache_datastore(options, child=child, storage_classes=storage_classes, formatters=formatters)
+
+
+def working_registry(universe: Universe) -> Registry:
+    """The in-memory registry that holds a limited registry's working state: SQL on private in-memory SQLite."""
+    return make_sql_registry({"adapter": "sql", "url": "sqlite://"}, universe=universe, create=True, writeable=True)
+
+
+def build_chained_datastore(options: Mapping[str, Any], *, storage_classes: StorageClassRegistry,
+                            formatters: FormatterSet, create: bool, writeable: bool) -> Datastore:
+    """A chained datastore over the datastores of its ``children`` sections (read-only ones opened read-only)."""
+    children = []
+    for section in child_sections(options):
+        read_only = bool(section.get("read_only", False))
+        children.append(build_child_datastore(section["datastore"], storage_classes=storage_classes,
+                                              formatters=formatters, create=create and not read_only,
+                                              writeable=writeable and not read_only))
+    return make_chained_datastore(options, children=children)
+
+
 class RepositoryContainer(containers.DeclarativeContainer):
     """Builds Registry, Datastore and their collaborators for one repository from its config."""
 
@@ -49,6 +96,9 @@ class RepositoryContainer(containers.DeclarativeContainer):
         config.registry.adapter,
         sql=providers.Singleton(make_sql_registry, config.registry, universe=universe,
                                 create=config.runtime.create, writeable=config.runtime.writeable),
+        limited=providers.Singleton(make_limited_registry, config.registry, universe=universe,
+                                    create=config.runtime.create, writeable=config.runtime.writeable,
+                                    make_working=providers.Object(working_registry)),
     )
     datastore = providers.Selector(
         config.datastore.adapter,
@@ -58,6 +108,15 @@ class RepositoryContainer(containers.DeclarativeContainer):
         memory=providers.Singleton(make_memory_datastore, config.datastore, storage_classes=storage_classes,
                                    formatters=formatters, create=config.runtime.create,
                                    writeable=config.runtime.writeable),
+        objectstore=providers.Singleton(make_objectstore_datastore, config.datastore,
+                                        storage_classes=storage_classes, formatters=formatters,
+                                        create=config.runtime.create, writeable=config.runtime.writeable),
+        cache=providers.Singleton(build_cache_datastore, config.datastore, storage_classes=storage_classes,
+                                  formatters=formatters, create=config.runtime.create,
+                                  writeable=config.runtime.writeable),
+        chained=providers.Singleton(build_chained_datastore, config.datastore, storage_classes=storage_classes,
+                                    formatters=formatters, create=config.runtime.create,
+                                    writeable=config.runtime.writeable),
     )
 
 

@@ -13,6 +13,7 @@ from ..domain.errors import ConfigError, ConflictingDefinitionError, DataButlerE
 from ..ports.repository import Repository
 from .container import build_container
 from .repo_config import CONFIG_FILE, DEFAULT_CONFIG, interpolate, merge, read_config_file, validate
+from .secrets import refuse_literal_secrets
 
 
 def _config_path(root: str) -> tuple[str, str]:
@@ -47,6 +48,7 @@ class ConfigRepositoryLoader:
         user = read_config_file(os.fspath(config)) if isinstance(config, str | os.PathLike) else dict(config or {})
         merged = merge(DEFAULT_CONFIG, user)
         validate(merged, "repository configuration")
+        refuse_literal_secrets(merged, "repository configuration")
         try:
             os.makedirs(root, exist_ok=True)
         except OSError as err:

@@ -40,6 +40,8 @@ class DatastoreCapability(enum.Enum):
     """Datastore reads part of an artifact (byte ranges) when a formatter allows it."""
     PERSISTENT = "persistent"
     """Artifacts outlive the process that wrote them."""
+    ARTIFACT_BYTES = "artifact_bytes"
+    """Datastore hands out the stored bytes of an artifact (``open_artifact``), for caches and transfers."""
 
 
 def require(capabilities: Iterable[enum.Enum], needed: enum.Enum, owner: str, action: str) -> None:

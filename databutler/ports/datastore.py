@@ -5,12 +5,13 @@ from __future__ import annotations
 import abc
 import enum
 from collections.abc import Mapping, Sequence
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import IO, Any
 
 import attrs
 
 from ..domain.dataset import DatasetRef, StoredArtifact
-from .capabilities import DatastoreCapability
+from .capabilities import DatastoreCapability, require
 
 
 class TransferMode(enum.Enum):
@@ -110,6 +111,15 @@ class Datastore(abc.ABC):
     @abc.abstractmethod
     def uri(self, artifact: StoredArtifact) -> str:
         """The absolute URI of ``artifact``."""
+
+    def open_artifact(self, artifact: StoredArtifact) -> AbstractContextManager[IO[bytes]]:
+        """A readable binary stream of the bytes stored for ``artifact``, as stored (not verified).
+
+        Caches and transfers copy artifacts with it; refused with CapabilityError unless
+        ARTIFACT_BYTES is declared. Raises DatasetNotFoundError if the artifact is missing.
+        """
+        require(self.capabilities, DatastoreCapability.ARTIFACT_BYTES, repr(self), "hand out artifact bytes")
+        raise NotImplementedError(f"{type(self).__name__} declares 'artifact_bytes' but has no open_artifact")
 
     def owns(self, uri: str) -> bool:
         """Whether ``uri`` (absolute or root-relative) is served by this datastore."""

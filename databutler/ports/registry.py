@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -16,6 +16,8 @@ from ..domain.errors import CapabilityError
 from ..domain.quantum import Quantum
 from ..domain.universe import Universe
 from .capabilities import RegistryCapability
+from .query_results import QueryResults
+from .subset import RegistrySubset, export_subset
 
 DataIdLike = Mapping[str, Any]
 
@@ -211,6 +213,15 @@ class Registry(abc.ABC):
     def get_quanta(self, ids: Sequence[uuid.UUID]) -> list[Quantum | None]:
         """The quanta with these ids (None for unknown ids), in order."""
 
+    # -- Subsets for limited registries ------------------------------------------------------
+
+    def export_subset(self, refs: Sequence[DatasetRef]) -> RegistrySubset:
+        """The DataUnit records, DatasetTypes, datasets and artifacts a job on ``refs`` needs.
+
+        Seeds a limited registry (see ``databutler.adapters.nosql``); unknown refs are left out.
+        """
+        return export_subset(self, refs)
+
     def find_quanta(self, *, run: str | None = None, task: str | None = None,
                     input: uuid.UUID | None = None, output: uuid.UUID | None = None) -> list[Quantum]:
         """Quanta matching all given filters (needs PROVENANCE_QUERIES)."""
@@ -222,7 +233,33 @@ class Registry(abc.ABC):
     def query_datasets(self, dataset_types: str | Sequence[str], collections: Sequence[str], *,
                        where: str = "", bind: Mapping[str, Any] | None = None,
                        data_id: DataIdLike | None = None, find_first: bool = False,
-                       order_by: Sequence[str] = (), limit: int | None = None) -> Iterator[DatasetRef]:
-        """Datasets of the given types in ``collections`` matching ``where`` (needs QUERIES)."""
+                       order_by: Sequence[str] = (), limit: int | None = None) -> QueryResults[DatasetRef]:
+        """Datasets of the given types in ``collections`` matching ``where`` (needs QUERIES).
+
+        ``find_first`` keeps, per DatasetType and DataId, only the dataset found first in the
+        search path. ``order_by``/``limit`` are shortcuts for the result's own methods.
+        """
         raise CapabilityError(f"{type(self).__name__} does not declare the capability "
                               f"'{RegistryCapability.QUERIES.value}', needed to query datasets")
+
+    def query_data_ids(self, units: str | Sequence[str], *, where: str = "", bind: Mapping[str, Any] | None = None,
+                       datasets: str | Sequence[str] | None = None, collections: Sequence[str] | None = None,
+                       data_id: DataIdLike | None = None) -> QueryResults[DataId]:
+        """Distinct DataIds of ``units`` related through the universe, matching ``where`` (needs QUERIES).
+
+        With ``datasets``, only DataIds for which a dataset of each given type exists in
+        ``collections`` are returned.
+        """
+        raise CapabilityError(f"{type(self).__name__} does not declare the capability "
+                              f"'{RegistryCapability.QUERIES.value}', needed to query data IDs")
+
+    def query_data_unit_records(self, element: str, *, where: str = "", bind: Mapping[str, Any] | None = None,
+                                data_id: DataIdLike | None = None) -> QueryResults[dict[str, Any]]:
+        """Records of DataUnit or join element ``element`` matching ``where`` (needs QUERIES)."""
+        raise CapabilityError(f"{type(self).__name__} does not declare the capability "
+                              f"'{RegistryCapability.QUERIES.value}', needed to query DataUnit records")
+
+    def select_sql(self, sql: str, bind: Mapping[str, Any] | None = None) -> QueryResults[dict[str, Any]]:
+        """Run one read-only SQL SELECT over the documented views (needs SQL_SELECT)."""
+        raise CapabilityError(f"{type(self).__name__} does not declare the capability "
+                              f"'{RegistryCapability.SQL_SELECT.value}', needed to run SQL SELECT statements")

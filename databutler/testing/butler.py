@@ -81,6 +81,20 @@ def data_id(visit: int, detector: int) -> dict[str, Any]:
     return {"instrument": INSTRUMENT, "visit": visit, "detector": detector}
 
 
+class RecordingDatastore(ForwardingDatastore):
+    """Forwards everything, remembering the artifacts ``put`` wrote."""
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner)
+        self.written: list[StoredArtifact] = []
+
+    def put(self, items: Any) -> list[StoredArtifact]:
+        """Forwarded, and remembered."""
+        artifacts = super().put(items)
+        self.written.extend(artifacts)
+        return artifacts
+
+
 class ButlerContract:
     """Behaviour every (Registry, Datastore) pair must give a Butler."""
 
@@ -210,19 +224,14 @@ class ButlerContract:
         assert butler.registry.datasets_in_collection(RUN) == []
 
     def test_registry_failure_after_write_leaves_no_artifact(self, butler: Butler) -> None:
-        written: list[StoredArtifact] = []
-
-        class RecordingDatastore(ForwardingDatastore):
-            def put(self, items: Any) -> list[StoredArtifact]:
-                artifacts = super().put(items)
-                written.extend(artifacts)
-                return artifacts
+        recording = RecordingDatastore(butler.datastore)
+        written = recording.written
 
         class FailingRegistry(ForwardingRegistry):
             def insert_artifacts(self, artifacts: Any) -> None:
                 raise InjectedFaultError("database went away")
 
-        faulty = Butler.from_parts(FailingRegistry(butler.registry), RecordingDatastore(butler.datastore),
+        faulty = Butler.from_parts(FailingRegistry(butler.registry), recording,
                                    storage_classes=butler.storage_classes, run=RUN)
         with pytest.raises(InjectedFaultError):
             faulty.put(payload(1, 1), "summary", data_id(1, 1))
@@ -231,13 +240,8 @@ class ButlerContract:
         assert butler.find_dataset("summary", data_id(1, 1)) is None
 
     def test_failure_at_commit_leaves_no_artifact(self, butler: Butler) -> None:
-        written: list[StoredArtifact] = []
-
-        class RecordingDatastore(ForwardingDatastore):
-            def put(self, items: Any) -> list[StoredArtifact]:
-                artifacts = super().put(items)
-                written.extend(artifacts)
-                return artifacts
+        recording = RecordingDatastore(butler.datastore)
+        written = recording.written
 
         class CommitFailingRegistry(ForwardingRegistry):
             def transaction(self) -> Any:
@@ -250,7 +254,7 @@ class ButlerContract:
                         raise InjectedFaultError("commit failed")
                 return failing()
 
-        faulty = Butler.from_parts(CommitFailingRegistry(butler.registry), RecordingDatastore(butler.datastore),
+        faulty = Butler.from_parts(CommitFailingRegistry(butler.registry), recording,
                                    storage_classes=butler.storage_classes, run=RUN)
         with pytest.raises(InjectedFaultError):
             faulty.put(payload(1, 1), "summary", data_id(1, 1))

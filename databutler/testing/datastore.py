@@ -16,6 +16,7 @@ capability it does not declare, the suite checks that the calls needing it are r
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Callable, Iterator
@@ -290,6 +291,33 @@ class DatastoreContract:
             read(writeable, ref, artifact)
         problem = writeable.verify([artifact])[0]
         assert problem is not None
+
+    # -- artifact bytes -------------------------------------------------------------------------
+
+    def test_artifact_bytes_are_what_was_recorded(self, writeable: Datastore) -> None:
+        needs(writeable, DatastoreCapability.ARTIFACT_BYTES)
+        artifact = _put_one(writeable, {"payload": list(range(50))}, make_ref())
+        with writeable.open_artifact(artifact) as stream:
+            data = stream.read()
+        if artifact.size is not None:
+            assert len(data) == artifact.size
+        if artifact.checksum is not None:
+            algorithm, _, digest = artifact.checksum.partition(":")
+            assert hashlib.new(algorithm, data).hexdigest() == digest
+
+    def test_artifact_bytes_of_a_missing_artifact_raise_dataset_not_found(self, writeable: Datastore) -> None:
+        needs(writeable, DatastoreCapability.ARTIFACT_BYTES)
+        needs(writeable, DatastoreCapability.REMOVE)
+        artifact = _put_one(writeable, {"a": 1}, make_ref())
+        writeable.remove([artifact])
+        with pytest.raises(DatasetNotFoundError):
+            writeable.open_artifact(artifact).__enter__().read()
+
+    def test_artifact_bytes_are_refused_without_the_capability(self, datastore: Datastore) -> None:
+        lacks(datastore, DatastoreCapability.ARTIFACT_BYTES)
+        artifact = StoredArtifact(uuid.uuid4(), "contract/missing.json", "json", "StructuredDataDict")
+        with pytest.raises(CapabilityError):
+            datastore.open_artifact(artifact)
 
     # -- ingest ---------------------------------------------------------------------------------
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import IO, Any
 
 from ..domain.collection import Collection, CollectionKind
 from ..domain.data_id import DataId
@@ -15,6 +15,7 @@ from ..domain.quantum import Quantum
 from ..domain.universe import Universe
 from ..ports.capabilities import DatastoreCapability, RegistryCapability
 from ..ports.datastore import Datastore, IngestRequest, ReadRequest, TransferMode
+from ..ports.query_results import QueryResults
 from ..ports.registry import DataIdLike, Registry
 
 
@@ -164,10 +165,26 @@ class ForwardingRegistry(Registry):
     def query_datasets(self, dataset_types: str | Sequence[str], collections: Sequence[str], *,
                        where: str = "", bind: Mapping[str, Any] | None = None,
                        data_id: DataIdLike | None = None, find_first: bool = False,
-                       order_by: Sequence[str] = (), limit: int | None = None) -> Iterator[DatasetRef]:
+                       order_by: Sequence[str] = (), limit: int | None = None) -> QueryResults[DatasetRef]:
         """Forwarded."""
         return self.inner.query_datasets(dataset_types, collections, where=where, bind=bind, data_id=data_id,
                                          find_first=find_first, order_by=order_by, limit=limit)
+
+    def query_data_ids(self, units: str | Sequence[str], *, where: str = "", bind: Mapping[str, Any] | None = None,
+                       datasets: str | Sequence[str] | None = None, collections: Sequence[str] | None = None,
+                       data_id: DataIdLike | None = None) -> QueryResults[DataId]:
+        """Forwarded."""
+        return self.inner.query_data_ids(units, where=where, bind=bind, datasets=datasets, collections=collections,
+                                         data_id=data_id)
+
+    def query_data_unit_records(self, element: str, *, where: str = "", bind: Mapping[str, Any] | None = None,
+                                data_id: DataIdLike | None = None) -> QueryResults[dict[str, Any]]:
+        """Forwarded."""
+        return self.inner.query_data_unit_records(element, where=where, bind=bind, data_id=data_id)
+
+    def select_sql(self, sql: str, bind: Mapping[str, Any] | None = None) -> QueryResults[dict[str, Any]]:
+        """Forwarded."""
+        return self.inner.select_sql(sql, bind)
 
 
 class ForwardingDatastore(Datastore):
@@ -198,6 +215,10 @@ class ForwardingDatastore(Datastore):
     def put(self, items: Sequence[tuple[Any, DatasetRef]]) -> list[StoredArtifact]:
         """Forwarded."""
         return self.inner.put(items)
+
+    def open_artifact(self, artifact: StoredArtifact) -> AbstractContextManager[IO[bytes]]:
+        """Forwarded."""
+        return self.inner.open_artifact(artifact)
 
     def get(self, requests: Sequence[ReadRequest]) -> list[Any]:
         """Forwarded."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 import glob
 import os
 import secrets
+import shlex
 import shutil
 import socket
 import subprocess
@@ -64,6 +65,17 @@ class PostgresServer:
                     connection.exec_driver_sql(statement)
         finally:
             engine.dispose()
+
+    def create_database(self, template: str | None = None) -> str:
+        """Create a new database (a copy of ``template`` when given) and return its name."""
+        name = f"db_{uuid.uuid4().hex[:16]}"
+        copy = f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else ""
+        self.execute(f'CREATE DATABASE "{name}"{copy}')
+        return name
+
+    def drop_database(self, name: str) -> None:
+        """Drop database ``name``, disconnecting whoever is still connected to it."""
+        self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def find_bindir() -> str | None:
@@ -133,6 +145,7 @@ def start_cluster(bindir: str) -> PostgresServer:
     _run([os.path.join(bindir, "pg_ctl"), "-D", data, "-l", os.path.join(directory, "server.log"), "-o", options,
           "-w", "-t", "60", "start"], "pg_ctl start")
     server = PostgresServer(bindir, directory, "127.0.0.1", port, directory, "postgres", password)
+    _stop_when_gone(server, os.getpid())
     deadline = time.monotonic() + 30
     while True:  # pg_ctl -w waits for the socket; make sure TCP with a password works too
         try:
@@ -144,11 +157,23 @@ def start_cluster(bindir: str) -> PostgresServer:
                 raise
 
 
+def _stop_command(server: PostgresServer) -> list[str]:
+    return [os.path.join(server.bindir, "pg_ctl"), "-D", os.path.join(server.directory, "data"), "-m", "immediate",
+            "-w", "stop"]
+
+
+def _stop_when_gone(server: PostgresServer, owner: int) -> None:
+    """Start a detached watcher that stops the cluster if process ``owner`` dies without stopping it."""
+    stop = " ".join(shlex.quote(part) for part in _as_server_user(_stop_command(server)))
+    script = (f"while kill -0 {owner} 2>/dev/null; do sleep 2; done; "
+              f"if [ -d {shlex.quote(server.directory)} ]; then {stop}; rm -rf {shlex.quote(server.directory)}; fi")
+    subprocess.run(["sh", "-c", f"setsid sh -c {shlex.quote(script)} >/dev/null 2>&1 < /dev/null &"], check=False)
+
+
 def stop_cluster(server: PostgresServer) -> None:
     """Stop the cluster at once and delete its directory."""
     try:
-        _run([os.path.join(server.bindir, "pg_ctl"), "-D", os.path.join(server.directory, "data"), "-m",
-              "immediate", "-w", "stop"], "pg_ctl stop")
+        _run(_stop_command(server), "pg_ctl stop")
     finally:
         shutil.rmtree(server.directory, ignore_errors=True)
 

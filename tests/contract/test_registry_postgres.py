@@ -1,4 +1,9 @@
-"""The Registry contract suite against SqlRegistry on a real, throwaway PostgreSQL cluster."""
+"""The Registry contract suite against SqlRegistry on a real, throwaway PostgreSQL cluster.
+
+Each test gets its own database, copied from a template database made once per module (as the
+SQLite suite copies a template file): copying is four times faster than creating the schema.
+The registry lives in the PostgreSQL schema ``NAMESPACE`` of that database.
+"""
 
 from __future__ import annotations
 
@@ -10,28 +15,63 @@ from databutler.adapters.sql import SqlRegistry
 from databutler.config.universe import default_universe
 from databutler.domain import Universe
 from databutler.ports import Registry
+from databutler.testing.data import insert_standard_data_units
 from databutler.testing.postgres import PostgresServer
 from databutler.testing.registry import MakeRegistry, RegistryContract, ReopenRegistry
 
+NAMESPACE = "butler"
+
+
+@pytest.fixture(scope="module")
+def empty_template(postgres_server: PostgresServer) -> Iterator[str]:
+    """A database holding an empty registry on the default universe."""
+    name = postgres_server.create_database()
+    SqlRegistry.create(postgres_server.url(database=name), default_universe(), namespace=NAMESPACE).close()
+    yield name
+    postgres_server.drop_database(name)
+
+
+@pytest.fixture(scope="module")
+def populated_template(postgres_server: PostgresServer, empty_template: str) -> Iterator[str]:
+    """A database holding a registry with the standard data (inserted through the port once)."""
+    name = postgres_server.create_database(empty_template)
+    with SqlRegistry.open(postgres_server.url(database=name), namespace=NAMESPACE) as registry:
+        insert_standard_data_units(registry)
+    yield name
+    postgres_server.drop_database(name)
+
 
 class TestPostgresRegistry(RegistryContract):
-    """SqlRegistry in a fresh PostgreSQL schema per test (psycopg 3, password over TCP)."""
+    """SqlRegistry in PostgreSQL schema ``butler`` of a fresh database per test (psycopg 3, password over TCP)."""
 
     @pytest.fixture
-    def make_registry(self, postgres_server: PostgresServer, postgres_schema: str) -> Iterator[MakeRegistry]:
+    def make_registry(self, postgres_server: PostgresServer, empty_template: str) -> Iterator[MakeRegistry]:
         made: list[SqlRegistry] = []
+        databases: list[str] = []
 
         def make(universe: Universe | None = None) -> Registry:
-            # Each registry gets its own schema: the test's, then the test's with a suffix.
-            namespace = postgres_schema if not made else f"{postgres_schema}_{len(made)}"
-            registry = SqlRegistry.create(postgres_server.url(), universe or default_universe(), namespace=namespace)
+            databases.append(postgres_server.create_database(None if universe else empty_template))
+            url = postgres_server.url(database=databases[-1])
+            registry = (SqlRegistry.create(url, universe, namespace=NAMESPACE) if universe
+                        else SqlRegistry.open(url, namespace=NAMESPACE))
             made.append(registry)
             return registry
 
         yield make
         for registry in made:
             registry.close()
-        postgres_server.execute(*(f'DROP SCHEMA IF EXISTS "{r.namespace}" CASCADE' for r in made[1:]))
+        for name in databases:
+            postgres_server.drop_database(name)
+
+    @pytest.fixture
+    def populated(self, postgres_server: PostgresServer, populated_template: str) -> Iterator[Registry]:
+        """The standard data, copied from a database made once per module."""
+        name = postgres_server.create_database(populated_template)
+        try:
+            with SqlRegistry.open(postgres_server.url(database=name), namespace=NAMESPACE) as registry:
+                yield registry
+        finally:
+            postgres_server.drop_database(name)
 
     @pytest.fixture
     def reopen_registry(self) -> Iterator[ReopenRegistry]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -57,8 +58,31 @@ def test_errors_are_one_line_with_exit_code_1(tmp_path: Path) -> None:
     assert "Traceback" not in again.stderr
 
 
+HELP_SCRIPT = """
+import contextlib, io, json, sys
+from databutler.cli.main import cli
+found = {}
+for command in sys.argv[1:]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+        cli.main([command, "--help"], prog_name="databutler")
+    found[command] = out.getvalue()
+print(json.dumps(found))
+"""
+
+
 def test_every_command_has_help_with_an_example() -> None:
-    for command in ("create", "demo", "config-dump", "config-validate"):
-        result = run(command, "--help")
-        assert result.returncode == 0
-        assert "Example:" in result.stdout
+    commands = ("create", "demo", "config-dump", "config-validate",
+                "register-dataset-type", "remove-dataset-type", "insert-data-units", "query-data-units",
+                "query-data-ids", "query-datasets", "query-collections", "query-dataset-types", "select-sql",
+                "collection-chain", "associate", "ingest-files", "retrieve-artifacts", "prune-datasets",
+                "remove-runs", "remove-collections", "verify")
+    listed = run("--help")
+    assert listed.returncode == 0
+    assert all(command in listed.stdout for command in commands)
+    # One interpreter renders every command's help: each start of the console script imports the
+    # whole package, which would cost a second per command.
+    helps = subprocess.run([sys.executable, "-c", HELP_SCRIPT, *commands], capture_output=True, text=True,
+                           timeout=120, check=True)
+    for command, text in json.loads(helps.stdout).items():
+        assert "Example:" in text, command

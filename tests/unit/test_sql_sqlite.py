@@ -160,16 +160,16 @@ def test_a_namespace_is_refused_for_sqlite(path: Path) -> None:
 
 
 def test_capabilities_follow_the_kind_of_database(registry: SqlRegistry, path: Path) -> None:
+    queries = {RegistryCapability.QUERIES, RegistryCapability.SQL_SELECT}
     full = {RegistryCapability.WRITE, RegistryCapability.PERSISTENT, RegistryCapability.CONCURRENT_WRITERS,
-            RegistryCapability.PROVENANCE_QUERIES}
+            RegistryCapability.PROVENANCE_QUERIES, *queries}
     assert registry.capabilities == full
     with SqlRegistry.open(url_of(path), writeable=False) as reader:
         assert reader.capabilities == full - {RegistryCapability.WRITE}
         with pytest.raises(ReadOnlyError):
             reader.register_collection("run2", CollectionKind.RUN)
     with SqlRegistry.create("sqlite://", default_universe()) as memory:
-        assert memory.capabilities == {RegistryCapability.WRITE, RegistryCapability.PROVENANCE_QUERIES}
-    assert RegistryCapability.QUERIES not in registry.capabilities
+        assert memory.capabilities == {RegistryCapability.WRITE, RegistryCapability.PROVENANCE_QUERIES, *queries}
 
 
 def test_a_closed_registry_refuses_to_work(registry: SqlRegistry) -> None:

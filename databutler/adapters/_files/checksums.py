@@ -1,4 +1,4 @@
-"""Checksums of artifacts: computed while writing, verified while reading."""
+"""Checksums of artifacts: computed while writing, verified while reading (any storage)."""
 
 from __future__ import annotations
 
@@ -64,14 +64,17 @@ def checksum_of_stream(stream: IO[bytes], algorithm: str) -> str:
 
 
 class HashingWriter:
-    """A write-only binary stream onto file descriptor ``fd`` that counts and hashes what it writes.
+    """A write-only binary stream that counts and hashes what it writes on to ``target``.
 
-    A plain object rather than an ``io`` class, to keep the per-file cost low; it cannot seek or
-    tell, so formats that would seek while writing (zip) stream instead.
+    ``target`` is a file descriptor (written with ``os.write``, the fast local path) or a binary
+    stream such as an object-store upload. A plain object rather than an ``io`` class, to keep
+    the per-file cost low; it cannot seek or tell, so formats that would seek while writing (zip)
+    stream instead.
     """
 
-    def __init__(self, fd: int, algorithm: str | None) -> None:
-        self._fd = fd
+    def __init__(self, target: int | IO[bytes], algorithm: str | None) -> None:
+        self._fd = target if isinstance(target, int) else -1
+        self._stream = None if isinstance(target, int) else target
         self._algorithm = algorithm
         self._digest = hash_factory(algorithm)() if algorithm else None
         self.size = 0
@@ -84,8 +87,11 @@ class HashingWriter:
         size = view.nbytes
         if self._digest is not None:
             self._digest.update(view)
-        while view:
-            view = view[os.write(self._fd, view):]
+        if self._stream is not None:
+            self._stream.write(view)
+        else:
+            while view:
+                view = view[os.write(self._fd, view):]
         self.size += size
         return size
 

@@ -10,33 +10,25 @@ from ...domain.errors import ConfigError
 from ...domain.storage_class import StorageClassRegistry
 from ...domain.template import FileTemplates
 from ...ports.formatter import FormatterSet
-from .checksums import DEFAULT_ALGORITHM, hash_factory
+from .._files.options import COMMON_OPTIONS, check_known, checksum_option, formatters_option
 from .datastore import PosixDatastore
 
-OPTIONS = frozenset({"adapter", "root", "template", "checksum", "fsync", "formatters"})
+OPTIONS = COMMON_OPTIONS | {"fsync"}
 
 
 def make_datastore(options: Mapping[str, Any], *, storage_classes: StorageClassRegistry, formatters: FormatterSet,
                    create: bool, writeable: bool) -> PosixDatastore:
     """A PosixDatastore configured by ``options`` (root, template, checksum, fsync, formatters)."""
-    unknown = set(options) - OPTIONS
-    if unknown:  # a typo such as "chekcsum" must not be silently ignored
-        raise ConfigError(f"posix datastore: unknown options {sorted(unknown)}; known: {sorted(OPTIONS)}")
+    check_known(options, OPTIONS, "posix")
     root = options.get("root")
     if not isinstance(root, str | os.PathLike) or not os.fspath(root):
         raise ConfigError("posix datastore: 'root' must be the path of the directory holding the datasets")
     root = os.path.abspath(os.fspath(root))
-    checksum = options.get("checksum", DEFAULT_ALGORITHM)
-    if checksum is not None:
-        if not isinstance(checksum, str):
-            raise ConfigError(f"posix datastore: 'checksum' must be a hashlib algorithm name or null, got {checksum!r}")
-        hash_factory(checksum)
+    checksum = checksum_option(options, "posix")
     fsync = options.get("fsync", False)
     if not isinstance(fsync, bool):
         raise ConfigError(f"posix datastore: 'fsync' must be true or false, got {fsync!r}")
-    overrides = options.get("formatters") or {}
-    if not isinstance(overrides, Mapping):
-        raise ConfigError("posix datastore: 'formatters' must map storage class names to formatter names")
+    selected = formatters_option(options, formatters, "posix")
     if create:
         if not writeable:
             raise ConfigError("posix datastore: cannot create a datastore opened read-only")
@@ -46,7 +38,6 @@ def make_datastore(options: Mapping[str, Any], *, storage_classes: StorageClassR
             raise ConfigError(f"posix datastore: cannot create root {root}: {err.strerror}") from None
     elif not os.path.isdir(root):
         raise ConfigError(f"posix datastore: root {root} is not a directory; create the repository first")
-    return PosixDatastore(root, storage_classes=storage_classes,
-                          formatters=formatters.with_defaults(overrides) if overrides else formatters,
+    return PosixDatastore(root, storage_classes=storage_classes, formatters=selected,
                           templates=FileTemplates.from_config(options.get("template")),
                           checksum=checksum, fsync=fsync, writeable=writeable)

@@ -9,8 +9,9 @@ import os
 from collections.abc import Callable
 from typing import IO, cast
 
-from ...domain.errors import ConflictingDefinitionError, DatastoreError
-from .checksums import HashingWriter
+from ...domain.errors import DatastoreError
+from .._files.checksums import HashingWriter
+from .._files.datastore import conflict
 
 # Errors of filesystems without hard links; publishing falls back to reserve-then-rename there.
 _NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS})
@@ -76,12 +77,6 @@ def reserve(path: str) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
     except FileExistsError:
         raise conflict(path) from None
-
-
-def conflict(path: str) -> ConflictingDefinitionError:
-    """The error for an artifact path that is already taken."""
-    return ConflictingDefinitionError(f"{path} already exists; datastore artifacts are never overwritten "
-                                      "(remove the dataset first, or write to another run)")
 
 
 def discard(path: str) -> None:

@@ -9,8 +9,9 @@ from typing import IO
 
 from ...domain.errors import DatasetNotFoundError, DatastoreError
 from ...ports.datastore import TransferMode
-from .checksums import checksum_of_stream
-from .files import conflict, discard, write_new_file
+from .._files.checksums import checksum_of_stream
+from .._files.datastore import conflict
+from .files import discard, write_new_file
 
 _CHUNK = 1 << 20
 _CROSS_DEVICE = frozenset({errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK})

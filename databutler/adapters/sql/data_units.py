@@ -293,8 +293,8 @@ class DataUnitManager:
                         missing.append(key)
                     else:
                         found[key] = hit
-            if missing:
-                found.update(self.lookup(connection, unit, missing))
+            if missing:  # each distinct key once: a bulk insert names few units many times
+                found.update(self.lookup(connection, unit, list(dict.fromkeys(missing))))
             for i, key in keys:
                 implied = found.get(key)
                 if implied is None:

@@ -93,7 +93,10 @@ class DatasetManager:
         new_ids = list(ids) if ids is not None else [uuid.uuid4() for _ in expanded]
         rows = [self.row(type_id, run_record.id, d, i) for d, i in zip(expanded, new_ids, strict=True)]
         if rows:
-            connection.execute(self._schema.dataset.insert(), rows[0] if len(rows) == 1 else rows)
+            # Rows go in index order, so concurrent writers lock unique keys in one order: a clash
+            # is a unique violation for the later writer, never a deadlock.
+            connection.execute(self._schema.dataset.insert(),
+                               rows[0] if len(rows) == 1 else sorted(rows, key=lambda row: row["data_id_key"]))
         return [DatasetRef(definition, d, run, i) for d, i in zip(expanded, new_ids, strict=True)]
 
     def explain_insert_conflict(self, connection: sa.Connection, dataset_type: str, run: str,

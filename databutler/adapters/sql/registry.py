@@ -25,6 +25,7 @@ from ...domain.errors import (
 from ...domain.quantum import Quantum
 from ...domain.universe import Universe
 from ...ports.capabilities import RegistryCapability
+from ...ports.query_results import QueryResults
 from ...ports.registry import DataIdLike, Registry
 from .artifacts import ArtifactManager
 from .collections import CollectionManager, as_names
@@ -34,6 +35,10 @@ from .datasets import DatasetManager
 from .engine import DEFAULT_BUSY_TIMEOUT_S, begin, create_sql_engine, is_memory, is_sqlite, parse_url
 from .errors import translated, translating
 from .quanta import QuantumManager
+from .query.executor import Streamer
+from .query.queries import RegistryQueries
+from .query.select_sql import ReadOnlyConnections
+from .query.views import create_query_objects
 from .schema import SCHEMA_VERSION, Schema, build_schema
 from .session import Session, dispose
 from .tags import TagManager
@@ -63,6 +68,8 @@ class SqlRegistry(Registry):
             capabilities.add(RegistryCapability.WRITE)
         if not is_memory(engine.url):
             capabilities |= {RegistryCapability.PERSISTENT, RegistryCapability.CONCURRENT_WRITERS}
+        if engine.dialect.name in ("sqlite", "postgresql"):
+            capabilities |= {RegistryCapability.QUERIES, RegistryCapability.SQL_SELECT}
         self._capabilities = frozenset(capabilities)
         self._data_units = DataUnitManager(universe, schema)
         self._types = DatasetTypeManager(universe, schema)
@@ -71,6 +78,11 @@ class SqlRegistry(Registry):
         self._tags = TagManager(schema, self._collections)
         self._artifacts = ArtifactManager(schema)
         self._quanta = QuantumManager(schema)
+        memory = is_memory(engine.url)
+        self._queries = RegistryQueries(
+            universe, schema, Streamer(self._session, engine, connection, shared_only=memory),
+            read_only=ReadOnlyConnections(engine, self._session, namespace, memory),
+            types=self._types, collections=self._collections, datasets=self._datasets)
 
     # -- construction -------------------------------------------------------------------------
 
@@ -98,6 +110,7 @@ class SqlRegistry(Registry):
                             f"a registry already exists at {shown} (it has tables {sorted(existing & ours)[:4]}); "
                             "open it with SqlRegistry.open or choose another url")
                     schema.metadata.create_all(connection, checkfirst=False)
+                    create_query_objects(connection, universe, schema)
                     connection.execute(schema.meta.insert(), [
                         {"key": "schema_version", "value": SCHEMA_VERSION},
                         {"key": "universe", "value": json.dumps(universe.to_mapping())}])
@@ -113,7 +126,8 @@ class SqlRegistry(Registry):
         """Open the existing registry at ``url``, with the universe it was created with."""
         parsed = _check_namespace(url, namespace)
         shown = parsed.render_as_string(hide_password=True)
-        missing = (f"there is no databutler registry at {shown}; create one with SqlRegistry.create "
+        where = shown if namespace is None else f"{shown} in schema {namespace!r}"
+        missing = (f"there is no databutler registry at {where}; create one with SqlRegistry.create "
                    "(or `databutler create`)")
         if is_memory(parsed):
             raise RegistryError(missing + " (a new in-memory database is always empty)")
@@ -176,6 +190,7 @@ class SqlRegistry(Registry):
 
     def close(self) -> None:
         """Close the connection and release the database file."""
+        self._queries.close()
         self._session.close()
 
     # -- transactions -------------------------------------------------------------------------
@@ -407,6 +422,38 @@ class SqlRegistry(Registry):
         """Quanta matching all given filters, ordered by start time."""
         with self._session.reading() as connection:
             return self._quanta.find(connection, run=run, task=task, input=input, output=output)
+
+    # -- Queries ------------------------------------------------------------------------------
+
+    @translating("query datasets")
+    def query_datasets(self, dataset_types: str | Sequence[str], collections: Sequence[str], *,
+                       where: str = "", bind: Mapping[str, Any] | None = None,
+                       data_id: DataIdLike | None = None, find_first: bool = False,
+                       order_by: Sequence[str] = (), limit: int | None = None) -> QueryResults[DatasetRef]:
+        """Datasets of the given types in ``collections`` matching ``where``."""
+        results = self._queries.datasets(dataset_types, collections, where=where, bind=bind, data_id=data_id,
+                                         find_first=find_first)
+        if order_by:
+            results = results.order_by(*order_by)
+        return results if limit is None else results.limit(limit)
+
+    @translating("query data IDs")
+    def query_data_ids(self, units: str | Sequence[str], *, where: str = "", bind: Mapping[str, Any] | None = None,
+                       datasets: str | Sequence[str] | None = None, collections: Sequence[str] | None = None,
+                       data_id: DataIdLike | None = None) -> QueryResults[DataId]:
+        """Distinct DataIds of ``units`` related through the universe, matching ``where``."""
+        return self._queries.data_ids(units, where=where, bind=bind, datasets=datasets, collections=collections,
+                                      data_id=data_id)
+
+    @translating("query DataUnit records")
+    def query_data_unit_records(self, element: str, *, where: str = "", bind: Mapping[str, Any] | None = None,
+                                data_id: DataIdLike | None = None) -> QueryResults[dict[str, Any]]:
+        """Records of DataUnit or join element ``element`` matching ``where``."""
+        return self._queries.records(element, where, bind, data_id)
+
+    def select_sql(self, sql: str, bind: Mapping[str, Any] | None = None) -> QueryResults[dict[str, Any]]:
+        """Run one read-only SQL SELECT over the documented views (see adapters/sql/query/views.py)."""
+        return self._queries.select_sql(sql, bind)
 
 
 def build_schema_meta(namespace: str | None) -> sa.Table:

@@ -29,10 +29,15 @@ _SCALAR_TYPES: dict[FieldType, sa.types.TypeEngine[Any]] = {
 }
 
 
+def text(length: int | None = None) -> sa.types.TypeEngine[Any]:
+    """A string type that sorts by code point everywhere (PostgreSQL's default follows the server locale)."""
+    return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")
+
+
 def column_type(spec: FieldSpec) -> sa.types.TypeEngine[Any]:
     """The SQL type of one scalar field (a timespan is two DateTime columns, see field_columns)."""
     if spec.type is FieldType.STRING:
-        return sa.String(spec.length)
+        return text(spec.length)
     return _SCALAR_TYPES[spec.type]
 
 
@@ -113,13 +118,13 @@ def build_schema(universe: Universe, namespace: str | None = None) -> Schema:
                     sa.Column("value", sa.Text, nullable=False))
     dataset_type = sa.Table("dataset_type", metadata,
                             sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-                            sa.Column("name", sa.String(128), nullable=False, unique=True),
+                            sa.Column("name", text(128), nullable=False, unique=True),
                             sa.Column("units", sa.Text, nullable=False),
                             sa.Column("storage_class", sa.String(128), nullable=False),
                             sqlite_autoincrement=True)  # ids are cached: never reuse one
     collection = sa.Table("collection", metadata,
                           sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-                          sa.Column("name", sa.String(255), nullable=False, unique=True),
+                          sa.Column("name", text(255), nullable=False, unique=True),
                           sa.Column("kind", sa.String(16), nullable=False),
                           sa.Column("doc", sa.Text, nullable=False, default=""),
                           sqlite_autoincrement=True)
@@ -137,7 +142,7 @@ def build_schema(universe: Universe, namespace: str | None = None) -> Schema:
         sa.Column("id", sa.Uuid, primary_key=True),
         sa.Column("dataset_type_id", sa.Integer, sa.ForeignKey(dataset_type.c.id), nullable=False),
         sa.Column("run_id", sa.Integer, sa.ForeignKey(run.c.collection_id), nullable=False),
-        sa.Column("data_id_key", sa.String, nullable=False),
+        sa.Column("data_id_key", text(), nullable=False),
         *unit_columns,
         sa.UniqueConstraint("dataset_type_id", "run_id", "data_id_key", name="uq_dataset_type_run_data_id"),
         sa.Index("ix_dataset_find", "dataset_type_id", "data_id_key"),
@@ -147,7 +152,7 @@ def build_schema(universe: Universe, namespace: str | None = None) -> Schema:
         sa.Column("collection_id", sa.Integer, sa.ForeignKey(collection.c.id, ondelete="CASCADE"),
                   primary_key=True),
         sa.Column("dataset_type_id", sa.Integer, primary_key=True),
-        sa.Column("data_id_key", sa.String, primary_key=True),
+        sa.Column("data_id_key", text(), primary_key=True),
         sa.Column("dataset_id", sa.Uuid, sa.ForeignKey(dataset.c.id, ondelete="CASCADE"), nullable=False,
                   index=True))
     dataset_artifact = sa.Table(

@@ -1,0 +1,187 @@
+"""FileDatastore: what every datastore of formatted, checksummed files does, whatever stores the bytes.
+
+Subclasses say how bytes are created, read, placed and deleted on their storage; this class
+plans writes (StorageClass check, formatter, template), runs batches all-or-nothing, chooses
+between a partial and a verified full read, and enforces the declared capabilities.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import IO, Any
+
+import attrs
+
+from ...domain.dataset import DatasetRef, StoredArtifact
+from ...domain.errors import ConflictingDefinitionError, DatasetNotFoundError, ReadOnlyError, StorageClassError
+from ...domain.storage_class import StorageClass, StorageClassRegistry
+from ...domain.template import FileTemplates
+from ...ports.capabilities import DatastoreCapability, require
+from ...ports.datastore import Datastore, IngestRequest, ReadRequest, TransferMode
+from ...ports.formatter import Formatter, FormatterSet
+from .checksums import DEFAULT_ALGORITHM, hash_factory
+from .ingest import IngestPlan, transfer_mode
+
+WRITE_CAPABILITIES = frozenset({DatastoreCapability.WRITE, DatastoreCapability.REMOVE, DatastoreCapability.INGEST})
+
+
+@attrs.frozen
+class PlannedWrite:
+    """One object to write, checked and placed before anything is written."""
+
+    obj: Any
+    ref: DatasetRef
+    storage_class: StorageClass
+    formatter: Formatter
+    relative: str
+    """The root-relative path, with the formatter's extension."""
+
+
+class FileDatastore(Datastore):
+    """Datasets as formatted files under a root: never overwritten, checksummed, batches all or nothing."""
+
+    def __init__(self, *, storage_classes: StorageClassRegistry, formatters: FormatterSet,
+                 templates: FileTemplates | None, checksum: str | None = DEFAULT_ALGORITHM,
+                 writeable: bool = True, ingest_modes: frozenset[TransferMode] = frozenset(TransferMode)) -> None:
+        if checksum is not None:
+            hash_factory(checksum)  # refuse an unknown algorithm now rather than at the first put
+        self._storage_classes = storage_classes
+        self._formatters = formatters
+        self._templates = templates or FileTemplates()
+        self._checksum = checksum
+        capabilities = {DatastoreCapability.PARTIAL_READ, DatastoreCapability.PERSISTENT,
+                        DatastoreCapability.ARTIFACT_BYTES}
+        if writeable:
+            capabilities |= WRITE_CAPABILITIES
+        if checksum is not None:
+            capabilities.add(DatastoreCapability.CHECKSUMS)
+        self._capabilities = frozenset(capabilities)
+        self._ingest_modes = ingest_modes if writeable else frozenset()
+
+    @property
+    def capabilities(self) -> frozenset[DatastoreCapability]:
+        """WRITE, REMOVE, INGEST unless read-only; CHECKSUMS unless disabled; always the rest."""
+        return self._capabilities
+
+    @property
+    def ingest_modes(self) -> frozenset[TransferMode]:
+        """The transfer modes this storage supports (none when read-only)."""
+        return self._ingest_modes
+
+    # -- storage hooks --------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def _write(self, write: PlannedWrite) -> StoredArtifact:
+        """Create the new file of ``write`` atomically (ConflictingDefinitionError if taken)."""
+
+    @abc.abstractmethod
+    def _read_artifact(self, request: ReadRequest, artifact: StoredArtifact, component: str | None,
+                       partial: bool) -> Any:
+        """Read ``artifact``: verified in full, or only the bytes the formatter needs if ``partial``."""
+
+    @abc.abstractmethod
+    def open_artifact(self, artifact: StoredArtifact) -> AbstractContextManager[IO[bytes]]:
+        """A binary stream of the stored file of ``artifact`` (DatasetNotFoundError if missing)."""
+
+    @abc.abstractmethod
+    def _delete_owned(self, uris: Sequence[str]) -> None:
+        """Delete the files of the artifact URIs that lie under the root; ignore absent ones."""
+
+    @abc.abstractmethod
+    def _plan_ingest(self, request: IngestRequest, mode: TransferMode) -> IngestPlan:
+        """Check the file of ``request`` and decide where it goes; nothing changes."""
+
+    @abc.abstractmethod
+    def _place(self, plan: IngestPlan) -> StoredArtifact:
+        """Bring one planned file into the datastore."""
+
+    @abc.abstractmethod
+    def _remove_moved_sources(self, plans: Sequence[IngestPlan]) -> None:
+        """Delete the sources of MOVE plans once all are placed; put back the deleted ones on failure."""
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def put(self, items: Sequence[tuple[Any, DatasetRef]]) -> list[StoredArtifact]:
+        """Write each object as a new file; all or nothing."""
+        self._require(DatastoreCapability.WRITE, "write datasets")
+        writes = [self._plan_write(obj, ref) for obj, ref in items]
+        artifacts: list[StoredArtifact] = []
+        try:
+            for write in writes:
+                artifacts.append(self._write(write))
+        except BaseException:
+            self._delete_owned([artifact.uri for artifact in artifacts])
+            raise
+        return artifacts
+
+    def _plan_write(self, obj: Any, ref: DatasetRef) -> PlannedWrite:
+        storage_class = self._storage_classes[ref.dataset_type.storage_class]
+        if not storage_class.accepts(obj):
+            kind = type(obj)
+            raise StorageClassError(f"cannot put a {kind.__module__}.{kind.__qualname__} as {ref}: storage class "
+                                    f"{storage_class.name!r} expects one of {list(storage_class.python_types)}")
+        formatter = self._formatters.for_storage_class(storage_class.name)
+        return PlannedWrite(obj, ref, storage_class, formatter, self._templates.render(ref) + formatter.extension)
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def get(self, requests: Sequence[ReadRequest]) -> list[Any]:
+        """Read each Dataset or component, verifying what was recorded."""
+        results = []
+        for request in requests:
+            artifact, component = artifact_for(request)
+            partial = (self._formatters.by_name(artifact.formatter).partial_read
+                       and bool(request.parameters or component is not None))
+            results.append(self._read_artifact(request, artifact, component, partial))
+        return results
+
+    # -- removing and ingesting -----------------------------------------------------------------
+
+    def remove(self, artifacts: Sequence[StoredArtifact]) -> None:
+        """Delete the files of owned artifacts; others (ingested in place from outside) are left alone."""
+        self._require(DatastoreCapability.REMOVE, "remove datasets")
+        self._delete_owned([artifact.uri for artifact in artifacts])
+
+    def ingest(self, requests: Sequence[IngestRequest], transfer: TransferMode) -> list[StoredArtifact]:
+        """Bring existing files in with ``transfer``; all or nothing (moved files are put back)."""
+        self._require(DatastoreCapability.INGEST, "ingest files")
+        mode = transfer_mode(transfer, self._ingest_modes, repr(self))
+        plans = [self._plan_ingest(request, mode) for request in requests]
+        artifacts: list[StoredArtifact] = []
+        try:
+            for plan in plans:
+                artifacts.append(self._place(plan))
+            self._remove_moved_sources(plans)
+        except BaseException:
+            self._delete_owned([a.uri for a, p in zip(artifacts, plans, strict=False)
+                                if p.mode is not TransferMode.DIRECT])
+            raise
+        return artifacts
+
+    def _require(self, capability: DatastoreCapability, action: str) -> None:
+        if capability in self._capabilities:
+            return
+        if capability in WRITE_CAPABILITIES:
+            raise ReadOnlyError(f"{self!r} is read-only; it cannot {action} (open the repository writeable)")
+        require(self._capabilities, capability, repr(self), action)  # pragma: no cover - all others declared
+
+
+def artifact_for(request: ReadRequest) -> tuple[StoredArtifact, str | None]:
+    """The artifact to read for ``request`` and the component still to take from what it holds."""
+    if request.component is not None:
+        for artifact in request.artifacts:
+            if artifact.component == request.component:
+                return artifact, None
+    for artifact in request.artifacts:
+        if artifact.component is None:
+            return artifact, request.component
+    raise DatasetNotFoundError(f"no stored artifact holds {request.ref}"
+                               f"{'' if request.component is None else ' component ' + repr(request.component)}")
+
+
+def conflict(where: str) -> ConflictingDefinitionError:
+    """The error for an artifact path that is already taken."""
+    return ConflictingDefinitionError(f"{where} already exists; datastore artifacts are never overwritten "
+                                      "(remove the dataset first, or write to another run)")

@@ -1,0 +1,173 @@
+"""ChainedDatastore: several datastores as one; writes to the first that accepts, reads by URI prefix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from typing import IO, Any, TypeVar
+
+import attrs
+
+from ...domain.dataset import DatasetRef, StoredArtifact
+from ...domain.errors import DatastoreError, ReadOnlyError
+from ...ports.capabilities import DatastoreCapability
+from ...ports.datastore import Datastore, IngestRequest, ReadRequest, TransferMode
+
+T = TypeVar("T")
+_WRITE_SIDE = frozenset({DatastoreCapability.WRITE, DatastoreCapability.REMOVE, DatastoreCapability.INGEST})
+
+
+@attrs.frozen
+class Child:
+    """One child datastore: its name, whether it is read-only, and which datasets it accepts for writing."""
+
+    name: str
+    datastore: Datastore
+    read_only: bool = False
+    dataset_types: frozenset[str] | None = None
+    """DatasetType names accepted for writing (None: all)."""
+    storage_classes: frozenset[str] | None = None
+    """StorageClass names accepted for writing (None: all)."""
+
+    def accepts(self, ref: DatasetRef) -> bool:
+        """Whether writes of ``ref`` may go to this child."""
+        return (not self.read_only and DatastoreCapability.WRITE in self.datastore.capabilities
+                and (self.dataset_types is None or ref.dataset_type.name in self.dataset_types)
+                and (self.storage_classes is None or ref.dataset_type.storage_class in self.storage_classes))
+
+
+class ChainedDatastore(Datastore):
+    """Children in order: a write goes to the first child that accepts the dataset, a read to the child
+    whose root prefixes the artifact's URI. Artifacts are recorded by absolute URIs, so reads can be
+    dispatched; read-only children refuse writes and deletes with ReadOnlyError.
+    """
+
+    def __init__(self, children: Sequence[Child]) -> None:
+        if not children:
+            raise DatastoreError("a chained datastore needs at least one child")
+        self._children = tuple(children)
+        writers = [c for c in self._children if not c.read_only]
+        capabilities: set[DatastoreCapability] = set()
+        for child in self._children:
+            capabilities |= child.datastore.capabilities - _WRITE_SIDE
+        for child in writers:
+            capabilities |= child.datastore.capabilities & _WRITE_SIDE
+        self._capabilities = frozenset(capabilities)
+        self._writer = writers[0].datastore if writers else self._children[0].datastore
+        ingesters = [c for c in writers if DatastoreCapability.INGEST in c.datastore.capabilities]
+        self._ingest_modes = ingesters[0].datastore.ingest_modes if ingesters else frozenset()
+
+    def __repr__(self) -> str:
+        return f"ChainedDatastore({', '.join(c.name for c in self._children)})"
+
+    @property
+    def capabilities(self) -> frozenset[DatastoreCapability]:
+        """Read-side capabilities of any child; write-side ones of any writeable child."""
+        return self._capabilities
+
+    @property
+    def root(self) -> str:
+        """The root of the first writeable child (the first child if none is)."""
+        return self._writer.root
+
+    @property
+    def ingest_modes(self) -> frozenset[TransferMode]:
+        """The transfer modes of the first writeable child that ingests."""
+        return self._ingest_modes
+
+    def close(self) -> None:
+        """Close every child."""
+        for child in self._children:
+            child.datastore.close()
+
+    def owns(self, uri: str) -> bool:
+        """Whether some child serves ``uri``."""
+        return any(uri.startswith(c.datastore.root) for c in self._children) or any(
+            c.datastore.owns(uri) for c in self._children)
+
+    def uri(self, artifact: StoredArtifact) -> str:
+        """The absolute URI of ``artifact``."""
+        return self._owner(artifact.uri).datastore.uri(artifact)
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def put(self, items: Sequence[tuple[Any, DatasetRef]]) -> list[StoredArtifact]:
+        """Write each object to the first child accepting it; all or nothing across children."""
+        return self._by_target([ref for _, ref in items], list(items), lambda child, batch: child.put(batch),
+                               "write")
+
+    def ingest(self, requests: Sequence[IngestRequest], transfer: TransferMode) -> list[StoredArtifact]:
+        """Ingest each file into the first child accepting its dataset."""
+        return self._by_target([r.ref for r in requests], list(requests),
+                               lambda child, batch: child.ingest(batch, transfer), "ingest")
+
+    def _by_target(self, refs: list[DatasetRef], items: list[T],
+                   call: Callable[[Datastore, list[T]], list[StoredArtifact]], action: str) -> list[StoredArtifact]:
+        groups: dict[int, list[int]] = {}
+        for index, ref in enumerate(refs):
+            groups.setdefault(self._target(ref, action), []).append(index)
+        results: dict[int, StoredArtifact] = {}
+        done: list[tuple[Datastore, list[StoredArtifact]]] = []
+        try:
+            for position, indexes in groups.items():
+                child = self._children[position].datastore
+                written = call(child, [items[i] for i in indexes])
+                done.append((child, written))
+                for i, artifact in zip(indexes, written, strict=True):
+                    results[i] = attrs.evolve(artifact, uri=child.uri(artifact))
+        except BaseException:
+            for child, written in done:
+                child.remove(written)
+            raise
+        return [results[i] for i in range(len(refs))]
+
+    def _target(self, ref: DatasetRef, action: str) -> int:
+        for position, child in enumerate(self._children):
+            if child.accepts(ref):
+                return position
+        read_only = [c.name for c in self._children if c.read_only]
+        raise ReadOnlyError(f"no writeable child of {self!r} accepts {ref} (to {action}): check the children's "
+                            f"dataset_types / storage_classes constraints; read-only children: {read_only}")
+
+    # -- reading and removing -------------------------------------------------------------------
+
+    def get(self, requests: Sequence[ReadRequest]) -> list[Any]:
+        """Read each Dataset from the child owning its artifact's URI."""
+        results = []
+        for request in requests:
+            uri = request.artifacts[0].uri if request.artifacts else ""
+            child = self._owner(uri) if request.artifacts else self._children[0]
+            results.append(child.datastore.get([request])[0])
+        return results
+
+    def exists(self, artifacts: Sequence[StoredArtifact]) -> list[bool]:
+        """Whether the owning child has each artifact."""
+        return [self._owner(a.uri).datastore.exists([a])[0] for a in artifacts]
+
+    def verify(self, artifacts: Sequence[StoredArtifact]) -> list[str | None]:
+        """The owning child's verdict on each artifact."""
+        return [self._owner(a.uri).datastore.verify([a])[0] for a in artifacts]
+
+    def open_artifact(self, artifact: StoredArtifact) -> AbstractContextManager[IO[bytes]]:
+        """The owning child's bytes of ``artifact``."""
+        return self._owner(artifact.uri).datastore.open_artifact(artifact)
+
+    def remove(self, artifacts: Sequence[StoredArtifact]) -> None:
+        """Delete each artifact from its child; a read-only child refuses (nothing is removed then)."""
+        owners = [(self._owner(a.uri), a) for a in artifacts]
+        for child, artifact in owners:
+            if child.read_only:
+                raise ReadOnlyError(f"child datastore {child.name!r} of {self!r} is read-only: it cannot remove "
+                                    f"{child.datastore.uri(artifact)}")
+        for child, artifact in owners:
+            child.datastore.remove([artifact])
+
+    def _owner(self, uri: str) -> Child:
+        """The child whose root prefixes ``uri`` (longest first), else the first that claims it."""
+        prefixed = [c for c in self._children if uri.startswith(c.datastore.root)]
+        if prefixed:
+            return max(prefixed, key=lambda c: len(c.datastore.root))
+        for child in self._children:
+            if child.datastore.owns(uri):
+                return child
+        raise DatastoreError(f"no child of {self!r} serves {uri!r}")

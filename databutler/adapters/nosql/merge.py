@@ -1,0 +1,70 @@
+"""Seeding a limited registry from a full one, and merging its work back (idempotently)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...domain.collection import CollectionKind
+from ...domain.errors import ConfigError, ConflictingDefinitionError
+from ...ports.registry import Registry
+from ...ports.subset import RegistrySubset
+
+
+def load_subset(target: Registry, subset: RegistrySubset) -> None:
+    """Insert ``subset`` (from ``Registry.export_subset``) into ``target``, in one transaction."""
+    if subset.universe != target.universe:
+        raise ConfigError("the subset was exported from a registry with another universe than this one")
+    with target.transaction():
+        for element, records in subset.records.items():
+            if records:
+                target.insert_data_units(element, list(records), skip_existing=True)
+        for dataset_type in subset.dataset_types:
+            target.register_dataset_type(dataset_type)
+        if subset.refs:
+            target.import_datasets(list(subset.refs))
+        _insert_missing_artifacts(target, list(subset.artifacts))
+
+
+def _insert_missing_artifacts(target: Registry, artifacts: list[Any]) -> int:
+    ids = list(dict.fromkeys(a.dataset_id for a in artifacts))
+    present = {(a.dataset_id, a.component): a for found in target.get_artifacts(ids).values() for a in found}
+    new = []
+    for artifact in artifacts:
+        existing = present.get((artifact.dataset_id, artifact.component))
+        if existing is None:
+            new.append(artifact)
+        elif existing != artifact:
+            raise ConflictingDefinitionError(f"dataset {artifact.dataset_id} has artifact {existing.uri!r} in the "
+                                             f"target registry, not {artifact.uri!r}")
+    if new:
+        target.insert_artifacts(new)
+    return len(new)
+
+
+def merge(source: Registry, target: Registry, quanta: list[Any]) -> dict[str, int]:
+    """Copy the datasets, artifacts and ``quanta`` of ``source`` that ``target`` lacks, in one transaction.
+
+    DataUnit records, DatasetTypes and RUN collections come along as needed; what ``target``
+    already holds identically is skipped, so merging twice changes nothing.
+    """
+    counts = {"data_unit_records": 0, "datasets": 0, "artifacts": 0, "quanta": 0}
+    with target.transaction():
+        for unit in source.universe.units:
+            records = source.fetch_data_unit_records(unit.name)
+            if records:
+                counts["data_unit_records"] += target.insert_data_units(unit.name, records, skip_existing=True)
+        for dataset_type in source.query_dataset_types():
+            target.register_dataset_type(dataset_type)
+        refs = []
+        for run in source.query_collections(kinds=[CollectionKind.RUN]):
+            target.register_collection(run.name, CollectionKind.RUN, run.doc)
+            refs.extend(source.datasets_in_collection(run.name))
+        known = {ref.id for ref in target.get_datasets([r.id for r in refs]) if ref is not None}
+        target.import_datasets(refs)
+        counts["datasets"] = len([r for r in refs if r.id not in known])
+        artifacts = [a for found in source.get_artifacts([r.id for r in refs]).values() for a in found]
+        counts["artifacts"] = _insert_missing_artifacts(target, artifacts)
+        recorded = {q.id for q in target.get_quanta([q.id for q in quanta]) if q is not None}
+        target.insert_quanta(quanta)
+        counts["quanta"] = len([q for q in quanta if q.id not in recorded])
+    return counts

@@ -1,0 +1,44 @@
+"""Replaying journaled operations onto the working registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ...domain.collection import CollectionKind
+from ...domain.dataset_type import DatasetType
+from ...domain.errors import RegistryError
+from ...ports.registry import Registry
+from . import codec
+
+
+def _refs(working: Registry, ids: list[Any]) -> list[Any]:
+    return [ref for ref in working.get_datasets(ids) if ref is not None]
+
+
+_OPERATIONS: dict[str, Callable[..., Any]] = {
+    "insert_data_units": lambda w, element, records, skip: w.insert_data_units(element, records,
+                                                                                skip_existing=skip),
+    "register_dataset_type": lambda w, name, units, storage_class: w.register_dataset_type(
+        DatasetType(name, tuple(units), storage_class)),
+    "remove_dataset_type": lambda w, name: w.remove_dataset_type(name),
+    "register_collection": lambda w, name, kind, doc: w.register_collection(name, CollectionKind(kind), doc),
+    "set_chain": lambda w, name, children: w.set_chain(name, children),
+    "remove_collection": lambda w, name: w.remove_collection(name),
+    "associate": lambda w, tagged, ids: w.associate(tagged, _refs(w, ids)),
+    "disassociate": lambda w, tagged, ids: w.disassociate(tagged, _refs(w, ids)),
+    "import_datasets": lambda w, refs: w.import_datasets([codec.ref_from_json(r) for r in refs]),
+    "remove_datasets": lambda w, ids: w.remove_datasets(ids),
+    "insert_artifacts": lambda w, artifacts: w.insert_artifacts([codec.artifact_from_json(a) for a in artifacts]),
+    "remove_artifacts": lambda w, ids: w.remove_artifacts(ids),
+    "insert_quanta": lambda w, quanta: w.insert_quanta([codec.quantum_from_json(q) for q in quanta]),
+}
+
+
+def apply(working: Registry, operation: list[Any]) -> None:
+    """Apply one journaled operation ``[name, *arguments]`` to ``working``."""
+    name, *arguments = operation
+    handler = _OPERATIONS.get(name)
+    if handler is None:
+        raise RegistryError(f"the journal holds an unknown operation {name!r}; it was written by a newer databutler")
+    handler(working, *arguments)

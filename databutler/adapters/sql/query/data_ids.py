@@ -1,0 +1,123 @@
+"""query_data_ids: distinct DataIds of some DataUnits, related through the universe."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from ....domain.data_id import DataId
+from ....domain.universe import Universe
+from ....domain.values import FieldType
+from ..schema import Schema
+from .cache import StatementCache, parameter_names, parameter_values
+from .constraints import Constraints
+from .executor import SqlQuery, Streamer
+from .expressions import compile_condition
+from .ordering import sort_terms
+from .plan import JoinPlan, Relation, plan_joins
+
+BaseRelations = Callable[[], list[Relation]]
+
+
+def constrained_plan(universe: Universe, schema: Schema, units: Sequence[str], constraints: Constraints,
+                     base: Sequence[Relation], *, extra_units: Sequence[str] = (),
+                     extra_records: Sequence[str] = ()) -> tuple[JoinPlan, list[sa.ColumnElement[bool]]]:
+    """The plan joining ``units`` and ``base`` to what ``constraints`` mention, and the WHERE conditions.
+
+    Every value is a named bind parameter; ``constraint_parameters`` gives their values.
+    """
+    plan = plan_joins(universe, schema, [*units, *constraints.units, *extra_units], base=base,
+                      records=[*constraints.records, *extra_records])
+    conditions = list(plan.conditions)
+    for unit in constraints.data_id:
+        kind = sa.String() if universe.unit(unit).key.type is FieldType.STRING else sa.BigInteger()
+        conditions.append(plan.unit(unit) == sa.bindparam(f"d_{unit}", type_=kind))
+    condition = compile_condition(constraints.resolved, plan, parameter_names(constraints.resolved.node))
+    if condition is not None:
+        conditions.append(condition)
+    return plan, conditions
+
+
+def constraint_parameters(constraints: Constraints, base: Sequence[Relation]) -> dict[str, Any]:
+    """The values of the bind parameters ``constrained_plan`` named."""
+    values: dict[str, Any] = {}
+    for relation in base:
+        values.update(relation.parameters)
+    values.update((f"d_{unit}", value) for unit, value in constraints.data_id.items())
+    values.update(parameter_values(constraints.resolved.node))
+    return values
+
+
+def cache_key(constraints: Constraints, base: Sequence[Relation], *parts: Hashable) -> Hashable | None:
+    """The key of a built statement (None when it must not be reused)."""
+    if constraints.key is None or not all(r.cacheable for r in base):
+        return None
+    relations = tuple((r.name, tuple(r.required), tuple(r.optional)) for r in base)
+    return (constraints.key, tuple(constraints.data_id), constraints.units, relations, *parts)
+
+
+class DataIdQuery(SqlQuery[DataId]):
+    """Distinct combinations of the key values of ``units`` (their required closure)."""
+
+    action = "query data IDs"
+
+    def __init__(self, streamer: Streamer, universe: Universe, schema: Schema, *, units: tuple[str, ...],
+                 constraints: Constraints, base: Sequence[Relation], cache: StatementCache) -> None:
+        super().__init__(streamer)
+        self._cache = cache
+        self._universe = universe
+        self._schema = schema
+        self._units = universe.closure(units)
+        self._constraints = constraints
+        self._base = list(base)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The DataUnits of each DataId."""
+        return self._units
+
+    def check_order(self, fields: Sequence[str]) -> None:
+        """Fields must be resolvable names; fields of other units widen the join."""
+        sort_terms(self._universe, fields)
+
+    def parameters(self) -> dict[str, Any]:
+        """Values of the data ID, the expression's literals and the dataset relations."""
+        return constraint_parameters(self._constraints, self._base)
+
+    def statement(self, order_by: Sequence[str]) -> sa.Select[Any]:
+        """SELECT DISTINCT the unit columns, joined per the universe (reused when already built)."""
+        key = cache_key(self._constraints, self._base, "data_ids", self._units, tuple(order_by))
+        statement = self._cache.get(key)
+        if statement is None:
+            statement = self._build(order_by)
+            self._cache.put(key, statement)
+        return statement
+
+    def _build(self, order_by: Sequence[str]) -> sa.Select[Any]:
+        terms = sort_terms(self._universe, order_by)
+        plan, conditions = constrained_plan(
+            self._universe, self._schema, self._units, self._constraints, self._base,
+            extra_units=[u for t in terms for u in t.units], extra_records=[e for t in terms for e in t.records])
+        columns = [plan.unit(u).label(u) for u in self._units]
+        sort = [t.clause(plan) for t in terms]
+        keys = [plan.unit(u) for u in self._units]
+        statement = sa.select(*columns).select_from(plan.from_clause).where(*conditions)
+        if terms:
+            # DISTINCT with ORDER BY on other columns is refused by PostgreSQL: group instead.
+            return statement.group_by(*keys).order_by(*(_aggregate(c) for c in sort), *keys)
+        return statement.distinct()
+
+    def convert(self, connection: sa.Connection, rows: Sequence[sa.RowMapping]) -> list[DataId]:
+        """One DataId per row."""
+        return [DataId({u: row[u] for u in self._units}) for row in rows]
+
+
+def _aggregate(clause: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """MIN/MAX of a sort column, so it may follow a GROUP BY of other columns."""
+    modifier = getattr(clause, "modifier", None)
+    element = getattr(clause, "element", clause)
+    if modifier is sa.sql.operators.desc_op:
+        return sa.func.max(element).desc()
+    return sa.func.min(element).asc()

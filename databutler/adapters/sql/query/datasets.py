@@ -1,0 +1,130 @@
+"""query_datasets: datasets of one or more types in a search path whose data IDs match."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+
+from ....domain.dataset import DatasetRef
+from ....domain.universe import Universe
+from ....ports.query_results import QueryExecutor, QueryShape
+from ..datasets import DatasetManager
+from ..schema import Schema
+from .cache import StatementCache
+from .constraints import Constraints
+from .data_ids import _aggregate, cache_key, constrained_plan, constraint_parameters
+from .executor import SqlQuery, Streamer
+from .ordering import sort_terms
+from .plan import Relation
+
+T = TypeVar("T")
+DATASET_COLUMNS = ("dataset_type", "run", "id")
+
+
+class DatasetQuery(SqlQuery[DatasetRef]):
+    """Datasets of one type: the dataset relation joined to whatever the constraints mention."""
+
+    action = "query datasets"
+
+    def __init__(self, streamer: Streamer, universe: Universe, schema: Schema, *, datasets: DatasetManager,
+                 source: Relation, constraints: Constraints, cache: StatementCache) -> None:
+        super().__init__(streamer)
+        self._cache = cache
+        self._universe = universe
+        self._schema = schema
+        self._datasets = datasets
+        self._source = source
+        self._constraints = constraints
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """DatasetType, run, id, then the DataId."""
+        return (*DATASET_COLUMNS, *self._source.required)
+
+    def check_order(self, fields: Sequence[str]) -> None:
+        """Fields must be DataUnits or their fields."""
+        sort_terms(self._universe, fields)
+
+    def parameters(self) -> dict[str, Any]:
+        """Values of the dataset type, runs, data ID and the expression's literals."""
+        return constraint_parameters(self._constraints, [self._source])
+
+    def statement(self, order_by: Sequence[str]) -> sa.Select[Any]:
+        """SELECT the dataset columns of matching datasets (reused when already built)."""
+        key = cache_key(self._constraints, [self._source], "datasets", tuple(order_by))
+        statement = self._cache.get(key)
+        if statement is None:
+            statement = self._build(order_by)
+            self._cache.put(key, statement)
+        return statement
+
+    def _build(self, order_by: Sequence[str]) -> sa.Select[Any]:
+        terms = sort_terms(self._universe, order_by)
+        plan, conditions = constrained_plan(
+            self._universe, self._schema, tuple(self._source.required), self._constraints, [self._source],
+            extra_units=[u for t in terms for u in t.units], extra_records=[e for t in terms for e in t.records])
+        columns = list(self._source.table.c)
+        statement = sa.select(*columns).select_from(plan.from_clause).where(*conditions)
+        sort = [t.clause(plan) for t in terms]
+        if plan.multiplies:  # a many-to-many join may repeat a dataset: list it once
+            if sort:
+                return statement.group_by(*columns).order_by(*(_aggregate(c) for c in sort))
+            return statement.distinct()
+        return statement.order_by(*sort) if sort else statement
+
+    def convert(self, connection: sa.Connection, rows: Sequence[sa.RowMapping]) -> list[DatasetRef]:
+        """DatasetRefs for a batch of dataset rows."""
+        return self._datasets.refs(connection, rows)
+
+
+class ConcatenatedQuery(QueryExecutor[T]):
+    """Several queries answered one after the other (one per DatasetType); sorting is per part."""
+
+    def __init__(self, parts: Sequence[QueryExecutor[T]], columns: tuple[str, ...] = ()) -> None:
+        self._parts = list(parts)
+        self._columns = columns
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns given at construction (or those of the first part)."""
+        return self._columns or (self._parts[0].columns if self._parts else ())
+
+    def check_order(self, fields: Sequence[str]) -> None:
+        """Every part must accept the fields."""
+        for part in self._parts:
+            part.check_order(fields)
+
+    def rows(self, shape: QueryShape) -> Iterator[T]:
+        """Each part's rows in turn, then the limit over all of them."""
+        inner = QueryShape(order_by=shape.order_by)
+        chained = itertools.chain.from_iterable(_LazyRows(part, inner) for part in self._parts)
+        stop = None if shape.limit is None else shape.offset + shape.limit
+        return itertools.islice(chained, shape.offset, stop)
+
+    def count(self, shape: QueryShape) -> int:
+        """The sum of the parts' counts, limited."""
+        total = max(0, sum(part.count(QueryShape()) for part in self._parts) - shape.offset)
+        return total if shape.limit is None else min(total, shape.limit)
+
+    def any(self, shape: QueryShape) -> bool:
+        """Whether the count is positive."""
+        if shape.offset == 0 and shape.limit != 0:
+            return any(part.any(QueryShape()) for part in self._parts)
+        return self.count(shape) > 0
+
+
+class _LazyRows(Iterator[T]):
+    """Starts a part's query only when its first row is wanted."""
+
+    def __init__(self, part: QueryExecutor[T], shape: QueryShape) -> None:
+        self._part = part
+        self._shape = shape
+        self._rows: Iterator[T] | None = None
+
+    def __next__(self) -> T:
+        if self._rows is None:
+            self._rows = self._part.rows(self._shape)
+        return next(self._rows)

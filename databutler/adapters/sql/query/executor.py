@@ -1,0 +1,131 @@
+"""Running a query statement for any shape: streaming rows in batches, counting, ordering.
+
+Rows stream with ``yield_per`` (a server-side cursor on PostgreSQL), converted to domain
+objects one batch at a time. Outside a registry transaction, streaming runs on a connection of
+its own, so writes the caller makes while iterating are neither blocked nor undone when the
+iteration is abandoned; inside a transaction it uses the registry's connection, so it sees the
+transaction's own writes.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, TypeVar
+
+import attrs
+import sqlalchemy as sa
+
+from ....ports.query_results import QueryExecutor, QueryShape
+from ..engine import begin
+from ..errors import translated
+from ..session import Session
+
+T = TypeVar("T")
+BATCH_ROWS = 1000
+"""Rows fetched from the cursor and converted at a time while streaming."""
+
+
+class Streamer:
+    """Hands out connections to run queries on, per the rule in the module docstring."""
+
+    def __init__(self, session: Session, engine: sa.Engine, connection: sa.Connection, *,
+                 shared_only: bool) -> None:
+        self._session = session
+        self._engine = engine
+        self._connection = connection
+        self._shared_only = shared_only
+        self._idle: sa.Connection | None = None
+        """A streaming connection kept for the next iteration: checking one out costs more than a small query."""
+
+    def close(self) -> None:
+        """Close the kept streaming connection."""
+        idle, self._idle = self._idle, None
+        if idle is not None:
+            with contextlib.suppress(sa.exc.SQLAlchemyError):
+                idle.close()
+
+    def reading(self) -> AbstractContextManager[sa.Connection]:
+        """The registry's connection in a read transaction (for short statements)."""
+        return self._session.reading()
+
+    @contextmanager
+    def streaming(self) -> Iterator[sa.Connection]:
+        """A connection for a long iteration (see the module docstring)."""
+        if self._shared_only or self._connection.in_transaction():
+            with self._session.reading() as shared:
+                yield shared
+            return
+        connection, self._idle = self._idle or self._engine.connect(), None
+        try:
+            with begin(connection, write=False):
+                yield connection
+        except BaseException:
+            connection.close()
+            raise
+        if self._idle is None and not connection.invalidated:
+            self._idle = connection
+        else:
+            connection.close()
+
+
+class SqlQuery(QueryExecutor[T], abc.ABC):
+    """A query whose rows are one SELECT statement; subclasses build it and convert rows."""
+
+    action = "run a query"
+
+    def __init__(self, streamer: Streamer) -> None:
+        self._streamer = streamer
+
+    @abc.abstractmethod
+    def statement(self, order_by: Sequence[str]) -> sa.Select[Any]:
+        """The SELECT of the query's rows, sorted by ``order_by`` (without limit)."""
+
+    @abc.abstractmethod
+    def convert(self, connection: sa.Connection, rows: Sequence[sa.RowMapping]) -> list[T]:
+        """Domain objects for a batch of result rows."""
+
+    def parameters(self) -> dict[str, Any]:
+        """Values of the statement's named bind parameters."""
+        return {}
+
+    def shaped(self, shape: QueryShape) -> sa.Select[Any]:
+        """``statement`` with the limit and offset of ``shape``."""
+        statement = self.statement(shape.order_by)
+        if shape.limit is not None:
+            statement = statement.limit(shape.limit)
+        if shape.offset:
+            statement = statement.offset(shape.offset)
+        return statement
+
+    def rows(self, shape: QueryShape) -> Iterator[T]:
+        """Stream the rows, ``BATCH_ROWS`` at a time."""
+        statement = self.shaped(shape)  # build (and so check) before the first next()
+        return self._stream(statement)
+
+    def _stream(self, statement: sa.Select[Any]) -> Iterator[T]:
+        with translated(self.action), self._streamer.streaming() as connection:
+            result = connection.execution_options(yield_per=BATCH_ROWS).execute(statement, self.parameters())
+            for batch in result.mappings().partitions(BATCH_ROWS):
+                yield from self.convert(connection, batch)
+
+    def count(self, shape: QueryShape) -> int:
+        """``SELECT count(*)`` over the shaped statement."""
+        statement = self.shaped(attrs_evolve(shape, order_by=()))
+        query = sa.select(sa.func.count()).select_from(statement.subquery())
+        with translated(self.action), self._streamer.reading() as connection:
+            return int(connection.execute(query, self.parameters()).scalar_one())
+
+    def any(self, shape: QueryShape) -> bool:
+        """``SELECT 1 ... LIMIT 1``."""
+        statement = self.shaped(attrs_evolve(shape, order_by=(), limit=1 if shape.limit is None else
+                                             min(shape.limit, 1)))
+        with translated(self.action), self._streamer.reading() as connection:
+            return connection.execute(statement, self.parameters()).first() is not None
+
+
+def attrs_evolve(shape: QueryShape, **changes: Any) -> QueryShape:
+    """A copy of ``shape`` with ``changes``."""
+    return attrs.evolve(shape, **changes)

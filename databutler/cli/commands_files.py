@@ -1,0 +1,146 @@
+"""File commands: ingest-files, retrieve-artifacts, verify."""
+
+from __future__ import annotations
+
+import os
+import urllib.parse
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import Progress
+
+from .. import FileDataset
+from ..domain.errors import DatastoreError
+from ..ports.datastore import TransferMode
+from .common import EXIT_ERROR, EXIT_NO_RESULTS, handle_errors, open_butler
+from .output import emit, format_option
+from .selection import dataset_selection, select_refs
+from .tables import InputFileError, read_table
+
+BATCH = 200
+"""Datasets checked or copied per progress-bar step."""
+
+
+@click.command("ingest-files")
+@click.argument("repo", type=click.Path(exists=True))
+@click.argument("dataset_type")
+@click.argument("table", type=click.Path(exists=True, dir_okay=False))
+@click.option("--run", "-r", required=True, help="The RUN collection the datasets go into (registered if new).")
+@click.option("--transfer", "-t", type=click.Choice([m.value for m in TransferMode]), default="auto",
+              show_default=True, help="How files come into the datastore.")
+@handle_errors
+def ingest_files(repo: str, dataset_type: str, table: str, run: str, transfer: str) -> None:
+    """Ingest the files listed in TABLE (CSV or YAML: a 'path' column plus DataId columns) as DATASET_TYPE.
+
+    Relative paths are relative to TABLE's directory. All files go in, or none do.
+
+    Example: databutler ingest-files ./repo raw raws.csv --run Cam1/raw/all --transfer copy
+    """
+    rows = read_table(table)
+    base = os.path.dirname(os.path.abspath(table))
+    datasets = []
+    for number, row in enumerate(rows, start=1):
+        path = row.pop("path", None)
+        formatter = row.pop("formatter", None)
+        if not path:
+            raise InputFileError(f"{table} row {number} has no 'path'")
+        datasets.append(FileDataset(os.path.join(base, str(path)), dataset_type, row,
+                                    None if formatter is None else str(formatter)))
+    with open_butler(repo, writeable=True, run=run) as butler, \
+            Console(stderr=True).status(f"ingesting {len(datasets)} files"):
+        refs = butler.ingest(datasets, transfer=transfer)
+    click.echo(f"ingested {len(refs)} files into run {run!r}")
+
+
+@click.command("retrieve-artifacts")
+@click.argument("repo", type=click.Path(exists=True))
+@click.argument("destination", type=click.Path(file_okay=False))
+@dataset_selection
+@click.option("--overwrite", is_flag=True, help="Replace files already at the destination.")
+@handle_errors
+def retrieve_artifacts(*, repo: str, destination: str, dataset_types: tuple[str, ...], collections: tuple[str, ...],
+                       where: str, binds: tuple[str, ...], data_id: tuple[str, ...], overwrite: bool) -> None:
+    """Copy the files of the chosen datasets to DESTINATION, keeping their paths inside the datastore.
+
+    Example: databutler retrieve-artifacts ./repo ./out calexp -c run1 --where "visit = 3" -d instrument=Cam1
+    """
+    with open_butler(repo) as butler:
+        refs = select_refs(butler, dataset_types, collections, where=where, binds=binds, data_id=data_id,
+                           find_first=True)
+        if not refs:
+            click.echo("no datasets matched", err=True)
+            raise SystemExit(EXIT_NO_RESULTS)
+        copied = 0
+        with Progress(transient=True) as progress:
+            task = progress.add_task("retrieving", total=len(refs))
+            for start in range(0, len(refs), BATCH):
+                part = refs[start:start + BATCH]
+                artifacts = butler.registry.get_artifacts([r.id for r in part])
+                for ref in part:
+                    for artifact in artifacts.get(ref.id, []):
+                        target = os.path.join(destination, _relative(artifact.uri, ref.run))
+                        copied += _copy(butler.datastore.uri(artifact), target, overwrite)
+                progress.advance(task, len(part))
+    click.echo(f"retrieved {copied} files to {destination}")
+
+
+def _relative(uri: str, run: str) -> str:
+    """Where an artifact goes below the destination: its datastore path, or run/basename for a URL."""
+    parsed = urllib.parse.urlparse(uri)
+    if parsed.scheme or os.path.isabs(uri):
+        return os.path.join(run, os.path.basename(parsed.path or uri))
+    parts = [p for p in uri.split("/") if p not in ("", ".", "..")]
+    return os.path.join(*parts)
+
+
+def _copy(source: str, target: str, overwrite: bool) -> int:
+    if os.path.exists(target) and not overwrite:
+        raise DatastoreError(f"{target} exists; pass --overwrite to replace it")
+    import fsspec  # only this command needs it; keep the CLI's start-up light
+
+    os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+    try:
+        with fsspec.open(source, "rb") as reader, open(target, "wb") as writer:
+            while chunk := reader.read(1 << 20):
+                writer.write(chunk)
+    except OSError as err:
+        raise DatastoreError(f"cannot copy {source} to {target}: {err}") from None
+    return 1
+
+
+@click.command("verify")
+@click.argument("repo", type=click.Path(exists=True))
+@dataset_selection
+@format_option
+@handle_errors
+def verify(*, repo: str, dataset_types: tuple[str, ...], collections: tuple[str, ...], where: str,
+           binds: tuple[str, ...], data_id: tuple[str, ...], output_format: str) -> None:
+    """Check that every chosen dataset has its files, with the recorded checksums and sizes.
+
+    Prints one row per problem and exits 1 if there is any; exits 3 if nothing was chosen.
+
+    Example: databutler verify ./repo -c run1
+    """
+    with open_butler(repo) as butler:
+        refs = select_refs(butler, dataset_types, collections, where=where, binds=binds, data_id=data_id)
+        if not refs:
+            click.echo("no datasets matched", err=True)
+            raise SystemExit(EXIT_NO_RESULTS)
+        problems: list[dict[str, Any]] = []
+        with Progress(transient=True) as progress:
+            task = progress.add_task("verifying", total=len(refs))
+            for start in range(0, len(refs), BATCH):
+                part = refs[start:start + BATCH]
+                found = butler.verify(part)
+                problems.extend({"id": ref.id, "dataset_type": ref.dataset_type.name, "run": ref.run,
+                                 "problem": found[ref.id]} for ref in part if ref.id in found)
+                progress.advance(task, len(part))
+        if problems:
+            emit(problems, ["id", "dataset_type", "run", "problem"], output_format, exit_when_empty=False)
+            click.echo(f"{len(problems)} of {len(refs)} datasets have problems", err=True)
+            raise SystemExit(EXIT_ERROR)
+    click.echo(f"verified {len(refs)} datasets: every file is present and intact")
+
+
+COMMANDS = (ingest_files, retrieve_artifacts, verify)

@@ -1,0 +1,73 @@
+"""Registry-editing commands: register-dataset-type, remove-dataset-type, insert-data-units."""
+
+from __future__ import annotations
+
+import click
+from rich.progress import Progress
+
+from .. import DatasetType
+from .common import handle_errors, open_butler
+from .tables import read_table
+
+BATCH = 1000
+"""Records inserted per registry call (and per progress-bar step)."""
+
+
+@click.command("register-dataset-type")
+@click.argument("repo", type=click.Path(exists=True))
+@click.argument("name")
+@click.argument("storage_class")
+@click.argument("units", nargs=-1, required=True)
+@handle_errors
+def register_dataset_type(repo: str, name: str, storage_class: str, units: tuple[str, ...]) -> None:
+    """Register dataset type NAME of STORAGE_CLASS labelled by UNITS.
+
+    Example: databutler register-dataset-type ./repo calexp StructuredData instrument visit detector
+    """
+    with open_butler(repo, writeable=True) as butler:
+        new = butler.registry.register_dataset_type(DatasetType(name, units, storage_class))
+        click.echo(f"registered dataset type {name!r}" if new else f"dataset type {name!r} already registered")
+
+
+@click.command("remove-dataset-type")
+@click.argument("repo", type=click.Path(exists=True))
+@click.argument("names", nargs=-1, required=True)
+@handle_errors
+def remove_dataset_type(repo: str, names: tuple[str, ...]) -> None:
+    """Remove dataset types NAMES (refused while datasets of one exist).
+
+    Example: databutler remove-dataset-type ./repo calexp_old
+    """
+    with open_butler(repo, writeable=True) as butler:
+        for name in names:
+            butler.registry.remove_dataset_type(name)
+            click.echo(f"removed dataset type {name!r}")
+
+
+@click.command("insert-data-units")
+@click.argument("repo", type=click.Path(exists=True))
+@click.argument("element")
+@click.argument("table", type=click.Path(exists=True, dir_okay=False))
+@click.option("--skip-existing", is_flag=True, help="Skip records identical to ones already present.")
+@handle_errors
+def insert_data_units(repo: str, element: str, table: str, skip_existing: bool) -> None:
+    """Insert records of DataUnit or join element ELEMENT from TABLE (CSV with a header, or YAML list).
+
+    All records go in one transaction: a bad one leaves the registry unchanged.
+
+    Example: databutler insert-data-units ./repo detector detectors.csv
+    """
+    records = read_table(table, element)
+    with open_butler(repo, writeable=True) as butler:
+        registry = butler.registry
+        inserted = 0
+        with registry.transaction(), Progress(transient=True, disable=len(records) <= BATCH) as progress:
+            task = progress.add_task(f"inserting {element}", total=len(records))
+            for start in range(0, len(records), BATCH):
+                part = records[start:start + BATCH]
+                inserted += registry.insert_data_units(element, part, skip_existing=skip_existing)
+                progress.advance(task, len(part))
+        click.echo(f"inserted {inserted} {element} records ({len(records) - inserted} already present)")
+
+
+COMMANDS = (register_dataset_type, remove_dataset_type, insert_data_units)

@@ -1,0 +1,52 @@
+"""The query contract suite against SqlRegistry on a SQLite file and on in-memory SQLite."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from databutler.adapters.sql import SqlRegistry
+from databutler.config.universe import default_universe
+from databutler.ports import Registry
+from databutler.testing.data import insert_standard_data_units
+from databutler.testing.query import QueryContract
+from databutler.testing.registry import MakeRegistry
+
+
+@pytest.fixture(scope="module")
+def populated_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A registry file holding the standard data, made once and copied by each test."""
+    path = tmp_path_factory.mktemp("template") / "populated.sqlite3"
+    with SqlRegistry.create(f"sqlite:///{path}", default_universe()) as registry:
+        insert_standard_data_units(registry)
+    return path
+
+
+class TestSqliteFileQueries(QueryContract):
+    """SqlRegistry on a SQLite file: SQL SELECT on a separate mode=ro connection."""
+
+    @pytest.fixture
+    def populated(self, tmp_path: Path, populated_file: Path) -> Iterator[Registry]:
+        path = tmp_path / "registry.sqlite3"
+        shutil.copyfile(populated_file, path)
+        with SqlRegistry.open(f"sqlite:///{path}") as registry:
+            yield registry
+
+
+class TestSqliteMemoryQueries(QueryContract):
+    """SqlRegistry in memory: SQL SELECT with PRAGMA query_only on the one connection."""
+
+    @pytest.fixture
+    def make_registry(self) -> Iterator[MakeRegistry]:
+        made: list[SqlRegistry] = []
+
+        def make() -> Registry:
+            made.append(SqlRegistry.create("sqlite://", default_universe()))
+            return made[-1]
+
+        yield make
+        for registry in made:
+            registry.close()

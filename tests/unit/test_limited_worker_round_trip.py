@@ -1,0 +1,88 @@
+"""The batch-worker round trip: full registry -> export_subset -> limited worker Butler -> merge_into."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+from databutler import Butler, DatasetType
+from databutler.adapters.nosql import LimitedRegistry
+from databutler.adapters.sql import SqlRegistry
+from databutler.domain import CollectionKind, DatasetRef, Universe
+from databutler.domain.quantum import Quantum
+from databutler.ports import Registry
+from databutler.testing.data import insert_standard_data_units
+from databutler.testing.registry import RAW
+
+ISR = DatasetType("postISRCCD", ("instrument", "detector", "exposure"), "StructuredData")
+INPUT_RUN, OUTPUT_RUN = "raw/run", "worker/run"
+
+
+def make_full_repo(root: Path) -> tuple[Butler, list[DatasetRef]]:
+    """A full repo (SQLite + POSIX) holding two raws in INPUT_RUN, plus unrelated DataUnit records."""
+    butler = Butler.create(root, run=INPUT_RUN)
+    insert_standard_data_units(butler.registry)
+    butler.registry.register_dataset_type(RAW)
+    butler.registry.register_collection(INPUT_RUN, CollectionKind.RUN)
+    raws = [butler.put({"pixels": [e, d]}, "raw", instrument="Cam1", exposure=e, detector=d)
+            for e, d in ((101, 1), (102, 2))]
+    return butler, raws
+
+
+def state(butler: Butler) -> tuple[Any, ...]:
+    """What a merge may change in the full registry, to show a second merge changes nothing."""
+    registry = butler.registry
+    refs = registry.datasets_in_collection(OUTPUT_RUN) if registry.query_collections(OUTPUT_RUN) else []
+    return (registry.query_collections(), registry.query_dataset_types(), refs,
+            registry.get_artifacts([r.id for r in refs]), registry.find_quanta(run=OUTPUT_RUN))
+
+
+def test_a_worker_seeded_with_a_subset_puts_outputs_that_merge_back_with_their_provenance(tmp_path: Path) -> None:
+    full, raws = make_full_repo(tmp_path / "full")
+    subset = full.registry.export_subset(raws)
+    assert {r.id for r in subset.refs} == {r.id for r in raws}
+    assert sorted(r["id"] for r in subset.records["detector"]) == [1, 2]  # only what the job needs
+    assert sorted(r["id"] for r in subset.records["exposure"]) == [101, 102]
+    assert {r["name"] for r in subset.records["physical_filter"]} == {"Cam1-g"}  # implied by the exposures
+    assert "visit" not in subset.records
+
+    # The worker: a limited registry (journals in a local directory) and the shared POSIX datastore.
+    worker_config = {"registry": {"adapter": "limited", "root": "{root}/registry"},
+                     "datastore": {"adapter": "posix", "root": str(tmp_path / "full" / "datasets")}}
+    started = datetime.datetime(2024, 1, 2, 3, 4, 5)
+    quanta = []
+    with Butler.create(tmp_path / "worker", config=worker_config, run=OUTPUT_RUN,
+                       collections=[INPUT_RUN]) as worker:
+        registry = worker.registry
+        assert isinstance(registry, LimitedRegistry)
+        registry.load_subset(subset)
+        registry.register_dataset_type(ISR)
+        registry.register_collection(OUTPUT_RUN, CollectionKind.RUN)
+        for raw in raws:
+            pixels = worker.get(raw)["pixels"]
+            output = worker.put({"pixels": pixels, "isr": True}, "postISRCCD", dict(raw.data_id))
+            quanta.append(Quantum("isr", OUTPUT_RUN, raw.data_id, inputs=[raw.id], outputs=[output.id],
+                                  started=started, ended=started + datetime.timedelta(seconds=3), host="node7"))
+        registry.insert_quanta(quanta)
+        outputs = registry.datasets_in_collection(OUTPUT_RUN)
+
+    # Back on the full side, after the job: merge (twice; the second changes nothing).
+    with LimitedRegistry.open(str(tmp_path / "worker" / "registry"), _working, writeable=False) as finished:
+        assert finished.merge_into(full.registry) == {"data_unit_records": 0, "datasets": 2, "artifacts": 2,
+                                                      "quanta": 2}
+        before = state(full)
+        assert finished.merge_into(full.registry) == {"data_unit_records": 0, "datasets": 0, "artifacts": 0,
+                                                      "quanta": 0}
+        assert state(full) == before
+    for raw, quantum, output in zip(raws, quanta, outputs, strict=True):
+        expected = {"pixels": [raw.data_id["exposure"], raw.data_id["detector"]], "isr": True}
+        assert full.get("postISRCCD", dict(raw.data_id), collections=[OUTPUT_RUN]) == expected
+        assert full.registry.find_quanta(output=output.id) == [quantum]
+        assert full.registry.find_quanta(input=raw.id, task="isr") == [quantum]
+    assert full.registry.get_dataset_type("postISRCCD") == ISR
+    full.close()
+
+
+def _working(universe: Universe) -> Registry:
+    return SqlRegistry.create("sqlite://", universe)
