@@ -143,6 +143,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     import sqlalchemy
 
     import databutler
+    import databutler.config.container  # the adapters; the peer's import_s also covers its whole package
     from databutler import Butler, DatasetType, FileDataset
 
     import_s = time.perf_counter() - t0

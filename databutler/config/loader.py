@@ -11,7 +11,6 @@ import yaml
 
 from ..domain.errors import ConfigError, ConflictingDefinitionError, DataButlerError
 from ..ports.repository import Repository
-from .container import build_container
 from .repo_config import CONFIG_FILE, DEFAULT_CONFIG, interpolate, merge, read_config_file, validate
 from .secrets import refuse_literal_secrets
 
@@ -74,6 +73,10 @@ class ConfigRepositoryLoader:
     @staticmethod
     def _build(root: str, raw: Mapping[str, Any], *, create: bool, writeable: bool) -> Repository:
         config = interpolate(raw, root)
+        # Imported here: the container imports every bundled adapter (SQLAlchemy, fsspec...), which
+        # a command such as `databutler --help` never needs.
+        from .container import build_container
+
         container = build_container(config, create=create, writeable=writeable)
         try:
             registry = container.registry()
