@@ -71,8 +71,15 @@ def _as_datetime(value: Any, what: str) -> datetime.datetime:
     raise DataIdError(f"{what}: expected a datetime or ISO 8601 string, got {value!r}")
 
 
+_VALID_KEY_STRINGS: set[tuple[str, int | None]] = set()
+"""Key strings already found valid (with their length limit): bulk inserts repeat a few values."""
+_VALID_KEY_STRINGS_LIMIT = 100_000
+
+
 def check_key_string(value: str, what: str, max_length: int | None = None) -> str:
     """Return ``value`` if it is a safe key string: no path separators, NUL or control chars."""
+    if (value, max_length) in _VALID_KEY_STRINGS:
+        return value
     if not value:
         raise DataIdError(f"{what}: an empty string is not a valid key value")
     if value in (".", ".."):
@@ -85,6 +92,9 @@ def check_key_string(value: str, what: str, max_length: int | None = None) -> st
             )
     if max_length is not None and len(value) > max_length:
         raise DataIdError(f"{what}: {value!r} is longer than {max_length} characters")
+    if len(_VALID_KEY_STRINGS) >= _VALID_KEY_STRINGS_LIMIT:
+        _VALID_KEY_STRINGS.clear()
+    _VALID_KEY_STRINGS.add((value, max_length))
     return value
 
 

@@ -10,6 +10,9 @@ from ...domain.storage_class import StorageClass
 from ...ports.formatter import Formatter
 from .checks import STRUCTURED_DATA, check_read, check_storage_class, check_writable
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+"""What ``json.dumps(obj, ensure_ascii=False)`` builds on every call; it keeps no state between calls."""
+
 
 class JsonFormatter(Formatter):
     """Dicts and lists as UTF-8 JSON (tuples come back as lists, non-string keys as strings)."""
@@ -22,7 +25,7 @@ class JsonFormatter(Formatter):
         """Serialize ``obj`` as JSON to ``stream``."""
         check_writable(self, obj, storage_class)
         try:
-            text = json.dumps(obj, ensure_ascii=False)
+            text = _ENCODER.encode(obj)
         except (TypeError, ValueError, RecursionError) as err:
             raise FormatterError(f"cannot write this {storage_class.name} dataset as JSON: {err}") from None
         stream.write(text.encode())

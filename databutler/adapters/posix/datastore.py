@@ -62,17 +62,19 @@ class PosixDatastore(FileDatastore):
     # -- writing --------------------------------------------------------------------------------
 
     def _write(self, write: PlannedWrite) -> StoredArtifact:
+        formatter, obj, storage_class = write.formatter, write.obj, write.storage_class
+        algorithm, fsync = self._checksum, self._fsync
+
         def create(final: str) -> tuple[str | None, int]:
-            return write_new_file(final, lambda stream: write.formatter.write(write.obj, stream, write.storage_class),
-                                  algorithm=self._checksum, fsync=self._fsync)
+            return write_new_file(final, lambda stream: formatter.write(obj, stream, storage_class),
+                                  algorithm=algorithm, fsync=fsync)
 
         checksum, size = self._create(write.relative, create)
-        return StoredArtifact(write.ref.id, write.relative, write.formatter.name, write.storage_class.name,
-                              checksum, size)
+        return StoredArtifact(write.ref.id, write.relative, formatter.name, storage_class.name, checksum, size)
 
     def _create(self, relative: str, create: Callable[[str], T]) -> T:
         """Run ``create`` on the absolute path of ``relative`` once its directory exists."""
-        directory = posixpath.dirname(relative)
+        directory = relative.rpartition("/")[0]  # posixpath.dirname: a checked relative path has no empty parts
         final = self._layout.path(relative)
         for attempt in range(_CREATE_ATTEMPTS):
             self._layout.prepare_directory(directory)

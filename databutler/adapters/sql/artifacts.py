@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from ...domain.dataset import StoredArtifact
 from ...domain.errors import ConflictingDefinitionError, DataButlerError, DatasetNotFoundError, RegistryError
-from .dialect import chunks
+from .dialect import chunks, insert_many
 from .schema import Schema
 
 WHOLE = ""
@@ -47,7 +47,10 @@ class ArtifactManager:
     def insert(self, connection: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
         """Insert artifact ``rows`` (from ``rows()``)."""
         if rows:
-            connection.execute(self._table.insert(), rows[0] if len(rows) == 1 else list(rows))
+            if len(rows) == 1:
+                connection.execute(self._table.insert(), rows[0])
+            else:
+                insert_many(connection, self._table, rows)
 
     def explain_insert_conflict(self, connection: sa.Connection, rows: Sequence[dict[str, Any]]) -> DataButlerError:
         """Say which artifact made an insert of ``rows`` violate a constraint."""

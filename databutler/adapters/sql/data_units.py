@@ -17,6 +17,7 @@ from .schema import Schema, to_db_datetime
 
 Key = tuple[KeyValue, ...]
 Implied = dict[str, KeyValue | None]
+_Shape = tuple[dict[str, FieldSpec], tuple[str, ...], frozenset[str], bool]
 
 _CACHE_LIMIT = 200_000
 """Entries kept per unit in the positive existence cache before it is emptied and refilled."""
@@ -43,6 +44,7 @@ class DataUnitManager:
         self._known: dict[str, dict[Key, Implied]] = {u.name: {} for u in universe.units}
         self._expanded: dict[tuple[Any, ...], Mapping[str, KeyValue]] = {}
         self._order = {e.name: i for i, e in enumerate(universe.elements)}
+        self._shapes: dict[str, _Shape] = {}
         self._plans: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...],
                                                  tuple[tuple[str, tuple[str, ...]], ...]]] = {}
 
@@ -55,12 +57,23 @@ class DataUnitManager:
     # -- records <-> rows ---------------------------------------------------------------------
 
     def _specs(self, name: str) -> dict[str, FieldSpec]:
-        return {spec.name: spec for spec in self._universe.record_fields(name)}
+        return self._shape(name)[0]
+
+    def _shape(self, name: str) -> _Shape:
+        """Element ``name``'s field specs, key fields, implied units and whether any field is a Timespan (cached)."""
+        shape = self._shapes.get(name)
+        if shape is None:
+            element = self._universe.element(name)
+            specs = {spec.name: spec for spec in self._universe.record_fields(name)}
+            shape = self._shapes[name] = (
+                specs, self._universe.key_fields(name),
+                frozenset(element.implies) if isinstance(element, DataUnitType) else frozenset(),
+                any(spec.type is FieldType.TIMESPAN for spec in specs.values()))
+        return shape
 
     def validate_record(self, name: str, record: Mapping[str, Any]) -> dict[str, Any]:
         """Return ``record`` of element ``name`` with every given field checked and converted."""
-        specs = self._specs(name)
-        keys = self._universe.key_fields(name)
+        specs, keys, implied, _ = self._shape(name)
         what = f"{name} record"
         if not isinstance(record, Mapping):
             raise DataIdError(f"{what}: expected a mapping of field names to values, got {type(record).__name__}")
@@ -68,8 +81,6 @@ class DataUnitManager:
         if unknown:
             raise DataIdError(f"{what} {dict(record)!r}: unknown fields {unknown}; the fields of {name!r} are "
                               f"{list(specs)}")
-        element = self._universe.element(name)
-        implied = set(element.implies) if isinstance(element, DataUnitType) else set()
         result: dict[str, Any] = {}
         for field in keys:
             if field not in record or record[field] is None:
@@ -78,18 +89,26 @@ class DataUnitManager:
         for field, spec in specs.items():
             if field in record:
                 value = record[field]
-                label = f"{what} field {field!r}"
                 if field in keys or (field in implied and value is not None):
-                    result[field] = coerce_key(value, spec.type, label, spec.length)
+                    if spec.type is FieldType.INT and type(value) is int:
+                        result[field] = value
+                    else:
+                        result[field] = coerce_key(value, spec.type, f"{what} field {field!r}", spec.length)
+                elif _already_valid(value, spec):
+                    result[field] = value
                 else:
-                    result[field] = _normalize(coerce_value(value, spec.type, label, spec.length))
+                    result[field] = _normalize(coerce_value(value, spec.type, f"{what} field {field!r}",
+                                                            spec.length))
             elif not spec.nullable:
                 raise DataIdError(f"{what} {dict(record)!r}: missing the required field {field!r}")
         return result
 
     def _to_row(self, name: str, record: Mapping[str, Any]) -> dict[str, Any]:
+        specs, _, _, has_timespan = self._shape(name)
+        if not has_timespan:  # one column per field
+            return {field: record.get(field) for field in specs}
         row: dict[str, Any] = {}
-        for spec in self._universe.record_fields(name):
+        for spec in specs.values():
             value = record.get(spec.name)
             if spec.type is FieldType.TIMESPAN:
                 row[f"{spec.name}_begin"] = None if value is None else value.begin
@@ -326,6 +345,21 @@ def _keys(records: Iterable[Mapping[str, Any]], units: Sequence[str]) -> set[Key
         if None not in key:
             keys.add(key)  # type: ignore[arg-type]  # None was just ruled out
     return keys
+
+
+def _already_valid(value: Any, spec: FieldSpec) -> bool:
+    """Whether metadata ``value`` is already what ``coerce_value`` and ``_normalize`` would make of it."""
+    if value is None:
+        return True
+    kind = type(value)
+    field_type = spec.type
+    if kind is str:
+        return field_type is FieldType.STRING and (spec.length is None or len(value) <= spec.length)
+    if kind is int:
+        return field_type is FieldType.INT
+    if kind is float:
+        return field_type is FieldType.FLOAT
+    return kind is bool and field_type is FieldType.BOOL
 
 
 def _normalize(value: Any) -> Any:

@@ -17,7 +17,7 @@ from ...domain.universe import Universe
 from .collections import CollectionManager
 from .data_units import DataUnitManager
 from .dataset_types import DatasetTypeManager
-from .dialect import chunks
+from .dialect import chunks, insert_many, uuid_column, uuid_from_db
 from .schema import Schema
 
 
@@ -62,17 +62,65 @@ class DatasetManager:
         row.update(id=dataset_id, dataset_type_id=type_id, run_id=run_id, data_id_key=data_id.key())
         return row
 
+    def _rows_of_type(self, dataset_type: DatasetType, type_id: int, run_id: int, data_ids: Sequence[DataId],
+                      dataset_ids: Sequence[uuid.UUID]) -> list[dict[str, Any]]:
+        """The ``dataset`` rows of datasets of one type, with only the columns that type uses.
+
+        The other unit columns are left to default to NULL: fewer parameters per row is most of the
+        cost of a large executemany.
+        """
+        template: dict[str, Any] = dict.fromkeys((*dataset_type.units, *self._implied_of(dataset_type.units)))
+        width = len(template)
+        rows = []
+        for data_id, dataset_id in zip(data_ids, dataset_ids, strict=True):
+            row = template.copy()
+            row.update(data_id.full)
+            if len(row) != width:  # a unit outside the type's columns: fall back to every column
+                return [self.row(type_id, run_id, d, i) for d, i in zip(data_ids, dataset_ids, strict=True)]
+            row["id"] = dataset_id
+            row["dataset_type_id"] = type_id
+            row["run_id"] = run_id
+            row["data_id_key"] = data_id.key()
+            rows.append(row)
+        return rows
+
     def refs(self, connection: sa.Connection, rows: Sequence[sa.RowMapping]) -> list[DatasetRef]:
         """DatasetRefs for ``dataset`` rows."""
         types = self._types.by_ids(connection, {r["dataset_type_id"] for r in rows})
         runs = self._collections.names_of(connection, {r["run_id"] for r in rows})
+        shapes = {type_id: (dataset_type, dataset_type.units, self._implied_of(dataset_type.units))
+                  for type_id, dataset_type in types.items()}
         result = []
         for row in rows:
-            dataset_type = types[row["dataset_type_id"]]
-            implied = {u: row[u] for u in self._implied_of(dataset_type.units) if row[u] is not None}
-            data_id = DataId({u: row[u] for u in dataset_type.units}, implied)
+            dataset_type, units, implied_units = shapes[row["dataset_type_id"]]
+            implied = {u: v for u in implied_units if (v := row[u]) is not None}
+            data_id = DataId.adopt({u: row[u] for u in units}, implied)
             result.append(DatasetRef(dataset_type, data_id, runs[row["run_id"]], row["id"]))
         return result
+
+    def _refs_of_type(self, connection: sa.Connection, dataset_type: DatasetType,
+                      rows: Iterable[Sequence[Any]]) -> list[DatasetRef]:
+        """DatasetRefs for rows of ``_type_columns(dataset_type)``: one DatasetType, no per-row lookups."""
+        units = dataset_type.units
+        implied_units = self._implied_of(units)
+        first_implied = 2 + len(units)
+        rows = list(rows)
+        runs = self._collections.names_of(connection, {row[1] for row in rows})
+        adopt = DataId.adopt
+        result = []
+        for row in rows:
+            values = row[first_implied:]
+            implied = (dict(zip(implied_units, values, strict=True)) if None not in values else
+                       {u: v for u, v in zip(implied_units, values, strict=True) if v is not None})
+            data_id = adopt(dict(zip(units, row[2:first_implied], strict=True)), implied)
+            result.append(DatasetRef(dataset_type, data_id, runs[row[1]], uuid_from_db(row[0])))
+        return result
+
+    def _type_columns(self, connection: sa.Connection, dataset_type: DatasetType) -> list[sa.ColumnElement[Any]]:
+        """The columns ``_refs_of_type`` reads: id, run, the required units, then the implied ones."""
+        d = self._schema.dataset.c
+        return [uuid_column(connection, d.id), d.run_id, *(d[u] for u in dataset_type.units),
+                *(d[u] for u in self._implied_of(dataset_type.units))]
 
     # -- inserts ------------------------------------------------------------------------------
 
@@ -91,12 +139,14 @@ class DatasetManager:
                                                  f"{dataset_type!r} datasets; a run holds one dataset per data ID")
             seen.add(data_id)
         new_ids = list(ids) if ids is not None else [uuid.uuid4() for _ in expanded]
-        rows = [self.row(type_id, run_record.id, d, i) for d, i in zip(expanded, new_ids, strict=True)]
+        rows = self._rows_of_type(definition, type_id, run_record.id, expanded, new_ids)
         if rows:
             # Rows go in index order, so concurrent writers lock unique keys in one order: a clash
             # is a unique violation for the later writer, never a deadlock.
-            connection.execute(self._schema.dataset.insert(),
-                               rows[0] if len(rows) == 1 else sorted(rows, key=lambda row: row["data_id_key"]))
+            if len(rows) == 1:
+                connection.execute(self._schema.dataset.insert(), rows[0])
+            else:
+                insert_many(connection, self._schema.dataset, sorted(rows, key=lambda row: row["data_id_key"]))
         return [DatasetRef(definition, d, run, i) for d, i in zip(expanded, new_ids, strict=True)]
 
     def explain_insert_conflict(self, connection: sa.Connection, dataset_type: str, run: str,
@@ -245,21 +295,33 @@ class DatasetManager:
     def in_collection(self, connection: sa.Connection, collection: str,
                       dataset_type: str | None) -> list[DatasetRef]:
         """Datasets directly in ``collection`` (chains followed in order), each once."""
+        if dataset_type is None:
+            rows = self._rows_in_collection(connection, collection, [self._schema.dataset], None)
+            return self.refs(connection, [row._mapping for row in rows])
+        # With a DatasetType, only its columns are read: rows of every unit column cost more to
+        # fetch than the refs cost to build.
+        type_id, definition = self._types.get(connection, dataset_type)
+        rows = self._rows_in_collection(connection, collection, self._type_columns(connection, definition), type_id)
+        return self._refs_of_type(connection, definition, rows)
+
+    def _rows_in_collection(self, connection: sa.Connection, collection: str,
+                            columns: Sequence[sa.FromClause | sa.ColumnElement[Any]],
+                            type_id: int | None) -> list[sa.Row[Any]]:
+        """``columns`` (the dataset id first) of the datasets in ``collection``, each once, in order."""
         d, t = self._schema.dataset.c, self._schema.dataset_tag.c
-        type_id = None if dataset_type is None else self._types.get(connection, dataset_type)[0]
-        rows: dict[uuid.UUID, sa.RowMapping] = {}
+        rows: dict[Any, sa.Row[Any]] = {}
         for record in self._collections.resolve(connection, collection):
             if record.kind is CollectionKind.RUN:
-                query = sa.select(self._schema.dataset).where(d.run_id == record.id)
+                query = sa.select(*columns).where(d.run_id == record.id)
             else:
-                query = (sa.select(self._schema.dataset)
+                query = (sa.select(*columns)
                          .join_from(self._schema.dataset_tag, self._schema.dataset, t.dataset_id == d.id)
                          .where(t.collection_id == record.id))
             if type_id is not None:
                 query = query.where(d.dataset_type_id == type_id)
-            for row in connection.execute(query.order_by(d.dataset_type_id, d.data_id_key)).mappings():
-                rows.setdefault(row["id"], row)
-        return self.refs(connection, list(rows.values()))
+            for row in connection.execute(query.order_by(d.dataset_type_id, d.data_id_key)).all():
+                rows.setdefault(row[0], row)
+        return list(rows.values())
 
     def remove(self, connection: sa.Connection, ids: Sequence[uuid.UUID]) -> None:
         """Forget datasets, their artifact records and tags; quanta naming them are kept."""

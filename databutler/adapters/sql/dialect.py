@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -14,10 +15,75 @@ IN_CHUNK = 500
 """How many values one ``IN (...)`` list may hold; keeps every dialect under its bind limit."""
 
 
+def uuid_column(connection: sa.Connection, column: sa.Column[Any]) -> sa.ColumnElement[Any]:
+    """``column`` (a ``sa.Uuid``) as read by ``uuid_from_db``: raw text where the database has no UUID type."""
+    return column if connection.dialect.supports_native_uuid else sa.type_coerce(column, sa.String)
+
+
+def uuid_from_db(value: uuid.UUID | str) -> uuid.UUID:
+    """A UUID read through ``uuid_column``: native values as they are, 32-digit hex text parsed."""
+    if isinstance(value, uuid.UUID):
+        return value
+    return uuid.UUID(value)
+
+
 def chunks(values: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
     """Yield ``values`` in slices of at most ``size``."""
     for start in range(0, len(values), size):
         yield values[start:start + size]
+
+
+_InsertPlan = tuple[str, tuple[str, ...], tuple[Any, ...], bool]
+_insert_plans: dict[tuple[int, sa.Table, tuple[str, ...]], tuple[sa.Dialect, _InsertPlan]] = {}
+
+
+def _insert_plan(dialect: sa.Dialect, table: sa.Table, keys: tuple[str, ...]) -> _InsertPlan:
+    """The SQL of an INSERT of ``keys`` into ``table``, its parameter order and each column's bind processor."""
+    cache_key = (id(dialect), table, keys)
+    cached = _insert_plans.get(cache_key)
+    if cached is not None and cached[0] is dialect:
+        return cached[1]
+    if getattr(dialect, "use_insertmanyvalues_wo_returning", False):
+        raise ValueError(f"{dialect.name} batches executemany into multi-row INSERTs; keep SQLAlchemy's path")
+    if any(c.default is not None or c.onupdate is not None for c in table.c if c.key not in keys):
+        raise ValueError(f"{table.name} has Python-side defaults; SQLAlchemy must fill them in")
+    compiled = table.insert().compile(dialect=dialect, column_keys=list(keys))
+    positional = bool(compiled.positional)
+    names = tuple(compiled.positiontup or ()) if positional else tuple(compiled.binds)
+    if set(names) != set(keys):  # a dialect that renames or adds parameters: not for this fast path
+        raise ValueError(f"unexpected parameters {names} for an insert of {keys}")
+    processors = tuple(table.c[name].type.bind_processor(dialect) for name in names)
+    plan = (compiled.string, names, processors, positional)
+    if len(_insert_plans) > 1000:
+        _insert_plans.clear()
+    _insert_plans[cache_key] = (dialect, plan)
+    return plan
+
+
+def insert_many(connection: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys) into ``table`` in one executemany.
+
+    Same SQL and parameters as ``connection.execute(table.insert(), rows)``, but the statement is
+    compiled once per key set and each row becomes one tuple or dict through the columns' bind
+    processors, without the per-row parameter set-up of a general statement, which dominates
+    large batches of small rows.
+    """
+    if not rows:
+        return
+    keys = tuple(rows[0])
+    try:
+        sql, names, processors, positional = _insert_plan(connection.dialect, table, keys)
+    except (ValueError, KeyError):
+        connection.execute(table.insert(), list(rows))
+        return
+    columns = tuple(zip(names, processors, strict=True))
+    parameters: list[Any] = []
+    for row in rows:
+        if len(row) != len(keys):
+            raise ValueError(f"insert_many: every row needs the keys {keys}, got {tuple(row)}")
+        values = [row[name] if process is None else process(row[name]) for name, process in columns]
+        parameters.append(tuple(values) if positional else dict(zip(names, values, strict=True)))
+    connection.exec_driver_sql(sql, parameters)
 
 
 def insert_ignoring_conflicts(connection: sa.Connection, table: sa.Table,
