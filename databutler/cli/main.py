@@ -3,39 +3,17 @@
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 import click
 import yaml
 
-from .. import Butler, DataButlerError
+from .. import Butler
 from ..config.loader import ConfigRepositoryLoader
 from ..config.repo_config import CONFIG_FILE, read_config_file, redact
 from . import commands_collections, commands_files, commands_query, commands_registry
+from .common import handle_errors
 from .demo import run_demo
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-
-
-def domain_errors(func: F) -> F:
-    """Turn databutler errors into a one-line message and exit code 1 instead of a traceback."""
-    import functools
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except DataButlerError as err:
-            click.secho(f"error: {type(err).__name__}: {err}", fg="red", err=True)
-            sys.exit(EXIT_ERROR)
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -48,7 +26,7 @@ def cli() -> None:
 @click.argument("repo", type=click.Path())
 @click.option("--config", "-c", "config", type=click.Path(exists=True, dir_okay=False),
               help="YAML file whose sections override the embedded default (SQLite + local files).")
-@domain_errors
+@handle_errors
 def create(repo: str, config: str | None) -> None:
     """Create a new repository at REPO.
 
@@ -63,7 +41,7 @@ def create(repo: str, config: str | None) -> None:
 @click.argument("repo", type=click.Path(), required=False)
 @click.option("--config", "-c", "config", type=click.Path(exists=True, dir_okay=False),
               help="YAML file whose sections override the embedded default, e.g. a cache over S3.")
-@domain_errors
+@handle_errors
 def demo(repo: str | None, config: str | None) -> None:
     """Run a small demo job on a new repository (default: a fresh temporary directory).
 
@@ -77,7 +55,7 @@ def demo(repo: str | None, config: str | None) -> None:
 
 @cli.command("config-dump")
 @click.argument("repo", type=click.Path(exists=True))
-@domain_errors
+@handle_errors
 def config_dump(repo: str) -> None:
     """Print the repository's butler.yaml with secrets masked.
 
@@ -89,7 +67,7 @@ def config_dump(repo: str) -> None:
 
 @cli.command("config-validate")
 @click.argument("repo", type=click.Path(exists=True))
-@domain_errors
+@handle_errors
 def config_validate(repo: str) -> None:
     """Check that the repository's configuration builds its registry and datastore.
 

@@ -6,7 +6,7 @@ import abc
 import uuid
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, Self
 
 from ..domain.collection import Collection, CollectionKind
 from ..domain.data_id import DataId
@@ -47,6 +47,12 @@ class Registry(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook, default does nothing
         """Release connections and files."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     # -- DataUnits ------------------------------------------------------------------------------
 

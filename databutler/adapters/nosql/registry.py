@@ -107,12 +107,6 @@ class LimitedRegistry(Registry):
         mode = "" if self._writeable else ", writeable=False"
         return f"LimitedRegistry({self._url!r}{mode})"
 
-    def __enter__(self) -> LimitedRegistry:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
     @property
     def url(self) -> str:
         """Where the journals are (what ``open`` needs to open the registry again)."""

@@ -162,12 +162,6 @@ class SqlRegistry(Registry):
         mode = "" if self._writeable else ", writeable=False"
         return f"SqlRegistry({self._shown!r}{mode})"
 
-    def __enter__(self) -> SqlRegistry:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
     @property
     def url(self) -> str:
         """The database URL this registry was opened with (what ``open`` needs to open it again)."""
