@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import collections
 import datetime
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -84,6 +84,14 @@ class StatementCache:
         if found is not None:
             self._entries.move_to_end(key)
         return found
+
+    def get_or_build(self, key: Hashable | None, build: Callable[[], sa.Select[Any]]) -> sa.Select[Any]:
+        """The statement kept under ``key``, built with ``build`` and kept on a miss."""
+        statement = self.get(key)
+        if statement is None:
+            statement = build()
+            self.put(key, statement)
+        return statement
 
     def put(self, key: Hashable | None, statement: sa.Select[Any]) -> None:
         """Keep ``statement`` under ``key`` (nothing for a None key)."""

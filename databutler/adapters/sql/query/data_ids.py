@@ -89,11 +89,7 @@ class DataIdQuery(SqlQuery[DataId]):
     def statement(self, order_by: Sequence[str]) -> sa.Select[Any]:
         """SELECT DISTINCT the unit columns, joined per the universe (reused when already built)."""
         key = cache_key(self._constraints, self._base, "data_ids", self._units, tuple(order_by))
-        statement = self._cache.get(key)
-        if statement is None:
-            statement = self._build(order_by)
-            self._cache.put(key, statement)
-        return statement
+        return self._cache.get_or_build(key, lambda: self._build(order_by))
 
     def _build(self, order_by: Sequence[str]) -> sa.Select[Any]:
         terms = sort_terms(self._universe, order_by)

@@ -55,11 +55,7 @@ class DatasetQuery(SqlQuery[DatasetRef]):
     def statement(self, order_by: Sequence[str]) -> sa.Select[Any]:
         """SELECT the dataset columns of matching datasets (reused when already built)."""
         key = cache_key(self._constraints, [self._source], "datasets", tuple(order_by))
-        statement = self._cache.get(key)
-        if statement is None:
-            statement = self._build(order_by)
-            self._cache.put(key, statement)
-        return statement
+        return self._cache.get_or_build(key, lambda: self._build(order_by))
 
     def _build(self, order_by: Sequence[str]) -> sa.Select[Any]:
         terms = sort_terms(self._universe, order_by)

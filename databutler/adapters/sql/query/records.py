@@ -48,11 +48,7 @@ class RecordQuery(SqlQuery[dict[str, Any]]):
     def statement(self, order_by: Sequence[str]) -> sa.Select[Any]:
         """SELECT the element's columns, once per record; sorted by key unless asked otherwise."""
         key = cache_key(self._constraints, [], "records", self._element, tuple(order_by))
-        statement = self._cache.get(key)
-        if statement is None:
-            statement = self._build(order_by)
-            self._cache.put(key, statement)
-        return statement
+        return self._cache.get_or_build(key, lambda: self._build(order_by))
 
     def _build(self, order_by: Sequence[str]) -> sa.Select[Any]:
         terms = sort_terms(self._universe, order_by, element=self._element)
