@@ -66,6 +66,10 @@ class ReadOnlyError(CapabilityError):
     """A write was attempted on something opened or declared read-only."""
 
 
+class ReleaseWriteError(ReadOnlyError):
+    """A write was aimed at the read-only release registry under a layered personal registry."""
+
+
 class DatastoreError(DataButlerError):
     """A datastore could not read, write or remove an artifact."""
 

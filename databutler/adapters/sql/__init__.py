@@ -2,5 +2,6 @@
 
 from .factory import make_registry
 from .registry import SqlRegistry
+from .release import Release
 
-__all__ = ["SqlRegistry", "make_registry"]
+__all__ = ["Release", "SqlRegistry", "make_registry"]

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from ...domain.dataset import StoredArtifact
 from ...domain.errors import ConflictingDefinitionError, DataButlerError, DatasetNotFoundError, RegistryError
 from .dialect import chunks, insert_many
-from .schema import Schema
+from .layout import Layout
 
 WHOLE = ""
 """The ``component`` column value of an artifact holding the whole dataset (primary keys are never NULL)."""
@@ -20,9 +20,11 @@ WHOLE = ""
 class ArtifactManager:
     """Reads and writes ``dataset_artifact``."""
 
-    def __init__(self, schema: Schema) -> None:
-        self._table = schema.dataset_artifact
-        self._dataset = schema.dataset
+    def __init__(self, layout: Layout) -> None:
+        self._layout = layout
+        self._table = layout.reads.dataset_artifact
+        self._written = layout.writes.dataset_artifact
+        self._dataset = layout.reads.dataset
         a = self._table.c
         self._by_ids = (sa.select(self._table).where(a.dataset_id.in_(sa.bindparam("ids", expanding=True)))
                         .order_by(a.dataset_id, a.component))
@@ -47,10 +49,11 @@ class ArtifactManager:
     def insert(self, connection: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
         """Insert artifact ``rows`` (from ``rows()``)."""
         if rows:
+            self._layout.check_datasets(connection, [row["dataset_id"] for row in rows], "record artifacts")
             if len(rows) == 1:
-                connection.execute(self._table.insert(), rows[0])
+                connection.execute(self._written.insert(), rows[0])
             else:
-                insert_many(connection, self._table, rows)
+                insert_many(connection, self._written, rows)
 
     def explain_insert_conflict(self, connection: sa.Connection, rows: Sequence[dict[str, Any]]) -> DataButlerError:
         """Say which artifact made an insert of ``rows`` violate a constraint."""
@@ -91,8 +94,9 @@ class ArtifactManager:
 
     def remove(self, connection: sa.Connection, ids: Sequence[uuid.UUID]) -> None:
         """Forget the artifact records of these datasets."""
+        self._layout.check_datasets(connection, ids, "remove artifact records")
         for part in chunks(list(dict.fromkeys(ids))):
-            connection.execute(self._table.delete().where(self._table.c.dataset_id.in_(part)))
+            connection.execute(self._written.delete().where(self._written.c.dataset_id.in_(part)))
 
 
 def _what(component: str) -> str:

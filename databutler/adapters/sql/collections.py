@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from ...domain.collection import Collection, CollectionKind, check_collection_name
 from ...domain.errors import CollectionError, CollectionKindError, MissingCollectionError
 from .dialect import chunks
-from .schema import Schema
+from .layout import Layout
 
 
 @attrs.frozen
@@ -39,10 +39,12 @@ class CollectionManager:
     registry's next rolled-back write (or when it is reopened).
     """
 
-    def __init__(self, schema: Schema) -> None:
-        self._schema = schema
-        self._table = schema.collection
-        self._chain = schema.collection_chain
+    def __init__(self, layout: Layout) -> None:
+        self._layout = layout
+        self._schema = layout.reads
+        self._writes = layout.writes
+        self._table = layout.reads.collection
+        self._chain = layout.reads.collection_chain
         self._by_name: dict[str, CollectionRecord] = {}
         self._by_id: dict[int, CollectionRecord] = {}
         self._resolved: dict[tuple[str, ...], tuple[CollectionRecord, ...]] = {}
@@ -165,12 +167,13 @@ class CollectionManager:
                 return False
             raise CollectionKindError(f"collection {name!r} already exists as {found.kind.value}, not "
                                       f"{kind.value}; choose another name")
-        result = connection.execute(self._table.insert().values(name=name, kind=kind.value, doc=doc or ""))
+        result = connection.execute(self._writes.collection.insert().values(name=name, kind=kind.value,
+                                                                            doc=doc or ""))
         key = result.inserted_primary_key
         assert key is not None
         collection_id = int(key[0])
         if kind is CollectionKind.RUN:
-            connection.execute(self._schema.run.insert().values(collection_id=collection_id))
+            connection.execute(self._writes.run.insert().values(collection_id=collection_id))
         self._remember(CollectionRecord(collection_id, name, kind))
         return True
 
@@ -205,6 +208,7 @@ class CollectionManager:
     def set_chain(self, connection: sa.Connection, name: str, children: str | Sequence[str]) -> None:
         """Set the ordered children of CHAINED collection ``name``, refusing cycles."""
         chain = self.get(connection, name, CollectionKind.CHAINED)
+        self._layout.check_collection(chain.id, name, f"set the children of chain {name!r}")
         kids = self.get_many(connection, as_names(children))
         frontier = [k.id for k in kids if k.kind is CollectionKind.CHAINED]
         seen: set[int] = set()
@@ -216,15 +220,17 @@ class CollectionManager:
             found = self.children(connection, frontier)
             frontier = [c.id for kids_ in found.values() for c in kids_
                         if c.kind is CollectionKind.CHAINED and c.id not in seen]
-        connection.execute(self._chain.delete().where(self._chain.c.parent == chain.id))
+        chains = self._writes.collection_chain
+        connection.execute(chains.delete().where(chains.c.parent == chain.id))
         if kids:
-            connection.execute(self._chain.insert(), [{"parent": chain.id, "position": i, "child": k.id}
+            connection.execute(chains.insert(), [{"parent": chain.id, "position": i, "child": k.id}
                                                       for i, k in enumerate(kids)])
         self._resolved.clear()
 
     def remove(self, connection: sa.Connection, name: str) -> None:
         """Remove collection ``name`` (see Registry.remove_collection for the rules)."""
         record = self.get(connection, name)
+        self._layout.check_collection(record.id, name, f"remove collection {name!r}")
         c, t = self._chain.c, self._table.c
         parents = list(connection.execute(
             sa.select(t.name).join_from(self._chain, self._table, c.parent == t.id).where(c.child == record.id)
@@ -232,16 +238,16 @@ class CollectionManager:
         if parents:
             raise CollectionError(f"collection {name!r} is still a child of chains {sorted(set(parents))}; "
                                   "remove it from them with set_chain first")
-        schema = self._schema
+        reads, writes = self._schema, self._writes
         if record.kind is CollectionKind.RUN:
-            count = connection.execute(sa.select(sa.func.count()).select_from(schema.dataset)
-                                       .where(schema.dataset.c.run_id == record.id)).scalar_one()
+            count = connection.execute(sa.select(sa.func.count()).select_from(reads.dataset)
+                                       .where(reads.dataset.c.run_id == record.id)).scalar_one()
             if count:
                 raise CollectionError(f"run {name!r} still holds {count} datasets; remove them first")
-            connection.execute(schema.run.delete().where(schema.run.c.collection_id == record.id))
+            connection.execute(writes.run.delete().where(writes.run.c.collection_id == record.id))
         elif record.kind is CollectionKind.TAGGED:
-            connection.execute(schema.dataset_tag.delete().where(schema.dataset_tag.c.collection_id == record.id))
+            connection.execute(writes.dataset_tag.delete().where(writes.dataset_tag.c.collection_id == record.id))
         else:
-            connection.execute(self._chain.delete().where(c.parent == record.id))
-        connection.execute(self._table.delete().where(t.id == record.id))
+            connection.execute(writes.collection_chain.delete().where(writes.collection_chain.c.parent == record.id))
+        connection.execute(writes.collection.delete().where(writes.collection.c.id == record.id))
         self._forget(record)

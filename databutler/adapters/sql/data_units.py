@@ -13,7 +13,8 @@ from ...domain.errors import ConflictingDefinitionError, DataIdError
 from ...domain.universe import DataUnitType, FieldSpec, Universe
 from ...domain.values import FieldType, KeyValue, Timespan, coerce_key, coerce_value
 from .dialect import chunks, insert_ignoring_conflicts
-from .schema import Schema, to_db_datetime
+from .layout import Layout
+from .schema import to_db_datetime
 
 Key = tuple[KeyValue, ...]
 Implied = dict[str, KeyValue | None]
@@ -38,9 +39,10 @@ class DataUnitManager:
     values of its record); a key not found is always looked up again.
     """
 
-    def __init__(self, universe: Universe, schema: Schema) -> None:
+    def __init__(self, universe: Universe, layout: Layout) -> None:
         self._universe = universe
-        self._schema = schema
+        self._schema = layout.reads
+        self._writes = layout.writes
         self._known: dict[str, dict[Key, Implied]] = {u.name: {} for u in universe.units}
         self._expanded: dict[tuple[Any, ...], Mapping[str, KeyValue]] = {}
         self._order = {e.name: i for i, e in enumerate(universe.elements)}
@@ -236,7 +238,7 @@ class DataUnitManager:
             raise ConflictingDefinitionError(f"{name} record with key {dict(zip(fields, key, strict=True))} "
                                              f"exists {detail}")
         if new:
-            connection.execute(self._schema.elements[name].insert(), [self._to_row(name, r) for r in new])
+            connection.execute(self._writes.elements[name].insert(), [self._to_row(name, r) for r in new])
             if isinstance(element, DataUnitType):
                 cache = self._known[name]
                 for record in new:
@@ -250,9 +252,11 @@ class DataUnitManager:
                 continue
             required = self._universe.required(unit.name)
             keys = _keys(records, required)
-            new = [k for k in keys if k not in self._known[unit.name]]
+            # Looked up first: a key may be held by rows this registry reads but does not write (a release).
+            found = self.lookup(connection, unit.name, [k for k in keys if k not in self._known[unit.name]])
+            new = [k for k in keys if k not in self._known[unit.name] and k not in found]
             fields = self._universe.key_fields(unit.name)
-            insert_ignoring_conflicts(connection, self._schema.elements[unit.name],
+            insert_ignoring_conflicts(connection, self._writes.elements[unit.name],
                                       [dict(zip(fields, k, strict=True)) for k in new])
             self.lookup(connection, unit.name, new)
 

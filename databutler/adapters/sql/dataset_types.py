@@ -11,16 +11,18 @@ import sqlalchemy as sa
 from ...domain.dataset_type import DatasetType
 from ...domain.errors import ConflictingDefinitionError, DatasetTypeError, MissingDatasetTypeError
 from ...domain.universe import Universe
-from .schema import Schema
+from .layout import Layout
 
 
 class DatasetTypeManager:
     """Reads and writes the ``dataset_type`` table; every type found is remembered until removed."""
 
-    def __init__(self, universe: Universe, schema: Schema) -> None:
+    def __init__(self, universe: Universe, layout: Layout) -> None:
         self._universe = universe
-        self._table = schema.dataset_type
-        self._dataset = schema.dataset
+        self._layout = layout
+        self._table = layout.reads.dataset_type
+        self._dataset = layout.reads.dataset
+        self._written = layout.writes.dataset_type
         self._by_name: dict[str, tuple[int, DatasetType]] = {}
         self._by_id: dict[int, DatasetType] = {}
 
@@ -81,7 +83,7 @@ class DatasetTypeManager:
             raise ConflictingDefinitionError(
                 f"dataset type {normalized.name!r} is registered as {_describe(existing[1])}, not "
                 f"{_describe(normalized)}; use another name or remove the existing one first")
-        result = connection.execute(self._table.insert().values(
+        result = connection.execute(self._written.insert().values(
             name=normalized.name, units=json.dumps(list(normalized.units)), storage_class=normalized.storage_class))
         key = result.inserted_primary_key
         assert key is not None
@@ -97,12 +99,13 @@ class DatasetTypeManager:
     def remove(self, connection: sa.Connection, name: str) -> None:
         """Remove DatasetType ``name`` unless datasets of it exist."""
         type_id, _ = self.get(connection, name)
+        self._layout.check_dataset_type(type_id, name, f"remove dataset type {name!r}")
         count = connection.execute(sa.select(sa.func.count()).select_from(self._dataset)
                                    .where(self._dataset.c.dataset_type_id == type_id)).scalar_one()
         if count:
             raise DatasetTypeError(f"dataset type {name!r} still has {count} datasets; remove them before "
                                    "removing the dataset type")
-        connection.execute(self._table.delete().where(self._table.c.id == type_id))
+        connection.execute(self._written.delete().where(self._written.c.id == type_id))
         self._by_name.pop(name, None)
         self._by_id.pop(type_id, None)
 

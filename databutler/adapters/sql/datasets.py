@@ -18,16 +18,18 @@ from .collections import CollectionManager
 from .data_units import DataUnitManager
 from .dataset_types import DatasetTypeManager
 from .dialect import chunks, insert_many, uuid_column, uuid_from_db
-from .schema import Schema
+from .layout import Layout
 
 
 class DatasetManager:
     """Reads and writes the ``dataset`` table (and cleans up ``dataset_tag``/``dataset_artifact``)."""
 
-    def __init__(self, universe: Universe, schema: Schema, dataset_types: DatasetTypeManager,
+    def __init__(self, universe: Universe, layout: Layout, dataset_types: DatasetTypeManager,
                  collections: CollectionManager, data_units: DataUnitManager) -> None:
         self._universe = universe
-        self._schema = schema
+        self._layout = layout
+        self._schema = schema = layout.reads
+        self._written = layout.writes.dataset
         self._types = dataset_types
         self._collections = collections
         self._data_units = data_units
@@ -129,6 +131,7 @@ class DatasetManager:
         """Insert new datasets in RUN ``run`` (see Registry.insert_datasets)."""
         type_id, definition = self._types.get(connection, dataset_type)
         run_record = self._collections.get(connection, run, CollectionKind.RUN)
+        self._layout.check_collection(run_record.id, run, f"insert datasets into run {run!r}")
         if ids is not None and len(ids) != len(data_ids):
             raise DataIdError(f"got {len(ids)} dataset ids for {len(data_ids)} data IDs; give one id per data ID")
         expanded = self._data_units.expand(connection, definition.units, data_ids)
@@ -144,9 +147,9 @@ class DatasetManager:
             # Rows go in index order, so concurrent writers lock unique keys in one order: a clash
             # is a unique violation for the later writer, never a deadlock.
             if len(rows) == 1:
-                connection.execute(self._schema.dataset.insert(), rows[0])
+                connection.execute(self._written.insert(), rows[0])
             else:
-                insert_many(connection, self._schema.dataset, sorted(rows, key=lambda row: row["data_id_key"]))
+                insert_many(connection, self._written, sorted(rows, key=lambda row: row["data_id_key"]))
         return [DatasetRef(definition, d, run, i) for d, i in zip(expanded, new_ids, strict=True)]
 
     def explain_insert_conflict(self, connection: sa.Connection, dataset_type: str, run: str,
@@ -202,9 +205,13 @@ class DatasetManager:
                 rows[refs[i].id] = row
                 result[i] = DatasetRef(definition, data_id, run, refs[i].id)
         new = self._drop_existing(connection, rows)
+        if self._layout.layered:
+            for row in new:
+                name = self._collections.names_of(connection, {row["run_id"]})[row["run_id"]]
+                self._layout.check_collection(row["run_id"], name, f"import dataset {row['id']} into run {name!r}")
         self._check_unique(connection, new)
         if new:
-            connection.execute(self._schema.dataset.insert(), new)
+            connection.execute(self._written.insert(), new)
         return [ref for ref in result if ref is not None]
 
     def _drop_existing(self, connection: sa.Connection, rows: dict[uuid.UUID, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -325,7 +332,8 @@ class DatasetManager:
 
     def remove(self, connection: sa.Connection, ids: Sequence[uuid.UUID]) -> None:
         """Forget datasets, their artifact records and tags; quanta naming them are kept."""
-        s = self._schema
+        self._layout.check_datasets(connection, ids, "remove datasets")
+        s = self._layout.writes
         for part in chunks(list(dict.fromkeys(ids))):
             connection.execute(s.dataset_artifact.delete().where(s.dataset_artifact.c.dataset_id.in_(part)))
             connection.execute(s.dataset_tag.delete().where(s.dataset_tag.c.dataset_id.in_(part)))

@@ -72,7 +72,9 @@ def create_sql_engine(url: str | URL, *, busy_timeout_s: float = DEFAULT_BUSY_TI
         return engine
     memory = is_memory(parsed)
     kwargs: dict[str, Any] = {}
-    connect_args = {"timeout": busy_timeout_s}
+    # URI filenames on: ATTACH of a release (see ``release``) opens it read-only with "?mode=ro".
+    # A path not beginning "file:" is still an ordinary path.
+    connect_args = {"timeout": busy_timeout_s, "uri": True}
     if memory:
         # One shared connection holds the whole database; the registry serialises its use.
         kwargs["poolclass"] = sa.pool.StaticPool

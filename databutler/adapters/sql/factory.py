@@ -11,8 +11,10 @@ from ...domain.universe import Universe
 from .credentials import with_credentials
 from .engine import DEFAULT_BUSY_TIMEOUT_S, parse_url
 from .registry import SqlRegistry
+from .release import Release
 
-_KNOWN = frozenset({"adapter", "url", "namespace", "busy_timeout_s", "echo", "credentials_file"})
+_KNOWN = frozenset({"adapter", "url", "namespace", "busy_timeout_s", "echo", "credentials_file", "release"})
+_RELEASE_KNOWN = frozenset({"url", "namespace"})
 _NAMESPACE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 
@@ -21,8 +23,10 @@ def make_registry(options: Mapping[str, Any], *, universe: Universe | None, crea
     """Create or open the SqlRegistry that ``options`` describe.
 
     Options: url, namespace (a PostgreSQL schema), busy_timeout_s, echo, credentials_file (a
-    private YAML file with the password; see ``credentials``). When opening, the universe stored in
-    the registry is used and ``universe`` is ignored.
+    private YAML file with the password; see ``credentials``), release (a mapping with the url
+    and/or namespace of the read-only release registry a personal registry is layered over; see
+    ``release``). When opening, the universe stored in the registry is used and ``universe`` is
+    ignored.
     """
     if not isinstance(options, Mapping):
         raise ConfigError(f"registry options must be a mapping, got {type(options).__name__}")
@@ -32,10 +36,8 @@ def make_registry(options: Mapping[str, Any], *, universe: Universe | None, crea
     url = options.get("url")
     if not isinstance(url, str) or not url:
         raise ConfigError("the sql registry needs a 'url' option, e.g. 'sqlite:///{root}/registry.sqlite3'")
-    namespace = options.get("namespace")
-    if namespace is not None and (not isinstance(namespace, str) or not _NAMESPACE.fullmatch(namespace)):
-        raise ConfigError(f"registry option 'namespace' must be a PostgreSQL schema name (letters, digits and _, "
-                          f"not starting with a digit, at most 63 characters), got {namespace!r}")
+    namespace = _namespace(options.get("namespace"), "namespace")
+    release = _release(options.get("release"))
     credentials_file = options.get("credentials_file")
     if credentials_file is not None:
         if not isinstance(credentials_file, str) or not credentials_file:
@@ -52,6 +54,33 @@ def make_registry(options: Mapping[str, Any], *, universe: Universe | None, crea
             raise ConfigError("creating a registry needs a universe")
         if not writeable:
             raise ConfigError("a registry cannot be created read-only")
-        return SqlRegistry.create(url, universe, namespace=namespace, busy_timeout_s=float(busy_timeout_s), echo=echo)
-    return SqlRegistry.open(url, namespace=namespace, writeable=writeable, busy_timeout_s=float(busy_timeout_s),
-                            echo=echo)
+        return SqlRegistry.create(url, universe, namespace=namespace, release=release,
+                                  busy_timeout_s=float(busy_timeout_s), echo=echo)
+    return SqlRegistry.open(url, namespace=namespace, release=release, writeable=writeable,
+                            busy_timeout_s=float(busy_timeout_s), echo=echo)
+
+
+def _namespace(value: Any, option: str) -> str | None:
+    if value is not None and (not isinstance(value, str) or not _NAMESPACE.fullmatch(value)):
+        raise ConfigError(f"registry option {option!r} must be a PostgreSQL schema name (letters, digits and _, "
+                          f"not starting with a digit, at most 63 characters), got {value!r}")
+    return value
+
+
+def _release(value: Any) -> Release | None:
+    """The ``release`` option: where the release registry under a personal registry is."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ConfigError("registry option 'release' must be a mapping with the release's url (SQLite) or "
+                          f"namespace (PostgreSQL), got {value!r}")
+    unknown = sorted(set(value) - _RELEASE_KNOWN)
+    if unknown:
+        raise ConfigError(f"unknown registry release options {unknown}; known options are {sorted(_RELEASE_KNOWN)}")
+    url = value.get("url")
+    if url is not None and (not isinstance(url, str) or not url):
+        raise ConfigError(f"registry option 'release.url' must be a database URL, got {url!r}")
+    namespace = _namespace(value.get("namespace"), "release.namespace")
+    if url is None and namespace is None:
+        raise ConfigError("registry option 'release' needs the release's url (SQLite) or namespace (PostgreSQL)")
+    return Release(url=url, namespace=namespace)

@@ -15,7 +15,8 @@ from ...domain.data_id import DataId
 from ...domain.errors import ConflictingDefinitionError, RegistryError
 from ...domain.quantum import Quantum, QuantumStatus
 from .dialect import chunks
-from .schema import Schema, to_db_datetime
+from .layout import Layout
+from .schema import to_db_datetime
 
 
 def stored_form(quantum: Quantum) -> Quantum:
@@ -33,8 +34,9 @@ def stored_form(quantum: Quantum) -> Quantum:
 class QuantumManager:
     """Reads and writes ``quantum``, ``quantum_input`` and ``quantum_output``."""
 
-    def __init__(self, schema: Schema) -> None:
-        self._schema = schema
+    def __init__(self, layout: Layout) -> None:
+        self._schema = layout.reads
+        self._writes = layout.writes
 
     def insert(self, connection: sa.Connection, quanta: Sequence[Quantum]) -> None:
         """Record quanta; a quantum already recorded identically is skipped, a different one refused."""
@@ -54,7 +56,7 @@ class QuantumManager:
                                                  f"(task {old.task!r}, run {old.run!r}); quanta are immutable")
         if not new:
             return
-        s = self._schema
+        s = self._writes
         connection.execute(s.quantum.insert(), [_row(q) for q in new])
         for table, attribute in ((s.quantum_input, "inputs"), (s.quantum_output, "outputs")):
             rows = [{"quantum_id": q.id, "position": i, "dataset_id": d}

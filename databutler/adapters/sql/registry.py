@@ -34,12 +34,14 @@ from .dataset_types import DatasetTypeManager
 from .datasets import DatasetManager
 from .engine import DEFAULT_BUSY_TIMEOUT_S, begin, create_sql_engine, is_memory, is_sqlite, parse_url
 from .errors import translated, translating
+from .layout import Layout
 from .quanta import QuantumManager
 from .query.executor import Streamer
 from .query.queries import RegistryQueries
 from .query.select_sql import ReadOnlyConnections
 from .query.views import create_query_objects
-from .schema import SCHEMA_VERSION, Schema, build_schema
+from .release import LAYERED_KEY, Layering, Release
+from .schema import SCHEMA_VERSION, build_schema
 from .session import Session, dispose
 from .tags import TagManager
 
@@ -51,12 +53,17 @@ class SqlRegistry(Registry):
     whose stored universe is authoritative). DatasetTypes, collection ids and DataUnit keys found
     in the database are remembered (all forgotten when a write rolls back), so a single get or put
     costs a few statements. A registry is not thread-safe: give each thread its own.
+
+    Given a ``release``, the registry is a personal registry layered over that read-only release
+    registry in the same database (see ``release``): it reads both layers as one and writes only
+    its own tables; a write aimed at the release raises ReleaseWriteError.
     """
 
-    def __init__(self, engine: sa.Engine, connection: sa.Connection, universe: Universe, schema: Schema, *,
-                 url: str, namespace: str | None, writeable: bool) -> None:
+    def __init__(self, engine: sa.Engine, connection: sa.Connection, universe: Universe, layout: Layout, *,
+                 url: str, namespace: str | None, writeable: bool, layering: Layering | None = None) -> None:
         self._universe = universe
-        self._schema = schema
+        self._layout = layout
+        self._layering = layering
         self._url = url
         self._shown = engine.url.render_as_string(hide_password=True)
         self._namespace = namespace
@@ -71,30 +78,35 @@ class SqlRegistry(Registry):
         if engine.dialect.name in ("sqlite", "postgresql"):
             capabilities |= {RegistryCapability.QUERIES, RegistryCapability.SQL_SELECT}
         self._capabilities = frozenset(capabilities)
-        self._data_units = DataUnitManager(universe, schema)
-        self._types = DatasetTypeManager(universe, schema)
-        self._collections = CollectionManager(schema)
-        self._datasets = DatasetManager(universe, schema, self._types, self._collections, self._data_units)
-        self._tags = TagManager(schema, self._collections)
-        self._artifacts = ArtifactManager(schema)
-        self._quanta = QuantumManager(schema)
+        self._data_units = DataUnitManager(universe, layout)
+        self._types = DatasetTypeManager(universe, layout)
+        self._collections = CollectionManager(layout)
+        self._datasets = DatasetManager(universe, layout, self._types, self._collections, self._data_units)
+        self._tags = TagManager(layout, self._collections)
+        self._artifacts = ArtifactManager(layout)
+        self._quanta = QuantumManager(layout)
         memory = is_memory(engine.url)
+        prepare = None if layering is None else (
+            lambda dbapi_connection: layering.prepare(dbapi_connection, engine.dialect))
         self._queries = RegistryQueries(
-            universe, schema, Streamer(self._session, engine, connection, shared_only=memory),
-            read_only=ReadOnlyConnections(engine, self._session, namespace, memory),
+            universe, layout.reads, Streamer(self._session, engine, connection, shared_only=memory),
+            read_only=ReadOnlyConnections(engine, self._session, namespace, memory, prepare=prepare),
             types=self._types, collections=self._collections, datasets=self._datasets)
 
     # -- construction -------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, url: str, universe: Universe, *, namespace: str | None = None,
+    def create(cls, url: str, universe: Universe, *, namespace: str | None = None, release: Release | None = None,
                busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S, echo: bool = False) -> SqlRegistry:
-        """Create the registry schema for ``universe`` at ``url`` and return the registry, writeable."""
+        """Create the registry schema for ``universe`` at ``url`` (over ``release``, if given), writeable."""
         if not isinstance(universe, Universe):
             raise ConfigError(f"a registry needs a Universe, got {type(universe).__name__}")
         parsed = _check_namespace(url, namespace)
-        schema = build_schema(universe, namespace)
+        layering = None if release is None else Layering(release, parsed, namespace)
+        schema = build_schema(universe, namespace) if layering is None else layering.personal_schema(universe)
         engine = create_sql_engine(parsed, busy_timeout_s=busy_timeout_s, echo=echo)
+        if layering is not None:
+            layering.install(engine)  # attach only: the views need the tables made below
         shown = parsed.render_as_string(hide_password=True)
         connection = None
         try:
@@ -103,6 +115,8 @@ class SqlRegistry(Registry):
                 with begin(connection, write=True):
                     if namespace is not None:
                         connection.execute(sa.schema.CreateSchema(namespace, if_not_exists=True))
+                    if layering is not None:
+                        layering.check_release(connection, universe)
                     existing = set(sa.inspect(connection).get_table_names(schema=namespace))
                     ours = {table.name for table in schema.metadata.sorted_tables}
                     if existing & ours:
@@ -110,20 +124,45 @@ class SqlRegistry(Registry):
                             f"a registry already exists at {shown} (it has tables {sorted(existing & ours)[:4]}); "
                             "open it with SqlRegistry.open or choose another url")
                     schema.metadata.create_all(connection, checkfirst=False)
-                    create_query_objects(connection, universe, schema)
-                    connection.execute(schema.meta.insert(), [
-                        {"key": "schema_version", "value": SCHEMA_VERSION},
-                        {"key": "universe", "value": json.dumps(universe.to_mapping())}])
+                    create_query_objects(connection, universe, schema, views=layering is None)
+                    meta = [{"key": "schema_version", "value": SCHEMA_VERSION},
+                            {"key": "universe", "value": json.dumps(universe.to_mapping())}]
+                    if layering is not None:
+                        meta.append({"key": LAYERED_KEY, "value": layering.meta_value()})
+                        layering.start_personal_ids(connection, schema)
+                    connection.execute(schema.meta.insert(), meta)
         except BaseException:
             dispose(engine, connection)
             raise
         assert connection is not None
-        return cls(engine, connection, universe, schema, url=url, namespace=namespace, writeable=True)
+        return cls._made(engine, connection, universe, url=url, namespace=namespace, writeable=True,
+                         layering=layering)
 
     @classmethod
-    def open(cls, url: str, *, namespace: str | None = None, writeable: bool = True,
+    def _made(cls, engine: sa.Engine, connection: sa.Connection, universe: Universe, *, url: str,
+              namespace: str | None, writeable: bool, layering: Layering | None) -> SqlRegistry:
+        """The registry on an open connection; a personal one gets its union views on every connection first."""
+        if layering is None:
+            return cls(engine, connection, universe, Layout.single(build_schema(universe, namespace)), url=url,
+                       namespace=namespace, writeable=writeable)
+        try:
+            with translated("make the views of the layered registry"):
+                layering.use_universe(universe)
+                layering.prepare(connection.connection.dbapi_connection, engine.dialect)
+        except BaseException:
+            dispose(engine, connection)
+            raise
+        return cls(engine, connection, universe, layering.layout(universe), url=url, namespace=namespace,
+                   writeable=writeable, layering=layering)
+
+    @classmethod
+    def open(cls, url: str, *, namespace: str | None = None, release: Release | None = None, writeable: bool = True,
              busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S, echo: bool = False) -> SqlRegistry:
-        """Open the existing registry at ``url``, with the universe it was created with."""
+        """Open the existing registry at ``url``, with the universe it was created with.
+
+        A personal registry is opened over the release it was created over, unless ``release``
+        says where that release is now.
+        """
         parsed = _check_namespace(url, namespace)
         shown = parsed.render_as_string(hide_password=True)
         where = shown if namespace is None else f"{shown} in schema {namespace!r}"
@@ -134,7 +173,10 @@ class SqlRegistry(Registry):
         database = parsed.database or ""
         if is_sqlite(parsed) and not database.startswith("file:") and not os.path.exists(database):
             raise RegistryError(missing + f" (file {database!r} does not exist)")
+        layering = None if release is None else Layering(release, parsed, namespace)
         engine = create_sql_engine(parsed, busy_timeout_s=busy_timeout_s, echo=echo)
+        if layering is not None:
+            layering.install(engine)  # attach only until the universe is read
         connection = None
         try:
             with translated(f"open the registry at {shown}"):
@@ -151,12 +193,22 @@ class SqlRegistry(Registry):
                 universe = Universe.from_mapping(json.loads(stored["universe"]))
             except (KeyError, ValueError, UniverseError) as err:
                 raise RegistryError(f"the universe stored in the registry at {shown} is unreadable: {err}") from None
-            schema = build_schema(universe, namespace)
+            if layering is None and LAYERED_KEY in stored:  # a personal registry: over its recorded release
+                dispose(engine, connection)
+                return cls.open(url, namespace=namespace, release=_recorded_release(stored[LAYERED_KEY], shown),
+                                writeable=writeable, busy_timeout_s=busy_timeout_s, echo=echo)
+            if layering is not None:
+                if LAYERED_KEY not in stored:
+                    raise RegistryError(f"the registry at {where} is not a personal registry; open it without a "
+                                        "release")
+                with translated(f"open the release of the registry at {shown}"), begin(connection, write=False):
+                    layering.check_release(connection, universe)
         except BaseException:
             dispose(engine, connection)
             raise
         assert connection is not None
-        return cls(engine, connection, universe, schema, url=url, namespace=namespace, writeable=writeable)
+        return cls._made(engine, connection, universe, url=url, namespace=namespace, writeable=writeable,
+                         layering=layering)
 
     def __repr__(self) -> str:
         mode = "" if self._writeable else ", writeable=False"
@@ -171,6 +223,11 @@ class SqlRegistry(Registry):
     def namespace(self) -> str | None:
         """The PostgreSQL schema holding the tables, or None."""
         return self._namespace
+
+    @property
+    def release(self) -> Release | None:
+        """The read-only release this personal registry is layered over, or None."""
+        return None if self._layering is None else self._layering.release
 
     @property
     def universe(self) -> Universe:
@@ -454,6 +511,17 @@ def build_schema_meta(namespace: str | None) -> sa.Table:
     """The ``meta`` table alone, to read a stored universe before the full schema can be built."""
     return sa.Table("meta", sa.MetaData(schema=namespace), sa.Column("key", sa.String(64), primary_key=True),
                     sa.Column("value", sa.Text, nullable=False))
+
+
+def _recorded_release(value: str, shown: str) -> Release:
+    """The release a personal registry recorded in its ``meta`` when it was created."""
+    try:
+        recorded = json.loads(value)
+        if "path" in recorded:
+            return Release(url=sa.URL.create("sqlite", database=str(recorded["path"])).render_as_string())
+        return Release(namespace=str(recorded["namespace"]))
+    except (ValueError, TypeError, KeyError) as err:
+        raise RegistryError(f"the registry at {shown} records an unreadable release: {err}") from None
 
 
 def _check_namespace(url: str, namespace: str | None) -> sa.URL:

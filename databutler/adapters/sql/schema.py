@@ -82,7 +82,7 @@ def _foreign_key(universe: Universe, unit: str, target: sa.Table, name: str) -> 
 
 
 def _element_table(universe: Universe, metadata: sa.MetaData, name: str,
-                   tables: dict[str, sa.Table]) -> sa.Table:
+                   tables: dict[str, sa.Table], links: bool) -> sa.Table:
     element = universe.element(name)
     keys = set(universe.key_fields(name))
     columns: list[sa.Column[Any]] = []
@@ -90,18 +90,22 @@ def _element_table(universe: Universe, metadata: sa.MetaData, name: str,
         columns.extend(field_columns(spec, spec.name in keys))
     constraints: list[sa.ForeignKeyConstraint] = []
     parents = [*element.requires, *element.implies] if isinstance(element, DataUnitType) else list(element.joins)
-    for parent in parents:
+    for parent in parents if links else ():
         constraints.append(_foreign_key(universe, parent, tables[parent], f"fk_{name}_{parent}"))
     return sa.Table(name, metadata, *columns, *constraints, comment=element.doc or None)
 
 
 @functools.lru_cache(maxsize=16)
-def build_schema(universe: Universe, namespace: str | None = None) -> Schema:
+def build_schema(universe: Universe, namespace: str | None = None, *, personal: bool = False) -> Schema:
     """Describe every table of a registry holding ``universe`` (in PostgreSQL schema ``namespace``).
 
-    Table descriptions are immutable and independent of any connection, so one is shared by
-    every registry with the same universe and namespace.
+    ``personal`` describes the tables of a personal registry layered over a release (see
+    ``layers``): their rows may name release rows, so the foreign keys that could cross into the
+    release (DataUnit parents, dataset types, tagged datasets, chain children) are left out and
+    checked by the registry instead. Table descriptions are immutable and independent of any
+    connection, so one is shared by every registry with the same arguments.
     """
+    links = not personal
     metadata = sa.MetaData(schema=namespace)
     clashes = {e.name for e in universe.elements} & set(FIXED_TABLES)
     if clashes:
@@ -111,7 +115,7 @@ def build_schema(universe: Universe, namespace: str | None = None) -> Schema:
         raise UniverseError(f"DataUnits {sorted(unit_clashes)} clash with dataset columns; rename them")
     elements: dict[str, sa.Table] = {}
     for element in universe.elements:
-        elements[element.name] = _element_table(universe, metadata, element.name, elements)
+        elements[element.name] = _element_table(universe, metadata, element.name, elements, links)
 
     meta = sa.Table("meta", metadata,
                     sa.Column("key", sa.String(64), primary_key=True),
@@ -132,7 +136,7 @@ def build_schema(universe: Universe, namespace: str | None = None) -> Schema:
         "collection_chain", metadata,
         sa.Column("parent", sa.Integer, sa.ForeignKey(collection.c.id, ondelete="CASCADE"), primary_key=True),
         sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("child", sa.Integer, sa.ForeignKey(collection.c.id), nullable=False, index=True))
+        sa.Column("child", sa.Integer, *_link(links, collection.c.id), nullable=False, index=True))
     run = sa.Table("run", metadata,
                    sa.Column("collection_id", sa.Integer, sa.ForeignKey(collection.c.id, ondelete="CASCADE"),
                              primary_key=True, autoincrement=False))
@@ -140,7 +144,7 @@ def build_schema(universe: Universe, namespace: str | None = None) -> Schema:
     dataset = sa.Table(
         "dataset", metadata,
         sa.Column("id", sa.Uuid, primary_key=True),
-        sa.Column("dataset_type_id", sa.Integer, sa.ForeignKey(dataset_type.c.id), nullable=False),
+        sa.Column("dataset_type_id", sa.Integer, *_link(links, dataset_type.c.id), nullable=False),
         sa.Column("run_id", sa.Integer, sa.ForeignKey(run.c.collection_id), nullable=False),
         sa.Column("data_id_key", text(), nullable=False),
         *unit_columns,
@@ -153,7 +157,7 @@ def build_schema(universe: Universe, namespace: str | None = None) -> Schema:
                   primary_key=True),
         sa.Column("dataset_type_id", sa.Integer, primary_key=True),
         sa.Column("data_id_key", text(), primary_key=True),
-        sa.Column("dataset_id", sa.Uuid, sa.ForeignKey(dataset.c.id, ondelete="CASCADE"), nullable=False,
+        sa.Column("dataset_id", sa.Uuid, *_link(links, dataset.c.id, ondelete="CASCADE"), nullable=False,
                   index=True))
     dataset_artifact = sa.Table(
         "dataset_artifact", metadata,
@@ -186,6 +190,11 @@ def build_schema(universe: Universe, namespace: str | None = None) -> Schema:
 
     return Schema(metadata, elements, meta, dataset_type, collection, collection_chain, run, dataset,
                   dataset_tag, dataset_artifact, quantum, quantum_io("quantum_input"), quantum_io("quantum_output"))
+
+
+def _link(links: bool, target: sa.Column[Any], **kwargs: Any) -> tuple[sa.ForeignKey, ...]:
+    """A foreign key to ``target``, or none in the personal tables of a layered registry."""
+    return (sa.ForeignKey(target, **kwargs),) if links else ()
 
 
 def to_db_datetime(value: datetime.datetime | None) -> datetime.datetime | None:

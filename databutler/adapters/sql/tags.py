@@ -12,19 +12,22 @@ from ...domain.dataset import DatasetRef
 from ...domain.errors import ConflictingDefinitionError, DatasetNotFoundError
 from .collections import CollectionManager
 from .dialect import chunks
-from .schema import Schema
+from .layout import Layout
 
 
 class TagManager:
     """Reads and writes ``dataset_tag``: at most one dataset per (DatasetType, DataId) in a TAGGED collection."""
 
-    def __init__(self, schema: Schema, collections: CollectionManager) -> None:
-        self._schema = schema
+    def __init__(self, layout: Layout, collections: CollectionManager) -> None:
+        self._layout = layout
+        self._schema = layout.reads
+        self._written = layout.writes.dataset_tag
         self._collections = collections
 
     def associate(self, connection: sa.Connection, tagged: str, refs: Sequence[DatasetRef]) -> None:
         """Add ``refs`` to TAGGED collection ``tagged`` (see Registry.associate)."""
         collection = self._collections.get(connection, tagged, CollectionKind.TAGGED)
+        self._layout.check_collection(collection.id, tagged, f"tag datasets into {tagged!r}")
         d, t = self._schema.dataset.c, self._schema.dataset_tag.c
         ids = list(dict.fromkeys(ref.id for ref in refs))
         identity: dict[uuid.UUID, tuple[int, str]] = {}
@@ -59,12 +62,13 @@ class TagManager:
                     f"cannot tag dataset {dataset_id} into {tagged!r}: dataset {existing} with the same dataset type "
                     "and data ID is already there; disassociate it first")
         if new:
-            connection.execute(self._schema.dataset_tag.insert(), new)
+            connection.execute(self._written.insert(), new)
 
     def disassociate(self, connection: sa.Connection, tagged: str, refs: Sequence[DatasetRef]) -> None:
         """Remove ``refs`` from TAGGED collection ``tagged``; absent refs are ignored."""
         collection = self._collections.get(connection, tagged, CollectionKind.TAGGED)
-        t = self._schema.dataset_tag.c
+        self._layout.check_collection(collection.id, tagged, f"untag datasets from {tagged!r}")
+        t = self._written.c
         for part in chunks(list(dict.fromkeys(ref.id for ref in refs))):
-            connection.execute(self._schema.dataset_tag.delete().where(t.collection_id == collection.id,
-                                                                       t.dataset_id.in_(part)))
+            connection.execute(self._written.delete().where(t.collection_id == collection.id,
+                                                            t.dataset_id.in_(part)))

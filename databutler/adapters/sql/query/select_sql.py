@@ -61,8 +61,10 @@ def check_single_select(sql: str) -> str:
 class ReadOnlyConnections:
     """Opens connections on which the database refuses every write."""
 
-    def __init__(self, engine: sa.Engine, session: Session, namespace: str | None, memory: bool) -> None:
+    def __init__(self, engine: sa.Engine, session: Session, namespace: str | None, memory: bool, *,
+                 prepare: Callable[[Any], None] | None = None) -> None:
         self._engine = engine
+        self._prepare = prepare
         self._session = session
         self._namespace = namespace
         self._memory = memory
@@ -103,6 +105,8 @@ class ReadOnlyConnections:
 
             @sa.event.listens_for(engine, "connect")
             def _read_only(dbapi_connection: Any, _record: Any) -> None:
+                if self._prepare is not None:  # a layered registry's views, made before writes are refused
+                    self._prepare(dbapi_connection)
                 cursor = dbapi_connection.cursor()
                 try:
                     cursor.execute("PRAGMA query_only = ON")

@@ -54,12 +54,13 @@ def view_selects(universe: Universe, schema: Schema) -> dict[str, sa.Select[Any]
     return views
 
 
-def create_query_objects(connection: sa.Connection, universe: Universe, schema: Schema) -> None:
-    """Create the views and query indexes of a new registry (idempotent)."""
+def create_query_objects(connection: sa.Connection, universe: Universe, schema: Schema, *,
+                         views: bool = True) -> None:
+    """Create the query indexes of a new registry and (unless not ``views``) its views (idempotent)."""
     preparer = connection.dialect.identifier_preparer
     namespace = schema.metadata.schema
     existing = set(sa.inspect(connection).get_view_names(schema=namespace))
-    for name, select in view_selects(universe, schema).items():
+    for name, select in view_selects(universe, schema).items() if views else ():
         if name in existing:
             continue
         body = select.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})

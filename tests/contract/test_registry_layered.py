@@ -1,0 +1,88 @@
+"""The Registry contract suite against a personal SqlRegistry layered over a read-only SQLite release.
+
+The release file is ATTACHed read-only. For most tests it is an empty registry; ``populated``
+puts the standard DataUnit records in the *release*, so every test that uses them reads records
+of one layer while writing datasets, collections and quanta into the other.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from databutler.adapters.sql import Release, SqlRegistry
+from databutler.config.universe import default_universe
+from databutler.domain import Universe
+from databutler.ports import Registry
+from databutler.testing.data import insert_standard_data_units
+from databutler.testing.registry import MakeRegistry, RegistryContract, ReopenRegistry
+
+
+@pytest.fixture(scope="module")
+def empty_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty release registry on the default universe, copied by each test."""
+    path = tmp_path_factory.mktemp("release") / "release.sqlite3"
+    SqlRegistry.create(f"sqlite:///{path}", default_universe()).close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def populated_release(tmp_path_factory: pytest.TempPathFactory, empty_release: Path) -> Path:
+    """A release registry holding the standard DataUnit records."""
+    path = tmp_path_factory.mktemp("release") / "populated.sqlite3"
+    shutil.copyfile(empty_release, path)
+    with SqlRegistry.open(f"sqlite:///{path}") as registry:
+        insert_standard_data_units(registry)
+    return path
+
+
+def personal_over(directory: Path, release: Path, universe: Universe | None = None) -> SqlRegistry:
+    """A new personal registry in ``directory`` over a copy of the release file ``release``."""
+    copy = directory / "release.sqlite3"
+    if universe is None:
+        shutil.copyfile(release, copy)
+    else:
+        SqlRegistry.create(f"sqlite:///{copy}", universe).close()
+    return SqlRegistry.create(f"sqlite:///{directory / 'personal.sqlite3'}", universe or default_universe(),
+                              release=Release(url=f"sqlite:///{copy}"))
+
+
+class TestLayeredSqliteRegistry(RegistryContract):
+    """A personal SQLite registry over a release SQLite file attached read-only."""
+
+    @pytest.fixture
+    def make_registry(self, tmp_path: Path, empty_release: Path) -> Iterator[MakeRegistry]:
+        made: list[SqlRegistry] = []
+
+        def make(universe: Universe | None = None) -> Registry:
+            directory = tmp_path / f"layered{len(made)}"
+            directory.mkdir()
+            made.append(personal_over(directory, empty_release, universe))
+            return made[-1]
+
+        yield make
+        for registry in made:
+            registry.close()
+
+    @pytest.fixture
+    def populated(self, tmp_path: Path, populated_release: Path) -> Iterator[Registry]:
+        """A personal registry whose release holds the standard data."""
+        with personal_over(tmp_path, populated_release) as registry:
+            yield registry
+
+    @pytest.fixture
+    def reopen_registry(self) -> Iterator[ReopenRegistry]:
+        opened: list[SqlRegistry] = []
+
+        def reopen(registry: Registry, *, writeable: bool = True) -> Registry:
+            assert isinstance(registry, SqlRegistry)
+            again = SqlRegistry.open(registry.url, writeable=writeable)  # over the release it recorded
+            opened.append(again)
+            return again
+
+        yield reopen
+        for registry in opened:
+            registry.close()
