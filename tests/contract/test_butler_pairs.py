@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from databutler import Butler
+from databutler.adapters.sql import SqlRegistry
+from databutler.config.universe import default_universe
 from databutler.testing.butler import ButlerContract
 
 PAIRS: dict[str, dict[str, Any]] = {
@@ -29,6 +31,29 @@ class TestButlerPairs(ButlerContract):
         def make(run: str | None = None, collections: Any = None) -> Butler:
             butler = Butler.create(tmp_path / f"repo{len(made)}", PAIRS[request.param], run=run,
                                    collections=collections)
+            made.append(butler)
+            return butler
+
+        yield make
+        for butler in made:
+            butler.close()
+
+
+class TestLayeredButler(ButlerContract):
+    """A personal SQLite registry layered over an (empty) read-only release, with POSIX files, from config."""
+
+    @pytest.fixture
+    def make_butler(self, tmp_path: Path) -> Any:
+        """A factory of fresh Butlers, each over its own release file."""
+        made: list[Butler] = []
+
+        def make(run: str | None = None, collections: Any = None) -> Butler:
+            root = tmp_path / f"repo{len(made)}"
+            release = tmp_path / f"release{len(made)}.sqlite3"
+            SqlRegistry.create(f"sqlite:///{release}", default_universe()).close()
+            config = {"registry": {"adapter": "sql", "url": "sqlite:///{root}/registry.sqlite3",
+                                   "release": {"url": f"sqlite:///{release}"}}}
+            butler = Butler.create(root, config, run=run, collections=collections)
             made.append(butler)
             return butler
 
