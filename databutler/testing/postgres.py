@@ -12,6 +12,12 @@ Fixtures (registered by the databutler pytest plugin):
 - ``postgres_server``: the session's :class:`PostgresServer`; skipped when no server binaries are
   found, unless the environment variable ``CI`` is set, where that is a failure.
 - ``postgres_schema``: the name of a new, empty schema, dropped (with everything in it) at teardown.
+
+Roles are cluster-wide: ``PostgresServer.create_role`` makes a login role with a unique name and
+no privileges beyond PUBLIC's (CONNECT and TEMPORARY on every database), ``grant_release_reader``
+gives it read-only access to one schema and a schema of its own, as a layered personal registry
+has. Grants inside a database (on its schemas and tables) are copied with it when it serves as a
+template; grants on the database itself are not.
 """
 
 from __future__ import annotations
@@ -37,6 +43,14 @@ SERVER_USER = "postgres"
 
 
 @attrs.frozen
+class PostgresRole:
+    """A login role of the cluster and its password."""
+
+    name: str
+    password: str = attrs.field(repr=False)
+
+
+@attrs.frozen
 class PostgresServer:
     """A running cluster: where it listens and the superuser's credentials."""
 
@@ -56,9 +70,9 @@ class PostgresServer:
                              port=self.port, database=database or self.database).render_as_string(
                                  hide_password=False)
 
-    def execute(self, *statements: str) -> None:
-        """Run ``statements`` as the superuser, each committed (for test set-up and teardown)."""
-        engine = sa.create_engine(self.url(), isolation_level="AUTOCOMMIT")
+    def execute(self, *statements: str, database: str | None = None) -> None:
+        """Run ``statements`` as the superuser in ``database``, each committed (for test set-up and teardown)."""
+        engine = sa.create_engine(self.url(database=database), isolation_level="AUTOCOMMIT")
         try:
             with engine.connect() as connection:
                 for statement in statements:
@@ -76,6 +90,28 @@ class PostgresServer:
     def drop_database(self, name: str) -> None:
         """Drop database ``name``, disconnecting whoever is still connected to it."""
         self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def create_role(self, prefix: str = "role") -> PostgresRole:
+        """Create a login role named ``prefix`` and a unique suffix, with a random password and no privileges."""
+        role = PostgresRole(f"{prefix}_{uuid.uuid4().hex[:12]}", secrets.token_urlsafe(16))
+        self.execute(f'CREATE ROLE "{role.name}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT '
+                     f"PASSWORD '{role.password}'")
+        return role
+
+    def drop_role(self, role: PostgresRole) -> None:
+        """Drop ``role``; drop the databases holding objects it owns first."""
+        self.execute(f'DROP ROLE IF EXISTS "{role.name}"')
+
+    def grant_release_reader(self, database: str, role: PostgresRole, *, release: str, personal: str) -> None:
+        """Give ``role`` USAGE on schema ``release`` and SELECT on its tables and views, and make it own ``personal``.
+
+        That is all a personal registry layered over the release in ``release`` needs: it reads
+        the release through temporary views (TEMPORARY is PUBLIC's) and writes only ``personal``.
+        Run it after the release's tables exist: SELECT is granted on the tables there are now.
+        """
+        self.execute(f'GRANT USAGE ON SCHEMA "{release}" TO "{role.name}"',
+                     f'GRANT SELECT ON ALL TABLES IN SCHEMA "{release}" TO "{role.name}"',
+                     f'CREATE SCHEMA "{personal}" AUTHORIZATION "{role.name}"', database=database)
 
 
 def find_bindir() -> str | None:
@@ -212,4 +248,4 @@ def postgres_schema(postgres_server: PostgresServer) -> Iterator[str]:
     postgres_server.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 
 
-__all__ = ["PostgresServer", "find_bindir", "postgres_schema", "postgres_server", "start_cluster", "stop_cluster"]
+__all__ = ["PostgresRole", "PostgresServer", "find_bindir", "postgres_schema", "postgres_server", "start_cluster", "stop_cluster"]

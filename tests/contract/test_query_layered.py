@@ -1,0 +1,59 @@
+"""The query contract suite against a personal SQLite registry layered over a read-only release.
+
+The release holds the standard DataUnit records; the scenario's dataset types, collections and
+datasets are written into the personal layer. Every query therefore joins DataUnit records read
+from the attached release file with datasets, tags and chains of the personal database, and
+``select_sql`` reads the union views. The release file must be untouched by all of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from databutler.adapters.sql import Release, SqlRegistry
+from databutler.config.universe import default_universe
+from databutler.ports import Registry
+from databutler.testing.data import insert_standard_data_units
+from databutler.testing.query import QueryContract
+
+
+@pytest.fixture(scope="module")
+def release_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A release registry holding the standard data, made once and copied by each test."""
+    path = tmp_path_factory.mktemp("release") / "release.sqlite3"
+    with SqlRegistry.create(f"sqlite:///{path}", default_universe()) as registry:
+        insert_standard_data_units(registry)
+    return path
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class TestLayeredSqliteQueries(QueryContract):
+    """Queries of a personal registry: release DataUnit records joined with personal datasets."""
+
+    @pytest.fixture
+    def populated(self, tmp_path: Path, release_file: Path) -> Iterator[Registry]:
+        release = tmp_path / "release.sqlite3"
+        shutil.copyfile(release_file, release)
+        before = _sha256(release)
+        personal = tmp_path / "personal.sqlite3"
+        with SqlRegistry.create(f"sqlite:///{personal}", default_universe(),
+                                release=Release(url=f"sqlite:///{release}")) as registry:
+            # The standard data are read from the release, not copied into the personal layer.
+            assert len(registry.fetch_data_unit_records("visit")) == 8
+            with closing(sqlite3.connect(personal)) as raw:
+                assert raw.execute("SELECT count(*) FROM visit").fetchone() == (0,)
+            yield registry
+        # Whatever the test wrote went to the personal layer only.
+        assert _sha256(release) == before
+        wal = release.with_name(release.name + "-wal")
+        assert not wal.exists() or wal.stat().st_size == 0
