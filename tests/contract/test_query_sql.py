@@ -11,27 +11,17 @@ import pytest
 from databutler.adapters.sql import SqlRegistry
 from databutler.config.universe import default_universe
 from databutler.ports import Registry
-from databutler.testing.data import insert_standard_data_units
 from databutler.testing.query import QueryContract
 from databutler.testing.registry import MakeRegistry
-
-
-@pytest.fixture(scope="module")
-def populated_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A registry file holding the standard data, made once and copied by each test."""
-    path = tmp_path_factory.mktemp("template") / "populated.sqlite3"
-    with SqlRegistry.create(f"sqlite:///{path}", default_universe()) as registry:
-        insert_standard_data_units(registry)
-    return path
 
 
 class TestSqliteFileQueries(QueryContract):
     """SqlRegistry on a SQLite file: SQL SELECT on a separate mode=ro connection."""
 
     @pytest.fixture
-    def populated(self, tmp_path: Path, populated_file: Path) -> Iterator[Registry]:
+    def populated(self, tmp_path: Path, populated_sqlite_file: Path) -> Iterator[Registry]:
         path = tmp_path / "registry.sqlite3"
-        shutil.copyfile(populated_file, path)
+        shutil.copyfile(populated_sqlite_file, path)
         with SqlRegistry.open(f"sqlite:///{path}") as registry:
             yield registry
 

@@ -17,26 +17,7 @@ from databutler.adapters.sql import Release, SqlRegistry
 from databutler.config.universe import default_universe
 from databutler.domain import Universe
 from databutler.ports import Registry
-from databutler.testing.data import insert_standard_data_units
 from databutler.testing.registry import MakeRegistry, RegistryContract, ReopenRegistry
-
-
-@pytest.fixture(scope="module")
-def empty_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An empty release registry on the default universe, copied by each test."""
-    path = tmp_path_factory.mktemp("release") / "release.sqlite3"
-    SqlRegistry.create(f"sqlite:///{path}", default_universe()).close()
-    return path
-
-
-@pytest.fixture(scope="module")
-def populated_release(tmp_path_factory: pytest.TempPathFactory, empty_release: Path) -> Path:
-    """A release registry holding the standard DataUnit records."""
-    path = tmp_path_factory.mktemp("release") / "populated.sqlite3"
-    shutil.copyfile(empty_release, path)
-    with SqlRegistry.open(f"sqlite:///{path}") as registry:
-        insert_standard_data_units(registry)
-    return path
 
 
 def personal_over(directory: Path, release: Path, universe: Universe | None = None) -> SqlRegistry:
@@ -54,13 +35,13 @@ class TestLayeredSqliteRegistry(RegistryContract):
     """A personal SQLite registry over a release SQLite file attached read-only."""
 
     @pytest.fixture
-    def make_registry(self, tmp_path: Path, empty_release: Path) -> Iterator[MakeRegistry]:
+    def make_registry(self, tmp_path: Path, empty_sqlite_file: Path) -> Iterator[MakeRegistry]:
         made: list[SqlRegistry] = []
 
         def make(universe: Universe | None = None) -> Registry:
             directory = tmp_path / f"layered{len(made)}"
             directory.mkdir()
-            made.append(personal_over(directory, empty_release, universe))
+            made.append(personal_over(directory, empty_sqlite_file, universe))
             return made[-1]
 
         yield make
@@ -68,9 +49,9 @@ class TestLayeredSqliteRegistry(RegistryContract):
             registry.close()
 
     @pytest.fixture
-    def populated(self, tmp_path: Path, populated_release: Path) -> Iterator[Registry]:
+    def populated(self, tmp_path: Path, populated_sqlite_file: Path) -> Iterator[Registry]:
         """A personal registry whose release holds the standard data."""
-        with personal_over(tmp_path, populated_release) as registry:
+        with personal_over(tmp_path, populated_sqlite_file) as registry:
             yield registry
 
     @pytest.fixture

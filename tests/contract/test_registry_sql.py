@@ -12,26 +12,7 @@ from databutler.adapters.sql import SqlRegistry
 from databutler.config.universe import default_universe
 from databutler.domain import Universe
 from databutler.ports import Registry
-from databutler.testing.data import insert_standard_data_units
 from databutler.testing.registry import MakeRegistry, RegistryContract, ReopenRegistry
-
-
-@pytest.fixture(scope="module")
-def empty_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An empty registry file on the default universe, copied by each test instead of created anew."""
-    path = tmp_path_factory.mktemp("template") / "registry.sqlite3"
-    SqlRegistry.create(f"sqlite:///{path}", default_universe()).close()
-    return path
-
-
-@pytest.fixture(scope="module")
-def populated_sqlite_file(tmp_path_factory: pytest.TempPathFactory, empty_sqlite_file: Path) -> Path:
-    """A registry file holding the standard data (inserted through the port once, then copied)."""
-    path = tmp_path_factory.mktemp("template") / "populated.sqlite3"
-    shutil.copyfile(empty_sqlite_file, path)
-    with SqlRegistry.open(f"sqlite:///{path}") as registry:
-        insert_standard_data_units(registry)
-    return path
 
 
 class TestSqliteFileRegistry(RegistryContract):
