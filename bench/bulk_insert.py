@@ -41,7 +41,7 @@ from databutler.testing.postgres import find_bindir, start_cluster, stop_cluster
 DETECTORS = 100
 
 
-def measure(url: str, namespace: str | None, n: int, batch: int, finds: int,
+def measure(url: str, namespace: str | None, n: int, batch: int, finds: int, *,
             release: tuple[str, Release] | None = None) -> dict[str, Any]:
     """Create a registry at ``url``, insert ``n`` datasets and time inserts and single finds.
 
@@ -106,7 +106,7 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 release_url = f"sqlite:///{tmp}/release.sqlite3"
                 result = measure(f"sqlite:///{tmp}/registry.sqlite3", None, args.n, args.batch, args.finds,
-                                 (release_url, Release(url=release_url)) if args.layered else None)
+                                 release=(release_url, Release(url=release_url)) if args.layered else None)
         elif backend == "postgresql":
             namespace = f"bench_{os.getpid()}"
             server = None
@@ -119,7 +119,7 @@ def main() -> None:
                 url = server.url()
             try:
                 result = measure(url, namespace, args.n, args.batch, args.finds,
-                                 (url, Release(namespace=f"{namespace}_release")) if args.layered else None)
+                                 release=(url, Release(namespace=f"{namespace}_release")) if args.layered else None)
             finally:
                 if server is not None:
                     stop_cluster(server)

@@ -20,17 +20,7 @@ import pytest
 from databutler.adapters.sql import Release, SqlRegistry
 from databutler.config.universe import default_universe
 from databutler.ports import Registry
-from databutler.testing.data import insert_standard_data_units
 from databutler.testing.query import QueryContract
-
-
-@pytest.fixture(scope="module")
-def release_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A release registry holding the standard data, made once and copied by each test."""
-    path = tmp_path_factory.mktemp("release") / "release.sqlite3"
-    with SqlRegistry.create(f"sqlite:///{path}", default_universe()) as registry:
-        insert_standard_data_units(registry)
-    return path
 
 
 def _sha256(path: Path) -> str:
@@ -41,9 +31,9 @@ class TestLayeredSqliteQueries(QueryContract):
     """Queries of a personal registry: release DataUnit records joined with personal datasets."""
 
     @pytest.fixture
-    def populated(self, tmp_path: Path, release_file: Path) -> Iterator[Registry]:
+    def populated(self, tmp_path: Path, populated_sqlite_file: Path) -> Iterator[Registry]:
         release = tmp_path / "release.sqlite3"
-        shutil.copyfile(release_file, release)
+        shutil.copyfile(populated_sqlite_file, release)  # the release: the standard data
         before = _sha256(release)
         personal = tmp_path / "personal.sqlite3"
         with SqlRegistry.create(f"sqlite:///{personal}", default_universe(),

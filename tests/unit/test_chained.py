@@ -15,7 +15,7 @@ from databutler.adapters.formats import default_formatter_set
 from databutler.adapters.objectstore import make_datastore as make_objectstore
 from databutler.adapters.posix import make_datastore as make_posix
 from databutler.domain import DataId, DatasetRef, DatasetType, StorageClassRegistry
-from databutler.domain.errors import CapabilityError, ReadOnlyError
+from databutler.domain.errors import CapabilityError, DatastoreError, ReadOnlyError
 from databutler.ports.datastore import Datastore, ReadRequest
 from databutler.service.transfer import transfer
 from databutler.testing.s3 import S3Fixtures
@@ -88,3 +88,29 @@ class TestLayered(S3Fixtures):
         butler = Butler.create(tmp_path / "repo", config, run="run")
         assert repr(butler.datastore) == "ChainedDatastore(personal, release)"
         butler.close()
+
+
+def test_relative_uris_go_to_the_child_that_claims_them(tmp_path: Path) -> None:
+    """A release repo's own POSIX datastore records root-relative paths; the chain must read them there."""
+    release_writer = posix(tmp_path / "release")
+    released = ref(visit=1)
+    (relative,) = release_writer.put([({"from": "release"}, released)])
+    assert "://" not in relative.uri and not relative.uri.startswith("/")
+    unclaimed = ChainedDatastore([Child("personal", posix(tmp_path / "me")),
+                                  Child("release", posix(tmp_path / "release"), read_only=True)])
+    assert unclaimed.exists([relative]) == [False]  # looked for under the personal root
+    chain = ChainedDatastore([Child("personal", posix(tmp_path / "me")),
+                              Child("release", posix(tmp_path / "release"), read_only=True, relative_uris=True)])
+    assert chain.exists([relative]) == [True]
+    assert get(chain, released, relative) == {"from": "release"}
+    (mine,) = chain.put([({"from": "me"}, ref(visit=2))])
+    assert mine.uri.startswith("file://") and str(tmp_path / "me") in mine.uri  # writes stay personal
+    with pytest.raises(ReadOnlyError, match="release"):
+        chain.remove([relative])
+    assert get(chain, released, relative) == {"from": "release"}
+
+
+def test_at_most_one_child_may_claim_relative_uris(tmp_path: Path) -> None:
+    with pytest.raises(DatastoreError, match="at most one"):
+        ChainedDatastore([Child("a", posix(tmp_path / "a"), relative_uris=True),
+                          Child("b", posix(tmp_path / "b"), relative_uris=True)])

@@ -28,6 +28,8 @@ class Child:
     """DatasetType names accepted for writing (None: all)."""
     storage_classes: frozenset[str] | None = None
     """StorageClass names accepted for writing (None: all)."""
+    relative_uris: bool = False
+    """Whether root-relative artifact URIs are this child's (as when it is another repo's own datastore)."""
 
     def accepts(self, ref: DatasetRef) -> bool:
         """Whether writes of ``ref`` may go to this child."""
@@ -46,6 +48,10 @@ class ChainedDatastore(Datastore):
         if not children:
             raise DatastoreError("a chained datastore needs at least one child")
         self._children = tuple(children)
+        claimants = [c.name for c in self._children if c.relative_uris]
+        if len(claimants) > 1:
+            raise DatastoreError(f"children {claimants} all claim relative URIs; at most one child may")
+        self._relative = next((c for c in self._children if c.relative_uris), None)
         writers = [c for c in self._children if not c.read_only]
         capabilities: set[DatastoreCapability] = set()
         for child in self._children:
@@ -163,7 +169,13 @@ class ChainedDatastore(Datastore):
             child.datastore.remove([artifact])
 
     def _owner(self, uri: str) -> Child:
-        """The child whose root prefixes ``uri`` (longest first), else the first that claims it."""
+        """The child whose root prefixes ``uri`` (longest first), else the first that claims it.
+
+        Artifacts written through the chain are recorded by absolute URIs; a root-relative one was
+        recorded by a repo whose own datastore a child is, the child with ``relative_uris`` if any.
+        """
+        if self._relative is not None and "://" not in uri and not uri.startswith("/"):
+            return self._relative
         prefixed = [c for c in self._children if uri.startswith(c.datastore.root)]
         if prefixed:
             return max(prefixed, key=lambda c: len(c.datastore.root))

@@ -10,7 +10,7 @@ from ...ports.datastore import Datastore
 from .datastore import ChainedDatastore, Child
 
 OPTIONS = frozenset({"adapter", "children"})
-CHILD_OPTIONS = frozenset({"name", "datastore", "read_only", "dataset_types", "storage_classes"})
+CHILD_OPTIONS = frozenset({"name", "datastore", "read_only", "dataset_types", "storage_classes", "relative_uris"})
 
 
 def child_sections(options: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -40,8 +40,12 @@ def make_datastore(options: Mapping[str, Any], *, children: Sequence[Datastore])
         read_only = section.get("read_only", False)
         if not isinstance(read_only, bool):
             raise ConfigError(f"chained datastore: child {number} 'read_only' must be true or false")
+        relative_uris = section.get("relative_uris", False)
+        if not isinstance(relative_uris, bool):
+            raise ConfigError(f"chained datastore: child {number} 'relative_uris' must be true or false")
         chain.append(Child(str(section.get("name", f"child{number}")), datastore, read_only,
-                           _names(section, "dataset_types", number), _names(section, "storage_classes", number)))
+                           _names(section, "dataset_types", number), _names(section, "storage_classes", number),
+                           relative_uris))
     return ChainedDatastore(chain)
 
 
