@@ -248,4 +248,5 @@ def postgres_schema(postgres_server: PostgresServer) -> Iterator[str]:
     postgres_server.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 
 
-__all__ = ["PostgresRole", "PostgresServer", "find_bindir", "postgres_schema", "postgres_server", "start_cluster", "stop_cluster"]
+__all__ = ["PostgresRole", "PostgresServer", "find_bindir", "postgres_schema", "postgres_server", "start_cluster",
+           "stop_cluster"]

@@ -113,7 +113,9 @@ class SqlRegistry(Registry):
             with translated(f"create a registry at {shown}"):
                 connection = engine.connect()
                 with begin(connection, write=True):
-                    if namespace is not None:
+                    # Only when missing: even IF NOT EXISTS needs CREATE on the database, which the owner
+                    # of a schema made for it by an administrator need not have.
+                    if namespace is not None and not sa.inspect(connection).has_schema(namespace):
                         connection.execute(sa.schema.CreateSchema(namespace, if_not_exists=True))
                     if layering is not None:
                         layering.check_release(connection, universe)
