@@ -86,3 +86,50 @@ def test_a_worker_seeded_with_a_subset_puts_outputs_that_merge_back_with_their_p
 
 def _working(universe: Universe) -> Registry:
     return SqlRegistry.create("sqlite://", universe)
+
+
+def test_a_worker_round_trip_from_a_personal_registry_over_a_release(tmp_path: Path) -> None:
+    """Personal processing of release inputs on a batch node merges back into the personal layer only."""
+    release, raws = make_full_repo(tmp_path / "release")
+    release.close()
+    release_file = tmp_path / "release" / "registry.sqlite3"
+    before = release_file.read_bytes()
+    datastore = {"adapter": "chained", "children": [
+        {"name": "mine", "datastore": {"adapter": "posix", "root": str(tmp_path / "mine" / "datasets")}},
+        {"name": "dr", "read_only": True, "relative_uris": True,
+         "datastore": {"adapter": "posix", "root": str(tmp_path / "release" / "datasets")}}]}
+    personal = Butler.create(tmp_path / "mine", {
+        "registry": {"adapter": "sql", "url": "sqlite:///{root}/registry.sqlite3",
+                     "release": {"url": f"sqlite:///{release_file}"}},
+        "datastore": datastore}, collections=[INPUT_RUN])
+    subset = personal.registry.export_subset(raws)  # release datasets, read through the personal registry
+    assert {r.id for r in subset.refs} == {r.id for r in raws}
+
+    worker_config = {"registry": {"adapter": "limited", "root": "{root}/registry"}, "datastore": datastore}
+    with Butler.create(tmp_path / "worker", config=worker_config, run=OUTPUT_RUN,
+                       collections=[INPUT_RUN]) as worker:
+        registry = worker.registry
+        assert isinstance(registry, LimitedRegistry)
+        registry.load_subset(subset)
+        registry.register_dataset_type(ISR)
+        registry.register_collection(OUTPUT_RUN, CollectionKind.RUN)
+        quanta = []
+        for raw in raws:
+            output = worker.put({"isr": worker.get(raw)["pixels"]}, "postISRCCD", dict(raw.data_id))
+            quanta.append(Quantum("isr", OUTPUT_RUN, raw.data_id, inputs=[raw.id], outputs=[output.id]))
+        registry.insert_quanta(quanta)
+
+    with LimitedRegistry.open(str(tmp_path / "worker" / "registry"), _working, writeable=False) as finished:
+        assert finished.merge_into(personal.registry) == {"data_unit_records": 0, "datasets": 2, "artifacts": 2,
+                                                          "quanta": 2}
+        assert finished.merge_into(personal.registry)["datasets"] == 0
+    for raw, quantum in zip(raws, quanta, strict=True):
+        assert personal.get("postISRCCD", dict(raw.data_id), collections=[OUTPUT_RUN, INPUT_RUN]) == {
+            "isr": [raw.data_id["exposure"], raw.data_id["detector"]]}
+        assert personal.registry.find_quanta(input=raw.id) == [quantum]
+    personal.close()
+    # The outputs live in the personal layer only: the release registry is byte-for-byte what it was.
+    assert release_file.read_bytes() == before
+    with SqlRegistry.open(f"sqlite:///{release_file}", writeable=False) as plain_release:
+        assert plain_release.query_collections(OUTPUT_RUN) == []
+        assert plain_release.find_quanta() == []
