@@ -6,7 +6,9 @@ import datetime
 from pathlib import Path
 from typing import Any
 
-from databutler import Butler, DatasetType
+import pytest
+
+from databutler import Butler, ConflictingDefinitionError, DatasetType
 from databutler.adapters.nosql import LimitedRegistry
 from databutler.adapters.sql import SqlRegistry
 from databutler.domain import CollectionKind, DatasetRef, Universe
@@ -70,10 +72,10 @@ def test_a_worker_seeded_with_a_subset_puts_outputs_that_merge_back_with_their_p
     # Back on the full side, after the job: merge (twice; the second changes nothing).
     with LimitedRegistry.open(str(tmp_path / "worker" / "registry"), _working, writeable=False) as finished:
         assert finished.merge_into(full.registry) == {"data_unit_records": 0, "datasets": 2, "artifacts": 2,
-                                                      "quanta": 2}
+                                                      "tags": 0, "chains": 0, "quanta": 2}
         before = state(full)
         assert finished.merge_into(full.registry) == {"data_unit_records": 0, "datasets": 0, "artifacts": 0,
-                                                      "quanta": 0}
+                                                      "tags": 0, "chains": 0, "quanta": 0}
         assert state(full) == before
     for raw, quantum, output in zip(raws, quanta, outputs, strict=True):
         expected = {"pixels": [raw.data_id["exposure"], raw.data_id["detector"]], "isr": True}
@@ -121,7 +123,7 @@ def test_a_worker_round_trip_from_a_personal_registry_over_a_release(tmp_path: P
 
     with LimitedRegistry.open(str(tmp_path / "worker" / "registry"), _working, writeable=False) as finished:
         assert finished.merge_into(personal.registry) == {"data_unit_records": 0, "datasets": 2, "artifacts": 2,
-                                                          "quanta": 2}
+                                                          "tags": 0, "chains": 0, "quanta": 2}
         assert finished.merge_into(personal.registry)["datasets"] == 0
     for raw, quantum in zip(raws, quanta, strict=True):
         assert personal.get("postISRCCD", dict(raw.data_id), collections=[OUTPUT_RUN, INPUT_RUN]) == {
@@ -133,3 +135,59 @@ def test_a_worker_round_trip_from_a_personal_registry_over_a_release(tmp_path: P
     with SqlRegistry.open(f"sqlite:///{release_file}", writeable=False) as plain_release:
         assert plain_release.query_collections(OUTPUT_RUN) == []
         assert plain_release.find_quanta() == []
+
+
+def test_tagged_memberships_and_chains_made_on_the_worker_merge_back(tmp_path: Path) -> None:
+    full, raws = make_full_repo(tmp_path / "full")
+    full.registry.register_collection("best", CollectionKind.TAGGED)
+    full.registry.associate("best", raws[:1])  # already tagged on the full side
+    worker_config = {"registry": {"adapter": "limited", "root": "{root}/registry"},
+                     "datastore": {"adapter": "posix", "root": str(tmp_path / "full" / "datasets")}}
+    with Butler.create(tmp_path / "worker", config=worker_config, run=OUTPUT_RUN,
+                       collections=[INPUT_RUN]) as worker:
+        registry = worker.registry
+        registry.load_subset(full.registry.export_subset(raws))
+        registry.register_dataset_type(ISR)
+        output = worker.put({"isr": True}, "postISRCCD", dict(raws[0].data_id))
+        registry.register_collection("best", CollectionKind.TAGGED)
+        registry.associate("best", [raws[0], raws[1]])
+        registry.register_collection("picked", CollectionKind.TAGGED)
+        registry.associate("picked", [output])
+        registry.register_collection("worker/all", CollectionKind.CHAINED)
+        registry.register_collection("worker/outer", CollectionKind.CHAINED)
+        registry.set_chain("worker/outer", ["worker/all"])  # a chain whose child is a chain made later in order
+        registry.set_chain("worker/all", ["picked", OUTPUT_RUN, INPUT_RUN])
+    with LimitedRegistry.open(str(tmp_path / "worker" / "registry"), _working, writeable=False) as finished:
+        counts = finished.merge_into(full.registry)
+        assert (counts["tags"], counts["chains"]) == (2, 2)  # raws[1] into best, the output into picked
+        assert finished.merge_into(full.registry) == {"data_unit_records": 0, "datasets": 0, "artifacts": 0,
+                                                      "tags": 0, "chains": 0, "quanta": 0}
+    target = full.registry
+    assert {r.id for r in target.datasets_in_collection("best")} == {raws[0].id, raws[1].id}
+    assert [r.id for r in target.datasets_in_collection("picked")] == [output.id]
+    assert target.get_collection("worker/all").children == ("picked", OUTPUT_RUN, INPUT_RUN)
+    assert target.get_collection("worker/outer").children == ("worker/all",)
+    assert full.get("postISRCCD", dict(raws[0].data_id), collections=["worker/outer"]) == {"isr": True}
+    full.close()
+
+
+def test_a_chain_defined_differently_on_both_sides_is_a_conflict_and_merges_nothing(tmp_path: Path) -> None:
+    full, raws = make_full_repo(tmp_path / "full")
+    full.registry.register_collection("all", CollectionKind.CHAINED)
+    full.registry.set_chain("all", [INPUT_RUN])
+    worker_config = {"registry": {"adapter": "limited", "root": "{root}/registry"},
+                     "datastore": {"adapter": "posix", "root": str(tmp_path / "full" / "datasets")}}
+    with Butler.create(tmp_path / "worker", config=worker_config, run=OUTPUT_RUN,
+                       collections=[INPUT_RUN]) as worker:
+        worker.registry.load_subset(full.registry.export_subset(raws))
+        worker.registry.register_dataset_type(ISR)
+        worker.put({"isr": True}, "postISRCCD", dict(raws[0].data_id))
+        worker.registry.register_collection("all", CollectionKind.CHAINED)
+        worker.registry.set_chain("all", [OUTPUT_RUN, INPUT_RUN])
+    with (LimitedRegistry.open(str(tmp_path / "worker" / "registry"), _working, writeable=False) as finished,
+          pytest.raises(ConflictingDefinitionError, match="'all'")):
+        finished.merge_into(full.registry)
+    # All or nothing: the outputs did not arrive either, and the chain is as it was.
+    assert full.registry.query_collections(OUTPUT_RUN) == []
+    assert full.registry.get_collection("all").children == (INPUT_RUN,)
+    full.close()

@@ -42,12 +42,13 @@ def _insert_missing_artifacts(target: Registry, artifacts: list[Any]) -> int:
 
 
 def merge(source: Registry, target: Registry, quanta: list[Any]) -> dict[str, int]:
-    """Copy the datasets, artifacts and ``quanta`` of ``source`` that ``target`` lacks, in one transaction.
+    """Copy the datasets, artifacts, collections and ``quanta`` of ``source`` that ``target`` lacks, in one transaction.
 
-    DataUnit records, DatasetTypes and RUN collections come along as needed; what ``target``
-    already holds identically is skipped, so merging twice changes nothing.
+    DataUnit records, DatasetTypes and RUN collections come along as needed, then TAGGED
+    memberships and CHAINED definitions; what ``target`` already holds identically is skipped, so
+    merging twice changes nothing. A chain defined differently on both sides is a conflict.
     """
-    counts = {"data_unit_records": 0, "datasets": 0, "artifacts": 0, "quanta": 0}
+    counts = {"data_unit_records": 0, "datasets": 0, "artifacts": 0, "tags": 0, "chains": 0, "quanta": 0}
     with target.transaction():
         for unit in source.universe.units:
             records = source.fetch_data_unit_records(unit.name)
@@ -64,7 +65,40 @@ def merge(source: Registry, target: Registry, quanta: list[Any]) -> dict[str, in
         counts["datasets"] = len([r for r in refs if r.id not in known])
         artifacts = [a for found in source.get_artifacts([r.id for r in refs]).values() for a in found]
         counts["artifacts"] = _insert_missing_artifacts(target, artifacts)
+        counts["tags"] = _merge_tags(source, target)
+        counts["chains"] = _merge_chains(source, target)
         recorded = {q.id for q in target.get_quanta([q.id for q in quanta]) if q is not None}
         target.insert_quanta(quanta)
         counts["quanta"] = len([q for q in quanta if q.id not in recorded])
     return counts
+
+
+def _merge_tags(source: Registry, target: Registry) -> int:
+    """Add the members of ``source``'s TAGGED collections to ``target``'s; return how many were new."""
+    added = 0
+    for tagged in source.query_collections(kinds=[CollectionKind.TAGGED]):
+        target.register_collection(tagged.name, CollectionKind.TAGGED, tagged.doc)
+        members = source.datasets_in_collection(tagged.name)
+        present = {ref.id for ref in target.datasets_in_collection(tagged.name)}
+        target.associate(tagged.name, members)
+        added += len([ref for ref in members if ref.id not in present])
+    return added
+
+
+def _merge_chains(source: Registry, target: Registry) -> int:
+    """Define ``source``'s CHAINED collections in ``target``; return how many were set."""
+    chains = source.query_collections(kinds=[CollectionKind.CHAINED])
+    for chain in chains:  # every chain first: a chain may be another's child
+        target.register_collection(chain.name, CollectionKind.CHAINED, chain.doc)
+    changed = 0
+    for chain in chains:
+        current = target.get_collection(chain.name).children
+        if current == chain.children:
+            continue
+        if current:
+            raise ConflictingDefinitionError(
+                f"chain {chain.name!r} is {list(current)} in the target registry but {list(chain.children)} in the "
+                "registry being merged; set it by hand before merging")
+        target.set_chain(chain.name, chain.children)
+        changed += 1
+    return changed

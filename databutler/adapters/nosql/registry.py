@@ -347,7 +347,9 @@ class LimitedRegistry(Registry):
         load_subset(self, subset)
 
     def merge_into(self, full: Registry) -> dict[str, int]:
-        """Copy the new datasets, their artifacts and the quanta into ``full``; return how many were new.
+        """Copy the new datasets, their artifacts, TAGGED and CHAINED collections and the quanta into ``full``.
+
+        Returns how many of each were new.
 
         Idempotent: merging again copies nothing. Runs in one transaction of ``full``.
         """
