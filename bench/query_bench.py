@@ -15,9 +15,14 @@ Timed, each a median and 95th percentile over ``--queries`` runs, rows fetched:
 
 On PostgreSQL the database is ANALYZEd after the inserts (see ``analyze``).
 
+With ``--layered`` the content is put in a release registry and the queries run through a
+personal registry layered over it (SQLite: a second file attached read-only; PostgreSQL: a second
+schema), so every table they read is a union view.
+
     python bench/query_bench.py --n 100000                 # SQLite file in a temporary directory
     python bench/query_bench.py --n 100000 --postgres      # also a throwaway PostgreSQL cluster
     python bench/query_bench.py --db postgresql://...      # an existing database
+    python bench/query_bench.py --n 100000 --postgres --layered
 """
 
 from __future__ import annotations
@@ -108,17 +113,34 @@ def analyze(url: str) -> None:
         engine.dispose()
 
 
-def measure(url: str, n: int, queries: int, namespace: str | None = None) -> dict[str, Any]:
-    """Create a registry at ``url``, populate it and time the three queries."""
-    from databutler.adapters.sql import SqlRegistry
+def measure(url: str, n: int, queries: int, namespace: str | None = None, *, layered: bool = False) -> dict[str, Any]:
+    """Create a registry at ``url``, populate it and time the three queries.
+
+    ``layered``: populate a release registry (beside the SQLite file, or in schema
+    ``<namespace>_release``) and query through a personal registry at ``url`` over it.
+    """
+    from databutler.adapters.sql import Release, SqlRegistry
     from databutler.config.universe import default_universe
 
-    registry = SqlRegistry.create(url, default_universe(), namespace=namespace)
+    release = None
+    if layered:
+        if url.startswith("sqlite"):
+            release_url = url.replace("registry.sqlite3", "release.sqlite3")
+            release, release_namespace = Release(url=release_url), None
+        else:
+            release_url, release_namespace = url, f"{namespace}_release"
+            release = Release(namespace=release_namespace)
+        registry = SqlRegistry.create(release_url, default_universe(), namespace=release_namespace)
+    else:
+        registry = SqlRegistry.create(url, default_universe(), namespace=namespace)
     try:
         start = time.perf_counter()
         n_visits = populate(registry, n)
         populate_s = time.perf_counter() - start
         analyze(url)
+        if release is not None:
+            registry.close()
+            registry = SqlRegistry.create(url, default_universe(), namespace=namespace, release=release)
 
         def filtered(rng: random.Random) -> Callable[[], int]:
             visit = rng.randint(1, n_visits)
@@ -139,7 +161,7 @@ def measure(url: str, n: int, queries: int, namespace: str | None = None) -> dic
                 bind={"t": cell // PATCHES, "p": cell % PATCHES}))
 
         return {
-            "n_datasets": n, "visits": n_visits, "populate_s": round(populate_s, 2),
+            "layered": layered, "n_datasets": n, "visits": n_visits, "populate_s": round(populate_s, 2),
             "datasets_filtered": timed(queries, filtered, lambda rows: rows == 3),
             "data_ids_overlap": timed(queries, overlap, lambda rows: rows in (1, 2)),
             "data_ids_patch": timed(queries, by_patch, lambda rows: rows >= 1),
@@ -156,6 +178,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--db", help="registry URL instead of a temporary SQLite file")
     parser.add_argument("--postgres", action="store_true",
                         help="also run on a throwaway PostgreSQL cluster (needs the server binaries)")
+    parser.add_argument("--layered", action="store_true",
+                        help="query through a personal registry layered over a release holding the content")
     args = parser.parse_args(argv)
     import sqlalchemy
 
@@ -164,11 +188,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {"benchmark": "query_bench", "version": databutler.__version__,
                               "sqlalchemy": sqlalchemy.__version__, "cpu_count": os.cpu_count(), "results": {}}
     if args.db:
-        result["results"][args.db.split(":", 1)[0]] = measure(args.db, args.n, args.queries)
+        result["results"][args.db.split(":", 1)[0]] = measure(args.db, args.n, args.queries, layered=args.layered)
     else:
         with tempfile.TemporaryDirectory(prefix="databutler-query-bench-") as tmp:
             url = f"sqlite:///{os.path.join(tmp, 'registry.sqlite3')}"
-            result["results"]["sqlite"] = measure(url, args.n, args.queries)
+            result["results"]["sqlite"] = measure(url, args.n, args.queries, layered=args.layered)
     if args.postgres:
         from databutler.testing.postgres import find_bindir, start_cluster, stop_cluster
 
@@ -180,7 +204,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             try:
                 database = server.create_database()
                 result["results"]["postgresql"] = measure(server.url(database=database), args.n, args.queries,
-                                                          namespace="butler")
+                                                          namespace="butler", layered=args.layered)
             finally:
                 stop_cluster(server)
     print(json.dumps(result, indent=2))
