@@ -56,7 +56,7 @@ class Release:
         """How messages name the release."""
         if self.namespace is not None:
             return f"in schema {self.namespace!r}"
-        return repr(sa.make_url(self.url).render_as_string(hide_password=True)) if self.url else "(unnamed)"
+        return repr(mask_secrets(self.url)) if self.url else "(unnamed)"
 
 
 class Layering:
