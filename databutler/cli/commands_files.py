@@ -14,6 +14,7 @@ from .. import FileDataset
 from ..domain.errors import DatastoreError
 from ..ports.datastore import TransferMode
 from .common import EXIT_ERROR, EXIT_NO_RESULTS, handle_errors, open_butler
+from .orphans import DEFAULT_ORPHAN_AGE_S, check_orphans
 from .output import emit, format_option
 from .selection import dataset_selection, select_refs
 from .tables import InputFileError, read_table
@@ -112,16 +113,34 @@ def _copy(source: str, target: str, overwrite: bool) -> int:
 @click.command("verify")
 @click.argument("repo", type=click.Path(exists=True))
 @dataset_selection
+@click.option("--orphans", is_flag=True,
+              help="Instead of datasets, look for orphan files: files in the datastore no dataset points at.")
+@click.option("--remove-orphans", is_flag=True, help="Delete the orphan files found (implies --orphans).")
+@click.option("--older-than", "older_than", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="Orphans must be at least this old, so files of puts in progress are left alone "
+                   "[default: 3600].")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation before deleting orphans.")
 @format_option
 @handle_errors
 def verify(*, repo: str, dataset_types: tuple[str, ...], collections: tuple[str, ...], where: str,
-           binds: tuple[str, ...], data_id: tuple[str, ...], output_format: str) -> None:
+           binds: tuple[str, ...], data_id: tuple[str, ...], orphans: bool, remove_orphans: bool,
+           older_than: float | None, yes: bool, output_format: str) -> None:
     """Check that every chosen dataset has its files, with the recorded checksums and sizes.
 
     Prints one row per problem and exits 1 if there is any; exits 3 if nothing was chosen.
+    With --orphans, lists the datastore's files that no dataset points at (left by crashes or
+    failed deletions) and exits 1 if there is any; --remove-orphans deletes them.
 
-    Example: databutler verify ./repo -c run1
+    Example: databutler verify ./repo -c run1; databutler verify ./repo --orphans --older-than 86400
     """
+    if orphans or remove_orphans:
+        if dataset_types or collections or where or binds or data_id:
+            raise click.UsageError("--orphans looks at the whole datastore; it takes no dataset selection")
+        check_orphans(repo, older_than=DEFAULT_ORPHAN_AGE_S if older_than is None else older_than,
+                      remove=remove_orphans, yes=yes, output_format=output_format)
+        return
+    if older_than is not None or yes:
+        raise click.UsageError("--older-than and --yes go with --orphans or --remove-orphans")
     with open_butler(repo) as butler:
         refs = select_refs(butler, dataset_types, collections, where=where, binds=binds, data_id=data_id)
         if not refs:

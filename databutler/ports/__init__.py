@@ -1,12 +1,12 @@
 """The typed interfaces databutler needs from the outside world, and their capabilities."""
 
 from .capabilities import DatastoreCapability, RegistryCapability, require
-from .datastore import Datastore, IngestRequest, ReadRequest, TransferMode
+from .datastore import Datastore, IngestRequest, ListedArtifact, ReadRequest, TransferMode
 from .formatter import Formatter, FormatterSet
 from .registry import DataIdLike, Registry
 from .repository import Repository, RepositoryLoader
 
 __all__ = [
-    "DataIdLike", "Datastore", "DatastoreCapability", "Formatter", "FormatterSet", "IngestRequest", "ReadRequest",
-    "Registry", "RegistryCapability", "Repository", "RepositoryLoader", "TransferMode", "require",
+    "DataIdLike", "Datastore", "DatastoreCapability", "Formatter", "FormatterSet", "IngestRequest", "ListedArtifact",
+    "ReadRequest", "Registry", "RegistryCapability", "Repository", "RepositoryLoader", "TransferMode", "require",
 ]

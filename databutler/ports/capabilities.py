@@ -42,6 +42,8 @@ class DatastoreCapability(enum.Enum):
     """Artifacts outlive the process that wrote them."""
     ARTIFACT_BYTES = "artifact_bytes"
     """Datastore hands out the stored bytes of an artifact (``open_artifact``), for caches and transfers."""
+    LIST = "list"
+    """Datastore lists every artifact file it holds (``list_artifacts``, ``remove_uris``), to find orphans."""
 
 
 def require(capabilities: Iterable[enum.Enum], needed: enum.Enum, owner: str, action: str) -> None:

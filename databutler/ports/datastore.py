@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import abc
+import datetime
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import IO, Any
 
 import attrs
 
 from ..domain.dataset import DatasetRef, StoredArtifact
+from ..domain.errors import CapabilityError
 from .capabilities import DatastoreCapability, require
 
 
@@ -45,6 +47,18 @@ class ReadRequest:
     artifacts: Sequence[StoredArtifact]
     parameters: Mapping[str, Any] | None = None
     component: str | None = None
+
+
+@attrs.frozen
+class ListedArtifact:
+    """One file a datastore holds, as ``list_artifacts`` finds it, recorded by a registry or not."""
+
+    uri: str
+    """The absolute URI, exactly as ``Datastore.uri`` renders the artifact stored there."""
+    size: int | None
+    """Bytes stored (None where there are no bytes, as in memory)."""
+    modified: datetime.datetime | None
+    """When it was last written (UTC), if the storage says."""
 
 
 class Datastore(abc.ABC):
@@ -120,6 +134,26 @@ class Datastore(abc.ABC):
         """
         require(self.capabilities, DatastoreCapability.ARTIFACT_BYTES, repr(self), "hand out artifact bytes")
         raise NotImplementedError(f"{type(self).__name__} declares 'artifact_bytes' but has no open_artifact")
+
+    def list_artifacts(self) -> Iterator[ListedArtifact]:
+        """Every artifact file this datastore holds, recorded anywhere or not (to find orphans).
+
+        Includes leftovers such as temporary files of interrupted writes; excludes storage this
+        datastore only reads (read-only children of a chain). Refused with CapabilityError unless
+        LIST is declared.
+        """
+        require(self.capabilities, DatastoreCapability.LIST, repr(self), "list artifacts")
+        raise CapabilityError(f"{self!r} declares 'list' but does not implement list_artifacts")
+
+    def remove_uris(self, uris: Sequence[str]) -> None:
+        """Delete the files at these absolute URIs, as ``list_artifacts`` gave them; absent ones are ignored.
+
+        For removing orphans, which no StoredArtifact describes. A URI this datastore does not hold
+        under its root raises DatastoreError before anything is deleted; a read-only datastore
+        raises ReadOnlyError. Refused with CapabilityError unless LIST is declared.
+        """
+        require(self.capabilities, DatastoreCapability.LIST, repr(self), "remove listed files")
+        raise CapabilityError(f"{self!r} declares 'list' but does not implement remove_uris")
 
     def owns(self, uri: str) -> bool:
         """Whether ``uri`` (absolute or root-relative) is served by this datastore."""

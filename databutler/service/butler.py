@@ -20,11 +20,12 @@ from ..domain.errors import (
 )
 from ..domain.storage_class import StorageClassRegistry
 from ..ports.capabilities import DatastoreCapability, require
-from ..ports.datastore import Datastore, IngestRequest, ReadRequest, TransferMode
+from ..ports.datastore import Datastore, IngestRequest, ListedArtifact, ReadRequest, TransferMode
 from ..ports.registry import DataIdLike, Registry
 from ..ports.repository import Repository
 from .file_dataset import FileDataset
 from .loader import repository_loader
+from .orphans import find_orphans, remove_orphans
 
 log = logging.getLogger(__name__)
 
@@ -388,3 +389,14 @@ class Butler:
             if found:
                 problems[ref.id] = "; ".join(found)
         return problems
+
+    def find_orphans(self, older_than_s: float = 3600.0) -> list[ListedArtifact]:
+        """The datastore's files no artifact row points at, at least ``older_than_s`` old (see service.orphans).
+
+        The age leaves out files of puts whose rows are not committed yet; 0 reports every one."""
+        return find_orphans(self.registry, self.datastore, older_than_s=older_than_s, repo_root=self.root)
+
+    def remove_orphans(self, orphans: Sequence[ListedArtifact]) -> list[ListedArtifact]:
+        """Delete these orphans (from ``find_orphans``) unless recorded or changed since; return those deleted."""
+        self._check_writeable("remove orphan files")
+        return remove_orphans(self.registry, self.datastore, orphans, repo_root=self.root)

@@ -38,6 +38,7 @@ from ..ports.capabilities import DatastoreCapability
 from ..ports.datastore import TransferMode
 from ..service.butler import Butler
 from ..service.file_dataset import FileDataset
+from .butler_orphans import ButlerOrphanContract
 from .forwarding import ForwardingDatastore, ForwardingRegistry
 
 MakeButler = Callable[..., Butler]
@@ -95,7 +96,7 @@ class RecordingDatastore(ForwardingDatastore):
         return artifacts
 
 
-class ButlerContract:
+class ButlerContract(ButlerOrphanContract):
     """Behaviour every (Registry, Datastore) pair must give a Butler."""
 
     @pytest.fixture

@@ -26,9 +26,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ..domain.data_id import DataId
 from ..domain.dataset import DatasetRef, StoredArtifact
-from ..domain.dataset_type import DatasetType
 from ..domain.errors import (
     CapabilityError,
     ConflictingDefinitionError,
@@ -39,32 +37,14 @@ from ..domain.errors import (
 )
 from ..ports.capabilities import DatastoreCapability
 from ..ports.datastore import Datastore, IngestRequest, ReadRequest, TransferMode
+from .datastore_listing import DatastoreListingContract
+from .datastore_support import INSTRUMENT, RUN, lacks, make_ref, needs
 from .formatter import SAMPLES, Sample, assert_same, samples_of
 
 MakeDatastore = Callable[[], Datastore]
 CorruptArtifact = Callable[[Datastore, StoredArtifact], None]
-RUN = "contract/run"
-INSTRUMENT = "ContractCam"
-_visits = iter(range(1, 1 << 30))
-
-
-def make_ref(storage_class: str = "StructuredDataDict", visit: int | None = None, run: str = RUN) -> DatasetRef:
-    """A new DatasetRef of a DatasetType of ``storage_class`` (a fresh visit unless one is given)."""
-    dataset_type = DatasetType(f"contract_{storage_class.lower()}", ("instrument", "visit"), storage_class)
-    return DatasetRef(dataset_type, DataId({"instrument": INSTRUMENT, "visit": next(_visits) if visit is None
-                                            else visit}), run=run)
-
-
-def needs(datastore: Datastore, capability: DatastoreCapability) -> None:
-    """Skip the test unless ``datastore`` declares ``capability``."""
-    if capability not in datastore.capabilities:
-        pytest.skip(f"{type(datastore).__name__} does not declare the capability {capability.value!r}")
-
-
-def lacks(datastore: Datastore, capability: DatastoreCapability) -> None:
-    """Skip the test if ``datastore`` declares ``capability`` (a test of its refusal)."""
-    if capability in datastore.capabilities:
-        pytest.skip(f"{type(datastore).__name__} declares the capability {capability.value!r}")
+__all__ = ["INSTRUMENT", "RUN", "CorruptArtifact", "DatastoreContract", "MakeDatastore", "lacks", "make_ref",
+           "needs", "read"]
 
 
 def read(datastore: Datastore, ref: DatasetRef, artifact: StoredArtifact, parameters: Any = None,
@@ -78,7 +58,7 @@ def _put_one(datastore: Datastore, obj: Any, ref: DatasetRef) -> StoredArtifact:
     return artifact
 
 
-class DatastoreContract:
+class DatastoreContract(DatastoreListingContract):
     """The contract of the Datastore port."""
 
     @pytest.fixture

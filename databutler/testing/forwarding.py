@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import IO, Any
 
@@ -14,7 +14,7 @@ from ..domain.dataset_type import DatasetType
 from ..domain.quantum import Quantum
 from ..domain.universe import Universe
 from ..ports.capabilities import DatastoreCapability, RegistryCapability
-from ..ports.datastore import Datastore, IngestRequest, ReadRequest, TransferMode
+from ..ports.datastore import Datastore, IngestRequest, ListedArtifact, ReadRequest, TransferMode
 from ..ports.query_results import QueryResults
 from ..ports.registry import DataIdLike, Registry
 
@@ -243,6 +243,14 @@ class ForwardingDatastore(Datastore):
     def uri(self, artifact: StoredArtifact) -> str:
         """Forwarded."""
         return self.inner.uri(artifact)
+
+    def list_artifacts(self) -> Iterator[ListedArtifact]:
+        """Forwarded."""
+        return self.inner.list_artifacts()
+
+    def remove_uris(self, uris: Sequence[str]) -> None:
+        """Forwarded."""
+        self.inner.remove_uris(uris)
 
     def owns(self, uri: str) -> bool:
         """Forwarded."""

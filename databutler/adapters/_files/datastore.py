@@ -8,18 +8,24 @@ between a partial and a verified full read, and enforces the declared capabiliti
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import IO, Any
 
 import attrs
 
 from ...domain.dataset import DatasetRef, StoredArtifact
-from ...domain.errors import ConflictingDefinitionError, DatasetNotFoundError, ReadOnlyError, StorageClassError
+from ...domain.errors import (
+    ConflictingDefinitionError,
+    DatasetNotFoundError,
+    DatastoreError,
+    ReadOnlyError,
+    StorageClassError,
+)
 from ...domain.storage_class import StorageClass, StorageClassRegistry
-from ...domain.template import FileTemplates
+from ...domain.template import FileTemplates, check_relative_path
 from ...ports.capabilities import DatastoreCapability, require
-from ...ports.datastore import Datastore, IngestRequest, ReadRequest, TransferMode
+from ...ports.datastore import Datastore, IngestRequest, ListedArtifact, ReadRequest, TransferMode
 from ...ports.formatter import Formatter, FormatterSet
 from .checksums import DEFAULT_ALGORITHM, hash_factory
 from .ingest import IngestPlan, transfer_mode
@@ -52,7 +58,7 @@ class FileDatastore(Datastore):
         self._templates = templates or FileTemplates()
         self._checksum = checksum
         capabilities = {DatastoreCapability.PARTIAL_READ, DatastoreCapability.PERSISTENT,
-                        DatastoreCapability.ARTIFACT_BYTES}
+                        DatastoreCapability.ARTIFACT_BYTES, DatastoreCapability.LIST}
         if writeable:
             capabilities |= WRITE_CAPABILITIES
         if checksum is not None:
@@ -62,7 +68,7 @@ class FileDatastore(Datastore):
 
     @property
     def capabilities(self) -> frozenset[DatastoreCapability]:
-        """WRITE, REMOVE, INGEST unless read-only; CHECKSUMS unless disabled; always the rest."""
+        """WRITE, REMOVE, INGEST unless read-only; CHECKSUMS unless disabled; always the rest (LIST included)."""
         return self._capabilities
 
     @property
@@ -88,6 +94,14 @@ class FileDatastore(Datastore):
     @abc.abstractmethod
     def _delete_owned(self, uris: Sequence[str]) -> None:
         """Delete the files of the artifact URIs that lie under the root; ignore absent ones."""
+
+    @abc.abstractmethod
+    def _list_files(self) -> Iterator[ListedArtifact]:
+        """Every file under the root, temporary ones included, never following links out of it."""
+
+    @abc.abstractmethod
+    def _relative_of_listed(self, tail: str) -> str:
+        """The root-relative path of a listed URI whose part after the root is ``tail``."""
 
     @abc.abstractmethod
     def _plan_ingest(self, request: IngestRequest, mode: TransferMode) -> IngestPlan:
@@ -143,6 +157,21 @@ class FileDatastore(Datastore):
         """Delete the files of owned artifacts; others (ingested in place from outside) are left alone."""
         self._require(DatastoreCapability.REMOVE, "remove datasets")
         self._delete_owned([artifact.uri for artifact in artifacts])
+
+    def list_artifacts(self) -> Iterator[ListedArtifact]:
+        """Every file under the root, recorded or not (temporary files of interrupted writes included)."""
+        return self._list_files()
+
+    def remove_uris(self, uris: Sequence[str]) -> None:
+        """Delete the files at these listed URIs under the root; all are checked before any is deleted."""
+        self._require(DatastoreCapability.REMOVE, "remove files")
+        relatives = []
+        for uri in uris:
+            if not uri.startswith(self.root):
+                raise DatastoreError(f"{uri} is not under the root {self.root} of {self!r}; only files this "
+                                     "datastore holds can be removed by URI")
+            relatives.append(check_relative_path(self._relative_of_listed(uri[len(self.root):])))
+        self._delete_owned(relatives)
 
     def ingest(self, requests: Sequence[IngestRequest], transfer: TransferMode) -> list[StoredArtifact]:
         """Bring existing files in with ``transfer``; all or nothing (moved files are put back)."""

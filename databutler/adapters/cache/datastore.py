@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import IO, Any
 
@@ -12,7 +12,7 @@ from ...domain.dataset import DatasetRef, StoredArtifact
 from ...domain.errors import FileIntegrityError
 from ...domain.storage_class import StorageClassRegistry
 from ...ports.capabilities import DatastoreCapability
-from ...ports.datastore import Datastore, IngestRequest, ReadRequest, TransferMode
+from ...ports.datastore import Datastore, IngestRequest, ListedArtifact, ReadRequest, TransferMode
 from ...ports.formatter import FormatterSet
 from .._files.checksums import HashingWriter, checksum_algorithm
 from .._files.datastore import artifact_for
@@ -92,6 +92,16 @@ class CachingDatastore(Datastore):
         self.remote.remove(artifacts)
         for artifact in artifacts:
             self.cache.invalidate(self.remote.uri(artifact))
+
+    def list_artifacts(self) -> Iterator[ListedArtifact]:
+        """The remote's files (the cache directory holds copies, not artifacts)."""
+        return self.remote.list_artifacts()
+
+    def remove_uris(self, uris: Sequence[str]) -> None:
+        """Remove the files from the remote, then drop any cached copies of them."""
+        self.remote.remove_uris(uris)
+        for uri in uris:
+            self.cache.invalidate(uri)
 
     def open_artifact(self, artifact: StoredArtifact) -> AbstractContextManager[IO[bytes]]:
         """The remote's bytes of ``artifact``."""

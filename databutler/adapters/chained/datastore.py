@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import IO, Any, TypeVar
 
@@ -10,8 +10,8 @@ import attrs
 
 from ...domain.dataset import DatasetRef, StoredArtifact
 from ...domain.errors import DatastoreError, ReadOnlyError
-from ...ports.capabilities import DatastoreCapability
-from ...ports.datastore import Datastore, IngestRequest, ReadRequest, TransferMode
+from ...ports.capabilities import DatastoreCapability, require
+from ...ports.datastore import Datastore, IngestRequest, ListedArtifact, ReadRequest, TransferMode
 
 T = TypeVar("T")
 _WRITE_SIDE = frozenset({DatastoreCapability.WRITE, DatastoreCapability.REMOVE, DatastoreCapability.INGEST})
@@ -58,6 +58,10 @@ class ChainedDatastore(Datastore):
             capabilities |= child.datastore.capabilities - _WRITE_SIDE
         for child in writers:
             capabilities |= child.datastore.capabilities & _WRITE_SIDE
+        # Listing means every file the chain writes to: all writeable children must list.
+        capabilities.discard(DatastoreCapability.LIST)
+        if writers and all(DatastoreCapability.LIST in c.datastore.capabilities for c in writers):
+            capabilities.add(DatastoreCapability.LIST)
         self._capabilities = frozenset(capabilities)
         self._writer = writers[0].datastore if writers else self._children[0].datastore
         ingesters = [c for c in writers if DatastoreCapability.INGEST in c.datastore.capabilities]
@@ -68,7 +72,8 @@ class ChainedDatastore(Datastore):
 
     @property
     def capabilities(self) -> frozenset[DatastoreCapability]:
-        """Read-side capabilities of any child; write-side ones of any writeable child."""
+        """Read-side capabilities of any child; write-side ones of any writeable child; LIST if all writeable
+        children list."""
         return self._capabilities
 
     @property
@@ -167,6 +172,32 @@ class ChainedDatastore(Datastore):
                                     f"{child.datastore.uri(artifact)}")
         for child, artifact in owners:
             child.datastore.remove([artifact])
+
+    # -- listing --------------------------------------------------------------------------------
+
+    def list_artifacts(self) -> Iterator[ListedArtifact]:
+        """The files of the writeable children (read-only children hold someone else's storage).
+
+        A file is listed once, by the child that owns its URI, so a child whose root lies inside
+        another's is not listed twice, and a read-only root nested in a writeable one is left out.
+        """
+        require(self._capabilities, DatastoreCapability.LIST, repr(self), "list artifacts")
+        return (listed for child in self._children if not child.read_only
+                for listed in child.datastore.list_artifacts() if self._owner(listed.uri) is child)
+
+    def remove_uris(self, uris: Sequence[str]) -> None:
+        """Delete each listed file through the child owning it; a read-only owner refuses (nothing is removed)."""
+        require(self._capabilities, DatastoreCapability.LIST, repr(self), "remove listed files")
+        groups: dict[int, list[str]] = {}
+        for uri in uris:
+            if "://" not in uri:
+                raise DatastoreError(f"{uri!r} is not an absolute URI; remove_uris takes URIs as listed")
+            owner = self._owner(uri)
+            if owner.read_only:
+                raise ReadOnlyError(f"child datastore {owner.name!r} of {self!r} is read-only: it cannot remove {uri}")
+            groups.setdefault(next(i for i, c in enumerate(self._children) if c is owner), []).append(uri)
+        for position, group in groups.items():
+            self._children[position].datastore.remove_uris(group)
 
     def _owner(self, uri: str) -> Child:
         """The child whose root prefixes ``uri`` (longest first), else the first that claims it.

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import copy
+import datetime
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -22,7 +23,7 @@ from ...domain.errors import (
 from ...domain.storage_class import StorageClassRegistry, apply_read_parameters, extract_component
 from ...domain.template import FileTemplates
 from ...ports.capabilities import DatastoreCapability
-from ...ports.datastore import Datastore, IngestRequest, ReadRequest, TransferMode
+from ...ports.datastore import Datastore, IngestRequest, ListedArtifact, ReadRequest, TransferMode
 
 FORMATTER_NAME = "memory"
 """The formatter recorded for in-memory artifacts (there are no bytes, so no real formatter)."""
@@ -32,6 +33,7 @@ FORMATTER_NAME = "memory"
 class _Entry:
     obj: Any
     storage_class: str
+    written: datetime.datetime = attrs.field(factory=lambda: datetime.datetime.now(datetime.UTC))
 
 
 class MemoryDatastore(Datastore):
@@ -48,15 +50,15 @@ class MemoryDatastore(Datastore):
         self._root = f"memory://{uuid.uuid4().hex}/"
         self._entries: dict[str, _Entry] = {}
         self._lock = threading.Lock()
-        self._capabilities = (frozenset({DatastoreCapability.WRITE, DatastoreCapability.REMOVE}) if writeable
-                              else frozenset())
+        writes = frozenset({DatastoreCapability.WRITE, DatastoreCapability.REMOVE}) if writeable else frozenset()
+        self._capabilities = writes | {DatastoreCapability.LIST}
 
     def __repr__(self) -> str:
         return f"MemoryDatastore({self._root!r})"
 
     @property
     def capabilities(self) -> frozenset[DatastoreCapability]:
-        """WRITE and REMOVE, unless read-only."""
+        """LIST; WRITE and REMOVE unless read-only."""
         return self._capabilities
 
     @property
@@ -114,6 +116,20 @@ class MemoryDatastore(Datastore):
         with self._lock:
             for artifact in artifacts:
                 self._entries.pop(self._path(artifact.uri), None)
+
+    def list_artifacts(self) -> Iterator[ListedArtifact]:
+        """Every stored artifact, with the time it was put (there are no bytes, so no size)."""
+        with self._lock:
+            entries = sorted(self._entries.items())
+        return iter([ListedArtifact(self._root + path, None, entry.written) for path, entry in entries])
+
+    def remove_uris(self, uris: Sequence[str]) -> None:
+        """Forget the artifacts at these URIs; absent ones are ignored."""
+        self._require_writeable("remove datasets", DatastoreCapability.REMOVE)
+        paths = [self._path(uri) for uri in uris]  # refuses a URI of another datastore before forgetting any
+        with self._lock:
+            for path in paths:
+                self._entries.pop(path, None)
 
     def ingest(self, requests: Sequence[IngestRequest], transfer: TransferMode) -> list[StoredArtifact]:
         """Refused: a memory datastore has no files to ingest."""

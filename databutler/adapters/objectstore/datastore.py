@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import IO, Any, cast
 
@@ -20,7 +20,7 @@ from ...domain.errors import (
 )
 from ...domain.storage_class import StorageClass, StorageClassRegistry
 from ...domain.template import FileTemplates
-from ...ports.datastore import IngestRequest, ReadRequest, TransferMode
+from ...ports.datastore import IngestRequest, ListedArtifact, ReadRequest, TransferMode
 from ...ports.formatter import Formatter, FormatterSet
 from .._files.checksums import DEFAULT_ALGORITHM, checksum_algorithm, checksum_of_stream
 from .._files.datastore import FileDatastore, PlannedWrite
@@ -28,6 +28,7 @@ from .._files.ingest import IngestPlan, plan_ingest
 from .._files.integrity import IN_MEMORY_LIMIT, check_bytes, check_size, checksum_problem, stream_problem
 from .._files.verifying_reader import VerifyingReader
 from .errors import redact, secrets_of, translated
+from .listing import list_objects
 from .location import ObjectLocation
 from .writes import Write, create_object
 
@@ -163,7 +164,15 @@ class ObjectStoreDatastore(FileDatastore):
         except DataButlerError as err:
             return f"artifact {where} of dataset {artifact.dataset_id} cannot be read: {err}"
 
-    # -- removing -------------------------------------------------------------------------------
+    # -- listing and removing -------------------------------------------------------------------
+
+    def _list_files(self) -> Iterator[ListedArtifact]:
+        with translated("list", self._location.uri, self._secrets):
+            listed = list(list_objects(self._location))  # the whole listing, so errors are translated here
+        return iter(listed)
+
+    def _relative_of_listed(self, tail: str) -> str:
+        return tail
 
     def _delete_owned(self, uris: Sequence[str]) -> None:
         for uri in uris:

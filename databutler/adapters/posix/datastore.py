@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Callable, Sequence
+import urllib.parse
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import IO, Any, TypeVar
 
@@ -12,7 +13,7 @@ from ...domain.dataset import StoredArtifact
 from ...domain.errors import DatasetNotFoundError
 from ...domain.storage_class import StorageClassRegistry
 from ...domain.template import FileTemplates
-from ...ports.datastore import IngestRequest, ReadRequest, TransferMode
+from ...ports.datastore import IngestRequest, ListedArtifact, ReadRequest, TransferMode
 from ...ports.formatter import FormatterSet
 from .._files.checksums import DEFAULT_ALGORITHM
 from .._files.datastore import FileDatastore, PlannedWrite
@@ -21,6 +22,7 @@ from .files import discard, os_error, write_new_file
 from .ingest import plan_ingest
 from .integrity import check_size, file_problem, read_verified
 from .layout import RootLayout
+from .listing import list_files
 from .transfer import copy_file, describe_file, link_file, move_file, restore_source, source_gone
 
 T = TypeVar("T")
@@ -134,7 +136,13 @@ class PosixDatastore(FileDatastore):
         """The absolute ``file://`` URI of ``artifact``."""
         return artifact.uri if "://" in artifact.uri else self._layout.uri_of(artifact.uri)
 
-    # -- removing -------------------------------------------------------------------------------
+    # -- listing and removing -------------------------------------------------------------------
+
+    def _list_files(self) -> Iterator[ListedArtifact]:
+        return list_files(self._layout.root, self._layout.uri_of)
+
+    def _relative_of_listed(self, tail: str) -> str:
+        return urllib.parse.unquote(tail, errors="surrogateescape")
 
     def _delete_owned(self, uris: Sequence[str]) -> None:
         for uri in uris:

@@ -47,7 +47,7 @@ class RootLayout:
 
     def uri_of(self, relative: str) -> str:
         """The absolute ``file://`` URI of root-relative ``relative``."""
-        return self.uri + urllib.parse.quote(relative, safe=_URI_SAFE)
+        return self.uri + urllib.parse.quote(relative, safe=_URI_SAFE, errors="surrogateescape")
 
     def locate(self, uri: str) -> tuple[str, str | None]:
         """The absolute path of artifact ``uri`` and, if it lies under the root, its relative path."""
