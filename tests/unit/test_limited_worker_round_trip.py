@@ -32,6 +32,17 @@ def make_full_repo(root: Path) -> tuple[Butler, list[DatasetRef]]:
     return butler, raws
 
 
+def shared_datastore(tmp_path: Path) -> dict[str, Any]:
+    """The full repo's POSIX datastore, which the workers write into."""
+    return {"adapter": "posix", "root": str(tmp_path / "full" / "datasets")}
+
+
+def start_worker(root: Path, datastore: dict[str, Any]) -> Butler:
+    """A worker Butler: a limited registry (journals under ``root``) writing OUTPUT_RUN into ``datastore``."""
+    config = {"registry": {"adapter": "limited", "root": "{root}/registry"}, "datastore": datastore}
+    return Butler.create(root, config=config, run=OUTPUT_RUN, collections=[INPUT_RUN])
+
+
 def state(butler: Butler) -> tuple[Any, ...]:
     """What a merge may change in the full registry, to show a second merge changes nothing."""
     registry = butler.registry
@@ -50,12 +61,9 @@ def test_a_worker_seeded_with_a_subset_puts_outputs_that_merge_back_with_their_p
     assert "visit" not in subset.records
 
     # The worker: a limited registry (journals in a local directory) and the shared POSIX datastore.
-    worker_config = {"registry": {"adapter": "limited", "root": "{root}/registry"},
-                     "datastore": {"adapter": "posix", "root": str(tmp_path / "full" / "datasets")}}
     started = datetime.datetime(2024, 1, 2, 3, 4, 5)
     quanta = []
-    with Butler.create(tmp_path / "worker", config=worker_config, run=OUTPUT_RUN,
-                       collections=[INPUT_RUN]) as worker:
+    with start_worker(tmp_path / "worker", shared_datastore(tmp_path)) as worker:
         registry = worker.registry
         assert isinstance(registry, LimitedRegistry)
         registry.load_subset(subset)
@@ -107,9 +115,7 @@ def test_a_worker_round_trip_from_a_personal_registry_over_a_release(tmp_path: P
     subset = personal.registry.export_subset(raws)  # release datasets, read through the personal registry
     assert {r.id for r in subset.refs} == {r.id for r in raws}
 
-    worker_config = {"registry": {"adapter": "limited", "root": "{root}/registry"}, "datastore": datastore}
-    with Butler.create(tmp_path / "worker", config=worker_config, run=OUTPUT_RUN,
-                       collections=[INPUT_RUN]) as worker:
+    with start_worker(tmp_path / "worker", datastore) as worker:
         registry = worker.registry
         assert isinstance(registry, LimitedRegistry)
         registry.load_subset(subset)
@@ -141,10 +147,7 @@ def test_tagged_memberships_and_chains_made_on_the_worker_merge_back(tmp_path: P
     full, raws = make_full_repo(tmp_path / "full")
     full.registry.register_collection("best", CollectionKind.TAGGED)
     full.registry.associate("best", raws[:1])  # already tagged on the full side
-    worker_config = {"registry": {"adapter": "limited", "root": "{root}/registry"},
-                     "datastore": {"adapter": "posix", "root": str(tmp_path / "full" / "datasets")}}
-    with Butler.create(tmp_path / "worker", config=worker_config, run=OUTPUT_RUN,
-                       collections=[INPUT_RUN]) as worker:
+    with start_worker(tmp_path / "worker", shared_datastore(tmp_path)) as worker:
         registry = worker.registry
         registry.load_subset(full.registry.export_subset(raws))
         registry.register_dataset_type(ISR)
@@ -175,10 +178,7 @@ def test_a_chain_defined_differently_on_both_sides_is_a_conflict_and_merges_noth
     full, raws = make_full_repo(tmp_path / "full")
     full.registry.register_collection("all", CollectionKind.CHAINED)
     full.registry.set_chain("all", [INPUT_RUN])
-    worker_config = {"registry": {"adapter": "limited", "root": "{root}/registry"},
-                     "datastore": {"adapter": "posix", "root": str(tmp_path / "full" / "datasets")}}
-    with Butler.create(tmp_path / "worker", config=worker_config, run=OUTPUT_RUN,
-                       collections=[INPUT_RUN]) as worker:
+    with start_worker(tmp_path / "worker", shared_datastore(tmp_path)) as worker:
         worker.registry.load_subset(full.registry.export_subset(raws))
         worker.registry.register_dataset_type(ISR)
         worker.put({"isr": True}, "postISRCCD", dict(raws[0].data_id))
