@@ -167,7 +167,7 @@ def test_writes_into_the_release_are_refused_and_leave_no_files(repos: Repos) ->
         assert theirs is not None and theirs.run == RELEASE_RUN
         with pytest.raises(ReleaseWriteError, match=str(theirs.id)):
             butler.remove([theirs])
-        with pytest.raises(ReleaseWriteError, match="read-only release registry"):
+        with pytest.raises(ReleaseWriteError, match="of run 'dr1/calexp' belongs to the read-only release"):
             butler.remove_runs([RELEASE_RUN])
         with pytest.raises(ReadOnlyError):
             butler.datastore.remove(butler.registry.get_artifacts([theirs.id])[theirs.id])

@@ -61,8 +61,10 @@ class Layout:
         """Refuse ``action`` if any of the datasets ``ids`` is a release dataset."""
         if self.release is None or not ids:
             return
-        column = self.release.dataset.c.id
+        dataset, collection = self.release.dataset, self.release.collection
+        query = sa.select(dataset.c.id, collection.c.name).join_from(dataset, collection,
+                                                                      dataset.c.run_id == collection.c.id)
         for part in chunks(list(dict.fromkeys(ids))):
-            found = connection.execute(sa.select(column).where(column.in_(part)).limit(1)).scalar()
+            found = connection.execute(query.where(dataset.c.id.in_(part)).limit(1)).first()
             if found is not None:
-                raise self._refuse(f"dataset {found}", action)
+                raise self._refuse(f"dataset {found[0]} of run {found[1]!r}", action)
