@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -298,15 +299,17 @@ class DataUnitManager:
             if None not in remembered:
                 return [d.with_implied(implied) for d, implied in zip(given, remembered, strict=True)
                         if implied is not None]
-        full: list[dict[str, KeyValue]] = [{**d.implied, **d} for d in given]
+        full: list[dict[str, KeyValue]] = [d.full for d in given]  # fresh dicts, filled in below
         for unit, required in steps:
             cache = self._known[unit]
             keys: list[tuple[int, Key]] = []
             found: dict[Key, Implied] = {}
             missing: list[Key] = []
+            getter = operator.itemgetter(*required)
+            single = len(required) == 1
             for i, values in enumerate(full):
                 try:
-                    key = tuple([values[u] for u in required])
+                    key = (getter(values),) if single else getter(values)
                 except KeyError:  # an implied unit whose value is not known: nothing to check
                     continue
                 keys.append((i, key))
@@ -318,21 +321,23 @@ class DataUnitManager:
                         found[key] = hit
             if missing:  # each distinct key once: a bulk insert names few units many times
                 found.update(self.lookup(connection, unit, list(dict.fromkeys(missing))))
+            known: dict[Key, list[tuple[str, KeyValue]]] = {}  # each key's non-NULL implied values
             for i, key in keys:
-                implied = found.get(key)
-                if implied is None:
-                    raise DataIdError(f"data ID {dict(given[i])}: {describe_key(required, key)} is not in the "
-                                      "registry")
-                for implied_unit, value in implied.items():
-                    if value is None:
-                        continue
+                pairs = known.get(key)
+                if pairs is None:
+                    implied = found.get(key)
+                    if implied is None:
+                        raise DataIdError(f"data ID {dict(given[i])}: {describe_key(required, key)} is not in the "
+                                          "registry")
+                    pairs = known[key] = [(u, v) for u, v in implied.items() if v is not None]
+                for implied_unit, value in pairs:
                     current = full[i].get(implied_unit)
                     if current is not None and current != value:
                         raise DataIdError(f"data ID {given[i].full}: {implied_unit}={current!r} contradicts the "
                                           f"registry, where {describe_key(required, key)} has "
                                           f"{implied_unit}={value!r}")
                     full[i][implied_unit] = value
-        expanded = [DataId(dict(d), {u: values[u] for u in implied_names if u in values})
+        expanded = [d.with_implied({u: values[u] for u in implied_names if u in values})
                     for d, values in zip(given, full, strict=True)]
         if len(self._expanded) + len(expanded) > _CACHE_LIMIT:
             self._expanded.clear()
