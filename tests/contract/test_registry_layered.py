@@ -35,18 +35,14 @@ class TestLayeredSqliteRegistry(RegistryContract):
     """A personal SQLite registry over a release SQLite file attached read-only."""
 
     @pytest.fixture
-    def make_registry(self, tmp_path: Path, empty_sqlite_file: Path) -> Iterator[MakeRegistry]:
-        made: list[SqlRegistry] = []
-
+    def make_registry(self, closing: list[Registry], tmp_path: Path, empty_sqlite_file: Path) -> MakeRegistry:
         def make(universe: Universe | None = None) -> Registry:
-            directory = tmp_path / f"layered{len(made)}"
+            directory = tmp_path / f"layered{len(closing)}"
             directory.mkdir()
-            made.append(personal_over(directory, empty_sqlite_file, universe))
-            return made[-1]
+            closing.append(personal_over(directory, empty_sqlite_file, universe))
+            return closing[-1]
 
-        yield make
-        for registry in made:
-            registry.close()
+        return make
 
     @pytest.fixture
     def populated(self, tmp_path: Path, populated_sqlite_file: Path) -> Iterator[Registry]:
@@ -55,15 +51,5 @@ class TestLayeredSqliteRegistry(RegistryContract):
             yield registry
 
     @pytest.fixture
-    def reopen_registry(self) -> Iterator[ReopenRegistry]:
-        opened: list[SqlRegistry] = []
-
-        def reopen(registry: Registry, *, writeable: bool = True) -> Registry:
-            assert isinstance(registry, SqlRegistry)
-            again = SqlRegistry.open(registry.url, writeable=writeable)  # over the release it recorded
-            opened.append(again)
-            return again
-
-        yield reopen
-        for registry in opened:
-            registry.close()
+    def reopen_registry(self, reopen_sql_registry: ReopenRegistry) -> ReopenRegistry:
+        return reopen_sql_registry

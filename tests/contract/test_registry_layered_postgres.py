@@ -75,9 +75,8 @@ class TestLayeredPostgresRegistry(RegistryContract):
     """A personal registry in schema ``personal`` over a release in schema ``dr1``, as a read-only role."""
 
     @pytest.fixture
-    def make_registry(self, postgres_server: PostgresServer, reader: PostgresRole,
+    def make_registry(self, closing: list[Registry], postgres_server: PostgresServer, reader: PostgresRole,
                       empty_template: str) -> Iterator[MakeRegistry]:
-        made: list[SqlRegistry] = []
         databases: list[str] = []
 
         def make(universe: Universe | None = None) -> Registry:
@@ -85,11 +84,11 @@ class TestLayeredPostgresRegistry(RegistryContract):
                 databases.append(postgres_server.create_database(empty_template))
             else:
                 databases.append(layered_database(postgres_server, reader, universe))
-            made.append(open_personal(postgres_server, reader, databases[-1]))
-            return made[-1]
+            closing.append(open_personal(postgres_server, reader, databases[-1]))
+            return closing[-1]
 
         yield make
-        for registry in made:
+        for registry in closing:  # before their databases go
             registry.close()
         for name in databases:
             postgres_server.drop_database(name)
@@ -106,15 +105,5 @@ class TestLayeredPostgresRegistry(RegistryContract):
             postgres_server.drop_database(name)
 
     @pytest.fixture
-    def reopen_registry(self) -> Iterator[ReopenRegistry]:
-        opened: list[SqlRegistry] = []
-
-        def reopen(registry: Registry, *, writeable: bool = True) -> Registry:
-            assert isinstance(registry, SqlRegistry)
-            again = SqlRegistry.open(registry.url, namespace=registry.namespace, writeable=writeable)
-            opened.append(again)  # over the release it recorded
-            return again
-
-        yield reopen
-        for registry in opened:
-            registry.close()
+    def reopen_registry(self, reopen_sql_registry: ReopenRegistry) -> ReopenRegistry:
+        return reopen_sql_registry

@@ -45,8 +45,8 @@ class TestPostgresRegistry(RegistryContract):
     """SqlRegistry in PostgreSQL schema ``butler`` of a fresh database per test (psycopg 3, password over TCP)."""
 
     @pytest.fixture
-    def make_registry(self, postgres_server: PostgresServer, empty_template: str) -> Iterator[MakeRegistry]:
-        made: list[SqlRegistry] = []
+    def make_registry(self, closing: list[Registry], postgres_server: PostgresServer,
+                      empty_template: str) -> Iterator[MakeRegistry]:
         databases: list[str] = []
 
         def make(universe: Universe | None = None) -> Registry:
@@ -54,11 +54,11 @@ class TestPostgresRegistry(RegistryContract):
             url = postgres_server.url(database=databases[-1])
             registry = (SqlRegistry.create(url, universe, namespace=NAMESPACE) if universe
                         else SqlRegistry.open(url, namespace=NAMESPACE))
-            made.append(registry)
+            closing.append(registry)
             return registry
 
         yield make
-        for registry in made:
+        for registry in closing:  # before their databases go
             registry.close()
         for name in databases:
             postgres_server.drop_database(name)
@@ -74,15 +74,5 @@ class TestPostgresRegistry(RegistryContract):
             postgres_server.drop_database(name)
 
     @pytest.fixture
-    def reopen_registry(self) -> Iterator[ReopenRegistry]:
-        opened: list[SqlRegistry] = []
-
-        def reopen(registry: Registry, *, writeable: bool = True) -> Registry:
-            assert isinstance(registry, SqlRegistry)
-            again = SqlRegistry.open(registry.url, namespace=registry.namespace, writeable=writeable)
-            opened.append(again)
-            return again
-
-        yield reopen
-        for registry in opened:
-            registry.close()
+    def reopen_registry(self, reopen_sql_registry: ReopenRegistry) -> ReopenRegistry:
+        return reopen_sql_registry

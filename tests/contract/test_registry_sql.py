@@ -19,22 +19,18 @@ class TestSqliteFileRegistry(RegistryContract):
     """SqlRegistry on a SQLite file (WAL)."""
 
     @pytest.fixture
-    def make_registry(self, tmp_path: Path, empty_sqlite_file: Path) -> Iterator[MakeRegistry]:
-        made: list[SqlRegistry] = []
-
+    def make_registry(self, closing: list[Registry], tmp_path: Path, empty_sqlite_file: Path) -> MakeRegistry:
         def make(universe: Universe | None = None) -> Registry:
-            path = tmp_path / f"registry{len(made)}.sqlite3"
+            path = tmp_path / f"registry{len(closing)}.sqlite3"
             if universe is None:
                 shutil.copyfile(empty_sqlite_file, path)
                 registry = SqlRegistry.open(f"sqlite:///{path}")
             else:
                 registry = SqlRegistry.create(f"sqlite:///{path}", universe)
-            made.append(registry)
+            closing.append(registry)
             return registry
 
-        yield make
-        for registry in made:
-            registry.close()
+        return make
 
     @pytest.fixture
     def populated(self, tmp_path: Path, populated_sqlite_file: Path) -> Iterator[Registry]:
@@ -45,32 +41,18 @@ class TestSqliteFileRegistry(RegistryContract):
             yield registry
 
     @pytest.fixture
-    def reopen_registry(self) -> Iterator[ReopenRegistry]:
-        opened: list[SqlRegistry] = []
-
-        def reopen(registry: Registry, *, writeable: bool = True) -> Registry:
-            assert isinstance(registry, SqlRegistry)
-            again = SqlRegistry.open(registry.url, writeable=writeable)
-            opened.append(again)
-            return again
-
-        yield reopen
-        for registry in opened:
-            registry.close()
+    def reopen_registry(self, reopen_sql_registry: ReopenRegistry) -> ReopenRegistry:
+        return reopen_sql_registry
 
 
 class TestSqliteMemoryRegistry(RegistryContract):
     """SqlRegistry on a private in-memory SQLite database (not persistent, one writer)."""
 
     @pytest.fixture
-    def make_registry(self) -> Iterator[MakeRegistry]:
-        made: list[SqlRegistry] = []
-
+    def make_registry(self, closing: list[Registry]) -> MakeRegistry:
         def make(universe: Universe | None = None) -> Registry:
             registry = SqlRegistry.create("sqlite://", universe or default_universe())
-            made.append(registry)
+            closing.append(registry)
             return registry
 
-        yield make
-        for registry in made:
-            registry.close()
+        return make
