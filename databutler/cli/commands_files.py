@@ -13,8 +13,9 @@ from rich.progress import Progress
 from .. import FileDataset
 from ..domain.errors import DatastoreError
 from ..ports.datastore import TransferMode
+from ..service.orphans import DEFAULT_AGE_S
 from .common import EXIT_ERROR, EXIT_NO_RESULTS, handle_errors, open_butler
-from .orphans import DEFAULT_ORPHAN_AGE_S, check_orphans
+from .orphans import check_orphans
 from .output import emit, format_option
 from .selection import dataset_selection, select_refs
 from .tables import InputFileError, read_table
@@ -118,7 +119,7 @@ def _copy(source: str, target: str, overwrite: bool) -> int:
 @click.option("--remove-orphans", is_flag=True, help="Delete the orphan files found (implies --orphans).")
 @click.option("--older-than", "older_than", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
               help="Orphans must be at least this old, so files of puts in progress are left alone "
-                   "[default: 3600].")
+                   f"[default: {DEFAULT_AGE_S:g}].")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation before deleting orphans.")
 @format_option
 @handle_errors
@@ -136,7 +137,7 @@ def verify(*, repo: str, dataset_types: tuple[str, ...], collections: tuple[str,
     if orphans or remove_orphans:
         if dataset_types or collections or where or binds or data_id:
             raise click.UsageError("--orphans looks at the whole datastore; it takes no dataset selection")
-        check_orphans(repo, older_than=DEFAULT_ORPHAN_AGE_S if older_than is None else older_than,
+        check_orphans(repo, older_than=DEFAULT_AGE_S if older_than is None else older_than,
                       remove=remove_orphans, yes=yes, output_format=output_format)
         return
     if older_than is not None or yes:

@@ -13,8 +13,6 @@ from ..service.orphans import age_s
 from .common import EXIT_ERROR, open_butler
 from .output import emit
 
-DEFAULT_ORPHAN_AGE_S = 3600.0
-"""Younger files may belong to a put whose registry row is not committed yet."""
 COLUMNS = ["uri", "size", "modified", "age_s"]
 
 

@@ -25,7 +25,7 @@ from ..ports.registry import DataIdLike, Registry
 from ..ports.repository import Repository
 from .file_dataset import FileDataset
 from .loader import repository_loader
-from .orphans import find_orphans, remove_orphans
+from .orphans import DEFAULT_AGE_S, find_orphans, remove_orphans
 
 log = logging.getLogger(__name__)
 
@@ -390,7 +390,7 @@ class Butler:
                 problems[ref.id] = "; ".join(found)
         return problems
 
-    def find_orphans(self, older_than_s: float = 3600.0) -> list[ListedArtifact]:
+    def find_orphans(self, older_than_s: float = DEFAULT_AGE_S) -> list[ListedArtifact]:
         """The datastore's files no artifact row points at, at least ``older_than_s`` old (see service.orphans).
 
         The age leaves out files of puts whose rows are not committed yet; 0 reports every one."""

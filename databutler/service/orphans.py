@@ -19,6 +19,9 @@ from ..ports.capabilities import DatastoreCapability, require
 from ..ports.datastore import Datastore, ListedArtifact
 from ..ports.registry import Registry
 
+DEFAULT_AGE_S = 3600.0
+"""How old an unrecorded file must be to count as an orphan: a younger one may belong to a put whose
+registry row is not committed yet."""
 BATCH = 1000
 """Datasets whose artifacts are fetched per registry call."""
 

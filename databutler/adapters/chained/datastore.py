@@ -188,16 +188,16 @@ class ChainedDatastore(Datastore):
     def remove_uris(self, uris: Sequence[str]) -> None:
         """Delete each listed file through the child owning it; a read-only owner refuses (nothing is removed)."""
         require(self._capabilities, DatastoreCapability.LIST, repr(self), "remove listed files")
-        groups: dict[int, list[str]] = {}
+        groups: dict[int, tuple[Child, list[str]]] = {}
         for uri in uris:
             if "://" not in uri:
                 raise DatastoreError(f"{uri!r} is not an absolute URI; remove_uris takes URIs as listed")
             owner = self._owner(uri)
             if owner.read_only:
                 raise ReadOnlyError(f"child datastore {owner.name!r} of {self!r} is read-only: it cannot remove {uri}")
-            groups.setdefault(next(i for i, c in enumerate(self._children) if c is owner), []).append(uri)
-        for position, group in groups.items():
-            self._children[position].datastore.remove_uris(group)
+            groups.setdefault(id(owner), (owner, []))[1].append(uri)
+        for owner, group in groups.values():
+            owner.datastore.remove_uris(group)
 
     def _owner(self, uri: str) -> Child:
         """The child whose root prefixes ``uri`` (longest first), else the first that claims it.

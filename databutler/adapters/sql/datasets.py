@@ -205,10 +205,8 @@ class DatasetManager:
                 rows[refs[i].id] = row
                 result[i] = DatasetRef(definition, data_id, run, refs[i].id)
         new = self._drop_existing(connection, rows)
-        if self._layout.layered:
-            for row in new:
-                name = self._collections.names_of(connection, {row["run_id"]})[row["run_id"]]
-                self._layout.check_collection(row["run_id"], name, f"import dataset {row['id']} into run {name!r}")
+        for run_id, name in self._collections.names_of(connection, {row["run_id"] for row in new}).items():
+            self._layout.check_collection(run_id, name, f"import datasets into run {name!r}")
         self._check_unique(connection, new)
         if new:
             connection.execute(self._written.insert(), new)

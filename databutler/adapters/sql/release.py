@@ -36,9 +36,6 @@ SQLITE_ALIAS = "release"
 """The schema name the release database is ATTACHed as on SQLite."""
 LAYERED_KEY = "layered_over"
 """The ``meta`` key of a personal registry: a description of the release it was created over."""
-_VIEWED = ("dataset_type", "collection", "collection_chain", "run", "dataset", "dataset_tag", "dataset_artifact",
-           "quantum", "quantum_input", "quantum_output")
-
 
 @attrs.frozen
 class Release:
@@ -165,12 +162,14 @@ class Layering:
             def body(select: sa.Select[Any] | sa.CompoundSelect[Any]) -> str:
                 return str(select.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
+            assert layout.release is not None
+            theirs = {table.name: table for table in layout.release.metadata.sorted_tables}
             statements = []
-            names = [*(e.name for e in universe.elements), *_VIEWED]
-            for name in names:
-                mine, theirs = _table(layout.writes, name), _table(layout.release, name)
-                union = sa.union_all(sa.select(*mine.c), sa.select(*theirs.c))
-                statements.append(f"CREATE TEMP VIEW {preparer.quote(name)} AS {body(union)}")
+            for mine in layout.writes.metadata.sorted_tables:
+                if mine.name == layout.writes.meta.name:  # each registry's own: never unioned
+                    continue
+                union = sa.union_all(sa.select(*mine.c), sa.select(*theirs[mine.name].c))
+                statements.append(f"CREATE TEMP VIEW {preparer.quote(mine.name)} AS {body(union)}")
             for name, select in view_selects(universe, layout.reads).items():
                 statements.append(f"CREATE TEMP VIEW {preparer.quote(name)} AS {body(select)}")
             self._statements = statements
@@ -216,7 +215,3 @@ class Layering:
                 connection.execute(sa.text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :seq)"),
                                    {"table": qualified, "seq": PERSONAL_ID_START - 1})
 
-
-def _table(schema: Schema | None, name: str) -> sa.Table:
-    assert schema is not None
-    return schema.elements[name] if name in schema.elements else getattr(schema, name)
