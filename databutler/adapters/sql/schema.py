@@ -166,7 +166,7 @@ def build_schema(universe: Universe, namespace: str | None = None, *, personal: 
         sa.Column("uri", sa.Text, nullable=False),
         sa.Column("formatter", sa.String(255), nullable=False),
         sa.Column("storage_class", sa.String(128), nullable=False),
-        sa.Column("checksum", sa.String(128), nullable=True),
+        sa.Column("checksum", sa.Text, nullable=True),
         sa.Column("size", sa.BigInteger, nullable=True))
     quantum = sa.Table(
         "quantum", metadata,
