@@ -82,7 +82,7 @@ class SqlRegistry(Registry):
         prepare = None if layering is None else (
             lambda dbapi_connection: layering.prepare(dbapi_connection, engine.dialect))
         self._queries = RegistryQueries(
-            universe, layout.reads, Streamer(self._session, engine, connection, shared_only=memory),
+            universe, layout.reads, Streamer(self._session, engine, shared_only=memory),
             read_only=ReadOnlyConnections(engine, self._session, namespace, memory, prepare=prepare),
             types=self._types, collections=self._collections, datasets=self._datasets)
 
