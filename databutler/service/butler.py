@@ -33,6 +33,8 @@ DatasetTypeLike = str | DatasetType
 
 
 def _merge_data_id(data_id: DataIdLike | None, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    if data_id is not None and not isinstance(data_id, Mapping):
+        raise DataIdError(f"a data ID is a mapping of DataUnit names to values, not {type(data_id).__name__}")
     merged = dict(data_id or {})
     for name, value in kwargs.items():
         if name in merged and merged[name] != value:
