@@ -97,13 +97,22 @@ def is_plain_valid(value: Any, field_type: FieldType, length: int | None) -> boo
 
 
 def as_utc(value: datetime.datetime) -> datetime.datetime:
-    """``value`` as a naive UTC datetime (aware values are converted, naive ones taken as UTC)."""
+    """``value`` as a naive UTC datetime (aware values are converted, naive ones taken as UTC).
+
+    DataIdError if it has no UTC time (an aware time on 0001-01-01 east of UTC or 9999-12-31 west of it).
+    """
     if value.tzinfo is None:
         return value
-    return value.astimezone(datetime.UTC).replace(tzinfo=None)
+    try:
+        return value.astimezone(datetime.UTC).replace(tzinfo=None)
+    except OverflowError:
+        raise DataIdError(f"{value.isoformat()} is outside the datetimes that can be stored (years 1 to 9999, "
+                          "in UTC)") from None
 
 
 def _optional_utc(value: datetime.datetime | None) -> datetime.datetime | None:
+    if value is not None and not isinstance(value, datetime.datetime):
+        raise DataIdError(f"a timespan bound must be a datetime or None, not {shown(value)}")
     return None if value is None else as_utc(value)
 
 
@@ -116,7 +125,7 @@ class Timespan:
 
     def __attrs_post_init__(self) -> None:
         if self.begin is not None and self.end is not None and self.end < self.begin:
-            raise ValueError(f"timespan end {self.end} is before its begin {self.begin}")
+            raise DataIdError(f"timespan end {self.end} is before its begin {self.begin}")
 
     def overlaps(self, other: Timespan) -> bool:
         """Return whether the two intervals share any instant."""
@@ -126,16 +135,16 @@ class Timespan:
 
 
 def _as_datetime(value: Any, what: str) -> datetime.datetime:
-    try:
-        if isinstance(value, datetime.datetime):
+    if isinstance(value, str):
+        try:
+            value = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    if isinstance(value, datetime.datetime):
+        try:
             return as_utc(value)
-        if isinstance(value, str):
-            return as_utc(datetime.datetime.fromisoformat(value))
-    except OverflowError:  # an aware datetime whose UTC time is before year 1 or after 9999
-        raise DataIdError(f"{what}: {shown(value)} is outside the datetimes that can be stored "
-                          "(years 1 to 9999, in UTC)") from None
-    except ValueError:
-        pass
+        except DataIdError as err:
+            raise DataIdError(f"{what}: {err}") from None
     raise DataIdError(f"{what}: expected a datetime or ISO 8601 string, got {shown(value)}")
 
 

@@ -16,8 +16,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from ..domain.errors import DataButlerError
 from ..domain.universe import Universe
-from ..domain.values import FieldType
+from ..domain.values import FieldType, Timespan
 
 EXAMPLES_ENV = "DATABUTLER_HYPOTHESIS_EXAMPLES"
 """The environment variable that sets how many examples each hostile-input test runs."""
@@ -59,9 +60,21 @@ DATETIMES = st.one_of(
     st.sampled_from([datetime.datetime.min, datetime.datetime.max, datetime.datetime.min.replace(tzinfo=_FAR_EAST),
                      datetime.datetime.max.replace(tzinfo=_FAR_WEST), datetime.datetime(1970, 1, 1)]),
 )
+
+
+def _timespan(begin: Any, end: Any) -> Any:
+    try:
+        return Timespan(begin, end)
+    except DataButlerError:  # refused at construction, as it should be: pass the bounds instead
+        return (begin, end)
+
+
+TIMESPAN_VALUES = st.builds(_timespan, st.one_of(st.none(), DATETIMES), st.one_of(st.none(), DATETIMES))
+"""Timespans with bounds anywhere (and, where Timespan refuses them, the (begin, end) pair)."""
+
 SCALARS = st.one_of(
     st.none(), st.booleans(), INTEGERS, FLOATS, STRINGS, st.binary(max_size=8), DATETIMES, st.dates(),
-    st.decimals(allow_nan=True), st.just(object()), st.just(decimal.Decimal("1e400")),
+    st.decimals(allow_nan=True), st.just(object()), st.just(decimal.Decimal("1e400")), TIMESPAN_VALUES,
 )
 """Any one value a caller might pass where a DataId value, record field or bind value goes."""
 
@@ -175,12 +188,17 @@ BIND_SCALARS = st.one_of(
     st.datetimes(), st.sampled_from(HOSTILE_STRINGS), st.just(object()),
     st.just(datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)),
 )
+MORE_BIND_SCALARS = st.one_of(BIND_SCALARS, SCALARS)
+"""Bind values including the wider hostile scalars (huge ints, timespans at the ends of time, ...)."""
 BINDS = st.dictionaries(st.sampled_from(["v", "list"]), st.one_of(BIND_SCALARS, st.lists(BIND_SCALARS, max_size=4)),
                         max_size=2)
 """Bind values for the names ``:v`` and ``:list`` the expressions use."""
 
 ORDERS = st.lists(st.sampled_from(["visit", "-visit", "detector", "-visit.exposure_time", "visit; --", "-", "'x'"]),
                   max_size=2)
+MORE_ORDERS = st.lists(st.one_of(st.sampled_from(["visit", "-visit", "detector", "--visit", "visit.", ".", "-name"]),
+                                 STRINGS), max_size=2)
+"""Sort fields including hostile strings."""
 
 SQL = st.one_of(
     st.sampled_from([

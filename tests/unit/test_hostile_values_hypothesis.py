@@ -32,8 +32,9 @@ from databutler.testing.data import insert_standard_data_units
 from databutler.testing.hostile import (
     BINDS,
     LIMITS,
+    MORE_BIND_SCALARS,
+    MORE_ORDERS,
     NAMES,
-    ORDERS,
     SQL,
     VALUES,
     WHERE,
@@ -168,6 +169,9 @@ def use_name(repo: Repo, name: Any, which: int) -> None:
         lambda: registry.query_collections(name),
         lambda: registry.get_collection(name),
         lambda: registry.get_dataset_type(name),
+        lambda: registry.set_chain(name, ["run1"]),
+        lambda: repo.butler.define_chain(f"chain_{abs(hash(name)) % 1000}", ["run1", name]),
+        lambda: registry.associate(name, registry.find_datasets("calexp", [VALID_ID], ["run1"])),  # type: ignore[arg-type]
         lambda: repo.butler.put({"n": 2}, "calexp", VALID_ID, run=name),
     ]
     if which % len(actions) == len(actions) - 1:  # a put creates its run first, by design: make it beforehand
@@ -187,6 +191,8 @@ def select(repo: Repo, sql: str, bind: Any, limit: Any) -> None:
 
 
 OBJECTS = st.one_of(st.just({"n": 3}), VALUES)
+QUERY_BINDS = st.one_of(st.none(), BINDS, st.dictionaries(st.sampled_from(["v", "list"]), st.one_of(
+    MORE_BIND_SCALARS, st.lists(MORE_BIND_SCALARS, max_size=3)), max_size=2))
 KINDS = st.integers(0, 20)
 ELEMENT_RECORDS = st.sampled_from(sorted(ELEMENTS)).flatmap(
     lambda element: st.tuples(st.just(element), records(default_universe(), element, ELEMENTS[element])))
@@ -214,8 +220,7 @@ def test_hostile_records_raise_only_domain_errors(sqlite_repo: Repo, element_rec
 
 
 @HOSTILE
-@given(kind=st.integers(0, 2), where=WHERE, bind=st.one_of(st.none(), BINDS), order=ORDERS, limit=LIMITS,
-       offset=LIMITS)
+@given(kind=st.integers(0, 2), where=WHERE, bind=QUERY_BINDS, order=MORE_ORDERS, limit=LIMITS, offset=LIMITS)
 def test_hostile_queries_limits_and_offsets_raise_only_domain_errors(  # noqa: PLR0917
         sqlite_repo: Repo, kind: int, where: str, bind: Any, order: list[str], limit: Any, offset: Any) -> None:
     query(sqlite_repo, kind, where, bind, order, limit, offset)
@@ -228,7 +233,7 @@ def test_hostile_names_raise_only_domain_errors(sqlite_repo: Repo, name: Any, wh
 
 
 @HOSTILE
-@given(sql=SQL, bind=st.one_of(st.none(), BINDS), limit=LIMITS)
+@given(sql=SQL, bind=QUERY_BINDS, limit=LIMITS)
 def test_hostile_sql_and_binds_raise_only_domain_errors(sqlite_repo: Repo, sql: str, bind: Any, limit: Any) -> None:
     select(sqlite_repo, sql, bind, limit)
 
@@ -330,3 +335,30 @@ def test_known_hostile_values_are_domain_errors_on_postgres(postgres_repo: Repo,
         action(postgres_repo)
     assert postgres_repo.snapshot() == before
     postgres_repo.assert_usable()
+
+
+# -- the limited registry (journals instead of SQL) --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def limited_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Repo]:
+    root = tmp_path_factory.mktemp("hostile_limited") / "repo"
+    Butler.create(root, config={"registry": {"adapter": "limited", "root": "{root}/registry"}}).close()
+
+    def snapshot() -> list[tuple[str, int]]:
+        """The journal files and their sizes (a backdoor: a failed call must append nothing)."""
+        return sorted((str(path.relative_to(root)), path.stat().st_size) for path in (root / "registry").rglob("*")
+                      if path.is_file())
+
+    with Butler(root, run="run1", collections=["run1"]) as butler:
+        yield Repo(prepare(butler), snapshot)
+
+
+@POSTGRES
+@given(data_id=data_ids(UNITS, VALID_ID), obj=OBJECTS, which=KINDS, element_record=ELEMENT_RECORDS, name=NAMES)
+def test_limited_registry_hostile_values_raise_only_domain_errors(  # noqa: PLR0917
+        limited_repo: Repo, data_id: Any, obj: Any, which: int, element_record: tuple[str, Any], name: Any) -> None:
+    put_data_id(limited_repo, data_id, obj)
+    look_up_data_id(limited_repo, data_id, which)
+    insert_record(limited_repo, *element_record)
+    use_name(limited_repo, name, which)
