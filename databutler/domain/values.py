@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import enum
 import math
@@ -136,10 +137,8 @@ class Timespan:
 
 def _as_datetime(value: Any, what: str) -> datetime.datetime:
     if isinstance(value, str):
-        try:
+        with contextlib.suppress(ValueError):  # not ISO 8601: refused below
             value = datetime.datetime.fromisoformat(value)
-        except ValueError:
-            pass
     if isinstance(value, datetime.datetime):
         try:
             return as_utc(value)
