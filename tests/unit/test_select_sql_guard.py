@@ -184,3 +184,10 @@ def test_postgres_side_effects_do_not_outlive_the_statement(postgres_registry: S
         assert "nowhere" not in str(pooled.exec_driver_sql("SHOW search_path").scalar())
     assert_still_writes(postgres_registry)
     assert [r["name"] for r in postgres_registry.select_sql("SELECT name FROM v_collection")][:1] == ["run1"]
+
+
+def test_a_name_in_any_script_before_a_parenthesis_is_checked(registry: SqlRegistry) -> None:
+    with pytest.raises(QueryError, match="may not call 'é'"):
+        registry.select_sql("SELECT é(1)")
+    with pytest.raises(QueryError, match="may not call"):
+        registry.select_sql('SELECT U&"lo\\005fcreate"(0)' if is_postgresql(registry) else "SELECT [lo_create](0)")

@@ -66,7 +66,7 @@ _TOKEN = re.compile(r"""
   | (?P<string>')
   | (?P<quoted>"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\])
   | (?P<dollar>\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$)
-  | (?P<name>[A-Za-z_][A-Za-z0-9_$]*)
+  | (?P<name>(?:[^\W\d]|_)[\w$]*)
   | (?P<other>.)
 """, re.VERBOSE | re.DOTALL)
 
