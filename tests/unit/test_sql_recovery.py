@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from databutler import Butler
 from databutler.adapters.sql import SqlRegistry
+from databutler.config.universe import default_universe
 from databutler.domain import CollectionKind, DatasetType
 from databutler.domain.errors import ConflictingDefinitionError, RegistryError
 from databutler.testing.data import insert_standard_data_units
@@ -176,3 +177,30 @@ def test_postgres_registry_recovers_when_terminated_inside_a_transaction(
         postgres_server.execute(f"SELECT pg_terminate_backend({pid})")
         registry.register_collection("doomed2", CollectionKind.RUN)
     assert_usable_after_failure(postgres_butler)
+
+
+# -- a transaction the database ended by itself -----------------------------------------------------------
+
+
+def test_a_transaction_sqlite_ended_by_itself_refuses_further_writes_and_keeps_nothing() -> None:
+    # An interrupted write (sqlite3_interrupt, here from a progress handler on the registry's
+    # connection: fault injection) makes SQLite roll back the whole enclosing transaction by itself.
+    # Writes the caller makes after catching the error must not run outside any transaction (each
+    # committed on its own): they are refused until the transaction block ends, and nothing is kept.
+    with SqlRegistry.create("sqlite://", default_universe()) as registry:
+        insert_standard_data_units(registry)
+        registry.register_dataset_type(TYPES[0])
+        registry.register_collection("before", CollectionKind.RUN)
+        driver = registry._session.connection.connection.driver_connection
+        with pytest.raises(RegistryError, match="rolled back"), registry.transaction():
+            registry.register_collection("inside", CollectionKind.RUN)
+            driver.set_progress_handler(lambda: 1, 1000)  # interrupt the next long statement
+            with pytest.raises(RegistryError, match="interrupted"):
+                registry.insert_datasets("calexp0", "inside", [{"instrument": "Cam1", "visit": v, "detector": d}
+                                                              for v in range(1, 5) for d in range(1, 5)])
+            driver.set_progress_handler(None, 0)
+            assert not driver.in_transaction  # SQLite ended the transaction
+            registry.register_collection("after_the_error", CollectionKind.RUN)
+        assert [c.name for c in registry.query_collections()] == ["before"]
+        registry.register_collection("later", CollectionKind.RUN)  # usable again
+        assert {c.name for c in registry.query_collections()} == {"before", "later"}

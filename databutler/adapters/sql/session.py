@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -34,6 +35,8 @@ class Session:
         self._sqlite = engine.dialect.name == "sqlite"
         self._memory = is_memory(engine.url)
         self._closed = False
+        self._lost = False
+        """Whether the database ended the open transaction by itself (after an interrupted or failed statement)."""
 
     def close(self) -> None:
         """Close the connection and dispose of the engine (a second call does nothing)."""
@@ -44,6 +47,30 @@ class Session:
     def _check_open(self) -> None:
         if self._closed:
             raise RegistryError(f"{self._name} is closed")
+        if self._lost and self._connection.in_transaction():
+            raise RegistryError(f"{self._name}: the database rolled back the open transaction after an earlier "
+                                "error; nothing of it was kept: leave the transaction block and retry")
+
+    @contextmanager
+    def _noting_loss(self) -> Iterator[None]:
+        """Inside an open transaction, without a savepoint: note if a failure made the database end it."""
+        try:
+            yield
+        except BaseException:
+            if self._transaction_lost():
+                self._lost = True
+            raise
+
+    def _transaction_lost(self) -> bool:
+        """Whether the database has no transaction open although SQLAlchemy has (SQLite ends one by itself
+        after an interrupted statement or I/O error; a lost server connection ends it too)."""
+        try:
+            driver: Any = self._connection.connection.driver_connection
+            if self._sqlite:
+                return not driver.in_transaction
+            return str(driver.info.transaction_status.name) not in ("INTRANS", "INERROR")
+        except Exception:  # the connection is unusable
+            return True
 
     @property
     def connection(self) -> sa.Connection:
@@ -72,6 +99,9 @@ class Session:
             self._rollback(transaction, undo)
             raise
         try:
+            if self._lost:
+                raise RegistryError(f"{self._name}: the database rolled back the transaction after an error "
+                                    "inside it; nothing of it was kept")
             with translated("commit"):
                 transaction.commit()
         except BaseException:
@@ -88,6 +118,8 @@ class Session:
             transaction.rollback()
         if isinstance(transaction, sa.RootTransaction):
             self._restore()
+        elif self._transaction_lost():
+            self._lost = True  # the enclosing transaction is gone: refuse everything until it ends
 
     def _restore(self) -> None:
         """Leave no transaction open, in SQLAlchemy or in the database; reconnect if the connection is broken.
@@ -96,6 +128,7 @@ class Session:
         constraint fails), and a lost server connection is unusable: either way the next call must
         find a clean connection, not an error about this one.
         """
+        self._lost = False
         connection = self._connection
         try:
             connection.rollback()
@@ -132,7 +165,8 @@ class Session:
         """The connection, inside the current transaction or a short deferred (read) one."""
         self._check_open()
         if self._connection.in_transaction():
-            yield self._connection
+            with self._noting_loss():
+                yield self._connection
             return
         with self._scope(self._begin(write=False), undo=False) as connection:
             yield connection
@@ -151,7 +185,8 @@ class Session:
         if not self._connection.in_transaction():
             transaction: Transaction = self._begin(write=True)
         elif atomic and self._sqlite:
-            yield self._connection
+            with self._noting_loss():
+                yield self._connection
             return
         else:
             with translated("begin a savepoint"):
