@@ -252,7 +252,7 @@ class Universe:
     def suggest(self, name: str, candidates: Iterable[str] | None = None) -> str:
         """Return a hint naming the valid names closest to ``name``."""
         pool = list(self._elements) if candidates is None else list(candidates)
-        close = difflib.get_close_matches(name, pool, n=3, cutoff=0.5)
+        close = difflib.get_close_matches(name, pool, n=3, cutoff=0.5) if isinstance(name, str) else []
         if close:
             return "did you mean " + " or ".join(repr(c) for c in close) + "?"
         return "known names are " + ", ".join(pool)

@@ -16,6 +16,7 @@ from ..domain.errors import (
     ConflictingDefinitionError,
     DataIdError,
     DatasetNotFoundError,
+    DatasetTypeError,
     ReadOnlyError,
 )
 from ..domain.storage_class import StorageClassRegistry
@@ -127,6 +128,8 @@ class Butler:
         run = run or self.run
         if run is None:
             raise CollectionError("no output run: pass run= to Butler(...) or to this call")
+        if not isinstance(run, str):
+            raise CollectionError(f"the output run is a collection name, not {type(run).__name__}")
         if run not in self._runs_registered:
             self.registry.register_collection(run, CollectionKind.RUN)
             self._runs_registered.add(run)
@@ -197,6 +200,9 @@ class Butler:
         count = 0
         for index, (obj, dataset_type, data_id) in enumerate(items):
             name = dataset_type.name if isinstance(dataset_type, DatasetType) else dataset_type
+            if not isinstance(name, str):
+                raise DatasetTypeError(f"a dataset type is named by a string or given as a DatasetType, not "
+                                       f"{type(name).__name__}")
             grouped.setdefault(name, []).append((index, obj, data_id))
             count += 1
         results: list[DatasetRef | None] = [None] * count

@@ -86,6 +86,9 @@ NAMES = st.one_of(STRINGS, st.text(st.characters(codec="ascii"), max_size=80),
                   st.sampled_from(["calexp", "run1", "u/alice/run1", "a" * 64, "a" * 65, "a" * 1000]))
 """Dataset type and collection names."""
 
+ANY_NAMES = st.one_of(NAMES, INTEGERS, st.none(), st.lists(STRINGS, max_size=2), st.just(object()))
+"""Names, and what a caller might pass instead of one."""
+
 LIMITS = st.one_of(st.none(), INTEGERS, st.booleans(), FLOATS, st.just("10"))
 """What a caller might pass to ``limit(n, offset)``."""
 

@@ -30,11 +30,11 @@ from databutler.domain import CollectionKind, DatasetType
 from databutler.domain.errors import DataButlerError
 from databutler.testing.data import insert_standard_data_units
 from databutler.testing.hostile import (
+    ANY_NAMES,
     BINDS,
     LIMITS,
     MORE_BIND_SCALARS,
     MORE_ORDERS,
-    NAMES,
     SQL,
     VALUES,
     WHERE,
@@ -170,7 +170,7 @@ def use_name(repo: Repo, name: Any, which: int) -> None:
         lambda: registry.get_collection(name),
         lambda: registry.get_dataset_type(name),
         lambda: registry.set_chain(name, ["run1"]),
-        lambda: repo.butler.define_chain(f"chain_{abs(hash(name)) % 1000}", ["run1", name]),
+        lambda: repo.butler.define_chain(f"chain_{abs(hash(repr(name))) % 1000}", ["run1", name]),
         lambda: registry.associate(name, registry.find_datasets("calexp", [VALID_ID], ["run1"])),  # type: ignore[arg-type]
         lambda: repo.butler.put({"n": 2}, "calexp", VALID_ID, run=name),
     ]
@@ -227,7 +227,7 @@ def test_hostile_queries_limits_and_offsets_raise_only_domain_errors(  # noqa: P
 
 
 @HOSTILE
-@given(name=NAMES, which=KINDS)
+@given(name=ANY_NAMES, which=KINDS)
 def test_hostile_names_raise_only_domain_errors(sqlite_repo: Repo, name: Any, which: int) -> None:
     use_name(sqlite_repo, name, which)
 
@@ -276,7 +276,7 @@ def test_postgres_hostile_data_ids_raise_only_domain_errors(postgres_repo: Repo,
 
 
 @POSTGRES
-@given(element_record=ELEMENT_RECORDS, name=NAMES, which=KINDS)
+@given(element_record=ELEMENT_RECORDS, name=ANY_NAMES, which=KINDS)
 def test_postgres_hostile_records_and_names_raise_only_domain_errors(
         postgres_repo: Repo, element_record: tuple[str, Any], name: Any, which: int) -> None:
     insert_record(postgres_repo, *element_record)
@@ -314,6 +314,12 @@ KNOWN: list[tuple[str, Callable[[Repo], Any]]] = [
                       "timespan": (datetime.datetime.min.replace(tzinfo=datetime.timezone(datetime.timedelta(hours=5))),
                                    None)}])),
     ("a data ID that is not a mapping", lambda repo: repo.butler.get("calexp", "visit=1")),
+    ("a list as a dataset type name", lambda repo: repo.registry.get_dataset_type([])),  # type: ignore[arg-type]
+    ("a list as a chain name", lambda repo: repo.registry.set_chain([], ["run1"])),  # type: ignore[arg-type]
+    ("a number as a dataset type", lambda repo: repo.butler.get(123)),  # type: ignore[arg-type]
+    ("a number as a collection pattern", lambda repo: repo.registry.query_collections(123)),  # type: ignore[arg-type]
+    ("None as a dataset type name", lambda repo: repo.registry.register_dataset_type(
+        DatasetType(None, ("instrument",), "StructuredData"))),  # type: ignore[arg-type]
 ]
 
 
@@ -355,7 +361,7 @@ def limited_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Repo]:
 
 
 @POSTGRES
-@given(data_id=data_ids(UNITS, VALID_ID), obj=OBJECTS, which=KINDS, element_record=ELEMENT_RECORDS, name=NAMES)
+@given(data_id=data_ids(UNITS, VALID_ID), obj=OBJECTS, which=KINDS, element_record=ELEMENT_RECORDS, name=ANY_NAMES)
 def test_limited_registry_hostile_values_raise_only_domain_errors(  # noqa: PLR0917
         limited_repo: Repo, data_id: Any, obj: Any, which: int, element_record: tuple[str, Any], name: Any) -> None:
     put_data_id(limited_repo, data_id, obj)
