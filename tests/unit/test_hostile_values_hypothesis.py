@@ -368,3 +368,19 @@ def test_limited_registry_hostile_values_raise_only_domain_errors(  # noqa: PLR0
     look_up_data_id(limited_repo, data_id, which)
     insert_record(limited_repo, *element_record)
     use_name(limited_repo, name, which)
+
+
+def test_a_value_the_domain_let_through_is_still_a_domain_error_from_the_driver(
+        sqlite_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The last resort: with the domain's metadata check switched off, the driver's OverflowError and
+    # UnicodeEncodeError come out translated, and nothing is written.
+    from databutler.adapters.sql import data_units
+    monkeypatch.setattr(data_units, "is_plain_valid", lambda value, field_type, length: True)
+    for full_name in (2**64, "S\ud800"):
+        before = sqlite_repo.snapshot()
+        with pytest.raises(DataButlerError, match="cannot be stored"):
+            sqlite_repo.registry.insert_data_units("detector",
+                                                   [{"instrument": "Cam1", "id": 77, "full_name": full_name}])
+        assert sqlite_repo.snapshot() == before
+    monkeypatch.undo()
+    sqlite_repo.assert_usable()

@@ -144,8 +144,8 @@ class Session:
         try:
             self._connection = self._engine.connect()
         except sa.exc.SQLAlchemyError:
-            # The server is unreachable now: keep the closed connection; the next call reports it
-            # and, once the server is back, reconnects (an invalidated connection reconnects on use).
+            # The server is unreachable now: keep the closed connection; the next call fails on it
+            # and comes back here, reconnecting once the server is back.
             self._connection = connection
 
     @contextmanager
