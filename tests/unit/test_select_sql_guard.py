@@ -9,18 +9,23 @@ query-only. After each, the registry still writes.
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from databutler.adapters.sql import SqlRegistry, make_registry
 from databutler.adapters.sql.query import sql_calls
 from databutler.config.universe import default_universe
 from databutler.domain import CollectionKind
 from databutler.domain.errors import ConfigError, QueryError
+from databutler.testing.hostile import example_count
 from databutler.testing.postgres import PostgresServer
 
 RUNAWAY = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) AS n FROM c"
@@ -191,3 +196,48 @@ def test_a_name_in_any_script_before_a_parenthesis_is_checked(registry: SqlRegis
         registry.select_sql("SELECT é(1)")
     with pytest.raises(QueryError, match="may not call"):
         registry.select_sql('SELECT U&"lo\\005fcreate"(0)' if is_postgresql(registry) else "SELECT [lo_create](0)")
+
+
+# -- the call check agrees with the database about what is called ------------------------------------------
+
+FUNCTIONS = ["abs", "count", "lower", "hex", "load_extension", "zeroblob", "randomblob", "lo_create",
+             "sqlite_version", "unlikely", "fts3_tokenizer", "char"]
+NAME_FORMS = [lambda f: f, str.upper, lambda f: f'"{f}"', lambda f: f"[{f}]", lambda f: f"`{f}`"]
+GAPS = ["", " ", "\n", "/**/", "/* ) ( */", "--c\n", "/* ' */", " /* -- */ "]
+ARGUMENTS = ["", "1", "'x'", "'a''b'", "'/*'", "'--'", '"name"', "1, 2", "'lo_create(0)'"]
+LITERALS = ["'lo_create(0)'", "'it''s'", "'/*'", "'*/'", "'--'", "x'00'", '"name"', "1", "'\\'", "'\"'"]
+CALLS = st.builds(lambda f, form, gap, argument: f"{form(f)}{gap}({argument})", st.sampled_from(FUNCTIONS),
+                  st.sampled_from(NAME_FORMS), st.sampled_from(GAPS), st.sampled_from(ARGUMENTS))
+TERMS = st.one_of(CALLS, st.sampled_from(LITERALS),
+                  st.builds(lambda a, gap, b: f"{a}{gap}{b}", st.sampled_from(LITERALS), st.sampled_from(GAPS), CALLS))
+STATEMENTS = st.builds(lambda terms, joiner, tail: "SELECT " + joiner.join(terms) + tail,
+                       st.lists(TERMS, min_size=1, max_size=4), st.sampled_from([", ", " || ", " + "]),
+                       st.sampled_from(["", " FROM v_collection", " FROM v_collection WHERE name = 'x'", " -- )"]))
+"""SELECTs that call functions in every spelling, between strings and comments that look like calls."""
+
+
+@settings(max_examples=example_count(), deadline=None)
+@given(STATEMENTS)
+def test_on_sqlite_a_statement_that_passes_the_check_calls_only_allowed_functions(sql: str) -> None:
+    # The database's own parser is the oracle: SQLite's authorizer sees every function a statement
+    # calls when it is prepared. Whatever the lexer lets through must call only allowed functions.
+    try:
+        sql_calls.check_calls(sql, postgresql=False)
+    except QueryError:
+        return
+    called: list[str] = []
+
+    def authorize(action: int, _arg1: str | None, function: str | None, *_: object) -> int:
+        if action == sqlite3.SQLITE_FUNCTION:
+            called.append(str(function).lower())
+        return sqlite3.SQLITE_OK
+
+    connection = sqlite3.connect(":memory:")
+    try:
+        connection.execute("CREATE TABLE v_collection (name TEXT, x INT)")
+        connection.set_authorizer(authorize)
+        with contextlib.suppress(sqlite3.Error):
+            connection.execute(f"EXPLAIN {sql}")  # prepared, not run
+    finally:
+        connection.close()
+    assert set(called) <= sql_calls.ALLOWED_FUNCTIONS, (sql, called)
