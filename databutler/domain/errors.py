@@ -92,3 +92,11 @@ class RegistryError(DataButlerError):
 
 class QueryError(DataButlerError, ValueError):
     """A query expression or its bind values are invalid."""
+
+
+class ArtifactExistsError(ConflictingDefinitionError):
+    """A datastore refused to write over an existing file; ``uris`` spell it as a registry may record it."""
+
+    def __init__(self, message: str, uris: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.uris = uris

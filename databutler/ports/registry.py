@@ -209,6 +209,14 @@ class Registry(abc.ABC):
     def remove_artifacts(self, ids: Sequence[uuid.UUID]) -> None:
         """Forget the artifact records of these datasets, keeping the datasets."""
 
+    @abc.abstractmethod
+    def artifact_users(self, uris: Sequence[str]) -> dict[str, set[uuid.UUID]]:
+        """The ids of the datasets whose recorded artifacts have each URI (compared exactly as recorded).
+
+        URIs that no artifact records are absent. Inside ``transaction()`` it sees the transaction's
+        own writes, so a removal can check, before it commits, that no other dataset shares a file.
+        """
+
     # -- Provenance -----------------------------------------------------------------------------
 
     @abc.abstractmethod

@@ -149,6 +149,10 @@ class ForwardingRegistry(Registry):
         """Forwarded."""
         self.inner.remove_artifacts(ids)
 
+    def artifact_users(self, uris: Sequence[str]) -> dict[str, set[uuid.UUID]]:
+        """Forwarded."""
+        return self.inner.artifact_users(uris)
+
     def insert_quanta(self, quanta: Sequence[Quantum]) -> None:
         """Forwarded."""
         self.inner.insert_quanta(quanta)

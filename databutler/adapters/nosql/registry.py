@@ -324,6 +324,10 @@ class LimitedRegistry(Registry):
             self._working.remove_artifacts(ids)
             journal.append(["remove_artifacts", list(ids)])
 
+    def artifact_users(self, uris: Sequence[str]) -> dict[str, set[uuid.UUID]]:
+        """The ids of the datasets whose recorded artifacts have each URI."""
+        return self._working.artifact_users(uris)
+
     # -- Provenance -----------------------------------------------------------------------------
 
     def insert_quanta(self, quanta: Sequence[Quantum]) -> None:

@@ -352,6 +352,12 @@ class SqlRegistry(Registry):
         with self._session.writing("remove artifact records") as connection:
             self._artifacts.remove(connection, list(ids))
 
+    @translating("find the datasets sharing artifacts")
+    def artifact_users(self, uris: Sequence[str]) -> dict[str, set[uuid.UUID]]:
+        """The ids of the datasets whose recorded artifacts have each URI (inside a transaction, as it sees them)."""
+        with self._session.reading() as connection:
+            return self._artifacts.users(connection, list(uris))
+
     # -- Provenance ---------------------------------------------------------------------------
 
     @translating("record quanta")

@@ -167,7 +167,9 @@ def build_schema(universe: Universe, namespace: str | None = None, *, personal: 
         sa.Column("formatter", sa.String(255), nullable=False),
         sa.Column("storage_class", sa.String(128), nullable=False),
         sa.Column("checksum", sa.Text, nullable=True),
-        sa.Column("size", sa.BigInteger, nullable=True))
+        sa.Column("size", sa.BigInteger, nullable=True),
+        # Removal looks up who else records a file; a hash index has no key-length limit on PostgreSQL.
+        sa.Index("ix_dataset_artifact_uri", "uri", postgresql_using="hash"))
     quantum = sa.Table(
         "quantum", metadata,
         sa.Column("id", sa.Uuid, primary_key=True),
