@@ -12,6 +12,7 @@ from ..domain.collection import CollectionKind
 from ..domain.dataset import DatasetRef, StoredArtifact
 from ..domain.dataset_type import DatasetType, split_component
 from ..domain.errors import (
+    ArtifactExistsError,
     CollectionError,
     ConflictingDefinitionError,
     DataIdError,
@@ -26,6 +27,7 @@ from ..ports.repository import Repository
 from .file_dataset import FileDataset
 from .loader import repository_loader
 from .orphans import DEFAULT_AGE_S, find_orphans, remove_orphans
+from .ownership import delete_unrecorded, explain_taken, unshared
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +205,11 @@ class Butler:
             with self.registry.transaction():
                 for name, group in grouped.items():
                     refs = self.registry.insert_datasets(name, output, [d for _, _, d in group])
-                    artifacts = self.datastore.put([(obj, ref) for (_, obj, _), ref in zip(group, refs, strict=True)])
+                    try:
+                        artifacts = self.datastore.put([(obj, ref) for (_, obj, _), ref
+                                                        in zip(group, refs, strict=True)])
+                    except ArtifactExistsError as err:
+                        raise explain_taken(self.registry, err, self.root) from None
                     written.extend(artifacts)
                     self.registry.insert_artifacts(artifacts)
                     for (index, _, _), ref in zip(group, refs, strict=True):
@@ -214,13 +220,15 @@ class Butler:
         return [ref for ref in results if ref is not None]
 
     def _discard(self, artifacts: Sequence[StoredArtifact]) -> None:
-        """Remove artifacts written by a call whose registry transaction did not commit."""
+        """Remove artifacts written by a call whose registry transaction did not commit (unless recorded)."""
         if not artifacts:
             return
         try:
-            self.datastore.remove(artifacts)
-        except Exception:  # the original error matters more; this one is logged for `verify`
-            log.exception("could not remove %d artifacts after a failed write", len(artifacts))
+            artifacts = unshared(self.registry, self.datastore, artifacts)
+        except Exception:  # the registry failed: the files are this call's own, written moments ago
+            log.warning("could not check whether other datasets record the %d files of a failed write",
+                        len(artifacts), exc_info=True)
+        delete_unrecorded(self.datastore, artifacts, "after a failed write")
 
     # -- find / get -----------------------------------------------------------------------------
 
@@ -281,19 +289,24 @@ class Butler:
             grouped.setdefault(dataset.dataset_type, []).append((index, dataset))
         results: list[DatasetRef | None] = [None] * len(datasets)
         written: list[StoredArtifact] = []
+        placed: list[IngestRequest] = []
         try:
             with self.registry.transaction():
                 for name, group in grouped.items():
                     refs = self.registry.insert_datasets(name, output, [d.data_id for _, d in group])
                     requests = [IngestRequest(os.fspath(d.path), ref, d.formatter)
                                 for (_, d), ref in zip(group, refs, strict=True)]
-                    artifacts = self.datastore.ingest(requests, datastore_mode)
+                    try:
+                        artifacts = self.datastore.ingest(requests, datastore_mode)
+                    except ArtifactExistsError as err:
+                        raise explain_taken(self.registry, err, self.root) from None
                     written.extend(artifacts)
+                    placed.extend(requests)
                     self.registry.insert_artifacts(artifacts)
                     for (index, _), ref in zip(group, refs, strict=True):
                         results[index] = ref
         except BaseException:
-            self._discard(written)
+            self._undo_ingest(placed, written, datastore_mode)
             raise
         if mode is TransferMode.MOVE:
             for dataset in datasets:
@@ -303,13 +316,30 @@ class Butler:
                     log.warning("ingested %s by move but could not delete the source", dataset.path)
         return [ref for ref in results if ref is not None]
 
+    def _undo_ingest(self, requests: Sequence[IngestRequest], artifacts: Sequence[StoredArtifact],
+                     transfer: TransferMode) -> None:
+        """Remove what an ingest whose transaction did not commit brought in; files ingested in place stay."""
+        if not artifacts:
+            return
+        try:
+            kept = {id(a) for a in artifacts} - {id(a) for a in unshared(self.registry, self.datastore, artifacts)}
+        except Exception:  # the registry failed: what the ingest copied in is its own
+            log.warning("could not check whether other datasets record the files of a failed ingest", exc_info=True)
+            kept = set()
+        pairs = [(r, a) for r, a in zip(requests, artifacts, strict=True) if id(a) not in kept]
+        try:
+            self.datastore.undo_ingest([r for r, _ in pairs], [a for _, a in pairs], transfer)
+        except Exception:  # the original error matters more
+            log.exception("could not remove the files of a failed ingest; find them with find_orphans")
+
     # -- removal --------------------------------------------------------------------------------
 
     def remove(self, refs: Sequence[DatasetRef], *, unstore: bool = True, forget: bool = True) -> None:
         """Delete Datasets' artifacts (``unstore``) and/or their registry entries (``forget``).
 
-        Registry entries go first, in one transaction, then the artifacts; an artifact whose
-        deletion fails is logged and reported by ``verify``, never left referenced by a row.
+        Registry entries go first, in one transaction, then the artifacts; a file another dataset
+        still records (ingested in place by both) is kept. An artifact whose deletion fails is logged
+        and left as an orphan for ``find_orphans``, never referenced by a row.
         """
         self._check_writeable("remove datasets")
         self._remove(refs, unstore=unstore, forget=forget, runs=())
@@ -327,8 +357,9 @@ class Butler:
                 self.registry.remove_datasets(ids)
             for run in runs:
                 self.registry.remove_collection(run)
-        if unstore and artifacts:
-            self.datastore.remove(artifacts)
+            # Checked in the transaction that removes the rows: no file another row records is deleted.
+            doomed = unshared(self.registry, self.datastore, artifacts) if unstore else []
+        delete_unrecorded(self.datastore, doomed, "of removed datasets")
 
     # -- collections ----------------------------------------------------------------------------
 

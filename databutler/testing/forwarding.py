@@ -240,6 +240,11 @@ class ForwardingDatastore(Datastore):
         """Forwarded."""
         return self.inner.ingest(requests, transfer)
 
+    def undo_ingest(self, requests: Sequence[IngestRequest], artifacts: Sequence[StoredArtifact],
+                    transfer: TransferMode) -> None:
+        """Forwarded."""
+        self.inner.undo_ingest(requests, artifacts, transfer)
+
     def verify(self, artifacts: Sequence[StoredArtifact]) -> list[str | None]:
         """Forwarded."""
         return self.inner.verify(artifacts)

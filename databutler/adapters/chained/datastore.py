@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import IO, Any, TypeVar
@@ -9,11 +10,12 @@ from typing import IO, Any, TypeVar
 import attrs
 
 from ...domain.dataset import DatasetRef, StoredArtifact
-from ...domain.errors import DatastoreError, ReadOnlyError
+from ...domain.errors import DataButlerError, DatastoreError, ReadOnlyError
 from ...ports.capabilities import DatastoreCapability, require
 from ...ports.datastore import Datastore, IngestRequest, ListedArtifact, ReadRequest, TransferMode
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 _WRITE_SIDE = frozenset({DatastoreCapability.WRITE, DatastoreCapability.REMOVE, DatastoreCapability.INGEST})
 
 
@@ -105,30 +107,49 @@ class ChainedDatastore(Datastore):
     def put(self, items: Sequence[tuple[Any, DatasetRef]]) -> list[StoredArtifact]:
         """Write each object to the first child accepting it; all or nothing across children."""
         return self._by_target([ref for _, ref in items], list(items), lambda child, batch: child.put(batch),
-                               "write")
+                               lambda child, batch, written: child.remove(written), "write")
 
     def ingest(self, requests: Sequence[IngestRequest], transfer: TransferMode) -> list[StoredArtifact]:
-        """Ingest each file into the first child accepting its dataset."""
+        """Ingest each file into the first child accepting its dataset; undone without touching files left in place."""
         return self._by_target([r.ref for r in requests], list(requests),
-                               lambda child, batch: child.ingest(batch, transfer), "ingest")
+                               lambda child, batch: child.ingest(batch, transfer),
+                               lambda child, batch, written: child.undo_ingest(batch, written, transfer), "ingest")
+
+    def undo_ingest(self, requests: Sequence[IngestRequest], artifacts: Sequence[StoredArtifact],
+                    transfer: TransferMode) -> None:
+        """Each owning child undoes its part of the ingest (files left in place stay)."""
+        groups: dict[int, tuple[Child, list[IngestRequest], list[StoredArtifact]]] = {}
+        for request, artifact in zip(requests, artifacts, strict=True):
+            owner = self._owner(artifact.uri)
+            group = groups.setdefault(id(owner), (owner, [], []))
+            group[1].append(request)
+            group[2].append(artifact)
+        for owner, batch, written in groups.values():
+            owner.datastore.undo_ingest(batch, written, transfer)
 
     def _by_target(self, refs: list[DatasetRef], items: list[T],
-                   call: Callable[[Datastore, list[T]], list[StoredArtifact]], action: str) -> list[StoredArtifact]:
+                   call: Callable[[Datastore, list[T]], list[StoredArtifact]],
+                   undo: Callable[[Datastore, list[T], list[StoredArtifact]], None],
+                   action: str) -> list[StoredArtifact]:
         groups: dict[int, list[int]] = {}
         for index, ref in enumerate(refs):
             groups.setdefault(self._target(ref, action), []).append(index)
         results: dict[int, StoredArtifact] = {}
-        done: list[tuple[Datastore, list[StoredArtifact]]] = []
+        done: list[tuple[Datastore, list[T], list[StoredArtifact]]] = []
         try:
             for position, indexes in groups.items():
                 child = self._children[position].datastore
-                written = call(child, [items[i] for i in indexes])
-                done.append((child, written))
+                batch = [items[i] for i in indexes]
+                written = call(child, batch)
+                done.append((child, batch, written))
                 for i, artifact in zip(indexes, written, strict=True):
                     results[i] = attrs.evolve(artifact, uri=child.uri(artifact))
         except BaseException:
-            for child, written in done:
-                child.remove(written)
+            for child, batch, written in done:
+                try:
+                    undo(child, batch, written)
+                except DataButlerError as err:  # the original error matters more
+                    log.error("%r could not undo its part of a failed %s: %s", child, action, err)
             raise
         return [results[i] for i in range(len(refs))]
 
