@@ -39,6 +39,7 @@ from ..ports.datastore import TransferMode
 from ..service.butler import Butler
 from ..service.file_dataset import FileDataset
 from .butler_orphans import ButlerOrphanContract
+from .butler_ownership import ButlerOwnershipContract
 from .forwarding import ForwardingDatastore, ForwardingRegistry
 
 MakeButler = Callable[..., Butler]
@@ -96,7 +97,7 @@ class RecordingDatastore(ForwardingDatastore):
         return artifacts
 
 
-class ButlerContract(ButlerOrphanContract):
+class ButlerContract(ButlerOrphanContract, ButlerOwnershipContract):
     """Behaviour every (Registry, Datastore) pair must give a Butler."""
 
     @pytest.fixture
