@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from databutler import Butler, DatasetType, DataButlerError, FileDataset, PathTemplateError
+from databutler import Butler, DataButlerError, DatasetType, FileDataset, PathTemplateError
 
 INSTRUMENT = "Cam1"
 
