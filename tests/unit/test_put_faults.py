@@ -131,3 +131,49 @@ def test_eio_on_the_file_fsync_before_publishing_leaves_no_temporary_file(
         butler.put({"a": 1}, "table", instrument=INSTRUMENT, detector=1)
     monkeypatch.undo()
     _assert_nothing_left_and_still_works(butler, tmp_path / "repo")
+
+
+# -- object stores without conditional create: the key is published by a move (a copy, then a delete) --
+
+
+def _objectstore_butler(root: str) -> Butler:
+    from databutler.adapters.formats import default_formatter_set
+    from databutler.adapters.objectstore import make_datastore
+    from databutler.adapters.sql import SqlRegistry
+    from databutler.config.universe import default_universe
+    from databutler.domain import StorageClassRegistry
+
+    datastore = make_datastore({"adapter": "objectstore", "root": root}, storage_classes=StorageClassRegistry(),
+                               formatters=default_formatter_set(), create=True, writeable=True)
+    butler = Butler.from_parts(SqlRegistry.create("sqlite://", default_universe()), datastore, run="r")
+    butler.registry.insert_data_units("instrument", [{"name": INSTRUMENT, "detector_max": 4}])
+    butler.registry.insert_data_units("detector", [{"instrument": INSTRUMENT, "id": d} for d in (1, 2, 3)])
+    butler.registry.register_dataset_type(DatasetType("table", ("instrument", "detector"), "StructuredData"))
+    return butler
+
+
+def test_a_failed_delete_of_the_temporary_key_after_its_copy_rolls_the_object_back(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import uuid
+
+    from fsspec.implementations.memory import MemoryFileSystem
+
+    root = f"memory://put-faults-{uuid.uuid4().hex[:8]}"
+    butler = _objectstore_butler(root)
+    fs = MemoryFileSystem()
+    monkeypatch.setattr(MemoryFileSystem, "rm", _failing_once(MemoryFileSystem.rm,
+                                                              lambda self, path, *_, **__: ".tmp" in str(path)))
+    with pytest.raises(DatastoreError, match="OSError"):
+        butler.put({"a": 1}, "table", instrument=INSTRUMENT, detector=1)
+    monkeypatch.undo()
+    assert butler.registry.datasets_in_collection("r") == []
+    assert fs.find(root.removeprefix("memory:/")) == [], "an object (or temporary key) outlived the failed put"
+    ref = butler.put({"after": True}, "table", instrument=INSTRUMENT, detector=1)
+    assert butler.get(ref) == {"after": True}
+
+
+def test_an_objectstore_root_on_a_local_directory_is_refused(tmp_path: Path) -> None:
+    from databutler import ConfigError
+
+    with pytest.raises(ConfigError, match="adapter: posix"):
+        _objectstore_butler(str(tmp_path / "objects"))

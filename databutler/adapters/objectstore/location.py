@@ -35,7 +35,11 @@ class ObjectLocation:
         self.conditional_create = self.protocol in CONDITIONAL_CREATE_PROTOCOLS
         # s3fs asks for the size (one more request) before a whole-object read unless told to use one stream.
         self.whole_read_options: dict[str, Any] = {"max_concurrency": 1} if self.protocol in ("s3", "s3a") else {}
-        self.local = isinstance(fs, LocalFileSystem)
+        if isinstance(fs, LocalFileSystem):
+            # Local directories have symbolic links, which fsspec follows out of the root; the posix
+            # adapter opens every directory link by link and refuses those that lead out.
+            raise ConfigError(f"objectstore datastore: root {root!r} is a local directory; use "
+                              "'adapter: posix' for local directories")
 
     def path(self, relative: str) -> str:
         """The filesystem path of root-relative ``relative``."""
