@@ -60,9 +60,14 @@ def open_chain(root: str, real_root: str, relative_dir: str, *, create: bool) ->
     PathTemplateError, and a file where a directory should be DatastoreError. The root itself
     may be reached by a link (``real_root`` is where it leads).
     """
-    if create:
+    try:
+        root_fd = os.open(root, _OPEN_ROOT)
+    except FileNotFoundError:
+        if not create:
+            raise
         os.makedirs(root, exist_ok=True)
-    chain = Chain([os.open(root, _OPEN_ROOT)], [])
+        root_fd = os.open(root, _OPEN_ROOT)
+    chain = Chain([root_fd], [])
     try:
         _descend(chain, root, real_root, relative_dir.split("/") if relative_dir else [], create=create)
         yield chain
@@ -87,11 +92,8 @@ def _descend(chain: Chain, root: str, real_root: str, pending: list[str], *, cre
             chain.linked = min(chain.linked, len(chain.fds))
             continue
         parent = chain.last
-        if create:
-            with contextlib.suppress(FileExistsError):
-                os.mkdir(name, 0o777, dir_fd=parent)
         try:
-            chain.fds.append(os.open(name, _OPEN_DIR, dir_fd=parent))
+            chain.fds.append(_open_or_make(name, parent, create=create))
             chain.names.append(name)
             continue
         except OSError as err:
@@ -116,6 +118,18 @@ def _descend(chain: Chain, root: str, real_root: str, pending: list[str], *, cre
         parts = [part for part in target.split("/") if part not in ("", ".")]
         pending.extend(reversed(parts))
         chain.linked = max(chain.linked, len(chain.fds) + len(parts))  # the link's target: never pruned
+
+
+def _open_or_make(name: str, parent: int, *, create: bool) -> int:
+    """Open directory ``name`` of ``parent`` without following a link, making it first if missing and ``create``."""
+    try:
+        return os.open(name, _OPEN_DIR, dir_fd=parent)
+    except FileNotFoundError:
+        if not create:
+            raise
+    with contextlib.suppress(FileExistsError):  # made meanwhile by a concurrent writer: as good
+        os.mkdir(name, 0o777, dir_fd=parent)
+    return os.open(name, _OPEN_DIR, dir_fd=parent)
 
 
 def _inside(path: str, root: str, real_root: str) -> str | None:
