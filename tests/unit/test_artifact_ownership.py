@@ -8,6 +8,7 @@ a file should be is reported as such.
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from databutler import ArtifactExistsError, Butler, DatasetType, FileIntegrityError
 from databutler.adapters.chained import ChainedDatastore, Child
 from databutler.adapters.formats import default_formatter_set
+from databutler.adapters.objectstore import make_datastore as make_objectstore
 from databutler.adapters.posix import make_datastore as make_posix
 from databutler.adapters.sql import SqlRegistry
 from databutler.config.universe import default_universe
@@ -37,6 +39,20 @@ class TestChainedPosixOwnership(ButlerOwnershipContract):
                 {"adapter": "posix", "root": str(tmp_path / "scratch")}, storage_classes=StorageClassRegistry(),
                 formatters=default_formatter_set(), create=True, writeable=True))])
         butler = Butler.from_parts(SqlRegistry.create("sqlite://", default_universe()), chain, run=RUN)
+        setup_units(butler)
+        yield butler
+        butler.close()
+
+
+class TestFsspecMemoryOwnership(ButlerOwnershipContract):
+    """The ownership contract on an fsspec ``memory://`` object store (whose URIs have two spellings)."""
+
+    @pytest.fixture
+    def butler(self) -> Iterator[Butler]:
+        datastore = make_objectstore({"adapter": "objectstore", "root": f"memory://own-{uuid.uuid4().hex[:8]}"},
+                                     storage_classes=StorageClassRegistry(), formatters=default_formatter_set(),
+                                     create=True, writeable=True)
+        butler = Butler.from_parts(SqlRegistry.create("sqlite://", default_universe()), datastore, run=RUN)
         setup_units(butler)
         yield butler
         butler.close()

@@ -119,6 +119,10 @@ class FileDatastore(Datastore):
     def _remove_moved_sources(self, plans: Sequence[IngestPlan]) -> None:
         """Delete the sources of MOVE plans once all are placed; put back the deleted ones on failure."""
 
+    @abc.abstractmethod
+    def _put_back(self, uri: str, source: str) -> None:
+        """Put the file moved in as artifact ``uri`` back at ``source``, unless something is there."""
+
     # -- writing --------------------------------------------------------------------------------
 
     def put(self, items: Sequence[tuple[Any, DatasetRef]]) -> list[StoredArtifact]:
@@ -211,12 +215,16 @@ class FileDatastore(Datastore):
 
     def undo_ingest(self, requests: Sequence[IngestRequest], artifacts: Sequence[StoredArtifact],
                     transfer: TransferMode) -> None:
-        """Delete the copies, moved and linked files of an ingest that did not commit; keep files left in place."""
+        """Delete the copies and links of an ingest that did not commit, put moved files back, keep files in place."""
         self._require(DatastoreCapability.REMOVE, "remove ingested files")
         mode = transfer_mode(transfer, self._ingest_modes, repr(self))
         if mode is TransferMode.DIRECT:
             return
-        self._delete_owned([artifact.uri for request, artifact in zip(requests, artifacts, strict=True)
+        pairs = list(zip(requests, artifacts, strict=True))
+        if mode is TransferMode.MOVE:
+            for request, artifact in pairs:
+                self._put_back(artifact.uri, request.path)
+        self._delete_owned([artifact.uri for request, artifact in pairs
                             if mode is not TransferMode.AUTO or not self._left_in_place(request)])
 
     def _left_in_place(self, request: IngestRequest) -> bool:

@@ -235,6 +235,16 @@ class ObjectStoreDatastore(FileDatastore):
         with self._location.fs.open(self._location.path(plan.uri), "rb") as copy, fs.open(path, "wb") as target:
             shutil.copyfileobj(copy, target, 1 << 20)
 
+    def _put_back(self, uri: str, source: str) -> None:
+        fs, path = self._location.foreign(source)
+        with translated("put back", source, self._secrets):
+            if fs.exists(path):
+                return
+        stored_fs, stored, _ = self._location.locate(uri)
+        with translated("put back", source, self._secrets), stored_fs.open(stored, "rb") as copy, \
+                fs.open(path, "wb") as target:
+            shutil.copyfileobj(copy, target, 1 << 20)
+
 
 def _whole_problem(reader: VerifyingReader, stream: Any, size: int, artifact: StoredArtifact,
                    where: str) -> str | None:

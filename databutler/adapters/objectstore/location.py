@@ -50,9 +50,17 @@ class ObjectLocation:
         return self.uri + relative
 
     def relative(self, uri: str) -> str | None:
-        """The root-relative form of absolute ``uri`` if it lies under the root, else None."""
+        """The root-relative form of absolute ``uri`` if it lies under the root, else None.
+
+        Spellings of one key differ (``memory:///x`` and ``memory://x``): a URI of the root's
+        protocol is compared by its filesystem path, so one object never has two URIs.
+        """
         if uri.startswith(self.uri):
             return check_relative_path(uri[len(self.uri):])
+        if uri.split("://", 1)[0] == self.protocol:
+            path = str(self.fs._strip_protocol(uri))
+            if path.startswith(self.path_prefix):
+                return check_relative_path(path[len(self.path_prefix):])
         return None
 
     def locate(self, uri: str) -> tuple[Any, str, str | None]:

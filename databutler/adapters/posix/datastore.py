@@ -19,7 +19,7 @@ from .._files.datastore import FileDatastore, PlannedWrite
 from .._files.ingest import IngestPlan
 from .directories import Target, open_chain, prune
 from .files import discard, discard_at, os_error, write_new_file
-from .ingest import plan_ingest
+from .ingest import local_path, plan_ingest
 from .integrity import check_size, file_problem, read_verified
 from .layout import RootLayout
 from .listing import list_files
@@ -205,6 +205,16 @@ class PosixDatastore(FileDatastore):
                 for earlier in moved[:done]:
                     restore_source(self._layout.path(earlier.uri), earlier.source)
                 raise os_error(err, "move", plan.source) from None
+
+    def _put_back(self, uri: str, source: str) -> None:
+        path = self._layout.locate(uri)[0]
+        local = local_path(source)
+        if os.path.lexists(local):
+            return
+        try:
+            restore_source(path, local)
+        except OSError as err:
+            raise os_error(err, "put back", local) from None
 
 
 def _link_and_describe(plan: IngestPlan, target: Target, algorithm: str | None) -> tuple[str | None, int]:
