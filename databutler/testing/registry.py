@@ -50,6 +50,7 @@ from ..domain.universe import Universe
 from ..ports.capabilities import RegistryCapability
 from ..ports.registry import Registry
 from .data import insert_standard_data_units, standard_records, visit_timespan
+from .registry_editing import DatasetTypeRulesContract, DataUnitUpdateContract
 
 RUN, TAGGED, CHAINED = CollectionKind.RUN, CollectionKind.TAGGED, CollectionKind.CHAINED
 CALEXP = DatasetType("calexp", ("instrument", "detector", "visit"), "StructuredData")
@@ -90,7 +91,7 @@ def all_records(registry: Registry) -> dict[str, list[dict[str, Any]]]:
     return {e.name: registry.fetch_data_unit_records(e.name) for e in registry.universe.elements}
 
 
-class RegistryContract:
+class RegistryContract(DataUnitUpdateContract, DatasetTypeRulesContract):
     """What every Registry must do; subclass it and provide ``make_registry``."""
 
     # -- fixtures the adapter provides --------------------------------------------------------
