@@ -88,12 +88,14 @@ class ConfigRepositoryLoader:
         container = build_container(config, create=create, writeable=writeable)
         try:
             storage_classes = container.storage_classes()
-            registry = container.registry()
-            registry.restrict_storage_classes(storage_classes.names())
+            # The datastore first: creating one checks that its storage is usable (an object store's
+            # bucket and credentials), and a refusal then leaves no new registry behind.
+            datastore = container.datastore()
             try:
-                datastore = container.datastore()
+                registry = container.registry()
+                registry.restrict_storage_classes(storage_classes.names())
             except BaseException:
-                registry.close()
+                datastore.close()
                 raise
         except DataButlerError:
             raise

@@ -101,9 +101,10 @@ class DataUnitUpdateContract:
 
     def test_implied_unit_of_an_unused_record_may_change_and_data_ids_follow(self, registry: Registry) -> None:
         insert_camera(registry)
-        assert registry.expand_data_ids(("visit",), [VISIT])[0].full["band"] == "g"  # remembered, then changed
+        visit = {"instrument": CAMERA, "visit": 1}
+        assert registry.expand_data_ids(("visit",), [visit])[0].full["band"] == "g"  # remembered, then changed
         registry.update_data_units("visit", [{"instrument": CAMERA, "id": 1, "physical_filter": "CamU-r"}])
-        expanded = registry.expand_data_ids(("visit",), [VISIT])[0]
+        expanded = registry.expand_data_ids(("visit",), [visit])[0]
         assert (expanded.full["physical_filter"], expanded.full["band"]) == ("CamU-r", "r")
 
     def test_implied_unit_must_name_a_record_the_registry_holds(self, registry: Registry) -> None:

@@ -23,7 +23,7 @@ from ...ports.query_results import QueryResults
 from ...ports.registry import DataIdLike, Registry
 from .artifacts import ArtifactManager
 from .collections import CollectionManager, as_names
-from .data_unit_updates import update_records
+from .data_unit_updates import DataUnitUpdater
 from .data_units import DataUnitManager
 from .dataset_types import DatasetTypeManager
 from .datasets import DatasetManager
@@ -73,6 +73,7 @@ class SqlRegistry(Registry):
             capabilities |= {RegistryCapability.QUERIES, RegistryCapability.SQL_SELECT}
         self._capabilities = frozenset(capabilities)
         self._data_units = DataUnitManager(universe, layout)
+        self._updates = DataUnitUpdater(self._data_units, universe, layout)
         self._types = DatasetTypeManager(universe, layout)
         self._collections = CollectionManager(layout)
         self._datasets = DatasetManager(universe, layout, self._types, self._collections, self._data_units)
@@ -174,7 +175,7 @@ class SqlRegistry(Registry):
         if isinstance(records, Mapping):
             raise DataIdError(f"update_data_units({element!r}, ...) takes a sequence of records, not one record")
         with self._session.writing(f"update {element} records") as connection:
-            return update_records(self._data_units, self._universe, self._layout, connection, element, list(records))
+            return self._updates.update(connection, element, list(records))
 
     @translating("fetch DataUnit records")
     def fetch_data_unit_records(self, element: str,
