@@ -22,11 +22,11 @@ def load_factory(group: str, name: str, builtin: Iterable[str] = ()) -> Callable
     """Import and return the factory registered as ``name`` in ``group`` (``builtin`` names the bundled ones)."""
     found = [ep for ep in entry_points(group=group) if ep.name == name]
     if not found:
-        builtin, plugins = sorted(builtin), list(available(group))
-        close = hint(str(name), [*builtin, *plugins])
-        raise ConfigError(f"no adapter {name!r} in {group!r}; {close + ' ' if close else ''}"
-                          f"built-in adapters: {builtin}; plug-in adapters (entry-point group {group!r}): "
-                          f"{plugins}")
+        bundled, plugins = sorted(builtin), list(available(group))
+        close = hint(str(name), [*bundled, *plugins])
+        kind = {REGISTRY_GROUP: " for the registry", DATASTORE_GROUP: " for the datastore"}.get(group, "")
+        raise ConfigError(f"no adapter {name!r}{kind}; {close + ' ' if close else ''}built-in adapters: "
+                          f"{bundled}; plug-in adapters (entry-point group {group!r}): {plugins}")
     try:
         factory = found[0].load()
     except Exception as err:

@@ -4,6 +4,10 @@ A record's key fields are its identity: datasets and other records refer to it b
 never change. Metadata may always change. An implied unit (visit -> physical_filter) may change
 only while no dataset is labelled with the record, because a dataset row keeps the implied values
 its DataId was expanded with, and rewriting them would silently relabel stored data.
+
+This registry's caches follow the update; another registry already open on the same database
+keeps the implied values it has seen until it is reopened (records were insert-only before, so
+its caches are never invalidated from outside).
 """
 
 from __future__ import annotations
@@ -69,7 +73,7 @@ class DataUnitUpdater:
             row = {c: v for c, v in manager.to_row(name, record).items() if c not in fields}
             match = sa.and_(*(table.c[f] == v for f, v in zip(fields, key, strict=True)))
             connection.execute(table.update().where(match).values(**row))
-        manager.forget(name, {k: {u: r.get(u) for u in implies} for k, r in changed.items()})
+        manager.relink(name, {k: {u: r.get(u) for u in implies} for k, r in changed.items()})
         return len(changed)
 
     def _refuse_if_labelled(self, connection: sa.Connection, name: str, key: Key,

@@ -77,7 +77,7 @@ class DataUnitManager:
     def validate_record(self, name: str, record: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
         """Return ``record`` of element ``name`` with every given field checked and converted.
 
-        ``partial`` records (updates) need only the key fields; a given None must still be allowed.
+        ``partial`` records (updates) need only their key fields; a field given as None must be nullable.
         """
         specs, keys, implied, _ = self._shape(name)
         what = f"{name} record"
@@ -111,7 +111,7 @@ class DataUnitManager:
                 raise DataIdError(f"{what} {dict(record)!r}: field {field!r} cannot be empty (None)")
         return result
 
-    def forget(self, name: str, implied: Mapping[Key, Implied]) -> None:
+    def relink(self, name: str, implied: Mapping[Key, Implied]) -> None:
         """Remember new implied values for these keys of unit ``name``; forget every expanded DataId."""
         if name in self._known:
             self._known[name].update(implied)
