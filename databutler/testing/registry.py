@@ -868,6 +868,8 @@ class RegistryContract(DataUnitUpdateContract, DatasetTypeRulesContract):
             assert RegistryCapability.WRITE not in reader.capabilities
             writes: dict[str, Callable[[], object]] = {
                 "insert_data_units": lambda: reader.insert_data_units("instrument", [{"name": "Cam9"}]),
+                "update_data_units": lambda: reader.update_data_units("instrument", [{"name": "Cam1",
+                                                                                     "detector_max": 99}]),
                 "register_dataset_type": lambda: reader.register_dataset_type(COADD),
                 "remove_dataset_type": lambda: reader.remove_dataset_type("raw"),
                 "register_collection": lambda: reader.register_collection("run9", RUN),
