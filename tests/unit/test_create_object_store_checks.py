@@ -87,3 +87,18 @@ def test_create_with_refused_credentials_is_refused_at_once_without_showing_them
         Butler.create(tmp_path / "repo", config=config)
     assert "wrong-secret-0123456789" not in str(info.value)
     assert_nothing_created(tmp_path / "repo")
+
+
+def test_create_without_any_credentials_says_where_they_come_from(
+        authenticating_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("TEST_S3_ENDPOINT", authenticating_server)
+    config = {"datastore": {"adapter": "objectstore", "root": "s3://bucket/data",
+                            "storage_options": {"endpoint_url": "${TEST_S3_ENDPOINT}"}}}
+    with pytest.raises(DatastoreError, match=r"no credentials were found; .*AWS_ACCESS_KEY_ID"):
+        Butler.create(tmp_path / "repo", config=config)
+    assert_nothing_created(tmp_path / "repo")

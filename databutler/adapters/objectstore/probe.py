@@ -31,6 +31,9 @@ def probe_root(location: ObjectLocation, secrets: frozenset[str]) -> None:
         raise DatastoreError(f"cannot create a datastore at {where}: the store refused the credentials or the "
                              f"write ({redact(str(err), secrets)}); {CREDENTIALS_HELP}") from None
     except Exception as err:
+        if type(err).__name__ == "NoCredentialsError":  # botocore's, raised before any request is made
+            raise DatastoreError(f"cannot create a datastore at {where}: no credentials were found; "
+                                 f"{CREDENTIALS_HELP}") from None
         detail = redact(str(err) or type(err).__name__, secrets)
         raise DatastoreError(f"cannot create a datastore at {where}: a test write failed ({type(err).__name__}: "
                              f"{detail}); {CREDENTIALS_HELP}") from None
