@@ -186,9 +186,13 @@ class Layering:
             raise RegistryError(f"there is no databutler registry {where} to layer a personal registry over")
         meta = release.meta
         stored = {key: value for key, value in connection.execute(sa.select(meta.c.key, meta.c.value))}
-        if stored.get("schema_version") != SCHEMA_VERSION:
-            raise RegistryError(f"the release registry {where} has schema version {stored.get('schema_version')!r}; "
-                                f"this databutler reads version {SCHEMA_VERSION!r}")
+        version = stored.get("schema_version")
+        if version != SCHEMA_VERSION:
+            older = version is not None and version.isdigit() and int(version) < int(SCHEMA_VERSION)
+            fix = ("the release needs migrating: its owner runs `databutler migrate` on the release's repository"
+                   if older else "it was made by a newer databutler: upgrade databutler")
+            raise RegistryError(f"the release registry {where} has schema version {version!r}; this databutler "
+                                f"reads version {SCHEMA_VERSION!r}: {fix}")
         if LAYERED_KEY in stored:
             raise RegistryError(f"the registry {where} is itself a personal registry; layer over a release registry")
         try:

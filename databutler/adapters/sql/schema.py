@@ -25,6 +25,9 @@ Version 2 made every string column the domain does not bound unbounded text (ver
 DATASET_FIXED_COLUMNS = ("id", "dataset_type_id", "run_id", "data_id_key")
 FIXED_TABLES = ("meta", "dataset_type", "collection", "collection_chain", "run", "dataset", "dataset_tag",
                 "dataset_artifact", "quantum", "quantum_input", "quantum_output")
+VERSION_TABLE = "alembic_version_databutler"
+"""Alembic's record of the schema revision (see ``migrations``); named so as not to meet another
+application's ``alembic_version`` in a shared PostgreSQL schema."""
 
 _SCALAR_TYPES: dict[FieldType, sa.types.TypeEngine[Any]] = {
     FieldType.INT: sa.BigInteger(),
@@ -118,7 +121,7 @@ def build_schema(universe: Universe, namespace: str | None = None, *, personal: 
     """
     links = not personal
     metadata = sa.MetaData(schema=namespace)
-    clashes = {e.name for e in universe.elements} & set(FIXED_TABLES)
+    clashes = {e.name for e in universe.elements} & {*FIXED_TABLES, VERSION_TABLE}
     if clashes:
         raise UniverseError(f"universe elements {sorted(clashes)} clash with registry table names; rename them")
     unit_clashes = {u.name for u in universe.units} & set(DATASET_FIXED_COLUMNS)
@@ -128,9 +131,7 @@ def build_schema(universe: Universe, namespace: str | None = None, *, personal: 
     for element in universe.elements:
         elements[element.name] = _element_table(universe, metadata, element.name, elements, links)
 
-    meta = sa.Table("meta", metadata,
-                    sa.Column("key", sa.String(64), primary_key=True),
-                    sa.Column("value", sa.Text, nullable=False))
+    meta = _meta(metadata)
     dataset_type = sa.Table("dataset_type", metadata,
                             sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
                             sa.Column("name", text(DATASET_TYPE_NAME_MAX_LENGTH), nullable=False, unique=True),
@@ -201,6 +202,16 @@ def build_schema(universe: Universe, namespace: str | None = None, *, personal: 
 
     return Schema(metadata, elements, meta, dataset_type, collection, collection_chain, run, dataset,
                   dataset_tag, dataset_artifact, quantum, quantum_io("quantum_input"), quantum_io("quantum_output"))
+
+
+def _meta(metadata: sa.MetaData) -> sa.Table:
+    return sa.Table("meta", metadata, sa.Column("key", sa.String(64), primary_key=True),
+                    sa.Column("value", sa.Text, nullable=False))
+
+
+def meta_table(namespace: str | None) -> sa.Table:
+    """The ``meta`` table alone (schema version, stored universe), to read before the full schema can be built."""
+    return _meta(sa.MetaData(schema=namespace))
 
 
 def _link(links: bool, target: sa.Column[Any], **kwargs: Any) -> tuple[sa.ForeignKey, ...]:
