@@ -3,6 +3,8 @@
 The query views (``v_*``) are derived objects: they name the columns a migration may alter
 (PostgreSQL refuses to change the type of a column a view uses), so they are dropped before the
 migration scripts run and made again from the current code after them, in the same transaction.
+Alembic is imported only here, when a registry is created or migrated: opening one (the common
+case) does not pay for it.
 """
 
 from __future__ import annotations
@@ -11,12 +13,9 @@ import functools
 import json
 import os
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic.operations import Operations
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 from ....domain.errors import RegistryError, UniverseError
 from ....domain.universe import Universe
@@ -27,14 +26,22 @@ from ..query.views import create_query_objects, view_names
 from ..release import LAYERED_KEY
 from ..schema import SCHEMA_VERSION, VERSION_TABLE, build_schema, meta_table
 
+if TYPE_CHECKING:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
 
 @functools.cache
 def script_directory() -> ScriptDirectory:
     """The migration scripts shipped in this package."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory(os.path.dirname(__file__))
 
 
 def _context(connection: sa.Connection, namespace: str | None, **opts: Any) -> MigrationContext:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE,
                                                         "version_table_schema": namespace, **opts})
 
@@ -46,8 +53,7 @@ def stamp_new_registry(connection: sa.Connection, namespace: str | None) -> None
 
 def version_error(where: str, stored: str | None) -> RegistryError:
     """The error for opening a registry whose schema version is not this databutler's."""
-    known = {script.revision for script in script_directory().walk_revisions()}
-    if stored in known:
+    if _older(stored):
         return RegistryError(f"the registry at {where} has schema version {stored!r}; this databutler reads version "
                              f"{SCHEMA_VERSION!r}: upgrade it with `databutler migrate REPO` (REPO: its repository)")
     return RegistryError(f"the registry at {where} has schema version {stored!r}, which this databutler does not "
@@ -93,7 +99,7 @@ def _migrate(connection: sa.Connection, namespace: str | None, where: str, missi
     stored = {key: value for key, value in connection.execute(sa.select(meta.c.key, meta.c.value))}
     version = stored.get("schema_version")
     script = script_directory()
-    if version not in {s.revision for s in script.walk_revisions()}:
+    if version != SCHEMA_VERSION and not _older(version):
         raise version_error(where, version)
     assert version is not None
     context = _context(connection, namespace)
@@ -121,6 +127,8 @@ def _migrate(connection: sa.Connection, namespace: str | None, where: str, missi
     def upgrade(heads: Iterable[str], _context: MigrationContext) -> Any:
         return script._upgrade_revs(SCHEMA_VERSION, version)  # what `alembic upgrade` runs
 
+    from alembic.operations import Operations
+
     context = _context(connection, namespace, fn=upgrade)
     with Operations.context(context):
         context.run_migrations()
@@ -131,6 +139,11 @@ def _migrate(connection: sa.Connection, namespace: str | None, where: str, missi
         raise RegistryError(f"migrating the registry at {where} ended at schema version {now!r}, not "
                             f"{SCHEMA_VERSION!r}; nothing was changed (this is a bug in databutler's migrations)")
     return report
+
+
+def _older(version: str | None) -> bool:
+    """Whether ``version`` is a schema version before this databutler's (one its migrations upgrade)."""
+    return version is not None and version.isdigit() and 1 <= int(version) < int(SCHEMA_VERSION)
 
 
 def _drop_views(connection: sa.Connection, namespace: str | None, names: Iterable[str]) -> None:
