@@ -346,3 +346,19 @@ def test_opening_a_registry_does_not_import_alembic(tmp_path: Path) -> None:
             f"SqlRegistry.open({url!r}).close(); print('alembic' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     assert result.stdout.strip() == "False"
+
+
+def test_migration_scripts_can_read_the_registry_they_migrate(tmp_path: Path) -> None:
+    """A future script that changes DataUnit tables builds them from the registry's own universe."""
+    from alembic.operations import Operations
+
+    from databutler.adapters.sql.migrations import steps
+
+    release_url, personal_url = f"sqlite:///{tmp_path}/release.sqlite3", f"sqlite:///{tmp_path}/personal.sqlite3"
+    SqlRegistry.create(release_url, default_universe()).close()
+    SqlRegistry.create(personal_url, default_universe(), release=Release(url=release_url)).close()
+    for url, personal in ((release_url, False), (personal_url, True)):
+        engine = sa.create_engine(url)
+        with engine.connect() as connection, Operations.context(MigrationContext.configure(connection)):
+            assert (steps.universe(), steps.personal(), steps.namespace()) == (default_universe(), personal, None)
+        engine.dispose()
