@@ -22,6 +22,12 @@ Version 2 made every string column the domain does not bound unbounded text (ver
 128-character checksum, which refused the default ``blake2b:`` checksum on PostgreSQL).
 """
 
+
+def is_older_version(version: str | None) -> bool:
+    """Whether ``version`` is a schema version before this databutler's (one its migrations upgrade)."""
+    return version is not None and version.isdigit() and 1 <= int(version) < int(SCHEMA_VERSION)
+
+
 DATASET_FIXED_COLUMNS = ("id", "dataset_type_id", "run_id", "data_id_key")
 FIXED_TABLES = ("meta", "dataset_type", "collection", "collection_chain", "run", "dataset", "dataset_tag",
                 "dataset_artifact", "quantum", "quantum_input", "quantum_output")

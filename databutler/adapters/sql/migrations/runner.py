@@ -24,7 +24,7 @@ from ..engine import DEFAULT_BUSY_TIMEOUT_S, begin, create_sql_engine, is_memory
 from ..errors import translated
 from ..query.views import create_query_objects, view_names
 from ..release import LAYERED_KEY
-from ..schema import SCHEMA_VERSION, VERSION_TABLE, build_schema, meta_table
+from ..schema import SCHEMA_VERSION, VERSION_TABLE, build_schema, is_older_version, meta_table
 
 if TYPE_CHECKING:
     from alembic.runtime.migration import MigrationContext
@@ -53,7 +53,7 @@ def stamp_new_registry(connection: sa.Connection, namespace: str | None) -> None
 
 def version_error(where: str, stored: str | None) -> RegistryError:
     """The error for opening a registry whose schema version is not this databutler's."""
-    if _older(stored):
+    if is_older_version(stored):
         return RegistryError(f"the registry at {where} has schema version {stored!r}; this databutler reads version "
                              f"{SCHEMA_VERSION!r}: upgrade it with `databutler migrate REPO` (REPO: its repository)")
     return RegistryError(f"the registry at {where} has schema version {stored!r}, which this databutler does not "
@@ -99,7 +99,7 @@ def _migrate(connection: sa.Connection, namespace: str | None, where: str, missi
     stored = {key: value for key, value in connection.execute(sa.select(meta.c.key, meta.c.value))}
     version = stored.get("schema_version")
     script = script_directory()
-    if version != SCHEMA_VERSION and not _older(version):
+    if version != SCHEMA_VERSION and not is_older_version(version):
         raise version_error(where, version)
     assert version is not None
     context = _context(connection, namespace)
@@ -139,11 +139,6 @@ def _migrate(connection: sa.Connection, namespace: str | None, where: str, missi
         raise RegistryError(f"migrating the registry at {where} ended at schema version {now!r}, not "
                             f"{SCHEMA_VERSION!r}; nothing was changed (this is a bug in databutler's migrations)")
     return report
-
-
-def _older(version: str | None) -> bool:
-    """Whether ``version`` is a schema version before this databutler's (one its migrations upgrade)."""
-    return version is not None and version.isdigit() and 1 <= int(version) < int(SCHEMA_VERSION)
 
 
 def _drop_views(connection: sa.Connection, namespace: str | None, names: Iterable[str]) -> None:
