@@ -362,3 +362,20 @@ def test_migration_scripts_can_read_the_registry_they_migrate(tmp_path: Path) ->
         with engine.connect() as connection, Operations.context(MigrationContext.configure(connection)):
             assert (steps.universe(), steps.personal(), steps.namespace()) == (default_universe(), personal, None)
         engine.dispose()
+
+
+@pytest.mark.parametrize("rows", [["1", "2"], ["1"]])
+def test_a_version_table_edited_by_hand_is_refused_with_a_domain_error(tmp_path: Path, rows: list[str]) -> None:
+    """Two heads, or a revision that disagrees with meta: nothing is changed, and no Alembic error escapes."""
+    url = f"sqlite:///{tmp_path}/registry.sqlite3"
+    SqlRegistry.create(url, default_universe()).close()
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"DELETE FROM {VERSION_TABLE}"))
+        for row in rows:
+            connection.execute(sa.text(f"INSERT INTO {VERSION_TABLE} VALUES (:v)"), {"v": row})
+    before = snapshot(engine, None)
+    with pytest.raises(RegistryError, match=r"cannot migrate|changed outside databutler"):
+        migrate_database(url)
+    assert snapshot(engine, None) == before
+    engine.dispose()

@@ -78,6 +78,8 @@ def migrate_database(url: str, *, namespace: str | None = None, dry_run: bool = 
         raise RegistryError(missing + " (a new in-memory database is always empty)")
     if is_sqlite(parsed) and not database.startswith("file:") and not os.path.exists(database):
         raise RegistryError(missing + f" (file {database!r} does not exist)")
+    from alembic.util import CommandError
+
     engine = create_sql_engine(parsed, busy_timeout_s=busy_timeout_s)
     try:
         with translated(f"migrate the registry at {where}"), engine.connect() as connection:
@@ -86,6 +88,8 @@ def migrate_database(url: str, *, namespace: str | None = None, dry_run: bool = 
                 report = _migrate(connection, namespace, where, missing, dry_run)
                 if dry_run:
                     transaction.rollback()
+    except CommandError as err:  # e.g. a version table edited by hand
+        raise RegistryError(f"cannot migrate the registry at {where}: {err}; nothing was changed") from None
     finally:
         engine.dispose()
     return report
