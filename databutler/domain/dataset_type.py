@@ -13,6 +13,8 @@ from .universe import Universe
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 COMPONENT_SEPARATOR = "."
+DATASET_TYPE_NAME_MAX_LENGTH = 128
+"""The longest dataset type name (registries index it; file templates use it as a path component)."""
 
 
 def _units(value: object) -> tuple[str, ...]:
@@ -33,6 +35,9 @@ class DatasetType:
         if not _NAME.match(self.name):
             raise DatasetTypeError(f"dataset type name {self.name!r} must be letters, digits and "
                                    "underscores, not starting with a digit")
+        if len(self.name) > DATASET_TYPE_NAME_MAX_LENGTH:
+            raise DatasetTypeError(f"dataset type name {self.name[:40]!r}... is {len(self.name)} characters long; "
+                                   f"names may have at most {DATASET_TYPE_NAME_MAX_LENGTH}")
 
     def normalized(self, universe: Universe) -> DatasetType:
         """Return this DatasetType with its units replaced by their required closure, sorted."""
