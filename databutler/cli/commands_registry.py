@@ -1,4 +1,4 @@
-"""Registry-editing commands: register-dataset-type, remove-dataset-type, insert-data-units."""
+"""Registry-editing commands: register-dataset-type, remove-dataset-type, insert-data-units, update-data-units."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import click
 from rich.progress import Progress
 
 from .. import DatasetType
-from .common import handle_errors, open_butler
+from .common import handle_errors, open_butler, parse_pairs
 from .tables import read_table
 
 BATCH = 1000
@@ -70,4 +70,28 @@ def insert_data_units(repo: str, element: str, table: str, skip_existing: bool) 
         click.echo(f"inserted {inserted} {element} records ({len(records) - inserted} already present)")
 
 
-COMMANDS = (register_dataset_type, remove_dataset_type, insert_data_units)
+@click.command("update-data-units")
+@click.argument("repo", type=click.Path(exists=True))
+@click.argument("element")
+@click.argument("table", type=click.Path(exists=True, dir_okay=False), required=False)
+@click.option("--record", "-r", "given", multiple=True, metavar="FIELD=VALUE[,...]",
+              help="One record to update: its key fields and the fields to set (repeatable).")
+@handle_errors
+def update_data_units(repo: str, element: str, table: str | None, given: tuple[str, ...]) -> None:
+    """Set fields of existing records of ELEMENT, from TABLE (CSV or YAML) and/or --record.
+
+    Each record names its key fields and the fields to set; other fields keep their values, and an
+    empty CSV cell clears a field. Key fields never change. A record not in the registry is refused
+    and nothing is updated (insert it with insert-data-units). See the fields with describe-data-unit.
+
+    Example: databutler update-data-units ./repo instrument --record name=Cam1,detector_max=200
+    """
+    records = (read_table(table, element) if table else []) + [parse_pairs([item], "--record") for item in given]
+    if not records:
+        raise click.UsageError("give a TABLE of records or at least one --record")
+    with open_butler(repo, writeable=True) as butler:
+        changed = butler.registry.update_data_units(element, records)
+        click.echo(f"updated {changed} {element} records ({len(records) - changed} already as given)")
+
+
+COMMANDS = (register_dataset_type, remove_dataset_type, insert_data_units, update_data_units)

@@ -48,6 +48,10 @@ class ForwardingRegistry(Registry):
         """Forwarded."""
         return self.inner.insert_data_units(element, records, skip_existing=skip_existing)
 
+    def update_data_units(self, element: str, records: Sequence[Mapping[str, Any]]) -> int:
+        """Forwarded."""
+        return self.inner.update_data_units(element, records)
+
     def fetch_data_unit_records(self, element: str,
                                 keys: Sequence[Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
         """Forwarded."""
@@ -57,8 +61,8 @@ class ForwardingRegistry(Registry):
         """Forwarded."""
         return self.inner.expand_data_ids(units, data_ids)
 
-    def register_dataset_type(self, dataset_type: DatasetType) -> bool:
-        """Forwarded."""
+    def _register_dataset_type(self, dataset_type: DatasetType) -> bool:
+        """Forwarded (after this wrapper's own checks)."""
         return self.inner.register_dataset_type(dataset_type)
 
     def get_dataset_type(self, name: str) -> DatasetType:

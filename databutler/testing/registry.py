@@ -51,6 +51,7 @@ from ..ports.capabilities import RegistryCapability
 from ..ports.registry import Registry
 from .data import insert_standard_data_units, standard_records, visit_timespan
 from .registry_artifacts import RegistryArtifactUsersContract
+from .registry_editing import DatasetTypeRulesContract, DataUnitUpdateContract
 
 RUN, TAGGED, CHAINED = CollectionKind.RUN, CollectionKind.TAGGED, CollectionKind.CHAINED
 CALEXP = DatasetType("calexp", ("instrument", "detector", "visit"), "StructuredData")
@@ -91,7 +92,7 @@ def all_records(registry: Registry) -> dict[str, list[dict[str, Any]]]:
     return {e.name: registry.fetch_data_unit_records(e.name) for e in registry.universe.elements}
 
 
-class RegistryContract(RegistryArtifactUsersContract):
+class RegistryContract(DataUnitUpdateContract, DatasetTypeRulesContract, RegistryArtifactUsersContract):
     """What every Registry must do; subclass it and provide ``make_registry``."""
 
     # -- fixtures the adapter provides --------------------------------------------------------
@@ -868,6 +869,8 @@ class RegistryContract(RegistryArtifactUsersContract):
             assert RegistryCapability.WRITE not in reader.capabilities
             writes: dict[str, Callable[[], object]] = {
                 "insert_data_units": lambda: reader.insert_data_units("instrument", [{"name": "Cam9"}]),
+                "update_data_units": lambda: reader.update_data_units("instrument", [{"name": "Cam1",
+                                                                                     "detector_max": 99}]),
                 "register_dataset_type": lambda: reader.register_dataset_type(COADD),
                 "remove_dataset_type": lambda: reader.remove_dataset_type("raw"),
                 "register_collection": lambda: reader.register_collection("run9", RUN),

@@ -45,8 +45,11 @@ JOURNALS = "journal"
 class LimitedRegistry(Registry):
     """A registry in journals on an fsspec URL; see the module docstring."""
 
-    def __init__(self, url: str, working: Registry, *, writeable: bool) -> None:
+    def __init__(self, url: str, working: Registry, *, writeable: bool,
+                 updated: dict[str, set[tuple[Any, ...]]] | None = None) -> None:
         self._url = url
+        self._updated = updated if updated is not None else {}
+        """The keys of the records updated here, by element: merge_into updates them in the full registry."""
         self._fs, self._root = filesystem(url)
         self._working = working
         self._writeable = writeable
@@ -90,6 +93,7 @@ class LimitedRegistry(Registry):
         except (ValueError, UniverseError) as err:
             raise RegistryError(f"the universe stored at {url} is unreadable: {err}") from None
         working = make_working(universe)
+        updated: dict[str, set[tuple[Any, ...]]] = {}
         try:
             fs.invalidate_cache(f"{root}/{JOURNALS}")  # object-store listings are cached; journals may be new
             paths = sorted(fs.glob(f"{root}/{JOURNALS}/*.log"))
@@ -98,10 +102,12 @@ class LimitedRegistry(Registry):
                     with working.transaction():
                         for operation in codec.loads(payload):
                             apply(working, operation)
+                            if operation[0] == "update_data_units":
+                                _note_updates(working, operation[1], operation[2], updated)
         except BaseException:
             working.close()
             raise
-        return cls(url, working, writeable=writeable)
+        return cls(url, working, writeable=writeable, updated=updated)
 
     def __repr__(self) -> str:
         mode = "" if self._writeable else ", writeable=False"
@@ -187,6 +193,18 @@ class LimitedRegistry(Registry):
             journal.append(["insert_data_units", element, records, skip_existing])
             return count
 
+    def update_data_units(self, element: str, records: Sequence[Mapping[str, Any]]) -> int:
+        """Set the given fields of existing records of ``element``; return how many records changed."""
+        if isinstance(records, Mapping):
+            raise DataIdError(f"update_data_units({element!r}, ...) takes a sequence of records, not one record")
+        records = [dict(r) if isinstance(r, Mapping) else r for r in records]
+        with self._writing(f"update {element} records") as journal:
+            count = self._working.update_data_units(element, records)
+            if count:
+                journal.append(["update_data_units", element, records])
+                _note_updates(self._working, element, records, self._updated)
+            return count
+
     def fetch_data_unit_records(self, element: str,
                                 keys: Sequence[Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
         """Return the records of ``element`` with the given primary keys (all records if None)."""
@@ -198,8 +216,8 @@ class LimitedRegistry(Registry):
 
     # -- DatasetTypes ---------------------------------------------------------------------------
 
-    def register_dataset_type(self, dataset_type: DatasetType) -> bool:
-        """Register ``dataset_type``; return False if an identical one exists."""
+    def _register_dataset_type(self, dataset_type: DatasetType) -> bool:
+        """Store ``dataset_type`` in the working registry and journal it; return False if an identical one exists."""
         with self._writing(f"register dataset type {getattr(dataset_type, 'name', dataset_type)!r}") as journal:
             new = self._working.register_dataset_type(dataset_type)
             if new:
@@ -357,4 +375,12 @@ class LimitedRegistry(Registry):
 
         Idempotent: merging again copies nothing. Runs in one transaction of ``full``.
         """
-        return merge(self, full, self.all_quanta())
+        return merge(self, full, self.all_quanta(), updated=self._updated)
+
+
+def _note_updates(working: Registry, element: str, records: Sequence[Mapping[str, Any]],
+                  updated: dict[str, set[tuple[Any, ...]]]) -> None:
+    """Add the keys of ``records`` (as the working registry stores them) to ``updated[element]``."""
+    fields = working.universe.key_fields(element)
+    stored = working.fetch_data_unit_records(element, [{f: r[f] for f in fields} for r in records])
+    updated.setdefault(element, set()).update(tuple(r[f] for f in fields) for r in stored)

@@ -19,6 +19,7 @@ def _refs(working: Registry, ids: list[Any]) -> list[Any]:
 _OPERATIONS: dict[str, Callable[..., Any]] = {
     "insert_data_units": lambda w, element, records, skip: w.insert_data_units(element, records,
                                                                                 skip_existing=skip),
+    "update_data_units": lambda w, element, records: w.update_data_units(element, records),
     "register_dataset_type": lambda w, name, units, storage_class: w.register_dataset_type(
         DatasetType(name, tuple(units), storage_class)),
     "remove_dataset_type": lambda w, name: w.remove_dataset_type(name),

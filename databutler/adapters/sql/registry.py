@@ -23,6 +23,7 @@ from ...ports.query_results import QueryResults
 from ...ports.registry import DataIdLike, Registry
 from .artifacts import ArtifactManager
 from .collections import CollectionManager, as_names
+from .data_unit_updates import DataUnitUpdater
 from .data_units import DataUnitManager
 from .dataset_types import DatasetTypeManager
 from .datasets import DatasetManager
@@ -72,6 +73,7 @@ class SqlRegistry(Registry):
             capabilities |= {RegistryCapability.QUERIES, RegistryCapability.SQL_SELECT}
         self._capabilities = frozenset(capabilities)
         self._data_units = DataUnitManager(universe, layout)
+        self._updates = DataUnitUpdater(self._data_units, universe, layout)
         self._types = DatasetTypeManager(universe, layout)
         self._collections = CollectionManager(layout)
         self._datasets = DatasetManager(universe, layout, self._types, self._collections, self._data_units)
@@ -166,6 +168,15 @@ class SqlRegistry(Registry):
         with self._session.writing(f"insert {element} records") as connection:
             return self._data_units.insert(connection, element, list(records), skip_existing)
 
+    @translating("update DataUnit records")
+    def update_data_units(self, element: str, records: Sequence[Mapping[str, Any]]) -> int:
+        """Set the given fields of existing records of ``element``; return how many records changed."""
+        self._universe.element(element)
+        if isinstance(records, Mapping):
+            raise DataIdError(f"update_data_units({element!r}, ...) takes a sequence of records, not one record")
+        with self._session.writing(f"update {element} records") as connection:
+            return self._updates.update(connection, element, list(records))
+
     @translating("fetch DataUnit records")
     def fetch_data_unit_records(self, element: str,
                                 keys: Sequence[Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
@@ -184,8 +195,8 @@ class SqlRegistry(Registry):
     # -- DatasetTypes -------------------------------------------------------------------------
 
     @translating("register a dataset type")
-    def register_dataset_type(self, dataset_type: DatasetType) -> bool:
-        """Register ``dataset_type``; return False if an identical one exists."""
+    def _register_dataset_type(self, dataset_type: DatasetType) -> bool:
+        """Store ``dataset_type``; return False if an identical one exists."""
         try:
             with self._session.writing(f"register dataset type {dataset_type.name!r}", atomic=True) as connection:
                 return self._types.register(connection, dataset_type)
