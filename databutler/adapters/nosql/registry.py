@@ -13,7 +13,6 @@ CONCURRENT_WRITERS (writers on one store do not see each other's writes until re
 
 from __future__ import annotations
 
-import datetime
 import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -31,9 +30,9 @@ from ...ports.capabilities import RegistryCapability
 from ...ports.registry import DataIdLike, Registry
 from ...ports.subset import RegistrySubset
 from . import codec
-from .journal import JournalWriter, filesystem, read_journal
+from .journal import JournalWriter, filesystem
 from .merge import load_subset, merge
-from .replay import apply
+from .replay import replay_journal
 
 MakeWorking = Callable[[Universe], Registry]
 """Makes the empty, writeable, in-memory registry that holds the working state."""
@@ -94,10 +93,7 @@ class LimitedRegistry(Registry):
             fs.invalidate_cache(f"{root}/{JOURNALS}")  # object-store listings are cached; journals may be new
             paths = sorted(fs.glob(f"{root}/{JOURNALS}/*.log"))
             for path in paths:
-                for payload in read_journal(fs, path):
-                    with working.transaction():
-                        for operation in codec.loads(payload):
-                            apply(working, operation)
+                replay_journal(working, fs, path)
         except BaseException:
             working.close()
             raise
@@ -160,8 +156,7 @@ class LimitedRegistry(Registry):
 
     def _journal(self) -> JournalWriter:
         if self._writer is None:
-            stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S%f")
-            self._writer = JournalWriter(self._fs, f"{self._root}/{JOURNALS}/{stamp}-{uuid.uuid4().hex}.log")
+            self._writer = JournalWriter(self._fs, f"{self._root}/{JOURNALS}")
         return self._writer
 
     @contextmanager
