@@ -16,6 +16,7 @@ After every round:
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import multiprocessing
 import os
@@ -70,10 +71,8 @@ def _writer(root: str, run: str, worker: int, seed: int, log_path: str) -> None:
         items = [({"token": token, "worker": worker}, BULK_TYPE.name, data_id)
                  for token, data_id in zip(tokens, chosen, strict=True)]
         try:
-            if len(items) == 1 and rng.random() < 0.5:
-                refs = [butler.put(*items[0])]
-            else:
-                refs = butler.put_many(items)
+            single = len(items) == 1 and rng.random() < 0.5
+            refs = [butler.put(*items[0])] if single else butler.put_many(items)
         except ConflictingDefinitionError:
             _log(fd, {"refused": tokens})
             continue
@@ -90,10 +89,8 @@ def _writer(root: str, run: str, worker: int, seed: int, log_path: str) -> None:
 def _read_log(path: Path) -> list[dict[str, Any]]:
     entries = []
     for line in path.read_text().splitlines():
-        try:
+        with contextlib.suppress(ValueError):  # the line a kill cut short: its write was never acknowledged
             entries.append(json.loads(line))
-        except ValueError:
-            pass  # the line a kill cut short: its write was never acknowledged
     return entries
 
 
