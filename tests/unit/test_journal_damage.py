@@ -158,3 +158,12 @@ def test_a_write_whose_fsync_failed_is_cut_from_the_journal_and_later_writes_rea
     with LimitedRegistry.open(str(root), working, writeable=False) as again:
         # The failed write was not acknowledged, so it must not come back; the later one must.
         assert [c.name for c in again.query_collections()] == ["after", "before"]
+
+
+def test_records_after_a_journals_end_record_are_damage_not_ignored(job: tuple[Path, Path]) -> None:
+    database, root = job
+    seed, worker = journals(root)
+    seed.write_bytes(seed.read_bytes() + worker.read_bytes())  # two journals run together: nothing may vanish
+    worker.unlink()
+    with pytest.raises(JournalDamageError, match=f"{seed.name} is damaged at byte"):
+        merge_job(root, database)

@@ -66,10 +66,10 @@ def _record_at(data: bytes, offset: int) -> tuple[bytes, bytes, int] | None:
     return magic, payload, start + length
 
 
-def _intact_record_after(data: bytes, offset: int) -> bool:
-    """Whether a whole, intact record starts anywhere after ``offset``."""
+def _intact_record_from(data: bytes, offset: int) -> bool:
+    """Whether a whole, intact record starts at ``offset`` or anywhere after it."""
     for magic in (MAGIC, END):
-        found = data.find(magic, offset + 1)
+        found = data.find(magic, offset)
         while found != -1:
             if _record_at(data, found) is not None:
                 return True
@@ -95,7 +95,12 @@ def records(data: bytes, name: str = "journal") -> list[tuple[int, bytes]]:
             found.append((offset, payload))
         offset = end
     if offset < len(data):
-        if not ended and _intact_record_after(data, offset):
+        if ended and _intact_record_from(data, offset):
+            raise JournalDamageError(
+                f"the journal {name} is damaged at byte {offset}: records follow its end record (record "
+                f"{len(found) + 1}), which no writer appends; restore the journal from a copy, or move it aside "
+                f"to open the registry without its writes")
+        if not ended and _intact_record_from(data, offset + 1):
             raise JournalDamageError(
                 f"the journal {name} is damaged at byte {offset} (record {len(found) + 1}): that record fails "
                 f"its checksum or framing, and intact records follow it, so this is not a write a crash "
