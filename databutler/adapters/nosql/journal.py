@@ -4,7 +4,9 @@ A record is ``MAGIC (2 bytes) | length (4 bytes, big-endian) | crc32 of the payl
 payload``. A writer appends whole records and never rewrites one, and ends the journal with an
 empty *end record* (magic ``END``) when it closes. Each writer has its own journal file, so no
 writer ever appends after another's torn tail; a writer whose append fails cuts the journal back
-to its last whole record (or, if it cannot, continues in a new journal file).
+to its last whole record, so a write that raised is not replayed later. If even that cut fails (a
+second fault), the writer continues in a new journal file: the old one then ends with the failed
+record, read as a torn tail if it is incomplete, and replayed if it is whole.
 
 Reading tells a crash from damage. A killed writer leaves at most one incomplete or garbled
 record at the end of its journal (the *torn tail*): it is dropped with a warning, and nothing
