@@ -23,7 +23,7 @@ import yaml
 from click.testing import CliRunner
 
 from databutler import Butler, DatasetType
-from databutler.adapters.sql.credentials import mask_secrets
+from databutler.adapters.sql.credentials import mask_secrets, remember_password
 from databutler.cli.main import cli
 from databutler.config.repo_config import interpolate, redact
 from databutler.domain.errors import ConfigError, DataButlerError
@@ -203,3 +203,11 @@ def test_a_literal_password_with_any_characters_is_refused_at_create(tmp_path: P
         Butler.create(tmp_path / "repo", config=sections)
     assert password not in shown_by(caught.value)
     assert not (tmp_path / "repo" / "butler.yaml").exists()
+
+
+def test_a_known_password_is_masked_where_it_stands_alone_not_inside_other_words() -> None:
+    remember_password("postgres")
+    assert mask_secrets("cannot open postgresql://alice:postgres@db/x: password postgres refused") == \
+        "cannot open postgresql://alice:***@db/x: password *** refused"
+    remember_password(SECRET)
+    assert leaked(mask_secrets(f"driver said: {SECRET!r} / {urllib.parse.quote(SECRET, safe='')}")) == []

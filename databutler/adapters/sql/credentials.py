@@ -46,7 +46,8 @@ def mask_secrets(text: str) -> str:
     with _known_lock:
         known = sorted(_known, key=len, reverse=True)
     for secret in known:
-        text = text.replace(secret, MASK)
+        # Whole occurrences only: a password "postgres" must not turn "postgresql://" into "***ql://".
+        text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", MASK, text)
     text = mask_url_passwords(text)
     return _CONNINFO_PASSWORD.sub(lambda m: m.group("head") + MASK, text)
 
