@@ -35,7 +35,8 @@ SEED = setting("SEED", 0)
 FIGURES: collections.Counter[str] = collections.Counter()
 """What the suite did and found, summed over its tests (reported at the end)."""
 REPORTED = ("kills", "faults_injected", "inputs_generated", "acknowledged_writes", "data_lost",
-            "non_domain_exceptions", "orphans_found_after_kills", "orphans_left_after_recovery")
+            "non_domain_exceptions", "orphans_found_after_kills", "orphans_left_after_recovery",
+            "orphans_left_by_failed_puts")
 
 
 @pytest.fixture

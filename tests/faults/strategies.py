@@ -25,29 +25,55 @@ FLOATS = st.one_of(st.sampled_from([math.nan, math.inf, -math.inf, -0.0, 1e308, 
 SCALARS = st.one_of(st.none(), st.booleans(), INTEGERS, FLOATS, TEXT, st.binary(max_size=8),
                     st.datetimes(), st.just(datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)),
                     st.dates(), st.just(object()), st.just(b"\xff\xfe"), st.just(complex(1, 1)))
+EXTREMES = [INT64, -INT64 - 1, 2**64, 10**30, "\ud800", "", "\x00", math.nan, math.inf, None, True, 1.5, b"x", "1"]
+"""The values most likely to break a layer below: out of range, unencodable, of the wrong type."""
 VALUES = st.one_of(SCALARS, st.lists(SCALARS, max_size=3), st.dictionaries(TEXT, SCALARS, max_size=2),
                    st.tuples(SCALARS, SCALARS), st.frozensets(st.integers(), max_size=2))
 
 
-def data_ids(units: list[str]) -> st.SearchStrategy[Any]:
-    """DataIds for ``units``: mostly the right keys with hostile values, sometimes not a mapping at all."""
-    keys = st.sampled_from([*units, "bogus", "visit.id", "", "\ud800"])
-    mapping = st.one_of(
-        st.fixed_dictionaries({unit: st.one_of(SCALARS, st.just(1), st.just("BulkCam")) for unit in units}),
-        st.dictionaries(keys, VALUES, max_size=len(units) + 1),
-    )
-    return st.one_of(mapping, VALUES)
+@st.composite
+def hostile_values(draw: st.DrawFn) -> Any:
+    """Half the time one of EXTREMES, else any value (``one_of`` would flatten and drown EXTREMES)."""
+    return draw(st.sampled_from(EXTREMES)) if draw(st.booleans()) else draw(VALUES)
 
 
-def records(fields: list[str]) -> st.SearchStrategy[Any]:
-    """Records with ``fields`` (and others) holding hostile values; sometimes not a mapping."""
-    keys = st.sampled_from([*fields, "bogus", "", "\ud800", "name; DROP TABLE x"])
-    return st.one_of(st.fixed_dictionaries({f: VALUES for f in fields}),
-                     st.dictionaries(keys, VALUES, max_size=len(fields) + 1), VALUES)
+@st.composite
+def data_ids(draw: st.DrawFn, valid: dict[str, list[Any]]) -> Any:
+    """DataIds for the units of ``valid``: mostly valid values with one hostile, sometimes not a mapping at all."""
+    shape = draw(st.integers(0, 9))
+    if shape == 9:
+        return draw(VALUES)
+    if shape >= 7:
+        keys = st.sampled_from([*valid, "bogus", "visit.id", "", "\ud800"])
+        return draw(st.dictionaries(keys, VALUES, max_size=len(valid) + 1))
+    data_id = {unit: draw(st.sampled_from(values)) for unit, values in valid.items()}
+    unit = draw(st.sampled_from([*valid, None]))
+    if unit is not None:
+        data_id[unit] = draw(hostile_values())
+    return data_id
 
 
-NAMES = st.one_of(TEXT, SCALARS)
-"""Names of dataset types, collections, DataUnits and storage classes, hostile or of the wrong type."""
+@st.composite
+def records(draw: st.DrawFn, valid: dict[str, Any]) -> Any:
+    """A record like ``valid`` with (usually) one field hostile or added; sometimes not a mapping at all."""
+    shape = draw(st.integers(0, 9))
+    if shape == 9:
+        return draw(VALUES)
+    record = dict(valid)
+    field = draw(st.sampled_from([*valid, "bogus", "", "\ud800", "name; DROP TABLE x", None]))
+    if field is not None:
+        record[field] = draw(hostile_values())
+    return record
+
+
+@st.composite
+def names(draw: st.DrawFn) -> Any:
+    """Names of dataset types, collections, DataUnits and storage classes: hostile text, or not text at all."""
+    shape = draw(st.integers(0, 3))
+    if shape == 0:
+        return draw(st.sampled_from(HOSTILE_STRINGS))
+    return draw(hostile_values()) if shape == 1 else draw(TEXT)
+
 
 FIELDS = ["visit", "detector", "instrument", "exposure", "band", "physical_filter", "visit.exposure_time",
           "visit.timespan", "visit.region", "day_obs", "skymap", "tract", "patch", "vist", "visit.nope", "id"]
@@ -81,5 +107,5 @@ def where_expressions(draw: st.DrawFn) -> str:
 
 
 BINDS = st.one_of(st.none(), st.dictionaries(st.sampled_from(["v", "list", "", "v; --", "\ud800"]),
-                                             VALUES, max_size=2), VALUES)
+                                             hostile_values(), max_size=2), VALUES)
 """Bind mappings (or things that are not one)."""

@@ -31,6 +31,8 @@ pytestmark = pytest.mark.slow
 
 RUN = "run1"
 UNITS = list(CALEXP.units)
+VALID = {"instrument": ["Cam1", "Cam2"], "visit": [1, 2, 3, 11], "detector": [1, 2, 4]}
+"""Values of the standard data (databutler.testing.data) for each unit of a calexp."""
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
 
@@ -112,7 +114,7 @@ def test_hostile_bind_values_limits_and_orderings(butler: Butler, figures: colle
     @SETTINGS
     @seed(SEED)
     @given(where=st.sampled_from(templates), bind=hostile.BINDS, limit=st.one_of(st.none(), hostile.INTEGERS),
-           offset=hostile.INTEGERS, order=st.lists(hostile.NAMES, max_size=2))
+           offset=hostile.INTEGERS, order=st.lists(hostile.names(), max_size=2))
     def example(where: str, bind: Any, limit: Any, offset: Any, order: list[Any]) -> None:
         def query() -> None:
             results = registry.query_data_unit_records("visit", where=where, bind=bind)
@@ -134,14 +136,14 @@ def test_hostile_data_ids(butler: Butler, figures: collections.Counter[str]) -> 
 
     @SETTINGS
     @seed(SEED)
-    @given(data_id=hostile.data_ids(UNITS), kind=st.integers(0, 3), kwargs=st.dictionaries(
-        st.sampled_from(UNITS), hostile.SCALARS, max_size=1))
-    def example(data_id: Any, kind: int, kwargs: dict[str, Any]) -> None:
+    @given(data_id=hostile.data_ids(VALID), kind=st.integers(0, 3), kwargs=st.dictionaries(
+        st.sampled_from(UNITS), hostile.SCALARS, max_size=1), content=hostile.TEXT)
+    def example(data_id: Any, kind: int, kwargs: dict[str, Any], content: str) -> None:
         calls = [lambda: registry.find_datasets("calexp", [data_id], [RUN]),
                  lambda: registry.expand_data_ids(UNITS, [data_id]),
                  lambda: butler.get("calexp", data_id, **kwargs),
-                 lambda: butler.put({"x": 1}, "calexp", data_id, run=f"hostile/{uuid.uuid4().hex}", **kwargs)]
-        escapes.run(calls[kind], (kind, data_id, kwargs))
+                 lambda: butler.put({"x": content}, "calexp", data_id, run=f"hostile/{uuid.uuid4().hex}", **kwargs)]
+        escapes.run(calls[kind], (kind, data_id, kwargs, content))
 
     example()
     escapes.report(figures)
@@ -150,17 +152,22 @@ def test_hostile_data_ids(butler: Butler, figures: collections.Counter[str]) -> 
 def test_hostile_data_unit_records(butler: Butler, figures: collections.Counter[str]) -> None:
     escapes = Escapes()
     registry = butler.registry
-    elements = {"instrument": ["name", "visit_max", "detector_max", "class_name"],
-                "detector": ["instrument", "id", "full_name", "purpose"],
-                "visit": ["instrument", "id", "physical_filter", "day_obs", "exposure_time", "timespan", "region"],
-                "physical_filter": ["instrument", "name", "band"]}
+    numbers = iter(range(1000, 10**9))
+    elements: dict[str, Callable[[int], dict[str, Any]]] = {
+        "instrument": lambda n: {"name": f"Cam{n}", "visit_max": 100, "detector_max": 10, "class_name": "x.Y"},
+        "detector": lambda n: {"instrument": "Cam1", "id": n, "full_name": f"S{n}", "purpose": "SCIENCE"},
+        "physical_filter": lambda n: {"instrument": "Cam1", "name": f"Cam1-{n}", "band": "r"},
+        "visit": lambda n: {"instrument": "Cam1", "id": n, "physical_filter": "Cam1-r", "day_obs": 20240101,
+                            "exposure_time": 15.0, "name": f"v{n}"},
+    }
 
     @SETTINGS
     @seed(SEED)
     @given(element=st.sampled_from([*elements, "bogus", "visit_detector_region"]), data=st.data(),
            skip=st.booleans())
     def example(element: str, data: st.DataObject, skip: bool) -> None:
-        record = data.draw(hostile.records(elements.get(element, ["instrument", "id"])))
+        valid = elements.get(element, lambda n: {"instrument": "Cam1", "id": n})(next(numbers))
+        record = data.draw(hostile.records(valid))
         escapes.run(lambda: registry.insert_data_units(element, [record], skip_existing=skip), (element, record))
 
     example()
@@ -173,7 +180,7 @@ def test_hostile_names(butler: Butler, figures: collections.Counter[str]) -> Non
 
     @SETTINGS
     @seed(SEED)
-    @given(name=hostile.NAMES, kind=st.integers(0, 5), other=hostile.NAMES)
+    @given(name=hostile.names(), kind=st.integers(0, 5), other=hostile.names())
     def example(name: Any, kind: int, other: Any) -> None:
         calls = [lambda: registry.register_dataset_type(DatasetType(name, ("instrument",), "StructuredData")),
                  lambda: registry.register_dataset_type(DatasetType("ok_" + uuid.uuid4().hex, (name,), other)),

@@ -75,7 +75,7 @@ def check_afterwards(root: Path, error: BaseException | None, figures: collectio
     with Butler(root, run=RUN, collections=[RUN]) as butler:
         assert butler.find_dataset(BULK_TYPE.name, victim) is None  # no row for what failed
         orphans = butler.find_orphans(older_than_s=0)
-        figures["orphans_left_after_recovery"] += len(orphans)
+        figures["orphans_left_by_failed_puts"] += len(orphans)
         assert [o.uri for o in orphans] == []  # no file without its row, with no clean-up run
         earlier = [butler.find_dataset(BULK_TYPE.name, d) for d in EARLIER]
         assert None not in earlier
