@@ -154,8 +154,6 @@ def test_a_full_registry_database_fails_the_put_cleanly_and_recovers_by_itself(
 
 def test_a_file_size_limit_fails_the_put_cleanly_and_recovers_by_itself(
         repo: Path, figures: collections.Counter[str]) -> None:
-    errors: list[BaseException | None] = []
-
     def work() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
         with Butler(repo, run=RUN) as butler:
@@ -163,19 +161,11 @@ def test_a_file_size_limit_fails_the_put_cleanly_and_recovers_by_itself(
             resource.setrlimit(resource.RLIMIT_FSIZE, (1024, hard))
             error = put_victim(butler)
             resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
-            assert error is not None and isinstance(error, DataButlerError), repr(error)
+            check_afterwards(repo, error, collections.Counter())
             put_and_get_again(butler)
 
-    try:
-        in_child(work)
-    finally:
-        # The child's put_and_get_again stored VICTIM; the checks need the state after the failure.
-        with Butler(repo, run=RUN, collections=[RUN]) as butler:
-            stored = butler.find_dataset(BULK_TYPE.name, VICTIM)
-            if stored is not None:
-                butler.remove([stored])
-    errors.append(DataButlerError("raised in the child (checked there)"))
-    check_afterwards(repo, errors[0], figures)
+    in_child(work)
+    figures["faults_injected"] += 1
 
 
 def test_a_full_disk_at_the_registry_commit_fails_the_put_cleanly_and_recovers_by_itself(
@@ -209,34 +199,35 @@ def test_a_full_disk_at_the_registry_commit_fails_the_put_cleanly_and_recovers_b
 
 def test_a_read_only_directory_fails_the_put_cleanly_and_recovers_once_writable(
         repo: Path, figures: collections.Counter[str]) -> None:
-    user = "nobody" if os.geteuid() == 0 else None  # root ignores permissions: write as another user
-    if user is not None:
-        entry = pwd.getpwnam(user)
+    user = None
+    if os.geteuid() == 0:  # root ignores permissions: write as another user
+        user = "nobody"
+        try:
+            entry = pwd.getpwnam(user)
+        except KeyError:
+            pytest.skip("running as root and there is no 'nobody' user to write as (root ignores permissions)")
         for directory, _, files in os.walk(repo):
             for name in [directory, *(os.path.join(directory, f) for f in files)]:
                 os.chown(name, entry.pw_uid, entry.pw_gid)
     datasets = repo / "datasets"
-    run_directory = next(p for p in datasets.iterdir() if p.is_dir())
+
+    def set_mode(mode: int) -> None:
+        for directory in (datasets, *datasets.rglob("*")):
+            if directory.is_dir():
+                directory.chmod(mode)
 
     def work() -> None:
         with Butler(repo, run=RUN) as butler:
-            for directory in (datasets, *datasets.rglob("*")):
-                if directory.is_dir():
-                    directory.chmod(0o555)
+            set_mode(0o555)
             try:
                 error = put_victim(butler)
             finally:
-                for directory in (datasets, *datasets.rglob("*")):
-                    if directory.is_dir():
-                        directory.chmod(0o755)
-            assert error is not None and isinstance(error, DataButlerError), repr(error)
-            assert butler.find_dataset(BULK_TYPE.name, VICTIM) is None
+                set_mode(0o755)
+            check_afterwards(repo, error, collections.Counter())
+            put_and_get_again(butler)
 
-    assert run_directory.exists()
     in_child(work, user=user)
-    check_afterwards(repo, DataButlerError("raised in the child (checked there)"), figures)
-    with Butler(repo, run=RUN) as butler:
-        put_and_get_again(butler)
+    figures["faults_injected"] += 1
 
 
 # -- EIO from the operating system --------------------------------------------------------------
