@@ -38,6 +38,13 @@ def hostile_values(draw: st.DrawFn) -> Any:
 
 
 @st.composite
+def integers(draw: st.DrawFn) -> int:
+    """Half the time an integer at or past a 32- or 64-bit boundary, else any integer."""
+    extremes = [INT64 - 1, INT64, -INT64, -INT64 - 1, 2**64, 10**30, -(10**30), 2**31, 2**31 - 1, -1, 0]
+    return draw(st.sampled_from(extremes)) if draw(st.booleans()) else draw(INTEGERS)
+
+
+@st.composite
 def data_ids(draw: st.DrawFn, valid: dict[str, list[Any]]) -> Any:
     """DataIds for the units of ``valid``: mostly valid values with one hostile, sometimes not a mapping at all."""
     shape = draw(st.integers(0, 9))
@@ -87,10 +94,16 @@ LITERALS = st.one_of(
 
 
 @st.composite
-def where_expressions(draw: st.DrawFn) -> str:
-    """Predicates joined with AND/OR/NOT, sometimes deeply nested or mangled, or any text at all."""
+def where_expressions(draw: st.DrawFn, anchor: str = "") -> str:
+    """Predicates joined with AND/OR/NOT, sometimes deeply nested or mangled, or any text at all.
+
+    Half are ``anchor AND (...)``: a constraint (``instrument = 'Cam1'``) that lets a query reach
+    the database rather than being refused for an ambiguous DataUnit.
+    """
     if draw(st.integers(0, 9)) == 0:
         return draw(TEXT)
+    if anchor and draw(st.booleans()):
+        return f"{anchor} AND ({draw(where_expressions())})"
     parts = []
     for _ in range(draw(st.integers(1, 4))):
         field, operator = draw(st.sampled_from(FIELDS)), draw(st.sampled_from(OPERATORS))
