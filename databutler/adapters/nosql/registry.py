@@ -13,7 +13,7 @@ CONCURRENT_WRITERS (writers on one store do not see each other's writes until re
 
 from __future__ import annotations
 
-import datetime
+import functools
 import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -31,9 +31,9 @@ from ...ports.capabilities import RegistryCapability
 from ...ports.registry import DataIdLike, Registry
 from ...ports.subset import RegistrySubset
 from . import codec
-from .journal import JournalWriter, filesystem, read_journal
+from .journal import JournalWriter, filesystem
 from .merge import load_subset, merge
-from .replay import apply
+from .replay import replay_journal
 
 MakeWorking = Callable[[Universe], Registry]
 """Makes the empty, writeable, in-memory registry that holds the working state."""
@@ -98,12 +98,8 @@ class LimitedRegistry(Registry):
             fs.invalidate_cache(f"{root}/{JOURNALS}")  # object-store listings are cached; journals may be new
             paths = sorted(fs.glob(f"{root}/{JOURNALS}/*.log"))
             for path in paths:
-                for payload in read_journal(fs, path):
-                    with working.transaction():
-                        for operation in codec.loads(payload):
-                            apply(working, operation)
-                            if operation[0] == "update_data_units":
-                                _note_updates(working, operation[1], operation[2], updated)
+                replay_journal(working, fs, path, observe=functools.partial(_note_replayed_update, working,
+                                                                            updated=updated))
         except BaseException:
             working.close()
             raise
@@ -166,8 +162,7 @@ class LimitedRegistry(Registry):
 
     def _journal(self) -> JournalWriter:
         if self._writer is None:
-            stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S%f")
-            self._writer = JournalWriter(self._fs, f"{self._root}/{JOURNALS}/{stamp}-{uuid.uuid4().hex}.log")
+            self._writer = JournalWriter(self._fs, f"{self._root}/{JOURNALS}")
         return self._writer
 
     @contextmanager
@@ -376,6 +371,13 @@ class LimitedRegistry(Registry):
         Idempotent: merging again copies nothing. Runs in one transaction of ``full``.
         """
         return merge(self, full, self.all_quanta(), updated=self._updated)
+
+
+def _note_replayed_update(working: Registry, operation: list[Any], *,
+                          updated: dict[str, set[tuple[Any, ...]]]) -> None:
+    """Note the keys of a replayed ``update_data_units`` operation (others are ignored)."""
+    if operation[0] == "update_data_units":
+        _note_updates(working, operation[1], operation[2], updated)
 
 
 def _note_updates(working: Registry, element: str, records: Sequence[Mapping[str, Any]],
