@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import click
-from rich.progress import Progress
 
 from .. import DatasetType
+from ..domain.errors import DataButlerError
+from ..service.progress import in_batches
 from .common import handle_errors, open_butler
-from .tables import read_table
+from .progress import progress_bar
+from .tables import dry_run, locate_failure, read_table
 
 BATCH = 1000
 """Records inserted per registry call (and per progress-bar step)."""
@@ -57,16 +62,20 @@ def insert_data_units(repo: str, element: str, table: str, skip_existing: bool) 
 
     Example: databutler insert-data-units ./repo detector detectors.csv
     """
-    records = read_table(table, element)
+    rows = read_table(table, element)
+    records = rows.rows
     with open_butler(repo, writeable=True) as butler:
         registry = butler.registry
         inserted = 0
-        with registry.transaction(), Progress(transient=True, disable=len(records) <= BATCH) as progress:
-            task = progress.add_task(f"inserting {element}", total=len(records))
-            for start in range(0, len(records), BATCH):
-                part = records[start:start + BATCH]
-                inserted += registry.insert_data_units(element, part, skip_existing=skip_existing)
-                progress.advance(task, len(part))
+        try:
+            with registry.transaction(), progress_bar(f"inserting {element}") as progress:
+                for part in in_batches(records, progress, BATCH):
+                    inserted += registry.insert_data_units(element, part, skip_existing=skip_existing)
+        except DataButlerError as err:
+            def probe(part: Sequence[dict[str, Any]]) -> None:
+                dry_run(registry, lambda: registry.insert_data_units(element, part, skip_existing=skip_existing))
+
+            raise locate_failure(rows, probe, err) from None
         click.echo(f"inserted {inserted} {element} records ({len(records) - inserted} already present)")
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from ..domain.errors import ConfigError, ConflictingDefinitionError, DataButlerError
+from ..domain.remedies import Action, Remedy
 from ..ports.repository import Repository
 from .repo_config import CONFIG_FILE, DEFAULT_CONFIG, interpolate, merge, read_config_file, validate
 from .secrets import refuse_literal_secrets
@@ -43,7 +44,8 @@ class ConfigRepositoryLoader:
         """Create a repository at ``root``: write butler.yaml (defaults + ``config``) and the registry."""
         root, path = _config_path(root)
         if os.path.exists(path):
-            raise ConflictingDefinitionError(f"a repository already exists at {root!r} ({path})")
+            raise ConflictingDefinitionError(f"a repository already exists at {root!r} ({path})",
+                                             remedy=Remedy(Action.OPEN_EXISTING, root, f"Butler({root!r})"))
         user = read_config_file(os.fspath(config)) if isinstance(config, str | os.PathLike) else dict(config or {})
         merged = merge(DEFAULT_CONFIG, user)
         validate(merged, "repository configuration")
@@ -64,8 +66,8 @@ class ConfigRepositoryLoader:
         """Open the repository whose butler.yaml is at (or in) ``root``."""
         root, path = _config_path(root)
         if not os.path.exists(path):
-            raise ConfigError(f"no repository at {root!r}: {path} does not exist "
-                              "(create one with Butler.create or `databutler create`)")
+            raise ConfigError(f"no repository at {root!r}: {path} does not exist",
+                              remedy=Remedy(Action.CREATE_REPO, root))
         raw = read_config_file(path)
         validate(raw, path)
         return self._build(root, raw, create=False, writeable=writeable)

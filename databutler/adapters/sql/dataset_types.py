@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from ...domain.dataset_type import DatasetType
 from ...domain.errors import ConflictingDefinitionError, DatasetTypeError, MissingDatasetTypeError
+from ...domain.remedies import Action, Remedy
 from ...domain.universe import Universe
 from .layout import Layout
 
@@ -56,8 +57,8 @@ class DatasetTypeManager:
         """The id and definition of DatasetType ``name``, or MissingDatasetTypeError."""
         found = self.find(connection, name)
         if found is None:
-            raise MissingDatasetTypeError(f"dataset type {name!r} is not registered; register it with "
-                                          "register_dataset_type")
+            raise MissingDatasetTypeError(f"dataset type {name!r} is not registered",
+                                          remedy=Remedy(Action.REGISTER_DATASET_TYPE, name))
         return found
 
     def by_ids(self, connection: sa.Connection, ids: set[int]) -> dict[int, DatasetType]:
