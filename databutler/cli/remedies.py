@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from ..domain.errors import DataButlerError
 from ..domain.remedies import Action
 
@@ -26,6 +28,9 @@ CLI: dict[Action, str] = {
 """How the command line phrases each action (every Action has an entry: a test checks it)."""
 
 
-def cli_message(error: DataButlerError) -> str:
-    """The message of ``error`` with its remedy phrased for the command line."""
-    return error.message(CLI)
+def cli_message(error: DataButlerError, repo: str | None = None) -> str:
+    """The message of ``error`` with its remedy phrased for the command line (REPO filled in if known)."""
+    if repo is None:
+        return error.message(CLI)
+    shown = shlex.quote(repo).replace("{", "{{").replace("}", "}}")
+    return error.message({action: text.replace("REPO", shown) for action, text in CLI.items()})

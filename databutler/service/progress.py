@@ -35,8 +35,9 @@ def counter(progress: Progress | None, total: int) -> Callable[[int], None]:
     return advance
 
 
-def in_batches(items: Sequence[T], progress: Progress | None = None, size: int = BATCH) -> Iterator[Sequence[T]]:
-    """Yield ``items`` in slices of ``size``, telling ``progress`` after each slice is done."""
+def in_batches(items: Sequence[T], progress: Progress | None = None, size: int | None = None) -> Iterator[Sequence[T]]:
+    """Yield ``items`` in slices of ``size`` (default BATCH), telling ``progress`` after each slice is done."""
+    size = size or BATCH
     advance = counter(progress, len(items))
     for start in range(0, len(items), size):
         part = items[start:start + size]
