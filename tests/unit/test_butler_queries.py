@@ -24,8 +24,7 @@ def butler(tmp_path: Path) -> Iterator[Butler]:
         created.registry.register_dataset_type(CALEXP)
         created.put_many([({"v": v, "d": d}, "calexp", {"instrument": "Cam1", "visit": v, "detector": d})
                           for v in (1, 2) for d in (1, 2, 3, 4)])
-        created.put_many([({"v": 1, "d": 1, "rerun": True}, "calexp", {"instrument": "Cam1", "visit": 1, "detector": 1})],
-                         run="run2")
+        created.put({"v": 1, "d": 1, "rerun": True}, "calexp", instrument="Cam1", visit=1, detector=1, run="run2")
         yield created
 
 
