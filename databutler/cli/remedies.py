@@ -24,6 +24,7 @@ CLI: dict[Action, str] = {
     Action.BIND_WITHOUT_COLON: "give its value as -b {subject}=VALUE, without the colon",
     Action.OPEN_EXISTING: "use it as it is (every command takes its path) or choose another location",
     Action.CREATE_REPO: "create one with `databutler create {subject}`",
+    Action.CREATE_REGISTRY: "create a repository with it: `databutler create NEW_REPO --config CONFIG`",
 }
 """How the command line phrases each action (every Action has an entry: a test checks it)."""
 

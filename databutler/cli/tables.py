@@ -125,26 +125,28 @@ def locate_failure(table: Table, probe: Callable[[Sequence[dict[str, Any]]], Non
 
     Only for errors caused by row content (ROW_ERRORS). ``probe(rows)`` must raise exactly when
     ``rows`` are refused, and change nothing (see ``dry_run``). It runs on prefixes of the table,
-    about log2(rows) times, and only after a failure.
+    about log2(rows) times, and only after a failure; any other error keeps ``error`` as it is.
     """
     def failure(count: int) -> DataButlerError | None:
         try:
             probe(table.rows[:count])
-        except ROW_ERRORS as err:
+        except DataButlerError as err:
             return err
         return None
 
     if not isinstance(error, ROW_ERRORS):
         return error
     last = failure(len(table.rows))
-    if last is None:
-        return error  # the rows are fine on their own: the failure came from elsewhere
+    if not isinstance(last, ROW_ERRORS):
+        return error  # the rows pass on their own (the failure came from elsewhere), or the probe cannot tell
     good, bad = 0, len(table.rows)  # the first `good` rows pass; the first `bad` rows fail
     while bad - good > 1:
         middle = (good + bad) // 2
         found = failure(middle)
         if found is None:
             good = middle
-        else:
+        elif isinstance(found, ROW_ERRORS):
             bad, last = middle, found
+        else:
+            return error
     return InputFileError(table.where(bad - 1), last)

@@ -30,6 +30,7 @@ class Action(enum.Enum):
     BIND_WITHOUT_COLON = "bind_without_colon"
     OPEN_EXISTING = "open_existing"
     CREATE_REPO = "create_repo"
+    CREATE_REGISTRY = "create_registry"
 
 
 @attrs.frozen
@@ -60,5 +61,6 @@ PYTHON: dict[Action, str] = {
     Action.BIND_WITHOUT_COLON: "give its value as bind={{'{subject}': ...}}, without the colon",
     Action.OPEN_EXISTING: "open it with {value} or choose another location",
     Action.CREATE_REPO: "create one with Butler.create({subject!r})",
+    Action.CREATE_REGISTRY: "create one with {value}",
 }
 """How the Python API phrases each action."""

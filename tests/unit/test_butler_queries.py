@@ -11,6 +11,7 @@ import pytest
 from databutler import Butler, DatasetType, FileDataset
 from databutler.domain.dataset import StoredArtifact
 from databutler.domain.errors import CapabilityError, CollectionError, DataIdError, MissingCollectionError
+from databutler.service.transfer import transfer
 from databutler.testing.data import insert_standard_data_units
 
 CALEXP = DatasetType("calexp", ("instrument", "visit", "detector"), "StructuredData")
@@ -128,6 +129,12 @@ def test_long_operations_tell_progress_their_totals_and_counts(butler: Butler, t
     located = Recorder()
     butler.uris(refs, progress=located)
     located.check(4)
+
+    copied = Recorder()
+    with Butler.create(tmp_path / "other") as other:
+        stored = butler.registry.get_artifacts([ref.id for ref in refs])
+        transfer([(ref, stored[ref.id][0]) for ref in refs], butler.datastore, other.datastore, progress=copied)
+    copied.check(4)
 
     removed = Recorder()
     butler.remove(refs[:2], progress=removed)
