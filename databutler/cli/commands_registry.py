@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import click
-from rich.progress import Progress
 
 from .. import DatasetType
+from ..domain.errors import DataButlerError
+from ..service.progress import in_batches
 from .common import handle_errors, open_butler, parse_pairs
-from .tables import read_table
+from .progress import progress_bar
+from .tables import dry_run, locate_failure, read_table
 
 BATCH = 1000
 """Records inserted per registry call (and per progress-bar step)."""
@@ -57,16 +62,20 @@ def insert_data_units(repo: str, element: str, table: str, skip_existing: bool) 
 
     Example: databutler insert-data-units ./repo detector detectors.csv
     """
-    records = read_table(table, element)
+    rows = read_table(table, element)
+    records = rows.rows
     with open_butler(repo, writeable=True) as butler:
         registry = butler.registry
         inserted = 0
-        with registry.transaction(), Progress(transient=True, disable=len(records) <= BATCH) as progress:
-            task = progress.add_task(f"inserting {element}", total=len(records))
-            for start in range(0, len(records), BATCH):
-                part = records[start:start + BATCH]
-                inserted += registry.insert_data_units(element, part, skip_existing=skip_existing)
-                progress.advance(task, len(part))
+        try:
+            with registry.transaction(), progress_bar(f"inserting {element}") as progress:
+                for part in in_batches(records, progress, BATCH):
+                    inserted += registry.insert_data_units(element, part, skip_existing=skip_existing)
+        except DataButlerError as err:
+            def probe(part: Sequence[dict[str, Any]]) -> None:
+                dry_run(registry, lambda: registry.insert_data_units(element, part, skip_existing=skip_existing))
+
+            raise locate_failure(rows, probe, err) from None
         click.echo(f"inserted {inserted} {element} records ({len(records) - inserted} already present)")
 
 
@@ -86,11 +95,21 @@ def update_data_units(repo: str, element: str, table: str | None, given: tuple[s
 
     Example: databutler update-data-units ./repo instrument --record name=Cam1,detector_max=200
     """
-    records = (read_table(table, element) if table else []) + [parse_pairs([item], "--record") for item in given]
+    rows = read_table(table, element) if table else None
+    records = (rows.rows if rows else []) + [parse_pairs([item], "--record") for item in given]
     if not records:
         raise click.UsageError("give a TABLE of records or at least one --record")
     with open_butler(repo, writeable=True) as butler:
-        changed = butler.registry.update_data_units(element, records)
+        registry = butler.registry
+        try:
+            changed = registry.update_data_units(element, records)
+        except DataButlerError as err:
+            if rows is None or given:
+                raise
+            def probe(part: Sequence[dict[str, Any]]) -> None:
+                dry_run(registry, lambda: registry.update_data_units(element, part))
+
+            raise locate_failure(rows, probe, err) from None
         click.echo(f"updated {changed} {element} records ({len(records) - changed} already as given)")
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from ..domain.errors import ConfigError, ConflictingDefinitionError, DataButlerError
+from ..domain.remedies import Action, Remedy
 from ..ports.repository import Repository
 from .repo_config import CONFIG_FILE, DEFAULT_CONFIG, interpolate, merge, read_config_file, validate
 from .secrets import refuse_literal_secrets
@@ -25,10 +26,8 @@ def _config_path(root: str) -> tuple[str, str]:
 
 def repository_exists(root: str, path: str) -> ConflictingDefinitionError:
     """The error for creating a repository where one is: how to open it instead."""
-    return ConflictingDefinitionError(
-        f"a repository already exists at {root!r} ({path}); open it with Butler({root!r}) in Python, or name it "
-        f"as REPO in `databutler` commands (e.g. `databutler query-collections {root}`); to start afresh, "
-        "create the new repository elsewhere or remove this one first")
+    return ConflictingDefinitionError(f"a repository already exists at {root!r} ({path})",
+                                      remedy=Remedy(Action.OPEN_EXISTING, root, f"Butler({root!r})"))
 
 
 def _write_atomically(path: str, text: str) -> None:
@@ -72,8 +71,8 @@ class ConfigRepositoryLoader:
         """Open the repository whose butler.yaml is at (or in) ``root``."""
         root, path = _config_path(root)
         if not os.path.exists(path):
-            raise ConfigError(f"no repository at {root!r}: {path} does not exist "
-                              "(create one with Butler.create or `databutler create`)")
+            raise ConfigError(f"no repository at {root!r}: {path} does not exist",
+                              remedy=Remedy(Action.CREATE_REPO, root))
         raw = read_config_file(path)
         validate(raw, path)
         return self._build(root, raw, create=False, writeable=writeable)

@@ -8,6 +8,7 @@ from collections.abc import Collection, Iterable
 import attrs
 
 from .errors import DatasetTypeError, MissingDatasetTypeError, StorageClassError
+from .remedies import Action, Remedy
 from .suggestions import closest, did_you_mean, hint
 from .universe import Universe
 
@@ -78,5 +79,5 @@ def missing_dataset_type(name: str, registered: Iterable[str]) -> MissingDataset
     close = closest(name, registered)
     if close:
         return MissingDatasetTypeError(f"dataset type {name!r} is not registered; {did_you_mean(close)}")
-    return MissingDatasetTypeError(f"dataset type {name!r} is not registered; register it with "
-                                   "register_dataset_type")
+    return MissingDatasetTypeError(f"dataset type {name!r} is not registered",
+                                   remedy=Remedy(Action.REGISTER_DATASET_TYPE, name))

@@ -26,6 +26,7 @@ from ...domain.dataset import DatasetRef, StoredArtifact
 from ...domain.dataset_type import DatasetType
 from ...domain.errors import ConflictingDefinitionError, DataIdError, ReadOnlyError, RegistryError, UniverseError
 from ...domain.quantum import Quantum
+from ...domain.remedies import Action, Remedy
 from ...domain.universe import Universe
 from ...ports.capabilities import RegistryCapability
 from ...ports.registry import DataIdLike, Registry
@@ -84,8 +85,8 @@ class LimitedRegistry(Registry):
         try:
             stored = fs.cat_file(f"{root}/{UNIVERSE_FILE}")
         except FileNotFoundError:
-            raise RegistryError(f"there is no limited registry at {url}; create one with LimitedRegistry.create") \
-                from None
+            raise RegistryError(f"there is no limited registry at {url}",
+                                remedy=Remedy(Action.CREATE_REGISTRY, url, "LimitedRegistry.create")) from None
         except OSError as err:
             raise RegistryError(f"cannot open the limited registry at {url}: {err}") from None
         try:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from ...domain.data_id import DataId, normalize_data_id
 from ...domain.errors import ConflictingDefinitionError, DataIdError
+from ...domain.remedies import Action, Remedy
 from ...domain.universe import DataUnitType, FieldSpec, Universe
 from ...domain.values import FieldType, KeyValue, Timespan, coerce_key, coerce_value
 from .dialect import chunks, insert_ignoring_conflicts
@@ -249,10 +250,10 @@ class DataUnitManager:
             different = {f: (old.get(f), v) for f, v in record.items() if old.get(f) != v}
             if skip_existing and not different:
                 continue
-            detail = (f"with different values (existing, given): {different}" if different else
-                      "already; pass skip_existing=True to accept identical records")
+            detail = f"with different values (existing, given): {different}" if different else "already"
             raise ConflictingDefinitionError(f"{name} record with key {dict(zip(fields, key, strict=True))} "
-                                             f"exists {detail}")
+                                             f"exists {detail}",
+                                             remedy=None if different else Remedy(Action.SKIP_EXISTING))
         if new:
             connection.execute(self._writes.elements[name].insert(), [self._to_row(name, r) for r in new])
             if isinstance(element, DataUnitType):

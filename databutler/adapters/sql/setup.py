@@ -9,6 +9,7 @@ import attrs
 import sqlalchemy as sa
 
 from ...domain.errors import ConfigError, ConflictingDefinitionError, RegistryError, UniverseError
+from ...domain.remedies import Action, Remedy
 from ...domain.universe import Universe
 from .engine import begin, create_sql_engine, is_memory, is_sqlite, parse_url
 from .errors import translated
@@ -58,8 +59,8 @@ def create_database(url: str, universe: Universe, *, namespace: str | None, rele
                 ours = {table.name for table in schema.metadata.sorted_tables}
                 if existing & ours:
                     raise ConflictingDefinitionError(
-                        f"a registry already exists at {shown} (it has tables {sorted(existing & ours)[:4]}); "
-                        "open it with SqlRegistry.open or choose another url")
+                        f"a registry already exists at {shown} (it has tables {sorted(existing & ours)[:4]})",
+                        remedy=Remedy(Action.OPEN_EXISTING, shown, "SqlRegistry.open"))
                 schema.metadata.create_all(connection, checkfirst=False)
                 create_query_objects(connection, universe, schema, views=layering is None)
                 meta = [{"key": "schema_version", "value": SCHEMA_VERSION},
