@@ -25,6 +25,9 @@ CLI: dict[Action, str] = {
     Action.OPEN_EXISTING: "use it as it is (every command takes its path, e.g. "
                           "`databutler query-collections {subject}`) or choose another location",
     Action.CREATE_REPO: "create one with `databutler create {subject}`",
+    Action.REMOVE_ORPHANS: "delete that file, or all orphans while no other process writes to this repository "
+                           "with `databutler verify {subject} --orphans --remove-orphans --older-than 0`; "
+                           "then put again",
     Action.CREATE_REGISTRY: "create a repository with it: `databutler create NEW_REPO --config CONFIG`",
 }
 """How the command line phrases each action (every Action has an entry: a test checks it)."""

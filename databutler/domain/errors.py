@@ -124,6 +124,6 @@ class QueryError(DataButlerError, ValueError):
 class ArtifactExistsError(ConflictingDefinitionError):
     """A datastore refused to write over an existing file; ``uris`` spell it as a registry may record it."""
 
-    def __init__(self, message: str, uris: tuple[str, ...] = ()) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, uris: tuple[str, ...] = (), *, remedy: Remedy | None = None) -> None:
+        super().__init__(message, remedy=remedy)
         self.uris = uris

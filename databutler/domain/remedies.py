@@ -31,6 +31,7 @@ class Action(enum.Enum):
     OPEN_EXISTING = "open_existing"
     CREATE_REPO = "create_repo"
     CREATE_REGISTRY = "create_registry"
+    REMOVE_ORPHANS = "remove_orphans"
 
 
 @attrs.frozen
@@ -62,5 +63,7 @@ PYTHON: dict[Action, str] = {
     Action.OPEN_EXISTING: "open it with {value} or choose another location",
     Action.CREATE_REPO: "create one with Butler.create({subject!r})",
     Action.CREATE_REGISTRY: "create one with {value}",
+    Action.REMOVE_ORPHANS: "delete that file, or all orphans while no other process writes to this repository "
+                           "with butler.remove_orphans(butler.find_orphans(older_than_s=0)); then put again",
 }
 """How the Python API phrases each action."""

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from ..domain.dataset import StoredArtifact
 from ..domain.errors import ArtifactExistsError, DataButlerError
+from ..domain.remedies import Action, Remedy
 from ..ports.datastore import Datastore
 from ..ports.registry import Registry
 
@@ -70,6 +71,4 @@ def explain_taken(registry: Registry, err: ArtifactExistsError, repo: str) -> Ar
             "template that names every DataUnit of the dataset type)", err.uris)
     return ArtifactExistsError(
         f"{where} already exists, but no dataset records it: it is an orphan file, left by a write or removal "
-        "that was interrupted. Delete that file, or all orphans while no other process writes to this "
-        f"repository: `databutler verify {repo or 'REPO'} --orphans --remove-orphans --older-than 0` (Python: "
-        "butler.remove_orphans(butler.find_orphans(older_than_s=0))); then put again", err.uris)
+        "that was interrupted", err.uris, remedy=Remedy(Action.REMOVE_ORPHANS, repo or "REPO"))

@@ -162,7 +162,7 @@ class ButlerOwnershipContract:
         try:
             ref = butler.put(_payload(3, 4), "summary", _data_id(3, 4))
         except ArtifactExistsError as err:
-            assert "orphan" in str(err) and "--remove-orphans" in str(err)
+            assert "orphan" in str(err) and "remove_orphans" in str(err)
         else:  # the orphan was not in the way (paths that name the dataset id), or was replaced
             assert butler.get(ref) == _payload(3, 4)
             return

@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from databutler import ArtifactExistsError, Butler, DatasetType, FileIntegrityError
+from databutler import ArtifactExistsError, Butler, DatasetType, FileIntegrityError, MissingCollectionError
 from databutler.adapters.chained import ChainedDatastore, Child
 from databutler.adapters.formats import default_formatter_set
 from databutler.adapters.objectstore import make_datastore as make_objectstore
 from databutler.adapters.posix import make_datastore as make_posix
 from databutler.adapters.sql import SqlRegistry
+from databutler.cli.remedies import CLI
 from databutler.config.universe import default_universe
 from databutler.domain import StorageClassRegistry, StoredArtifact
 from databutler.testing.butler import RUN, setup_units
@@ -89,7 +90,8 @@ def test_a_put_in_the_way_of_another_datasets_file_names_that_dataset(tmp_path: 
         butler.put({"b": 2}, "table", instrument=INSTRUMENT, detector=1, run="b")
     assert "orphan" not in str(raised.value)
     assert butler.get(first) == {"a": 1}
-    assert butler.find_dataset("table", instrument=INSTRUMENT, detector=1, collections="b") is None
+    with pytest.raises(MissingCollectionError):  # the failed put left no dataset, and not even its new run
+        butler.find_dataset("table", instrument=INSTRUMENT, detector=1, collections="b")
 
 
 def test_an_orphan_in_the_way_of_a_put_is_named_with_the_command_that_clears_it(tmp_path: Path) -> None:
@@ -98,7 +100,9 @@ def test_an_orphan_in_the_way_of_a_put_is_named_with_the_command_that_clears_it(
     butler.registry.remove_datasets([crashed.id])  # as a crash between the write and the commit leaves it
     with pytest.raises(ArtifactExistsError, match="orphan") as raised:
         butler.put({"a": 2}, "table", instrument=INSTRUMENT, detector=1)
-    assert f"databutler verify {tmp_path / 'repo'} --orphans --remove-orphans --older-than 0" in str(raised.value)
+    assert "butler.remove_orphans(butler.find_orphans(older_than_s=0))" in str(raised.value)
+    assert (f"databutler verify {tmp_path / 'repo'} --orphans --remove-orphans --older-than 0"
+            in raised.value.message(CLI))
     assert butler.remove_orphans(butler.find_orphans(older_than_s=0))
     ref = butler.put({"a": 2}, "table", instrument=INSTRUMENT, detector=1)
     assert butler.get(ref) == {"a": 2}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from databutler import Butler, ConfigError, DatasetType, StorageClassError
+from databutler import Butler, ConfigError, ConflictingDefinitionError, DatasetType, StorageClassError
 from databutler.cli.main import cli
 
 LIMITED = {"registry": {"adapter": "limited", "root": "{root}/registry"}}
@@ -107,6 +108,8 @@ def test_create_twice_says_how_to_open_the_repository(tmp_path: Path) -> None:
     assert run("create", str(tmp_path / "repo")).exit_code == 0
     again = run("create", str(tmp_path / "repo"))
     assert again.exit_code == 1
-    assert f"open it with Butler('{tmp_path / 'repo'}')" in again.output
     assert f"databutler query-collections {tmp_path / 'repo'}" in again.output
+    assert "Butler(" not in again.output  # the command line is told its own way, not a Python call
+    with pytest.raises(ConflictingDefinitionError, match=re.escape(f"open it with Butler('{tmp_path / 'repo'}')")):
+        Butler.create(tmp_path / "repo")
     assert yaml.safe_load((tmp_path / "repo" / "butler.yaml").read_text())["registry"]["adapter"] == "sql"

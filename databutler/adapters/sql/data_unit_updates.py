@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ...domain.errors import ConflictingDefinitionError, DataIdError
+from ...domain.remedies import Action, Remedy
 from ...domain.universe import DataUnitType, Universe
 from .data_units import DataUnitManager, Key, describe_key
 from .layout import Layout
@@ -52,8 +53,8 @@ class DataUnitUpdater:
         missing = [k for k in batch if k not in existing]
         if missing:
             raise DataIdError(f"cannot update {name} record {dict(zip(fields, missing[0], strict=True))}: it is "
-                              f"not in the registry; insert it with insert_data_units first "
-                              f"({len(missing)} of {len(batch)} records are missing; nothing was updated)")
+                              f"not in the registry ({len(missing)} of {len(batch)} records are missing; nothing "
+                              "was updated)", remedy=Remedy(Action.INSERT_DATA_UNITS, name))
         layout.check_records(connection, name, fields, list(batch), f"update {name} records")
         changed: dict[Key, dict[str, Any]] = {}
         for key, record in batch.items():
