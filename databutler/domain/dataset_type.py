@@ -7,10 +7,13 @@ import re
 import attrs
 
 from .errors import DatasetTypeError
+from .storage_class import MAX_STORAGE_CLASS_NAME
 from .universe import Universe
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 COMPONENT_SEPARATOR = "."
+MAX_DATASET_TYPE_NAME = 128
+"""The longest dataset type name, in characters: every registry refuses longer ones alike."""
 
 
 def _units(value: object) -> tuple[str, ...]:
@@ -31,6 +34,11 @@ class DatasetType:
         if not _NAME.match(self.name):
             raise DatasetTypeError(f"dataset type name {self.name!r} must be letters, digits and "
                                    "underscores, not starting with a digit")
+        for what, value, limit in (("name", self.name, MAX_DATASET_TYPE_NAME),
+                                   ("storage class name", self.storage_class, MAX_STORAGE_CLASS_NAME)):
+            if isinstance(value, str) and len(value) > limit:
+                raise DatasetTypeError(f"dataset type {what} {value[:40]!r}... has {len(value)} characters; "
+                                       f"at most {limit} are allowed")
 
     def normalized(self, universe: Universe) -> DatasetType:
         """Return this DatasetType with its units replaced by their required closure, sorted."""

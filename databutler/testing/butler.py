@@ -39,7 +39,8 @@ from ..ports.datastore import TransferMode
 from ..service.butler import Butler
 from ..service.file_dataset import FileDataset
 from .butler_orphans import ButlerOrphanContract
-from .forwarding import ForwardingDatastore, ForwardingRegistry
+from .butler_persistence import ButlerPersistenceContract
+from .forwarding import ForwardingDatastore, ForwardingRegistry, RecordingDatastore
 
 MakeButler = Callable[..., Butler]
 RUN = "test/run"
@@ -82,21 +83,7 @@ def data_id(visit: int, detector: int) -> dict[str, Any]:
     return {"instrument": INSTRUMENT, "visit": visit, "detector": detector}
 
 
-class RecordingDatastore(ForwardingDatastore):
-    """Forwards everything, remembering the artifacts ``put`` wrote."""
-
-    def __init__(self, inner: Any) -> None:
-        super().__init__(inner)
-        self.written: list[StoredArtifact] = []
-
-    def put(self, items: Any) -> list[StoredArtifact]:
-        """Forwarded, and remembered."""
-        artifacts = super().put(items)
-        self.written.extend(artifacts)
-        return artifacts
-
-
-class ButlerContract(ButlerOrphanContract):
+class ButlerContract(ButlerPersistenceContract, ButlerOrphanContract):
     """Behaviour every (Registry, Datastore) pair must give a Butler."""
 
     @pytest.fixture

@@ -9,7 +9,10 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
+from ...domain.collection import MAX_COLLECTION_NAME
+from ...domain.dataset_type import MAX_DATASET_TYPE_NAME
 from ...domain.errors import UniverseError
+from ...domain.storage_class import MAX_COMPONENT_NAME, MAX_STORAGE_CLASS_NAME
 from ...domain.universe import DataUnitType, FieldSpec, Universe
 from ...domain.values import FieldType
 
@@ -122,13 +125,13 @@ def build_schema(universe: Universe, namespace: str | None = None, *, personal: 
                     sa.Column("value", sa.Text, nullable=False))
     dataset_type = sa.Table("dataset_type", metadata,
                             sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-                            sa.Column("name", text(128), nullable=False, unique=True),
+                            sa.Column("name", text(MAX_DATASET_TYPE_NAME), nullable=False, unique=True),
                             sa.Column("units", sa.Text, nullable=False),
-                            sa.Column("storage_class", sa.String(128), nullable=False),
+                            sa.Column("storage_class", sa.String(MAX_STORAGE_CLASS_NAME), nullable=False),
                             sqlite_autoincrement=True)  # ids are cached: never reuse one
     collection = sa.Table("collection", metadata,
                           sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-                          sa.Column("name", text(255), nullable=False, unique=True),
+                          sa.Column("name", text(MAX_COLLECTION_NAME), nullable=False, unique=True),
                           sa.Column("kind", sa.String(16), nullable=False),
                           sa.Column("doc", sa.Text, nullable=False, default=""),
                           sqlite_autoincrement=True)
@@ -162,17 +165,17 @@ def build_schema(universe: Universe, namespace: str | None = None, *, personal: 
     dataset_artifact = sa.Table(
         "dataset_artifact", metadata,
         sa.Column("dataset_id", sa.Uuid, sa.ForeignKey(dataset.c.id, ondelete="CASCADE"), primary_key=True),
-        sa.Column("component", sa.String(64), primary_key=True),
+        sa.Column("component", sa.String(MAX_COMPONENT_NAME), primary_key=True),
         sa.Column("uri", sa.Text, nullable=False),
         sa.Column("formatter", sa.String(255), nullable=False),
-        sa.Column("storage_class", sa.String(128), nullable=False),
+        sa.Column("storage_class", sa.String(MAX_STORAGE_CLASS_NAME), nullable=False),
         sa.Column("checksum", sa.Text, nullable=True),
         sa.Column("size", sa.BigInteger, nullable=True))
     quantum = sa.Table(
         "quantum", metadata,
         sa.Column("id", sa.Uuid, primary_key=True),
         sa.Column("task", sa.String(255), nullable=False, index=True),
-        sa.Column("run", sa.String(255), nullable=False, index=True),
+        sa.Column("run", sa.String(MAX_COLLECTION_NAME), nullable=False, index=True),
         sa.Column("data_id", sa.Text, nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("started", sa.DateTime, nullable=True),
