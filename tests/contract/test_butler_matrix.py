@@ -197,23 +197,37 @@ def matrix_bucket() -> Iterator[str]:
 # -- the matrix -------------------------------------------------------------------------------------
 
 
+def butlers(site: Site, config: Callable[[], dict[str, Any]]) -> Iterator[Callable[..., Butler]]:
+    """Yield a factory of fresh Butlers, each created from a new ``config()``; close them and clean up after."""
+    made: list[Butler] = []
+
+    def make(run: str | None = None, collections: Any = None) -> Butler:
+        butler = Butler.create(site.tmp_path / f"repo{len(made)}", config(), run=run, collections=collections)
+        made.append(butler)
+        return butler
+
+    yield make
+    for butler in made:
+        butler.close()
+    for cleanup in site.cleanups:
+        cleanup()
+
+
 class TestButlerMatrix(ButlerContract):
     """Every registry x datastore pair, configured through butler.yaml only, as a user would."""
 
     @pytest.fixture(params=PAIRS)
-    def make_butler(self, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    def make_butler(self, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Butler]]:
         """A factory of fresh Butlers on the parametrised pair."""
         site = Site(request, tmp_path)
-        made: list[Butler] = []
+        yield from butlers(site, lambda: pair_config(request.param, site))
 
-        def make(run: str | None = None, collections: Any = None) -> Butler:
-            config = pair_config(request.param, site)
-            butler = Butler.create(tmp_path / f"repo{len(made)}", config, run=run, collections=collections)
-            made.append(butler)
-            return butler
 
-        yield make
-        for butler in made:
-            butler.close()
-        for cleanup in site.cleanups:
-            cleanup()
+class TestButlerOverABoundedCache(ButlerContract):
+    """SQLite + a cache holding at most two copies over the objectstore: evictions during every contract test."""
+
+    @pytest.fixture
+    def make_butler(self, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Butler]]:
+        """A factory of fresh Butlers whose cache keeps at most two files."""
+        site = Site(request, tmp_path)
+        yield from butlers(site, lambda: {"datastore": {**(cache(site) or {}), "max_files": 2}})
