@@ -17,6 +17,7 @@ from ..domain.errors import CollectionError, DatasetTypeError
 from ..ports.capabilities import DatastoreCapability, RegistryCapability
 from ..service.butler import Butler
 from .forwarding import RecordingDatastore
+from .requirements import requires
 
 _RUN = "test/run"
 _INSTRUMENT = "ContractCam"
@@ -58,13 +59,10 @@ class ButlerPersistenceContract:
             DatasetType(long_type + "x", _UNITS, "StructuredDataDict")
         assert long_run + "x" not in [c.name for c in butler.registry.query_collections()]
 
+    @requires(RegistryCapability.PERSISTENT, DatastoreCapability.PERSISTENT)
     def test_a_reopened_repository_reads_back_what_was_put(self, butler: Butler) -> None:
         if not butler.root:
             pytest.skip("the Butler was built from parts: there is no butler.yaml to reopen")
-        if RegistryCapability.PERSISTENT not in butler.registry.capabilities:
-            pytest.skip(f"{type(butler.registry).__name__} does not declare the capability 'persistent'")
-        if DatastoreCapability.PERSISTENT not in butler.datastore.capabilities:
-            pytest.skip(f"{type(butler.datastore).__name__} does not declare the capability 'persistent'")
         items = _items(3, (1, 2))
         refs = butler.put_many(items)
         with Butler(butler.root, collections=[_RUN], writeable=False) as again:
