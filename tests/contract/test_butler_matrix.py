@@ -119,10 +119,13 @@ def cache(site: Site) -> dict[str, Any] | None:
 
 
 def chained(site: Site) -> dict[str, Any] | None:
-    """Arrays to the object store, everything else to local files."""
+    """Arrays to the object store, the rest to local files, and a release's files read-only (as in the README)."""
+    release: Path = site.fixture("release_datasets")
     return {"adapter": "chained", "children": [
         {"name": "arrays", "storage_classes": ["NumpyArray", "ArrayWithMetadata"], "datastore": objectstore(site)},
         {"name": "local", "datastore": {"adapter": "posix", "root": "{root}/datasets"}},
+        {"name": "release", "read_only": True, "relative_uris": True,
+         "datastore": {"adapter": "posix", "root": str(release)}},
     ]}
 
 
@@ -184,6 +187,12 @@ def sqlite_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with SqlRegistry.create(f"sqlite:///{path}", default_universe()) as release:
         insert_standard_data_units(release)
     return path
+
+
+@pytest.fixture(scope="module")
+def release_datasets(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The directory of a release's files, which chained datastores read and never write."""
+    return tmp_path_factory.mktemp("release_datasets")
 
 
 @pytest.fixture(scope="module")
