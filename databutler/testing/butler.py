@@ -41,7 +41,7 @@ from ..service.file_dataset import FileDataset
 from .butler_orphans import ButlerOrphanContract
 from .butler_persistence import ButlerPersistenceContract
 from .forwarding import ForwardingDatastore, ForwardingRegistry, RecordingDatastore
-from .requirements import requires, skip_undeclared
+from .requirements import Declared, requires, skip_undeclared
 
 MakeButler = Callable[..., Butler]
 RUN = "test/run"
@@ -94,7 +94,7 @@ class ButlerContract(ButlerPersistenceContract, ButlerOrphanContract):
         A test whose ``requires``/``refuses`` marks the pair does not meet is skipped here, before set-up.
         """
         butler = make_butler(run=RUN)
-        skip_undeclared(request.node, registry=butler.registry, datastore=butler.datastore)
+        skip_undeclared(request.node, Declared.of(butler.registry, butler.datastore))
         setup_units(butler)
         return butler
 

@@ -15,6 +15,7 @@ needs the datastore to declare that ingest transfer mode.
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
 from ..ports.capabilities import DatastoreCapability, RegistryCapability
@@ -42,14 +43,28 @@ def refuses(*needs: Need) -> pytest.MarkDecorator:
     return pytest.mark.refuses(*needs)
 
 
-def _owner_declares(need: Need, registry: Registry | None, datastore: Datastore | None) -> tuple[object, bool]:
-    if isinstance(need, RegistryCapability):
-        return registry, registry is not None and need in registry.capabilities
-    if isinstance(need, TransferMode):
-        declared = (datastore is not None and DatastoreCapability.INGEST in datastore.capabilities
-                    and need in datastore.ingest_modes)
-        return datastore, declared
-    return datastore, datastore is not None and need in datastore.capabilities
+@attrs.frozen
+class Declared:
+    """What an adapter pair declares: registry and datastore capabilities and ingest modes, and the adapters' names.
+
+    Computed once from a built pair, it can be kept to skip later tests of the same pair before
+    building anything.
+    """
+
+    needs: frozenset[Need]
+    registry: str
+    datastore: str
+
+    @classmethod
+    def of(cls, registry: Registry, datastore: Datastore) -> Declared:
+        """What ``registry`` and ``datastore`` declare (ingest modes count only where INGEST is declared)."""
+        modes = datastore.ingest_modes if DatastoreCapability.INGEST in datastore.capabilities else frozenset()
+        return cls(frozenset(registry.capabilities) | frozenset(datastore.capabilities) | frozenset(modes),
+                   type(registry).__name__, type(datastore).__name__)
+
+    def owner(self, need: Need) -> str:
+        """The name of the adapter that would declare ``need``."""
+        return self.registry if isinstance(need, RegistryCapability) else self.datastore
 
 
 def _named(need: Need) -> str:
@@ -57,16 +72,13 @@ def _named(need: Need) -> str:
     return f"the {kind} {need.value!r}"
 
 
-def skip_undeclared(node: pytest.Item, *, registry: Registry | None = None,
-                    datastore: Datastore | None = None) -> None:
+def skip_undeclared(node: pytest.Item, declared: Declared) -> None:
     """Skip test ``node`` if a ``requires`` mark names something undeclared or a ``refuses`` mark a declared one."""
     for mark in node.iter_markers(REQUIRES):
         for need in mark.args:
-            owner, declared = _owner_declares(need, registry, datastore)
-            if not declared:
-                pytest.skip(f"{type(owner).__name__} does not declare {_named(need)}")
+            if need not in declared.needs:
+                pytest.skip(f"{declared.owner(need)} does not declare {_named(need)}")
     for mark in node.iter_markers(REFUSES):
         for need in mark.args:
-            owner, declared = _owner_declares(need, registry, datastore)
-            if declared:
-                pytest.skip(f"{type(owner).__name__} declares {_named(need)} (this test checks its refusal)")
+            if need in declared.needs:
+                pytest.skip(f"{declared.owner(need)} declares {_named(need)} (this test checks its refusal)")

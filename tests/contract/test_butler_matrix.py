@@ -29,6 +29,7 @@ from databutler.config.universe import default_universe
 from databutler.testing.butler import ButlerContract
 from databutler.testing.data import insert_standard_data_units
 from databutler.testing.postgres import PostgresRole, PostgresServer
+from databutler.testing.requirements import Declared, skip_undeclared
 from databutler.testing.s3 import drop_bucket, new_bucket
 
 PASSWORD_VARIABLES = {"superuser": "DATABUTLER_MATRIX_PGPASSWORD", "reader": "DATABUTLER_MATRIX_READER_PGPASSWORD"}
@@ -209,13 +210,20 @@ def matrix_bucket() -> Iterator[str]:
 # -- the matrix -------------------------------------------------------------------------------------
 
 
-def butlers(site: Site, config: Callable[[], dict[str, Any]]) -> Iterator[Callable[..., Butler]]:
+DECLARED: dict[str, Declared] = {}
+"""What each pair declared when first built: later tests it cannot run are skipped before building one."""
+
+
+def butlers(site: Site, pair: str, config: Callable[[], dict[str, Any]]) -> Iterator[Callable[..., Butler]]:
     """Yield a factory of fresh Butlers, each created from a new ``config()``; close them and clean up after."""
+    if pair in DECLARED:
+        skip_undeclared(site.request.node, DECLARED[pair])
     made: list[Butler] = []
 
     def make(run: str | None = None, collections: Any = None) -> Butler:
         butler = Butler.create(site.tmp_path / f"repo{len(made)}", config(), run=run, collections=collections)
         made.append(butler)
+        DECLARED.setdefault(pair, Declared.of(butler.registry, butler.datastore))
         return butler
 
     yield make
@@ -232,7 +240,7 @@ class TestButlerMatrix(ButlerContract):
     def make_butler(self, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Butler]]:
         """A factory of fresh Butlers on the parametrised pair."""
         site = Site(request, tmp_path)
-        yield from butlers(site, lambda: pair_config(request.param, site))
+        yield from butlers(site, request.param, lambda: pair_config(request.param, site))
 
 
 class TestButlerOverABoundedCache(ButlerContract):
@@ -242,4 +250,4 @@ class TestButlerOverABoundedCache(ButlerContract):
     def make_butler(self, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Butler]]:
         """A factory of fresh Butlers whose cache keeps at most two files."""
         site = Site(request, tmp_path)
-        yield from butlers(site, lambda: {"datastore": {**(cache(site) or {}), "max_files": 2}})
+        yield from butlers(site, "sqlite+bounded_cache", lambda: {"datastore": {**(cache(site) or {}), "max_files": 2}})
