@@ -251,3 +251,20 @@ class TestButlerOverABoundedCache(ButlerContract):
         """A factory of fresh Butlers whose cache keeps at most two files."""
         site = Site(request, tmp_path)
         yield from butlers(site, "sqlite+bounded_cache", lambda: {"datastore": {**(cache(site) or {}), "max_files": 2}})
+
+
+class TestButlerOverAChainWritingArraysLocally(ButlerContract):
+    """SQLite + a chain whose first child (posix) takes only the array dataset types, the objectstore the rest."""
+
+    @pytest.fixture
+    def make_butler(self, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Butler]]:
+        """A factory of fresh Butlers whose summaries go to the object store and arrays to local files."""
+        site = Site(request, tmp_path)
+
+        def config() -> dict[str, Any]:
+            return {"datastore": {"adapter": "chained", "children": [
+                {"name": "local", "dataset_types": ["image", "composite"],
+                 "datastore": {"adapter": "posix", "root": "{root}/datasets"}},
+                {"name": "objects", "datastore": objectstore(site)}]}}
+
+        yield from butlers(site, "sqlite+chained_posix_first", config)
