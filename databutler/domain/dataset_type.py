@@ -9,6 +9,7 @@ import attrs
 
 from .errors import DatasetTypeError, MissingDatasetTypeError, StorageClassError
 from .remedies import Action, Remedy
+from .storage_class import MAX_STORAGE_CLASS_NAME
 from .suggestions import closest, did_you_mean, hint
 from .universe import Universe
 
@@ -36,9 +37,11 @@ class DatasetType:
         if not _NAME.match(self.name):
             raise DatasetTypeError(f"dataset type name {self.name!r} must be letters, digits and "
                                    "underscores, not starting with a digit")
-        if len(self.name) > DATASET_TYPE_NAME_MAX_LENGTH:
-            raise DatasetTypeError(f"dataset type name {self.name[:40]!r}... is {len(self.name)} characters long; "
-                                   f"names may have at most {DATASET_TYPE_NAME_MAX_LENGTH}")
+        for what, value, limit in (("name", self.name, DATASET_TYPE_NAME_MAX_LENGTH),
+                                   ("storage class name", self.storage_class, MAX_STORAGE_CLASS_NAME)):
+            if isinstance(value, str) and len(value) > limit:
+                raise DatasetTypeError(f"dataset type {what} {value[:40]!r}... is {len(value)} characters long; "
+                                       f"at most {limit} are allowed")
 
     def normalized(self, universe: Universe) -> DatasetType:
         """Return this DatasetType with its units replaced by their required closure, sorted."""

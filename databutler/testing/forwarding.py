@@ -268,3 +268,17 @@ class ForwardingDatastore(Datastore):
     def owns(self, uri: str) -> bool:
         """Forwarded."""
         return self.inner.owns(uri)
+
+
+class RecordingDatastore(ForwardingDatastore):
+    """Forwards everything, remembering the artifacts ``put`` wrote."""
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner)
+        self.written: list[StoredArtifact] = []
+
+    def put(self, items: Any) -> list[StoredArtifact]:
+        """Forwarded, and remembered."""
+        artifacts = super().put(items)
+        self.written.extend(artifacts)
+        return artifacts

@@ -64,10 +64,14 @@ class ChainedDatastore(Datastore):
         capabilities.discard(DatastoreCapability.LIST)
         if writers and all(DatastoreCapability.LIST in c.datastore.capabilities for c in writers):
             capabilities.add(DatastoreCapability.LIST)
+        # A declared ingest mode must work whichever writeable child a dataset goes to: the modes they all share.
+        shared = [frozenset(c.datastore.ingest_modes) if DatastoreCapability.INGEST in c.datastore.capabilities
+                  else frozenset() for c in writers]
+        self._ingest_modes: frozenset[TransferMode] = frozenset.intersection(*shared) if shared else frozenset()
+        if not self._ingest_modes:
+            capabilities.discard(DatastoreCapability.INGEST)
         self._capabilities = frozenset(capabilities)
         self._writer = writers[0].datastore if writers else self._children[0].datastore
-        ingesters = [c for c in writers if DatastoreCapability.INGEST in c.datastore.capabilities]
-        self._ingest_modes = ingesters[0].datastore.ingest_modes if ingesters else frozenset()
 
     def __repr__(self) -> str:
         return f"ChainedDatastore({', '.join(c.name for c in self._children)})"
@@ -75,7 +79,7 @@ class ChainedDatastore(Datastore):
     @property
     def capabilities(self) -> frozenset[DatastoreCapability]:
         """Read-side capabilities of any child; write-side ones of any writeable child; LIST if all writeable
-        children list."""
+        children list; INGEST if they all share an ingest mode."""
         return self._capabilities
 
     @property
@@ -85,7 +89,7 @@ class ChainedDatastore(Datastore):
 
     @property
     def ingest_modes(self) -> frozenset[TransferMode]:
-        """The transfer modes of the first writeable child that ingests."""
+        """The transfer modes every writeable child ingests with (a dataset may go to any of them)."""
         return self._ingest_modes
 
     def close(self) -> None:
