@@ -12,6 +12,7 @@ from .domain import (
     Timespan,
 )
 from .domain.errors import (
+    ArtifactExistsError,
     CapabilityError,
     CollectionError,
     CollectionKindError,
@@ -41,6 +42,7 @@ use_repository_loader(_ConfigRepositoryLoader())
 
 __version__ = "0.1.0"
 __all__ = [
+    "ArtifactExistsError",
     "Butler",
     "CapabilityError",
     "CollectionError",

@@ -6,6 +6,7 @@ import click
 
 from ..domain.collection import CollectionKind
 from .common import EXIT_NO_RESULTS, handle_errors, open_butler
+from .progress import progress_bar
 from .selection import dataset_selection, select_refs
 
 
@@ -72,7 +73,8 @@ def prune_datasets(*, repo: str, dataset_types: tuple[str, ...], collections: tu
             return
         if not yes:
             click.confirm(f"remove {len(refs)} datasets?", abort=True)
-        butler.remove(refs, unstore=unstore, forget=True)
+        with progress_bar("removing") as progress:
+            butler.remove(refs, unstore=unstore, forget=True, progress=progress)
         click.echo(f"removed {len(refs)} datasets")
 
 
@@ -90,7 +92,8 @@ def remove_runs(repo: str, runs: tuple[str, ...], yes: bool) -> None:
         if not yes:
             count = sum(len(butler.registry.datasets_in_collection(run)) for run in runs)
             click.confirm(f"remove {len(runs)} runs holding {count} datasets?", abort=True)
-        butler.remove_runs(runs)
+        with progress_bar("removing") as progress:
+            butler.remove_runs(runs, progress=progress)
         click.echo(f"removed runs {', '.join(runs)}")
 
 

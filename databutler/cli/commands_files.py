@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import os
 import urllib.parse
+from collections.abc import Sequence
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.progress import Progress
 
 from .. import FileDataset
-from ..domain.errors import DatastoreError
+from ..domain.collection import CollectionKind
+from ..domain.errors import DataButlerError, DatastoreError
 from ..ports.datastore import TransferMode
 from ..service.orphans import DEFAULT_AGE_S
+from ..service.progress import in_batches
 from .common import EXIT_ERROR, EXIT_NO_RESULTS, handle_errors, open_butler
 from .orphans import check_orphans
 from .output import emit, format_option
+from .progress import progress_bar
 from .selection import dataset_selection, select_refs
-from .tables import InputFileError, read_table
+from .tables import InputFileError, dry_run, locate_failure, read_table
 
 BATCH = 200
-"""Datasets checked or copied per progress-bar step."""
+"""Datasets copied per registry round trip by retrieve-artifacts."""
+NOT_DATA_ID = ("path", "formatter")
+"""Columns of an ingest table that are not DataUnits."""
 
 
 @click.command("ingest-files")
@@ -35,24 +39,36 @@ BATCH = 200
 def ingest_files(repo: str, dataset_type: str, table: str, run: str, transfer: str) -> None:
     """Ingest the files listed in TABLE (CSV or YAML: a 'path' column plus DataId columns) as DATASET_TYPE.
 
-    Relative paths are relative to TABLE's directory. All files go in, or none do.
+    Relative paths are relative to TABLE's directory. All files go in, or none do (and a new
+    run is not left behind).
 
     Example: databutler ingest-files ./repo raw raws.csv --run Cam1/raw/all --transfer copy
     """
     rows = read_table(table)
     base = os.path.dirname(os.path.abspath(table))
     datasets = []
-    for number, row in enumerate(rows, start=1):
-        path = row.pop("path", None)
-        formatter = row.pop("formatter", None)
+    for index, row in enumerate(rows.rows):
+        path, formatter = row.get("path"), row.get("formatter")
         if not path:
-            raise InputFileError(f"{table} row {number} has no 'path'")
-        datasets.append(FileDataset(os.path.join(base, str(path)), dataset_type, row,
+            raise InputFileError(f"{rows.where(index)}: no 'path'")
+        datasets.append(FileDataset(os.path.join(base, str(path)), dataset_type, _data_id(row),
                                     None if formatter is None else str(formatter)))
-    with open_butler(repo, writeable=True, run=run) as butler, \
-            Console(stderr=True).status(f"ingesting {len(datasets)} files"):
-        refs = butler.ingest(datasets, transfer=transfer)
+    with open_butler(repo, writeable=True) as butler, progress_bar(f"ingesting into {run}") as progress:
+        try:
+            refs = butler.ingest(datasets, transfer=transfer, run=run, progress=progress)
+        except DataButlerError as err:
+            def probe(part: Sequence[dict[str, Any]]) -> None:
+                def write() -> None:
+                    butler.registry.register_collection(run, CollectionKind.RUN)
+                    butler.registry.insert_datasets(dataset_type, run, [_data_id(row) for row in part])
+                dry_run(butler.registry, write)
+
+            raise locate_failure(rows, probe, err) from None
     click.echo(f"ingested {len(refs)} files into run {run!r}")
+
+
+def _data_id(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in row.items() if name not in NOT_DATA_ID}
 
 
 @click.command("retrieve-artifacts")
@@ -74,16 +90,13 @@ def retrieve_artifacts(*, repo: str, destination: str, dataset_types: tuple[str,
             click.echo("no datasets matched", err=True)
             raise SystemExit(EXIT_NO_RESULTS)
         copied = 0
-        with Progress(transient=True) as progress:
-            task = progress.add_task("retrieving", total=len(refs))
-            for start in range(0, len(refs), BATCH):
-                part = refs[start:start + BATCH]
+        with progress_bar("retrieving") as progress:
+            for part in in_batches(refs, progress, BATCH):
                 artifacts = butler.registry.get_artifacts([r.id for r in part])
                 for ref in part:
                     for artifact in artifacts.get(ref.id, []):
                         target = os.path.join(destination, _relative(artifact.uri, ref.run))
                         copied += _copy(butler.datastore.uri(artifact), target, overwrite)
-                progress.advance(task, len(part))
     click.echo(f"retrieved {copied} files to {destination}")
 
 
@@ -147,15 +160,10 @@ def verify(*, repo: str, dataset_types: tuple[str, ...], collections: tuple[str,
         if not refs:
             click.echo("no datasets matched", err=True)
             raise SystemExit(EXIT_NO_RESULTS)
-        problems: list[dict[str, Any]] = []
-        with Progress(transient=True) as progress:
-            task = progress.add_task("verifying", total=len(refs))
-            for start in range(0, len(refs), BATCH):
-                part = refs[start:start + BATCH]
-                found = butler.verify(part)
-                problems.extend({"id": ref.id, "dataset_type": ref.dataset_type.name, "run": ref.run,
-                                 "problem": found[ref.id]} for ref in part if ref.id in found)
-                progress.advance(task, len(part))
+        with progress_bar("verifying") as progress:
+            found = butler.verify(refs, progress=progress)
+        problems = [{"id": ref.id, "dataset_type": ref.dataset_type.name, "run": ref.run, "problem": found[ref.id]}
+                    for ref in refs if ref.id in found]
         if problems:
             emit(problems, ["id", "dataset_type", "run", "problem"], output_format, exit_when_empty=False)
             click.echo(f"{len(problems)} of {len(refs)} datasets have problems", err=True)

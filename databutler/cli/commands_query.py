@@ -3,16 +3,19 @@ query-dataset-types and select-sql."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import click
 
+from .. import Butler
 from ..domain.collection import CollectionKind
 from ..domain.dataset import DatasetRef
 from ..ports.query_results import QueryResults
 from .common import handle_errors, open_butler, parse_binds, parse_pairs, where_options
 from .output import emit, format_option
+from .selection import searchable_collections
 
 
 def shaped(results: QueryResults[Any], order_by: tuple[str, ...], limit: int | None) -> QueryResults[Any]:
@@ -22,14 +25,21 @@ def shaped(results: QueryResults[Any], order_by: tuple[str, ...], limit: int | N
     return results if limit is None else results.limit(limit)
 
 
-def dataset_rows(refs: QueryResults[DatasetRef], uris: dict[Any, str] | None = None) -> Iterator[dict[str, Any]]:
-    """One flat row per dataset: type, run, id and its DataId values."""
-    for ref in refs:
-        row: dict[str, Any] = {"dataset_type": ref.dataset_type.name, "run": ref.run, "id": ref.id}
-        row.update(ref.data_id.full)
-        if uris is not None:
-            row["uri"] = uris.get(ref.id, "")
-        yield row
+URI_BATCH = 1000
+"""Datasets whose URIs are looked up per registry round trip by --show-uri."""
+
+
+def dataset_rows(refs: Iterable[DatasetRef], butler: Butler | None = None) -> Iterator[dict[str, Any]]:
+    """One flat row per dataset: type, run, id and its DataId values (and its URI, given ``butler``)."""
+    stream = iter(refs)
+    while batch := list(itertools.islice(stream, URI_BATCH)):
+        uris = butler.uris(batch) if butler is not None else None
+        for ref in batch:
+            row: dict[str, Any] = {"dataset_type": ref.dataset_type.name, "run": ref.run, "id": ref.id}
+            row.update(ref.data_id.full)
+            if uris is not None:
+                row["uri"] = uris.get(ref.id, "")
+            yield row
 
 
 @click.command("query-data-units")
@@ -45,8 +55,8 @@ def query_data_units(*, repo: str, element: str, where: str, binds: tuple[str, .
     Example: databutler query-data-units ./repo visit --where "visit.exposure_time > 20" -d instrument=Cam1
     """
     with open_butler(repo) as butler:
-        results = butler.registry.query_data_unit_records(element, where=where, bind=parse_binds(binds),
-                                                          data_id=parse_pairs(data_id, "--data-id"))
+        results = butler.query_data_unit_records(element, where=where, bind=parse_binds(binds),
+                                                 data_id=parse_pairs(data_id, "--data-id"))
         results = shaped(results, order_by, limit)
         emit(results, results.columns, output_format, title=element)
 
@@ -56,7 +66,8 @@ def query_data_units(*, repo: str, element: str, where: str, binds: tuple[str, .
 @click.argument("units", nargs=-1, required=True)
 @where_options
 @click.option("--datasets", "datasets", multiple=True, help="Only DataIds with a dataset of this type (repeatable).")
-@click.option("--collections", "-c", multiple=True, help="Collections searched for --datasets (repeatable).")
+@click.option("--collections", "-c", multiple=True,
+              help="Collections searched for --datasets (default: every RUN and TAGGED collection).")
 @format_option
 @handle_errors
 def query_data_ids(*, repo: str, units: tuple[str, ...], where: str, binds: tuple[str, ...], data_id: tuple[str, ...],
@@ -67,9 +78,10 @@ def query_data_ids(*, repo: str, units: tuple[str, ...], where: str, binds: tupl
     Example: databutler query-data-ids ./repo visit patch --where "tract = 9813"
     """
     with open_butler(repo) as butler:
-        results = butler.registry.query_data_ids(
+        results = butler.query_data_ids(
             units, where=where, bind=parse_binds(binds), data_id=parse_pairs(data_id, "--data-id"),
-            datasets=list(datasets) or None, collections=list(collections) or None)
+            datasets=list(datasets) or None,
+            collections=searchable_collections(butler, collections) if datasets else list(collections) or None)
         results = shaped(results, order_by, limit)
         emit((dict(d) for d in results), results.columns, output_format)
 
@@ -94,25 +106,16 @@ def query_datasets(*, repo: str, dataset_types: tuple[str, ...], collections: tu
     with open_butler(repo) as butler:
         registry = butler.registry
         types = list(dataset_types) or [t.name for t in registry.query_dataset_types()]
-        search = list(collections) or [c.name for c in registry.query_collections(
-            kinds=[CollectionKind.RUN, CollectionKind.TAGGED])]
+        search = searchable_collections(butler, collections)
         if not types or not search:
             emit([], ["dataset_type", "run", "id"], output_format)
-        results = shaped(registry.query_datasets(types, search, where=where, bind=parse_binds(binds),
-                                                 data_id=parse_pairs(data_id, "--data-id"), find_first=find_first),
+        results = shaped(butler.query_datasets(types, search, where=where, bind=parse_binds(binds),
+                                               data_id=parse_pairs(data_id, "--data-id"), find_first=find_first),
                          order_by, limit)
         units = sorted({u for name in types for u in registry.get_dataset_type(name).units},
                        key=[x.name for x in registry.universe.units].index)
         columns = ["dataset_type", "run", "id", *units] + (["uri"] if show_uri else [])
-        rows = dataset_rows(results)
-        if show_uri:
-            rows = (dict(row, uri=_uri(butler, row)) for row in rows)
-        emit(rows, columns, output_format)
-
-
-def _uri(butler: Any, row: dict[str, Any]) -> str:
-    artifacts = butler.registry.get_artifacts([row["id"]]).get(row["id"], [])
-    return butler.datastore.uri(artifacts[0]) if artifacts else ""
+        emit(dataset_rows(results, butler if show_uri else None), columns, output_format)
 
 
 @click.command("query-collections")

@@ -1,13 +1,18 @@
-"""Registry-editing commands: register-dataset-type, remove-dataset-type, insert-data-units."""
+"""Registry-editing commands: register-dataset-type, remove-dataset-type, insert-data-units, update-data-units."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import click
-from rich.progress import Progress
 
 from .. import DatasetType
-from .common import handle_errors, open_butler
-from .tables import read_table
+from ..domain.errors import DataButlerError
+from ..service.progress import in_batches
+from .common import handle_errors, open_butler, parse_pairs
+from .progress import progress_bar
+from .tables import dry_run, locate_failure, read_table
 
 BATCH = 1000
 """Records inserted per registry call (and per progress-bar step)."""
@@ -57,17 +62,55 @@ def insert_data_units(repo: str, element: str, table: str, skip_existing: bool) 
 
     Example: databutler insert-data-units ./repo detector detectors.csv
     """
-    records = read_table(table, element)
+    rows = read_table(table, element)
+    records = rows.rows
     with open_butler(repo, writeable=True) as butler:
         registry = butler.registry
         inserted = 0
-        with registry.transaction(), Progress(transient=True, disable=len(records) <= BATCH) as progress:
-            task = progress.add_task(f"inserting {element}", total=len(records))
-            for start in range(0, len(records), BATCH):
-                part = records[start:start + BATCH]
-                inserted += registry.insert_data_units(element, part, skip_existing=skip_existing)
-                progress.advance(task, len(part))
+        try:
+            with registry.transaction(), progress_bar(f"inserting {element}") as progress:
+                for part in in_batches(records, progress, BATCH):
+                    inserted += registry.insert_data_units(element, part, skip_existing=skip_existing)
+        except DataButlerError as err:
+            def probe(part: Sequence[dict[str, Any]]) -> None:
+                dry_run(registry, lambda: registry.insert_data_units(element, part, skip_existing=skip_existing))
+
+            raise locate_failure(rows, probe, err) from None
         click.echo(f"inserted {inserted} {element} records ({len(records) - inserted} already present)")
 
 
-COMMANDS = (register_dataset_type, remove_dataset_type, insert_data_units)
+@click.command("update-data-units")
+@click.argument("repo", type=click.Path(exists=True))
+@click.argument("element")
+@click.argument("table", type=click.Path(exists=True, dir_okay=False), required=False)
+@click.option("--record", "-r", "given", multiple=True, metavar="FIELD=VALUE[,...]",
+              help="One record to update: its key fields and the fields to set (repeatable).")
+@handle_errors
+def update_data_units(repo: str, element: str, table: str | None, given: tuple[str, ...]) -> None:
+    """Set fields of existing records of ELEMENT, from TABLE (CSV or YAML) and/or --record.
+
+    Each record names its key fields and the fields to set; other fields keep their values, and an
+    empty CSV cell clears a field. Key fields never change. A record not in the registry is refused
+    and nothing is updated (insert it with insert-data-units). See the fields with describe-data-unit.
+
+    Example: databutler update-data-units ./repo instrument --record name=Cam1,detector_max=200
+    """
+    rows = read_table(table, element) if table else None
+    records = (rows.rows if rows else []) + [parse_pairs([item], "--record") for item in given]
+    if not records:
+        raise click.UsageError("give a TABLE of records or at least one --record")
+    with open_butler(repo, writeable=True) as butler:
+        registry = butler.registry
+        try:
+            changed = registry.update_data_units(element, records)
+        except DataButlerError as err:
+            if rows is None or given:
+                raise
+            def probe(part: Sequence[dict[str, Any]]) -> None:
+                dry_run(registry, lambda: registry.update_data_units(element, part))
+
+            raise locate_failure(rows, probe, err) from None
+        click.echo(f"updated {changed} {element} records ({len(records) - changed} already as given)")
+
+
+COMMANDS = (register_dataset_type, remove_dataset_type, insert_data_units, update_data_units)

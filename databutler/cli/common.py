@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from .. import Butler, DataButlerError
+from .remedies import cli_message
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,7 +30,10 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except DataButlerError as err:
-            click.secho(f"error: {type(err).__name__}: {err}", fg="red", err=True)
+            context = click.get_current_context(silent=True)
+            repo = context.params.get("repo") if context is not None else None
+            click.secho(f"error: {type(err).__name__}: {cli_message(err, repo if isinstance(repo, str) else None)}",
+                        fg="red", err=True)
             sys.exit(EXIT_ERROR)
 
     return wrapper  # type: ignore[return-value]

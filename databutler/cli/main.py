@@ -11,7 +11,14 @@ import yaml
 from .. import Butler
 from ..config.loader import ConfigRepositoryLoader
 from ..config.repo_config import CONFIG_FILE, read_config_file, redact
-from . import commands_collections, commands_files, commands_query, commands_registry
+from . import (
+    commands_collections,
+    commands_describe,
+    commands_files,
+    commands_migrate,
+    commands_query,
+    commands_registry,
+)
 from .common import handle_errors
 from .demo import run_demo
 
@@ -80,7 +87,7 @@ def config_validate(repo: str) -> None:
 
 
 for _command in (*commands_registry.COMMANDS, *commands_query.COMMANDS, *commands_collections.COMMANDS,
-                 *commands_files.COMMANDS):
+                 *commands_files.COMMANDS, *commands_describe.COMMANDS, *commands_migrate.COMMANDS):
     cli.add_command(_command)
 
 

@@ -33,12 +33,16 @@ def dataset_selection(func: F) -> F:
 def select_refs(butler: Butler, dataset_types: tuple[str, ...], collections: tuple[str, ...], *, where: str,
                 binds: tuple[str, ...], data_id: tuple[str, ...], find_first: bool = False) -> list[DatasetRef]:
     """The datasets the selection options name (each once)."""
-    registry = butler.registry
-    types = list(dataset_types) or [t.name for t in registry.query_dataset_types()]
-    search = list(collections) or [c.name for c in registry.query_collections(
-        kinds=[CollectionKind.RUN, CollectionKind.TAGGED])]
+    types = list(dataset_types) or [t.name for t in butler.registry.query_dataset_types()]
+    search = searchable_collections(butler, collections)
     if not types or not search:
         return []
-    results = registry.query_datasets(types, search, where=where, bind=parse_binds(binds),
-                                      data_id=parse_pairs(data_id, "--data-id"), find_first=find_first)
+    results = butler.query_datasets(types, search, where=where, bind=parse_binds(binds),
+                                    data_id=parse_pairs(data_id, "--data-id"), find_first=find_first)
     return list({ref.id: ref for ref in results}.values())
+
+
+def searchable_collections(butler: Butler, collections: tuple[str, ...]) -> list[str]:
+    """``collections``, or (when none are named) every RUN and TAGGED collection of the repository."""
+    return list(collections) or [c.name for c in butler.registry.query_collections(
+        kinds=[CollectionKind.RUN, CollectionKind.TAGGED])]

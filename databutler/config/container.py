@@ -55,7 +55,8 @@ def build_child_datastore(options: Any, *, storage_classes: StorageClassRegistry
     proxies: dict[str, Any] = {"cache": build_cache_datastore, "chained": build_chained_datastore}
     factories: dict[str, Any] = {"posix": make_posix_datastore, "memory": make_memory_datastore,
                                  "objectstore": make_objectstore_datastore}
-    factory = proxies.get(name) or factories.get(name) or load_factory(DATASTORE_GROUP, name)
+    factory = proxies.get(name) or factories.get(name) or load_factory(DATASTORE_GROUP, name,
+                                                                       builtin=[*proxies, *factories])
     return factory(options, storage_classes=storage_classes, formatters=formatters, create=create,  # type: ignore[no-any-return]
                    writeable=writeable)
 
@@ -127,13 +128,13 @@ def build_container(config: Mapping[str, Any], *, create: bool, writeable: bool)
                                 "runtime": {"create": create, "writeable": writeable}})
     registry_name = config["registry"]["adapter"]
     if registry_name not in container.registry.providers:
-        factory = load_factory(REGISTRY_GROUP, registry_name)
+        factory = load_factory(REGISTRY_GROUP, registry_name, builtin=container.registry.providers)
         container.registry.set_providers(**container.registry.providers, **{registry_name: providers.Singleton(
             factory, container.config.registry, universe=container.universe,
             create=container.config.runtime.create, writeable=container.config.runtime.writeable)})
     datastore_name = config["datastore"]["adapter"]
     if datastore_name not in container.datastore.providers:
-        factory = load_factory(DATASTORE_GROUP, datastore_name)
+        factory = load_factory(DATASTORE_GROUP, datastore_name, builtin=container.datastore.providers)
         container.datastore.set_providers(**container.datastore.providers, **{datastore_name: providers.Singleton(
             factory, container.config.datastore, storage_classes=container.storage_classes,
             formatters=container.formatters, create=container.config.runtime.create,

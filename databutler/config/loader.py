@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from ..domain.errors import ConfigError, ConflictingDefinitionError, DataButlerError
+from ..domain.remedies import Action, Remedy
 from ..ports.repository import Repository
 from .repo_config import CONFIG_FILE, DEFAULT_CONFIG, interpolate, merge, read_config_file, validate
 from .secrets import refuse_literal_secrets
@@ -23,6 +24,12 @@ def _config_path(root: str) -> tuple[str, str]:
     return root, os.path.join(root, CONFIG_FILE)
 
 
+def repository_exists(root: str, path: str) -> ConflictingDefinitionError:
+    """The error for creating a repository where one is: how to open it instead."""
+    return ConflictingDefinitionError(f"a repository already exists at {root!r} ({path})",
+                                      remedy=Remedy(Action.OPEN_EXISTING, root, f"Butler({root!r})"))
+
+
 def _write_atomically(path: str, text: str) -> None:
     directory = os.path.dirname(path)
     fd, tmp = tempfile.mkstemp(prefix=".butler-", suffix=".yaml", dir=directory)
@@ -31,7 +38,7 @@ def _write_atomically(path: str, text: str) -> None:
             stream.write(text)
         os.link(tmp, path)
     except FileExistsError:
-        raise ConflictingDefinitionError(f"a repository already exists at {directory!r}") from None
+        raise repository_exists(directory, path) from None
     finally:
         os.unlink(tmp)
 
@@ -43,7 +50,7 @@ class ConfigRepositoryLoader:
         """Create a repository at ``root``: write butler.yaml (defaults + ``config``) and the registry."""
         root, path = _config_path(root)
         if os.path.exists(path):
-            raise ConflictingDefinitionError(f"a repository already exists at {root!r} ({path})")
+            raise repository_exists(root, path)
         user = read_config_file(os.fspath(config)) if isinstance(config, str | os.PathLike) else dict(config or {})
         merged = merge(DEFAULT_CONFIG, user)
         validate(merged, "repository configuration")
@@ -64,8 +71,8 @@ class ConfigRepositoryLoader:
         """Open the repository whose butler.yaml is at (or in) ``root``."""
         root, path = _config_path(root)
         if not os.path.exists(path):
-            raise ConfigError(f"no repository at {root!r}: {path} does not exist "
-                              "(create one with Butler.create or `databutler create`)")
+            raise ConfigError(f"no repository at {root!r}: {path} does not exist",
+                              remedy=Remedy(Action.CREATE_REPO, root))
         raw = read_config_file(path)
         validate(raw, path)
         return self._build(root, raw, create=False, writeable=writeable)
@@ -79,14 +86,18 @@ class ConfigRepositoryLoader:
 
         container = build_container(config, create=create, writeable=writeable)
         try:
-            registry = container.registry()
+            storage_classes = container.storage_classes()
+            # The datastore first: creating one checks that its storage is usable (an object store's
+            # bucket and credentials), and a refusal then leaves no new registry behind.
+            datastore = container.datastore()
             try:
-                datastore = container.datastore()
+                registry = container.registry()
+                registry.restrict_storage_classes(storage_classes.names())
             except BaseException:
-                registry.close()
+                datastore.close()
                 raise
         except DataButlerError:
             raise
         except (TypeError, KeyError, ValueError) as err:
             raise ConfigError(f"repository configuration at {root!r} is invalid: {err}") from err
-        return Repository(root, registry, datastore, container.storage_classes(), config)
+        return Repository(root, registry, datastore, storage_classes, config)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from importlib.metadata import entry_points
 from typing import Any
 
 from ..domain.errors import ConfigError
+from ..domain.suggestions import hint
 
 REGISTRY_GROUP = "databutler.registries"
 DATASTORE_GROUP = "databutler.datastores"
@@ -17,12 +18,15 @@ def available(group: str) -> tuple[str, ...]:
     return tuple(sorted(ep.name for ep in entry_points(group=group)))
 
 
-def load_factory(group: str, name: str) -> Callable[..., Any]:
-    """Import and return the factory registered as ``name`` in ``group``."""
+def load_factory(group: str, name: str, builtin: Iterable[str] = ()) -> Callable[..., Any]:
+    """Import and return the factory registered as ``name`` in ``group`` (``builtin`` names the bundled ones)."""
     found = [ep for ep in entry_points(group=group) if ep.name == name]
     if not found:
-        raise ConfigError(f"no adapter {name!r} in entry-point group {group!r}; "
-                          f"installed: {list(available(group))}")
+        bundled, plugins = sorted(builtin), list(available(group))
+        close = hint(str(name), [*bundled, *plugins])
+        kind = {REGISTRY_GROUP: " for the registry", DATASTORE_GROUP: " for the datastore"}.get(group, "")
+        raise ConfigError(f"no adapter {name!r}{kind}; {close + ' ' if close else ''}built-in adapters: "
+                          f"{bundled}; plug-in adapters (entry-point group {group!r}): {plugins}")
     try:
         factory = found[0].load()
     except Exception as err:

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..domain.errors import ConfigError
+from ..domain.redaction import url_password_spans
 
-_URL_PASSWORD = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:(?P<password>[^@/\s]+)@")
 _PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}")
 
 
@@ -22,8 +22,8 @@ def refuse_literal_secrets(config: Mapping[str, Any], where: str) -> None:
             for i, item in enumerate(value):
                 visit(item, f"{path}[{i}]")
         elif isinstance(value, str):
-            for match in _URL_PASSWORD.finditer(value):
-                if not _PLACEHOLDER.fullmatch(match.group("password")):
+            for start, end in url_password_spans(value):
+                if not _PLACEHOLDER.fullmatch(value[start:end]):
                     raise ConfigError(
                         f"{where}: {path} holds a literal password, which would be written into butler.yaml; "
                         "use a placeholder such as ${PGPASSWORD} (read from the environment) or the registry "

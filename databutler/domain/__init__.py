@@ -5,6 +5,7 @@ from .data_id import DataId, normalize_data_id
 from .dataset import DatasetRef, StoredArtifact
 from .dataset_type import DatasetType, split_component
 from .errors import (
+    ArtifactExistsError,
     CapabilityError,
     CollectionError,
     CollectionKindError,
@@ -43,6 +44,7 @@ from .values import FieldType, KeyValue, Timespan
 __all__ = [
     "BUILTIN_STORAGE_CLASSES",
     "DEFAULT_TEMPLATE",
+    "ArtifactExistsError",
     "CapabilityError",
     "Collection",
     "CollectionError",

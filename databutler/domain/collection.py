@@ -9,6 +9,9 @@ import attrs
 from .errors import CollectionError
 from .values import check_key_string
 
+COLLECTION_NAME_MAX_LENGTH = 255
+"""The longest collection name (registries index it; file templates use a run's name as a path)."""
+
 
 class CollectionKind(enum.Enum):
     """The three kinds of Collection."""
@@ -35,6 +38,9 @@ def check_collection_name(name: str) -> str:
     """Return ``name`` if it is a valid collection name (path-like parts allowed, escapes not)."""
     if not isinstance(name, str) or not name:
         raise CollectionError(f"collection name must be a non-empty string, got {name!r}")
+    if len(name) > COLLECTION_NAME_MAX_LENGTH:
+        raise CollectionError(f"collection name {name[:40]!r}... is {len(name)} characters long; names may have "
+                              f"at most {COLLECTION_NAME_MAX_LENGTH}")
     if name.startswith("/") or name.endswith("/"):
         raise CollectionError(f"collection name {name!r} may not start or end with '/'")
     for part in name.split("/"):

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterable
 
 import attrs
 
-from .errors import DatasetTypeError
+from .errors import DatasetTypeError, MissingDatasetTypeError, StorageClassError
+from .remedies import Action, Remedy
+from .storage_class import MAX_STORAGE_CLASS_NAME
+from .suggestions import closest, did_you_mean, hint
 from .universe import Universe
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 COMPONENT_SEPARATOR = "."
+DATASET_TYPE_NAME_MAX_LENGTH = 128
+"""The longest dataset type name (registries index it; file templates use it as a path component)."""
 
 
 def _units(value: object) -> tuple[str, ...]:
@@ -34,6 +40,11 @@ class DatasetType:
         if not _NAME.match(self.name):
             raise DatasetTypeError(f"dataset type name {self.name!r} must be letters, digits and "
                                    "underscores, not starting with a digit")
+        for what, value, limit in (("name", self.name, DATASET_TYPE_NAME_MAX_LENGTH),
+                                   ("storage class name", self.storage_class, MAX_STORAGE_CLASS_NAME)):
+            if isinstance(value, str) and len(value) > limit:
+                raise DatasetTypeError(f"dataset type {what} {value[:40]!r}... is {len(value)} characters long; "
+                                       f"at most {limit} are allowed")
 
     def normalized(self, universe: Universe) -> DatasetType:
         """Return this DatasetType with its units replaced by their required closure, sorted."""
@@ -49,3 +60,33 @@ def split_component(name: str) -> tuple[str, str | None]:
     if sep and (not component or COMPONENT_SEPARATOR in component):
         raise DatasetTypeError(f"{name!r} is not a valid dataset type or component name")
     return parent, (component if sep else None)
+
+
+def check_dataset_type(dataset_type: object, storage_classes: Collection[str] | None) -> DatasetType:
+    """Return ``dataset_type`` if it is a DatasetType whose storage class is one of ``storage_classes``.
+
+    The rule every registry applies before registering: a misspelled storage class is refused at
+    once with the closest known names (it would otherwise fail only at the first put). ``None``
+    means the repository has not said which storage classes it knows, so any name passes.
+    """
+    if not isinstance(dataset_type, DatasetType):
+        raise DatasetTypeError(f"expected a DatasetType, got {type(dataset_type).__name__}")
+    name = dataset_type.storage_class
+    if not name:
+        raise DatasetTypeError(f"dataset type {dataset_type.name!r} needs a storage class")
+    if storage_classes is not None and name not in storage_classes:
+        known = sorted(storage_classes)
+        raise StorageClassError(
+            f"dataset type {dataset_type.name!r}: storage class {name!r} is not known to this repository; "
+            f"{hint(name, known, otherwise=f'known storage classes are {known}')} (new storage classes are "
+            "defined under 'storage_classes:' in butler.yaml)")
+    return dataset_type
+
+
+def missing_dataset_type(name: str, registered: Iterable[str]) -> MissingDatasetTypeError:
+    """The error for unregistered DatasetType ``name``: the closest registered names, else how to register it."""
+    close = closest(name, registered)
+    if close:
+        return MissingDatasetTypeError(f"dataset type {name!r} is not registered; {did_you_mean(close)}")
+    return MissingDatasetTypeError(f"dataset type {name!r} is not registered",
+                                   remedy=Remedy(Action.REGISTER_DATASET_TYPE, name))

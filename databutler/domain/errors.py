@@ -2,9 +2,35 @@
 
 from __future__ import annotations
 
+from .remedies import PYTHON, Action, Remedy
+
 
 class DataButlerError(Exception):
-    """Base of every databutler error."""
+    """Base of every databutler error.
+
+    ``remedy`` (keyword-only), when given, is the fix the message ends with; ``str(error)``
+    phrases it for Python callers, and ``message(phrases)`` in another front end's words.
+    """
+
+    remedy: Remedy | None = None
+
+    def __init__(self, *args: object, remedy: Remedy | None = None) -> None:
+        super().__init__(*args)
+        if remedy is not None:
+            self.remedy = remedy
+
+    def plain_message(self) -> str:
+        """The message without its remedy."""
+        return super().__str__()
+
+    def message(self, phrases: dict[Action, str] | None = None) -> str:
+        """The message, ending with the remedy phrased by ``phrases`` (default: for Python callers)."""
+        if self.remedy is None:
+            return self.plain_message()
+        return f"{self.plain_message()}; {self.remedy.phrase(PYTHON if phrases is None else phrases)}"
+
+    def __str__(self) -> str:
+        return self.message()
 
 
 class ConfigError(DataButlerError):
@@ -22,7 +48,8 @@ class DataIdError(DataButlerError, ValueError):
 class UnknownDataUnitError(DataIdError, KeyError):
     """A name is not a DataUnit (or join element) of the universe."""
 
-    def __str__(self) -> str:
+    def plain_message(self) -> str:
+        """The message without its remedy (not quoted, as KeyError would)."""
         return str(self.args[0]) if self.args else ""
 
 
@@ -92,3 +119,11 @@ class RegistryError(DataButlerError):
 
 class QueryError(DataButlerError, ValueError):
     """A query expression or its bind values are invalid."""
+
+
+class ArtifactExistsError(ConflictingDefinitionError):
+    """A datastore refused to write over an existing file; ``uris`` spell it as a registry may record it."""
+
+    def __init__(self, message: str, uris: tuple[str, ...] = (), *, remedy: Remedy | None = None) -> None:
+        super().__init__(message, remedy=remedy)
+        self.uris = uris

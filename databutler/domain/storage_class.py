@@ -10,6 +10,10 @@ import attrs
 
 from .errors import StorageClassError
 
+MAX_STORAGE_CLASS_NAME = 128
+"""The longest storage class name, in characters: every registry refuses longer ones alike."""
+MAX_COMPONENT_NAME = 64
+"""The longest component name, in characters."""
 
 def _as_dict(value: Mapping[str, str]) -> dict[str, str]:
     return dict(value)
@@ -33,6 +37,13 @@ class StorageClass:
     components: Mapping[str, str] = attrs.field(factory=dict, converter=_as_dict)
     parameters: frozenset[str] = attrs.field(default=frozenset(), converter=_as_frozenset)
     doc: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        for what, value, limit in (("name", self.name, MAX_STORAGE_CLASS_NAME),
+                                   *(("component name", c, MAX_COMPONENT_NAME) for c in self.components)):
+            if isinstance(value, str) and len(value) > limit:
+                raise StorageClassError(f"storage class {what} {value[:40]!r}... has {len(value)} characters; "
+                                        f"at most {limit} are allowed")
 
     def __hash__(self) -> int:
         return hash(self.name)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from .errors import UniverseError, UnknownDataUnitError
+from .suggestions import hint
 from .values import KEY_TYPES, FieldType
 
 
@@ -252,10 +252,9 @@ class Universe:
     def suggest(self, name: str, candidates: Iterable[str] | None = None) -> str:
         """Return a hint naming the valid names closest to ``name``."""
         pool = list(self._elements) if candidates is None else list(candidates)
-        close = difflib.get_close_matches(name, pool, n=3, cutoff=0.5) if isinstance(name, str) else []
-        if close:
-            return "did you mean " + " or ".join(repr(c) for c in close) + "?"
-        return "known names are " + ", ".join(pool)
+        if not isinstance(name, str):
+            return "known names are " + ", ".join(pool)
+        return hint(name, pool, otherwise="known names are " + ", ".join(pool))
 
     def element(self, name: str) -> Element:
         """Return the element called ``name``, or raise UnknownDataUnitError with suggestions."""

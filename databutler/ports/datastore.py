@@ -118,6 +118,18 @@ class Datastore(abc.ABC):
     def ingest(self, requests: Sequence[IngestRequest], transfer: TransferMode) -> list[StoredArtifact]:
         """Bring existing files in as Datasets; return one artifact per request, in order."""
 
+    def undo_ingest(self, requests: Sequence[IngestRequest], artifacts: Sequence[StoredArtifact],
+                    transfer: TransferMode) -> None:
+        """Delete the files ``ingest(requests, transfer)`` brought in as ``artifacts``, never one ingested in place.
+
+        For an ingest whose registry records did not commit: copies, moved and linked files go; a file
+        left where it was (DIRECT, or AUTO of a file already inside the root) stays. This default
+        cannot tell in-place files from copies, so after DIRECT or AUTO it deletes nothing (a copy
+        left behind is an orphan, which ``find_orphans`` reports).
+        """
+        if transfer not in (TransferMode.DIRECT, TransferMode.AUTO):
+            self.remove(artifacts)
+
     @abc.abstractmethod
     def verify(self, artifacts: Sequence[StoredArtifact]) -> list[str | None]:
         """Check each artifact against its checksum and size: None if sound, else the problem."""

@@ -75,7 +75,7 @@ class QueryResults(Generic[T_co]):
         """Sort by ``fields`` (``visit``, ``-visit.exposure_time``: ``-`` is descending)."""
         for field in fields:
             if not isinstance(field, str) or not field.lstrip("-"):
-                raise QueryError(f"order_by takes field names such as 'visit' or '-visit', not {field!r}")
+                raise QueryError(f"sort fields are names such as 'visit' or '-visit', not {field!r}")
         self._executor.check_order(fields)
         return QueryResults(self._executor, attrs.evolve(self._shape, order_by=tuple(fields)))
 

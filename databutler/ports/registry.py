@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import abc
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Self
 
 from ..domain.collection import Collection, CollectionKind
 from ..domain.data_id import DataId
 from ..domain.dataset import DatasetRef, StoredArtifact
-from ..domain.dataset_type import DatasetType
+from ..domain.dataset_type import DatasetType, check_dataset_type
 from ..domain.errors import CapabilityError
 from ..domain.quantum import Quantum
 from ..domain.universe import Universe
@@ -67,6 +67,17 @@ class Registry(abc.ABC):
         """
 
     @abc.abstractmethod
+    def update_data_units(self, element: str, records: Sequence[Mapping[str, Any]]) -> int:
+        """Set fields of existing records of ``element``; return how many records changed.
+
+        Each record holds the key fields and the fields to set (None clears a nullable field);
+        fields not given keep their values. Key fields never change: they are the record's
+        identity. Metadata may always change; an implied unit (visit -> physical_filter) may change
+        only while no dataset is labelled with the record (ConflictingDefinitionError otherwise).
+        A key the registry does not hold raises DataIdError, and nothing is updated.
+        """
+
+    @abc.abstractmethod
     def fetch_data_unit_records(self, element: str,
                                 keys: Sequence[Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
         """Return the records of ``element`` with the given primary keys (all records if None)."""
@@ -81,12 +92,28 @@ class Registry(abc.ABC):
 
     # -- DatasetTypes ---------------------------------------------------------------------------
 
-    @abc.abstractmethod
+    _storage_classes: frozenset[str] | None = None
+
+    def restrict_storage_classes(self, names: Iterable[str]) -> None:
+        """From now on, refuse to register DatasetTypes whose storage class is not in ``names``.
+
+        The repository loader gives every registry the names of its repository's StorageClasses,
+        so a misspelled one is refused when the DatasetType is registered, not at the first put.
+        """
+        self._storage_classes = frozenset(names)
+
     def register_dataset_type(self, dataset_type: DatasetType) -> bool:
         """Register ``dataset_type``; return False if an identical one exists.
 
-        Raises ConflictingDefinitionError if the name exists with other units or storage class.
+        Raises ConflictingDefinitionError if the name exists with other units or storage class,
+        and StorageClassError, registering nothing, if its storage class is not one the
+        repository knows (see ``restrict_storage_classes``).
         """
+        return self._register_dataset_type(check_dataset_type(dataset_type, self._storage_classes))
+
+    @abc.abstractmethod
+    def _register_dataset_type(self, dataset_type: DatasetType) -> bool:
+        """Storage hook of ``register_dataset_type``: store ``dataset_type``, already checked by the shared rules."""
 
     @abc.abstractmethod
     def get_dataset_type(self, name: str) -> DatasetType:
@@ -208,6 +235,14 @@ class Registry(abc.ABC):
     @abc.abstractmethod
     def remove_artifacts(self, ids: Sequence[uuid.UUID]) -> None:
         """Forget the artifact records of these datasets, keeping the datasets."""
+
+    @abc.abstractmethod
+    def artifact_users(self, uris: Sequence[str]) -> dict[str, set[uuid.UUID]]:
+        """The ids of the datasets whose recorded artifacts have each URI (compared exactly as recorded).
+
+        URIs that no artifact records are absent. Inside ``transaction()`` it sees the transaction's
+        own writes, so a removal can check, before it commits, that no other dataset shares a file.
+        """
 
     # -- Provenance -----------------------------------------------------------------------------
 

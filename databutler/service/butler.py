@@ -12,6 +12,7 @@ from ..domain.collection import CollectionKind
 from ..domain.dataset import DatasetRef, StoredArtifact
 from ..domain.dataset_type import DatasetType, split_component
 from ..domain.errors import (
+    ArtifactExistsError,
     CollectionError,
     ConflictingDefinitionError,
     DataIdError,
@@ -19,14 +20,18 @@ from ..domain.errors import (
     DatasetTypeError,
     ReadOnlyError,
 )
+from ..domain.remedies import Action, Remedy
 from ..domain.storage_class import StorageClassRegistry
 from ..ports.capabilities import DatastoreCapability, require
-from ..ports.datastore import Datastore, IngestRequest, ListedArtifact, ReadRequest, TransferMode
+from ..ports.datastore import Datastore, IngestRequest, ReadRequest, TransferMode
 from ..ports.registry import DataIdLike, Registry
 from ..ports.repository import Repository
+from .butler_integrity import ButlerIntegrity
+from .butler_queries import ButlerQueries
 from .file_dataset import FileDataset
 from .loader import repository_loader
-from .orphans import DEFAULT_AGE_S, find_orphans, remove_orphans
+from .ownership import delete_unrecorded, explain_taken, unshared
+from .progress import Progress, counter, in_batches
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +49,7 @@ def _merge_data_id(data_id: DataIdLike | None, kwargs: Mapping[str, Any]) -> dic
     return merged
 
 
-class Butler:
+class Butler(ButlerQueries, ButlerIntegrity):
     """The convenience layer of a repository: one Registry, one Datastore, a run and a search path.
 
     ``Butler("repo/", run="u/alice/run1", collections=["u/alice/run1", "release/dr1"])`` opens
@@ -124,15 +129,17 @@ class Butler:
         if not self._writeable:
             raise ReadOnlyError(f"this Butler was opened read-only; cannot {action}")
 
-    def _output_run(self, run: str | None) -> str:
+    def _output_run(self, run: str | None, *, remember: bool = True) -> str:
+        """The run to write to, registered if new (remembered only with ``remember``: not before a commit)."""
         run = run or self.run
         if run is None:
-            raise CollectionError("no output run: pass run= to Butler(...) or to this call")
+            raise CollectionError("no output run", remedy=Remedy(Action.PASS_RUN))
         if not isinstance(run, str):
             raise CollectionError(f"the output run is a collection name, not {type(run).__name__}")
         if run not in self._runs_registered:
             self.registry.register_collection(run, CollectionKind.RUN)
-            self._runs_registered.add(run)
+            if remember:
+                self._runs_registered.add(run)
         return run
 
     def _search_path(self, collections: Sequence[str] | str | None) -> tuple[str, ...]:
@@ -140,7 +147,7 @@ class Butler:
             return (collections,)
         path = tuple(collections) if collections else self.collections
         if not path:
-            raise CollectionError("no collections to search: pass collections= to Butler(...) or to this call")
+            raise CollectionError("no collections to search", remedy=Remedy(Action.PASS_COLLECTIONS))
         return path
 
     @staticmethod
@@ -195,7 +202,6 @@ class Butler:
         without its artifact and no artifact without its row, whatever fails.
         """
         self._check_writeable("put datasets")
-        output = self._output_run(run)
         grouped: dict[str, list[tuple[int, Any, DataIdLike]]] = {}
         count = 0
         for index, (obj, dataset_type, data_id) in enumerate(items):
@@ -209,9 +215,14 @@ class Butler:
         written: list[StoredArtifact] = []
         try:
             with self.registry.transaction():
+                output = self._output_run(run, remember=False)
                 for name, group in grouped.items():
                     refs = self.registry.insert_datasets(name, output, [d for _, _, d in group])
-                    artifacts = self.datastore.put([(obj, ref) for (_, obj, _), ref in zip(group, refs, strict=True)])
+                    try:
+                        artifacts = self.datastore.put([(obj, ref) for (_, obj, _), ref
+                                                        in zip(group, refs, strict=True)])
+                    except ArtifactExistsError as err:
+                        raise explain_taken(self.registry, err, self.root) from None
                     written.extend(artifacts)
                     self.registry.insert_artifacts(artifacts)
                     for (index, _, _), ref in zip(group, refs, strict=True):
@@ -219,16 +230,19 @@ class Butler:
         except BaseException:
             self._discard(written)
             raise
+        self._runs_registered.add(output)
         return [ref for ref in results if ref is not None]
 
     def _discard(self, artifacts: Sequence[StoredArtifact]) -> None:
-        """Remove artifacts written by a call whose registry transaction did not commit."""
+        """Remove artifacts written by a call whose registry transaction did not commit (unless recorded)."""
         if not artifacts:
             return
         try:
-            self.datastore.remove(artifacts)
-        except Exception:  # the original error matters more; this one is logged for `verify`
-            log.exception("could not remove %d artifacts after a failed write", len(artifacts))
+            artifacts = unshared(self.registry, self.datastore, artifacts)
+        except Exception:  # the registry failed: the files are this call's own, written moments ago
+            log.warning("could not check whether other datasets record the %d files of a failed write",
+                        len(artifacts), exc_info=True)
+        delete_unrecorded(self.datastore, artifacts, "after a failed write")
 
     # -- find / get -----------------------------------------------------------------------------
 
@@ -269,11 +283,12 @@ class Butler:
     # -- ingest ---------------------------------------------------------------------------------
 
     def ingest(self, datasets: Sequence[FileDataset], *, transfer: str | TransferMode = "auto",
-               run: str | None = None) -> list[DatasetRef]:
+               run: str | None = None, progress: Progress | None = None) -> list[DatasetRef]:
         """Bring existing files in as Datasets (all or none); return their refs in order.
 
         ``move`` is carried out as a copy followed by deleting the sources once the registry
-        has committed, so a failure never loses the user's files.
+        has committed, so a failure never loses the user's files. A run this call registers is
+        registered in the same transaction: a failed ingest leaves no new run behind.
         """
         self._check_writeable("ingest datasets")
         mode = TransferMode(transfer) if isinstance(transfer, str) else transfer
@@ -283,26 +298,34 @@ class Butler:
                     "ingest files")
             raise ReadOnlyError(f"{type(self.datastore).__name__} does not support transfer mode "
                                 f"{mode.value!r}; supported: {sorted(m.value for m in self.datastore.ingest_modes)}")
-        output = self._output_run(run)
         grouped: dict[str, list[tuple[int, FileDataset]]] = {}
         for index, dataset in enumerate(datasets):
             grouped.setdefault(dataset.dataset_type, []).append((index, dataset))
         results: list[DatasetRef | None] = [None] * len(datasets)
         written: list[StoredArtifact] = []
+        placed: list[IngestRequest] = []
         try:
             with self.registry.transaction():
-                for name, group in grouped.items():
+                output = self._output_run(run, remember=False)
+                advance = counter(progress, len(datasets))
+                for name, group in ((n, part) for n, whole in grouped.items() for part in in_batches(whole)):
                     refs = self.registry.insert_datasets(name, output, [d.data_id for _, d in group])
                     requests = [IngestRequest(os.fspath(d.path), ref, d.formatter)
                                 for (_, d), ref in zip(group, refs, strict=True)]
-                    artifacts = self.datastore.ingest(requests, datastore_mode)
+                    try:
+                        artifacts = self.datastore.ingest(requests, datastore_mode)
+                    except ArtifactExistsError as err:
+                        raise explain_taken(self.registry, err, self.root) from None
                     written.extend(artifacts)
+                    placed.extend(requests)
                     self.registry.insert_artifacts(artifacts)
                     for (index, _), ref in zip(group, refs, strict=True):
                         results[index] = ref
+                    advance(len(group))
         except BaseException:
-            self._discard(written)
+            self._undo_ingest(placed, written, datastore_mode)
             raise
+        self._runs_registered.add(output)
         if mode is TransferMode.MOVE:
             for dataset in datasets:
                 try:
@@ -311,23 +334,43 @@ class Butler:
                     log.warning("ingested %s by move but could not delete the source", dataset.path)
         return [ref for ref in results if ref is not None]
 
+    def _undo_ingest(self, requests: Sequence[IngestRequest], artifacts: Sequence[StoredArtifact],
+                     transfer: TransferMode) -> None:
+        """Remove what an ingest whose transaction did not commit brought in; files ingested in place stay."""
+        if not artifacts:
+            return
+        try:
+            kept = {id(a) for a in artifacts} - {id(a) for a in unshared(self.registry, self.datastore, artifacts)}
+        except Exception:  # the registry failed: what the ingest copied in is its own
+            log.warning("could not check whether other datasets record the files of a failed ingest", exc_info=True)
+            kept = set()
+        pairs = [(r, a) for r, a in zip(requests, artifacts, strict=True) if id(a) not in kept]
+        try:
+            self.datastore.undo_ingest([r for r, _ in pairs], [a for _, a in pairs], transfer)
+        except Exception:  # the original error matters more
+            log.exception("could not remove the files of a failed ingest; find them with find_orphans")
+
     # -- removal --------------------------------------------------------------------------------
 
-    def remove(self, refs: Sequence[DatasetRef], *, unstore: bool = True, forget: bool = True) -> None:
+    def remove(self, refs: Sequence[DatasetRef], *, unstore: bool = True, forget: bool = True,
+               progress: Progress | None = None) -> None:
         """Delete Datasets' artifacts (``unstore``) and/or their registry entries (``forget``).
 
-        Registry entries go first, in one transaction, then the artifacts; an artifact whose
-        deletion fails is logged and reported by ``verify``, never left referenced by a row.
+        Registry entries go first, in one transaction, then the artifacts; a file another dataset
+        still records (ingested in place by both) is kept. An artifact whose deletion fails is logged
+        and left as an orphan for ``find_orphans``, never referenced by a row.
         """
         self._check_writeable("remove datasets")
-        self._remove(refs, unstore=unstore, forget=forget, runs=())
+        self._remove(refs, unstore=unstore, forget=forget, runs=(), progress=progress)
 
-    def _remove(self, refs: Sequence[DatasetRef], *, unstore: bool, forget: bool, runs: Sequence[str]) -> None:
+    def _remove(self, refs: Sequence[DatasetRef], *, unstore: bool, forget: bool, runs: Sequence[str],
+                progress: Progress | None = None) -> None:
         ids = [ref.id for ref in refs]
-        artifacts = [a for group in self.registry.get_artifacts(ids).values() for a in group] if ids else []
+        stored = self.registry.get_artifacts(ids) if ids else {}
+        artifacts = [a for group in stored.values() for a in group]
         if forget and not unstore and artifacts:
             raise ConflictingDefinitionError(f"{len(artifacts)} of these datasets still have stored artifacts; "
-                                             "forgetting them would orphan files: pass unstore=True")
+                                             "forgetting them would orphan files", remedy=Remedy(Action.UNSTORE))
         with self.registry.transaction():
             if unstore and ids:
                 self.registry.remove_artifacts(ids)
@@ -335,8 +378,14 @@ class Butler:
                 self.registry.remove_datasets(ids)
             for run in runs:
                 self.registry.remove_collection(run)
-        if unstore and artifacts:
-            self.datastore.remove(artifacts)
+            # Checked in the transaction that removes the rows: no file another row records is deleted.
+            doomed = unshared(self.registry, self.datastore, artifacts) if unstore else []
+        by_dataset: dict[uuid.UUID, list[StoredArtifact]] = {}
+        for artifact in doomed:
+            by_dataset.setdefault(artifact.dataset_id, []).append(artifact)
+        # Progress counts datasets; their files are deleted a batch at a time.
+        for part in in_batches(ids, progress):
+            delete_unrecorded(self.datastore, [a for i in part for a in by_dataset.get(i, ())], "of removed datasets")
 
     # -- collections ----------------------------------------------------------------------------
 
@@ -366,10 +415,10 @@ class Butler:
         """Remove a TAGGED or CHAINED collection (its Datasets stay); RUNs go with ``remove_runs``."""
         self._check_writeable("remove collections")
         if self.registry.get_collection(name).kind is CollectionKind.RUN:
-            raise CollectionError(f"{name!r} is a RUN; remove it with remove_runs, which deletes its datasets")
+            raise CollectionError(f"{name!r} is a RUN", remedy=Remedy(Action.REMOVE_RUNS, name))
         self.registry.remove_collection(name)
 
-    def remove_runs(self, names: Sequence[str], *, unstore: bool = True) -> None:
+    def remove_runs(self, names: Sequence[str], *, unstore: bool = True, progress: Progress | None = None) -> None:
         """Remove RUN collections with all their Datasets (and, with ``unstore``, their artifacts).
 
         All or nothing: a run still in a chain, say, leaves every run and Dataset in place.
@@ -379,32 +428,5 @@ class Butler:
             if self.registry.get_collection(name).kind is not CollectionKind.RUN:
                 raise CollectionError(f"{name!r} is not a RUN collection")
         refs = [ref for name in names for ref in self.registry.datasets_in_collection(name)]
-        self._remove(refs, unstore=unstore, forget=True, runs=names)
+        self._remove(refs, unstore=unstore, forget=True, runs=names, progress=progress)
         self._runs_registered.difference_update(names)
-
-    # -- integrity ------------------------------------------------------------------------------
-
-    def verify(self, refs: Sequence[DatasetRef]) -> dict[uuid.UUID, str]:
-        """Check the artifacts of ``refs`` against their checksums; return the problems by dataset id."""
-        problems: dict[uuid.UUID, str] = {}
-        artifacts = self.registry.get_artifacts([ref.id for ref in refs])
-        for ref in refs:
-            stored = artifacts.get(ref.id)
-            if not stored:
-                problems[ref.id] = "no stored artifact"
-                continue
-            found = [p for p in self.datastore.verify(stored) if p is not None]
-            if found:
-                problems[ref.id] = "; ".join(found)
-        return problems
-
-    def find_orphans(self, older_than_s: float = DEFAULT_AGE_S) -> list[ListedArtifact]:
-        """The datastore's files no artifact row points at, at least ``older_than_s`` old (see service.orphans).
-
-        The age leaves out files of puts whose rows are not committed yet; 0 reports every one."""
-        return find_orphans(self.registry, self.datastore, older_than_s=older_than_s, repo_root=self.root)
-
-    def remove_orphans(self, orphans: Sequence[ListedArtifact]) -> list[ListedArtifact]:
-        """Delete these orphans (from ``find_orphans``) unless recorded or changed since; return those deleted."""
-        self._check_writeable("remove orphan files")
-        return remove_orphans(self.registry, self.datastore, orphans, repo_root=self.root)

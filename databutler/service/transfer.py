@@ -11,22 +11,25 @@ from ..domain.dataset import DatasetRef, StoredArtifact
 from ..domain.errors import FileIntegrityError
 from ..ports.capabilities import DatastoreCapability, require
 from ..ports.datastore import Datastore, IngestRequest, TransferMode
+from .progress import Progress, counter
 
 _CHUNK = 1 << 20
 
 
 def transfer(refs: Sequence[tuple[DatasetRef, StoredArtifact]], source: Datastore,
-             target: Datastore) -> list[StoredArtifact]:
+             target: Datastore, *, progress: Progress | None = None) -> list[StoredArtifact]:
     """Copy each (ref, artifact of ``source``) into ``target``; return the new artifacts, in order.
 
     The bytes are copied unchanged (``source.open_artifact`` into ``target.ingest`` by copy, with the
     recorded formatter), so the target's checksum equals the source's when both use the same
     algorithm; a difference raises FileIntegrityError. All or nothing: on failure whatever was
     already copied into ``target`` is removed. The caller records the new artifacts in its registry.
+    ``progress(done, total)`` is told after each artifact (see ``service.progress``).
     """
     require(source.capabilities, DatastoreCapability.ARTIFACT_BYTES, repr(source), "hand out artifacts to copy")
     require(target.capabilities, DatastoreCapability.INGEST, repr(target), "receive copied artifacts")
     copied: list[StoredArtifact] = []
+    advance = counter(progress, len(refs))
     with tempfile.TemporaryDirectory(prefix="databutler-transfer-") as staging:
         try:
             for number, (ref, artifact) in enumerate(refs):
@@ -38,6 +41,7 @@ def transfer(refs: Sequence[tuple[DatasetRef, StoredArtifact]], source: Datastor
                 copied.append(new)
                 _check_same(artifact, new, source.uri(artifact), target.uri(new))
                 os.unlink(local)
+                advance(1)
         except BaseException:
             if copied and DatastoreCapability.REMOVE in target.capabilities:
                 target.remove(copied)

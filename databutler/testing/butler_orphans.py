@@ -15,6 +15,7 @@ from ..domain.dataset import DatasetRef, StoredArtifact
 from ..domain.errors import CapabilityError
 from ..ports.capabilities import DatastoreCapability
 from ..service.butler import Butler
+from .requirements import refuses, requires
 
 _RUN = "test/run"
 _INSTRUMENT = "ContractCam"
@@ -39,31 +40,25 @@ def plant_orphan(butler: Butler, visit: int = 3, detector: int = 4) -> tuple[Dat
     return ref, artifact
 
 
-def _needs_list(butler: Butler) -> None:
-    if DatastoreCapability.LIST not in butler.datastore.capabilities:
-        pytest.skip(f"{type(butler.datastore).__name__} does not declare the capability 'list'")
-
-
 class ButlerOrphanContract:
     """``find_orphans`` and ``remove_orphans`` over any (Registry, Datastore) pair."""
 
+    @refuses(DatastoreCapability.LIST)
     def test_find_orphans_is_refused_without_list(self, butler: Butler) -> None:
-        if DatastoreCapability.LIST in butler.datastore.capabilities:
-            pytest.skip(f"{type(butler.datastore).__name__} declares the capability 'list'")
         with pytest.raises(CapabilityError, match="'list'"):
             butler.find_orphans(older_than_s=0)
         with pytest.raises(CapabilityError, match="'list'"):
             butler.remove_orphans([])
 
+    @requires(DatastoreCapability.LIST)
     def test_registered_datasets_are_never_orphans(self, butler: Butler) -> None:
-        _needs_list(butler)
         refs = butler.put_many(_items(1, (1, 2, 3)))
         assert butler.find_orphans(older_than_s=0) == []
         butler.remove(refs[:1])
         assert butler.find_orphans(older_than_s=0) == [], "a removed dataset leaves no file behind"
 
+    @requires(DatastoreCapability.LIST)
     def test_a_file_written_without_its_row_is_exactly_the_orphan(self, butler: Butler) -> None:
-        _needs_list(butler)
         butler.put_many(_items(1, (1, 2)))
         _, planted = plant_orphan(butler)
         orphans = butler.find_orphans(older_than_s=0)
@@ -71,13 +66,13 @@ class ButlerOrphanContract:
         if planted.size is not None:
             assert orphans[0].size == planted.size
 
+    @requires(DatastoreCapability.LIST)
     def test_a_fresh_orphan_is_not_reported_at_the_default_age(self, butler: Butler) -> None:
-        _needs_list(butler)
         plant_orphan(butler)  # as a concurrent put's file looks before its row commits
         assert butler.find_orphans() == []
 
+    @requires(DatastoreCapability.LIST)
     def test_remove_orphans_removes_it_and_every_dataset_still_reads_back(self, butler: Butler) -> None:
-        _needs_list(butler)
         items = _items(1, (1, 2, 3))
         refs = butler.put_many(items)
         _, planted = plant_orphan(butler)
@@ -90,8 +85,8 @@ class ButlerOrphanContract:
         obj, data_id = _summary(3, 4)  # the orphan's path no longer blocks a put of its DataId
         assert butler.get(butler.put(obj, "summary", data_id)) == obj
 
+    @requires(DatastoreCapability.LIST)
     def test_a_row_committed_after_the_scan_keeps_its_file(self, butler: Butler) -> None:
-        _needs_list(butler)
         ref, planted = plant_orphan(butler)
         orphans = butler.find_orphans(older_than_s=0)
         assert [o.uri for o in orphans] == [butler.datastore.uri(planted)]

@@ -38,6 +38,7 @@ from ..domain.errors import (
 from ..ports.capabilities import DatastoreCapability
 from ..ports.datastore import Datastore, IngestRequest, ReadRequest, TransferMode
 from .datastore_listing import DatastoreListingContract
+from .datastore_ownership import DatastoreOwnershipContract
 from .datastore_support import INSTRUMENT, RUN, lacks, make_ref, needs
 from .formatter import SAMPLES, Sample, assert_same, samples_of
 
@@ -58,7 +59,7 @@ def _put_one(datastore: Datastore, obj: Any, ref: DatasetRef) -> StoredArtifact:
     return artifact
 
 
-class DatastoreContract(DatastoreListingContract):
+class DatastoreContract(DatastoreListingContract, DatastoreOwnershipContract):
     """The contract of the Datastore port."""
 
     @pytest.fixture

@@ -48,6 +48,10 @@ class ForwardingRegistry(Registry):
         """Forwarded."""
         return self.inner.insert_data_units(element, records, skip_existing=skip_existing)
 
+    def update_data_units(self, element: str, records: Sequence[Mapping[str, Any]]) -> int:
+        """Forwarded."""
+        return self.inner.update_data_units(element, records)
+
     def fetch_data_unit_records(self, element: str,
                                 keys: Sequence[Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
         """Forwarded."""
@@ -57,8 +61,8 @@ class ForwardingRegistry(Registry):
         """Forwarded."""
         return self.inner.expand_data_ids(units, data_ids)
 
-    def register_dataset_type(self, dataset_type: DatasetType) -> bool:
-        """Forwarded."""
+    def _register_dataset_type(self, dataset_type: DatasetType) -> bool:
+        """Forwarded (after this wrapper's own checks)."""
         return self.inner.register_dataset_type(dataset_type)
 
     def get_dataset_type(self, name: str) -> DatasetType:
@@ -149,6 +153,10 @@ class ForwardingRegistry(Registry):
         """Forwarded."""
         self.inner.remove_artifacts(ids)
 
+    def artifact_users(self, uris: Sequence[str]) -> dict[str, set[uuid.UUID]]:
+        """Forwarded."""
+        return self.inner.artifact_users(uris)
+
     def insert_quanta(self, quanta: Sequence[Quantum]) -> None:
         """Forwarded."""
         self.inner.insert_quanta(quanta)
@@ -237,6 +245,11 @@ class ForwardingDatastore(Datastore):
         """Forwarded."""
         return self.inner.ingest(requests, transfer)
 
+    def undo_ingest(self, requests: Sequence[IngestRequest], artifacts: Sequence[StoredArtifact],
+                    transfer: TransferMode) -> None:
+        """Forwarded."""
+        self.inner.undo_ingest(requests, artifacts, transfer)
+
     def verify(self, artifacts: Sequence[StoredArtifact]) -> list[str | None]:
         """Forwarded."""
         return self.inner.verify(artifacts)
@@ -256,3 +269,17 @@ class ForwardingDatastore(Datastore):
     def owns(self, uri: str) -> bool:
         """Forwarded."""
         return self.inner.owns(uri)
+
+
+class RecordingDatastore(ForwardingDatastore):
+    """Forwards everything, remembering the artifacts ``put`` wrote."""
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner)
+        self.written: list[StoredArtifact] = []
+
+    def put(self, items: Any) -> list[StoredArtifact]:
+        """Forwarded, and remembered."""
+        artifacts = super().put(items)
+        self.written.extend(artifacts)
+        return artifacts

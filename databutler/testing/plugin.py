@@ -7,6 +7,7 @@ import pytest
 from ..config.universe import default_universe
 from ..domain.universe import Universe
 from .postgres import postgres_schema, postgres_server  # noqa: F401 - fixtures offered to every suite
+from .requirements import MARKERS
 
 
 @pytest.fixture
@@ -18,3 +19,5 @@ def databutler_universe() -> Universe:
 def pytest_configure(config: pytest.Config) -> None:
     """Register the markers the contract suites use."""
     config.addinivalue_line("markers", "contract: a databutler contract-suite test")
+    for description in MARKERS.values():
+        config.addinivalue_line("markers", description)

@@ -50,6 +50,8 @@ from ..domain.universe import Universe
 from ..ports.capabilities import RegistryCapability
 from ..ports.registry import Registry
 from .data import insert_standard_data_units, standard_records, visit_timespan
+from .registry_artifacts import RegistryArtifactUsersContract
+from .registry_editing import DatasetTypeRulesContract, DataUnitUpdateContract
 
 RUN, TAGGED, CHAINED = CollectionKind.RUN, CollectionKind.TAGGED, CollectionKind.CHAINED
 CALEXP = DatasetType("calexp", ("instrument", "detector", "visit"), "StructuredData")
@@ -90,7 +92,7 @@ def all_records(registry: Registry) -> dict[str, list[dict[str, Any]]]:
     return {e.name: registry.fetch_data_unit_records(e.name) for e in registry.universe.elements}
 
 
-class RegistryContract:
+class RegistryContract(DataUnitUpdateContract, DatasetTypeRulesContract, RegistryArtifactUsersContract):
     """What every Registry must do; subclass it and provide ``make_registry``."""
 
     # -- fixtures the adapter provides --------------------------------------------------------
@@ -395,7 +397,7 @@ class RegistryContract:
             registry.register_collection("run1", TAGGED)
         assert registry.get_collection("run1").kind is RUN
 
-    @pytest.mark.parametrize("name", ["", "/abs", "trailing/", "a/../b", "a//b", "back\\slash", "new\nline"])
+    @pytest.mark.parametrize("name", ["", "/abs", "trailing/", "a/../b", "a//b", "back\\slash", "new\nline", "n" * 256])
     def test_invalid_collection_names_are_refused(self, registry: Registry, name: str) -> None:
         with pytest.raises(CollectionError):
             registry.register_collection(name, RUN)
@@ -867,6 +869,8 @@ class RegistryContract:
             assert RegistryCapability.WRITE not in reader.capabilities
             writes: dict[str, Callable[[], object]] = {
                 "insert_data_units": lambda: reader.insert_data_units("instrument", [{"name": "Cam9"}]),
+                "update_data_units": lambda: reader.update_data_units("instrument", [{"name": "Cam1",
+                                                                                     "detector_max": 99}]),
                 "register_dataset_type": lambda: reader.register_dataset_type(COADD),
                 "remove_dataset_type": lambda: reader.remove_dataset_type("raw"),
                 "register_collection": lambda: reader.register_collection("run9", RUN),

@@ -16,6 +16,7 @@ import pytest
 from databutler.adapters.sql import Release, SqlRegistry
 from databutler.config.universe import default_universe
 from databutler.domain import Universe
+from databutler.domain.errors import ReleaseWriteError
 from databutler.ports import Registry
 from databutler.testing.registry import MakeRegistry, RegistryContract, ReopenRegistry
 
@@ -53,3 +54,12 @@ class TestLayeredSqliteRegistry(RegistryContract):
     @pytest.fixture
     def reopen_registry(self, reopen_sql_registry: ReopenRegistry) -> ReopenRegistry:
         return reopen_sql_registry
+
+    def test_updating_a_release_record_is_refused_and_changes_nothing(self, populated: Registry) -> None:
+        before = populated.fetch_data_unit_records("instrument")
+        with pytest.raises(ReleaseWriteError, match=r"update instrument records: instrument record \{'name': 'Cam1'\}"):
+            populated.update_data_units("instrument", [{"name": "Cam1", "detector_max": 4}])
+        assert populated.fetch_data_unit_records("instrument") == before
+        populated.insert_data_units("instrument", [{"name": "Mine"}])
+        assert populated.update_data_units("instrument", [{"name": "Mine", "detector_max": 4}]) == 1, \
+            "the personal layer's own records may be updated"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from databutler import Butler, DatasetType
-from databutler.adapters.cache import CachingDatastore
+from databutler.adapters.cache import CachingDatastore, LocalCache
 from databutler.adapters.cache import make_datastore as make_cache
 from databutler.adapters.formats import default_formatter_set
 from databutler.adapters.objectstore import make_datastore as make_objectstore
@@ -123,6 +123,22 @@ class TestCacheOverS3(S3Fixtures):
         assert all(child.returncode == 0 for child in children)
         cache = tmp_path / "repo" / "cache"
         assert list((cache / "tmp").iterdir()) == [] and list((cache / "claims").iterdir()) == []
+
+
+def test_a_fill_that_evicts_its_own_copy_still_returns_the_bytes(tmp_path: Path) -> None:
+    cache = LocalCache(str(tmp_path / "cache"), max_files=1)  # eviction goes down to 0 copies
+    descriptors = []
+    for name in ("first", "second"):
+        def download(writer: Any, body: bytes = name.encode()) -> None:
+            writer.write(body)
+        descriptors.append(cache.fill(f"s3://bucket/{name}", download, algorithm=None, check=lambda *_: None))
+    try:
+        assert [os.read(fd, 100) for fd in descriptors] == [b"first", b"second"]
+        assert cache.usage()[1] <= 1
+        assert list((tmp_path / "cache" / "tmp").iterdir()) == [], "no temporary copy is left behind"
+    finally:
+        for fd in descriptors:
+            os.close(fd)
 
 
 def test_options_are_checked(tmp_path: Path) -> None:

@@ -114,3 +114,20 @@ def test_at_most_one_child_may_claim_relative_uris(tmp_path: Path) -> None:
     with pytest.raises(DatastoreError, match="at most one"):
         ChainedDatastore([Child("a", posix(tmp_path / "a"), relative_uris=True),
                           Child("b", posix(tmp_path / "b"), relative_uris=True)])
+
+
+def test_a_chain_declares_only_the_ingest_modes_every_writeable_child_honours(tmp_path: Path) -> None:
+    from databutler.adapters.memory import make_datastore as make_memory
+    from databutler.ports.capabilities import DatastoreCapability
+    from databutler.ports.datastore import TransferMode
+
+    objects = s3("memory://chained-modes/objects")
+    files = posix(tmp_path / "files")
+    chain = ChainedDatastore([Child("files", files, dataset_types=frozenset({"image"})), Child("objects", objects),
+                              Child("release", posix(tmp_path / "release"), read_only=True)])
+    assert chain.ingest_modes == files.ingest_modes & objects.ingest_modes  # the read-only child does not count
+    assert TransferMode.SYMLINK in files.ingest_modes and TransferMode.SYMLINK not in chain.ingest_modes
+    memory = make_memory({"adapter": "memory"}, storage_classes=StorageClassRegistry(),
+                         formatters=default_formatter_set(), create=True, writeable=True)
+    mixed = ChainedDatastore([Child("scratch", memory, dataset_types=frozenset({"scratch"})), Child("files", files)])
+    assert DatastoreCapability.INGEST not in mixed.capabilities and mixed.ingest_modes == frozenset()

@@ -15,7 +15,7 @@ import pytest
 
 from databutler import Butler
 from databutler.adapters.nosql import LimitedRegistry, codec
-from databutler.adapters.nosql.journal import frame, unframe
+from databutler.adapters.nosql.journal import END_RECORD, JournalDamageError, frame, unframe
 from databutler.adapters.sql import SqlRegistry
 from databutler.config.universe import default_universe
 from databutler.domain import CollectionKind, Universe
@@ -56,8 +56,12 @@ def test_records_round_trip_and_a_torn_or_garbled_tail_is_ignored() -> None:
     for cut in range(1, len(frame(records[1])) + len(frame(b""))):
         assert unframe(data[:-cut]) == records[:len(records) - 1 - (cut > len(frame(b"")))]
     garbled = bytearray(data)
-    garbled[len(frame(records[0])) + 12] ^= 0xFF  # a byte of the second payload
-    assert unframe(bytes(garbled)) == records[:1]
+    garbled[-3] ^= 0xFF  # a byte of the last record, which a crash may leave garbled
+    assert unframe(bytes(garbled)) == records[:2]
+    garbled = bytearray(data)
+    garbled[len(frame(records[0])) + 12] ^= 0xFF  # a byte of the second payload: damage, not a crash
+    with pytest.raises(JournalDamageError, match=f"damaged at byte {len(frame(records[0]))} [(]record 2[)]"):
+        unframe(bytes(garbled))
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garble", "append garbage"])
@@ -66,6 +70,8 @@ def test_a_damaged_journal_tail_loses_at_most_the_last_record(tmp_path: Path, da
     three_collections(root)
     (journal,) = journal_files(root)
     data = journal.read_bytes()
+    assert data.endswith(END_RECORD)
+    data = data[:-len(END_RECORD)]  # as a writer killed before closing left it
     if damage == "truncate":
         journal.write_bytes(data[:-3])
     elif damage == "garble":
@@ -128,7 +134,7 @@ class TestOnAnObjectStore(S3Fixtures):
             assert [c.name for c in again.query_collections()] == ["run1", "run2"]
         fs = fsspec.filesystem("s3")
         (journal,) = fs.glob(f"{url}/journal/*.log")
-        fs.pipe_file(journal, fs.cat_file(journal)[:-1])
+        fs.pipe_file(journal, fs.cat_file(journal)[:-len(END_RECORD) - 1])  # as a killed writer left it
         with LimitedRegistry.open(url, working) as again:
             assert [c.name for c in again.query_collections()] == ["run1"]
 

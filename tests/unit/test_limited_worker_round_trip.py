@@ -191,3 +191,24 @@ def test_a_chain_defined_differently_on_both_sides_is_a_conflict_and_merges_noth
     assert full.registry.query_collections(OUTPUT_RUN) == []
     assert full.registry.get_collection("all").children == (INPUT_RUN,)
     full.close()
+
+
+def test_records_updated_on_the_worker_replay_and_merge_back_as_updates(tmp_path: Path) -> None:
+    full, raws = make_full_repo(tmp_path / "full")
+    with start_worker(tmp_path / "worker", shared_datastore(tmp_path)) as worker:
+        registry = worker.registry
+        registry.load_subset(full.registry.export_subset(raws))
+        assert registry.update_data_units("instrument", [{"name": "Cam1", "detector_max": 200}]) == 1
+        registry.update_data_units("detector", [{"instrument": "Cam1", "id": 1, "purpose": "WAVEFRONT"}])
+    untouched = full.registry.fetch_data_unit_records("detector", [{"instrument": "Cam1", "id": 2}])
+    with LimitedRegistry.open(str(tmp_path / "worker" / "registry"), _working, writeable=False) as finished:
+        replayed = finished.fetch_data_unit_records("instrument", [{"name": "Cam1"}])
+        assert replayed[0]["detector_max"] == 200, "the update was journaled and replays on open"
+        assert finished.merge_into(full.registry)["data_unit_records"] == 2
+        assert finished.merge_into(full.registry)["data_unit_records"] == 0, "merging again changes nothing"
+    target = full.registry
+    assert target.fetch_data_unit_records("instrument", [{"name": "Cam1"}])[0]["detector_max"] == 200
+    assert target.fetch_data_unit_records("detector", [{"instrument": "Cam1", "id": 1}])[0]["purpose"] == "WAVEFRONT"
+    assert target.fetch_data_unit_records("detector", [{"instrument": "Cam1", "id": 2}]) == untouched
+    assert [r.id for r in target.datasets_in_collection(INPUT_RUN)] == [r.id for r in raws]
+    full.close()

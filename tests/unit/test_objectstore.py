@@ -24,9 +24,9 @@ from databutler.testing.s3 import FAKE_SECRET, S3Fixtures, S3Server, s3_filesyst
 MIB = 1 << 20
 
 
-def store(root: str, **options: Any) -> ObjectStoreDatastore:
+def store(root: str, *, create: bool = True, **options: Any) -> ObjectStoreDatastore:
     return make_datastore({"adapter": "objectstore", "root": root, **options}, storage_classes=StorageClassRegistry(),
-                          formatters=default_formatter_set(), create=True, writeable=True)
+                          formatters=default_formatter_set(), create=create, writeable=True)
 
 
 def ref(storage_class: str = "StructuredDataDict", visit: int = 1) -> DatasetRef:
@@ -138,14 +138,16 @@ class TestObjectStoreOnS3(S3Fixtures):
 
     def test_errors_and_logs_never_show_the_secret(self, caplog: pytest.LogCaptureFixture, s3_bucket: str) -> None:
         secret = "databutler-config-secret-9876"
-        datastore = store("s3://no-such-bucket-here/repo",
-                          storage_options={"key": "databutler-test-access-key", "secret": secret})
+        options = {"key": "databutler-test-access-key", "secret": secret}
         caplog.set_level(logging.DEBUG)
-        with pytest.raises(DatastoreError) as info:
+        with pytest.raises(DatastoreError) as created:  # creating checks the bucket at once
+            store("s3://no-such-bucket-here/repo", storage_options=options)
+        datastore = store("s3://no-such-bucket-here/repo", create=False, storage_options=options)
+        with pytest.raises(DatastoreError) as info:  # a bucket gone after creation fails at the put
             datastore.put([({"a": 1}, ref())])
-        text = f"{info.value} {datastore!r} {caplog.text}"
+        text = f"{created.value} {info.value} {datastore!r} {caplog.text}"
         assert secret not in text and FAKE_SECRET not in text
-        assert "no-such-bucket-here" in str(info.value)
+        assert "no-such-bucket-here" in str(info.value) and "no-such-bucket-here" in str(created.value)
 
 
 def test_unknown_options_and_bad_roots_are_refused() -> None:

@@ -20,3 +20,14 @@ def test_the_tour_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     namespace: dict[str, object] = {}
     exec(compile(code.group(1), "README tour", "exec"), namespace)
     assert os.path.exists(tmp_path / "repo" / "butler.yaml")
+
+
+def test_running_the_tour_again_says_how_to_open_the_repository(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from databutler import Butler, ConflictingDefinitionError
+
+    monkeypatch.chdir(tmp_path)
+    Butler.create("repo/").close()
+    with pytest.raises(ConflictingDefinitionError,
+                       match=r"already exists.*open it with Butler\('.*repo'\)"):
+        Butler.create("repo/")

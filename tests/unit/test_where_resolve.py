@@ -122,6 +122,28 @@ def test_unknown_name_is_an_error_naming_the_closest_valid_names(universe: Unive
         assert suggestion in info.value.suggestions
 
 
+@pytest.mark.parametrize(("text", "position", "fragment"), [
+    ("instrument = Cam1", 13, "if 'Cam1' is a value, quote it: instrument = 'Cam1'"),
+    ("Cam1 < instrument", 0, "if 'Cam1' is a value, quote it: 'Cam1' < instrument"),
+    ("physical_filter != HSC_r AND visit = 1", 19, "quote it: physical_filter != 'HSC_r'"),
+    ("visit.name = vist", 13, "quote it: visit.name = 'vist'; if it is a DataUnit, did you mean 'visit'?"),
+])
+def test_unquoted_value_is_refused_suggesting_quotes(universe: Universe, text: str, position: int,
+                                                     fragment: str) -> None:
+    """A bare unknown name compared with a field is most likely a string value missing its quotes."""
+    with pytest.raises(UnknownNameError) as info:
+        resolve(text, universe)
+    assert "unknown DataUnit" in str(info.value), "the name is still reported as not a DataUnit"
+    assert fragment in str(info.value)
+    assert info.value.position == position
+    assert info.value.suggestions[0] == f"'{info.value.name}'"
+
+
+def test_unquoted_value_in_an_in_list_suggests_quotes() -> None:
+    with pytest.raises(QueryError, match=r"found Cam2; if it is a value, quote it: 'Cam2'"):
+        parse_expression("instrument IN ('Cam1', Cam2)")
+
+
 def test_join_element_alone_is_not_a_value(universe: Universe) -> None:
     with pytest.raises(UnknownNameError, match=r"is a join element, not a DataUnit.*visit_detector_region\.region"):
         resolve("visit_detector_region = 1", universe)

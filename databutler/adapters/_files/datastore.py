@@ -8,6 +8,7 @@ between a partial and a verified full read, and enforces the declared capabiliti
 from __future__ import annotations
 
 import abc
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import IO, Any
@@ -16,7 +17,9 @@ import attrs
 
 from ...domain.dataset import DatasetRef, StoredArtifact
 from ...domain.errors import (
+    ArtifactExistsError,
     ConflictingDefinitionError,
+    DataButlerError,
     DatasetNotFoundError,
     DatastoreError,
     ReadOnlyError,
@@ -30,6 +33,7 @@ from ...ports.formatter import Formatter, FormatterSet
 from .checksums import DEFAULT_ALGORITHM, hash_factory
 from .ingest import IngestPlan, transfer_mode
 
+log = logging.getLogger(__name__)
 WRITE_CAPABILITIES = frozenset({DatastoreCapability.WRITE, DatastoreCapability.REMOVE, DatastoreCapability.INGEST})
 
 
@@ -115,6 +119,10 @@ class FileDatastore(Datastore):
     def _remove_moved_sources(self, plans: Sequence[IngestPlan]) -> None:
         """Delete the sources of MOVE plans once all are placed; put back the deleted ones on failure."""
 
+    @abc.abstractmethod
+    def _put_back(self, uri: str, source: str) -> None:
+        """Put the file moved in as artifact ``uri`` back at ``source``, unless something is there."""
+
     # -- writing --------------------------------------------------------------------------------
 
     def put(self, items: Sequence[tuple[Any, DatasetRef]]) -> list[StoredArtifact]:
@@ -124,11 +132,28 @@ class FileDatastore(Datastore):
         artifacts: list[StoredArtifact] = []
         try:
             for write in writes:
-                artifacts.append(self._write(write))
+                artifacts.append(self._write_new(write))
         except BaseException:
-            self._delete_owned([artifact.uri for artifact in artifacts])
+            self._undo([artifact.uri for artifact in artifacts])
             raise
         return artifacts
+
+    def _write_new(self, write: PlannedWrite) -> StoredArtifact:
+        """``_write``, with a taken path reported as ArtifactExistsError naming it as a registry may record it."""
+        try:
+            return self._write(write)
+        except ConflictingDefinitionError as err:
+            absolute = self.uri(StoredArtifact(write.ref.id, write.relative, write.formatter.name,
+                                               write.storage_class.name))
+            raise ArtifactExistsError(str(err), (write.relative, absolute)) from None
+
+    def _undo(self, uris: Sequence[str]) -> None:
+        """Delete what a failing call wrote; a failure to delete is logged (the call's own error matters more)."""
+        try:
+            self._delete_owned(uris)
+        except DataButlerError as err:
+            log.error("%r could not delete %d files it wrote before a failure (find them with find_orphans): %s",
+                      self, len(uris), err)
 
     def _plan_write(self, obj: Any, ref: DatasetRef) -> PlannedWrite:
         storage_class = self._storage_classes[ref.dataset_type.storage_class]
@@ -184,10 +209,30 @@ class FileDatastore(Datastore):
                 artifacts.append(self._place(plan))
             self._remove_moved_sources(plans)
         except BaseException:
-            self._delete_owned([a.uri for a, p in zip(artifacts, plans, strict=False)
-                                if p.mode is not TransferMode.DIRECT])
+            self._undo([a.uri for a, p in zip(artifacts, plans, strict=False) if p.mode is not TransferMode.DIRECT])
             raise
         return artifacts
+
+    def undo_ingest(self, requests: Sequence[IngestRequest], artifacts: Sequence[StoredArtifact],
+                    transfer: TransferMode) -> None:
+        """Delete the copies and links of an ingest that did not commit, put moved files back, keep files in place."""
+        self._require(DatastoreCapability.REMOVE, "remove ingested files")
+        mode = transfer_mode(transfer, self._ingest_modes, repr(self))
+        if mode is TransferMode.DIRECT:
+            return
+        pairs = list(zip(requests, artifacts, strict=True))
+        if mode is TransferMode.MOVE:
+            for request, artifact in pairs:
+                self._put_back(artifact.uri, request.path)
+        self._delete_owned([artifact.uri for request, artifact in pairs
+                            if mode is not TransferMode.AUTO or not self._left_in_place(request)])
+
+    def _left_in_place(self, request: IngestRequest) -> bool:
+        """Whether AUTO ingest of ``request`` leaves its file where it is (a file already inside the root)."""
+        try:
+            return self._plan_ingest(request, TransferMode.AUTO).mode is TransferMode.DIRECT
+        except DataButlerError:
+            return False  # the source is gone: what was recorded is a copy, or nothing is left to delete
 
     def _require(self, capability: DatastoreCapability, action: str) -> None:
         if capability in self._capabilities:
@@ -210,7 +255,7 @@ def artifact_for(request: ReadRequest) -> tuple[StoredArtifact, str | None]:
                                f"{'' if request.component is None else ' component ' + repr(request.component)}")
 
 
-def conflict(where: str) -> ConflictingDefinitionError:
+def conflict(where: str) -> ArtifactExistsError:
     """The error for an artifact path that is already taken."""
-    return ConflictingDefinitionError(f"{where} already exists; datastore artifacts are never overwritten "
-                                      "(remove the dataset first, or write to another run)")
+    return ArtifactExistsError(f"{where} already exists; datastore artifacts are never overwritten "
+                               "(remove the dataset first, or write to another run)", (where,))

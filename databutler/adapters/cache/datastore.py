@@ -79,6 +79,11 @@ class CachingDatastore(Datastore):
         """Ingest into the remote."""
         return self.remote.ingest(requests, transfer)
 
+    def undo_ingest(self, requests: Sequence[IngestRequest], artifacts: Sequence[StoredArtifact],
+                    transfer: TransferMode) -> None:
+        """The remote undoes the ingest (nothing of it was read, so nothing is cached)."""
+        self.remote.undo_ingest(requests, artifacts, transfer)
+
     def exists(self, artifacts: Sequence[StoredArtifact]) -> list[bool]:
         """Whether the remote has each artifact (a cached copy alone does not count)."""
         return self.remote.exists(artifacts)

@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 
-from ...domain.errors import ConfigError, DatastoreError
+from ...domain.errors import ConfigError
 from .._files.checksums import HashingWriter
 
 _OPEN_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
@@ -89,9 +89,16 @@ class LocalCache:
                 finally:
                     os.close(fd)
                 check(writer.checksum, writer.size)
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                with contextlib.suppress(FileExistsError):  # someone else's complete copy is as good
-                    os.link(temp, path)
+                # Opened before it is published: an eviction (ours below, or another process's) that
+                # removes the copy at once cannot take the bytes from under the caller.
+                copy = os.open(temp, _OPEN_READ)
+                try:
+                    os.makedirs(os.path.dirname(path), exist_ok=True)
+                    with contextlib.suppress(FileExistsError):  # someone else's complete copy is as good
+                        os.link(temp, path)
+                except BaseException:
+                    os.close(copy)
+                    raise
             finally:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(temp)
@@ -99,11 +106,12 @@ class LocalCache:
             if claimed:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(claim)
-        self._account(writer.size)
-        fd_or_none = self.open(uri)
-        if fd_or_none is None:  # evicted by another process in the instant since: read the temp-free way
-            raise DatastoreError(f"cached copy of {uri} vanished right after it was written; try again")
-        return fd_or_none
+        try:
+            self._account(writer.size)
+        except BaseException:
+            os.close(copy)
+            raise
+        return copy
 
     def _claim(self, claim: str, path: str) -> bool:
         """Claim the download of ``path``: True if ours; False after another process finished (or gave up)."""

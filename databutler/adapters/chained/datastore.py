@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import IO, Any, TypeVar
@@ -9,11 +10,12 @@ from typing import IO, Any, TypeVar
 import attrs
 
 from ...domain.dataset import DatasetRef, StoredArtifact
-from ...domain.errors import DatastoreError, ReadOnlyError
+from ...domain.errors import DataButlerError, DatastoreError, ReadOnlyError
 from ...ports.capabilities import DatastoreCapability, require
 from ...ports.datastore import Datastore, IngestRequest, ListedArtifact, ReadRequest, TransferMode
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 _WRITE_SIDE = frozenset({DatastoreCapability.WRITE, DatastoreCapability.REMOVE, DatastoreCapability.INGEST})
 
 
@@ -62,10 +64,14 @@ class ChainedDatastore(Datastore):
         capabilities.discard(DatastoreCapability.LIST)
         if writers and all(DatastoreCapability.LIST in c.datastore.capabilities for c in writers):
             capabilities.add(DatastoreCapability.LIST)
+        # A declared ingest mode must work whichever writeable child a dataset goes to: the modes they all share.
+        shared = [frozenset(c.datastore.ingest_modes) if DatastoreCapability.INGEST in c.datastore.capabilities
+                  else frozenset() for c in writers]
+        self._ingest_modes: frozenset[TransferMode] = frozenset.intersection(*shared) if shared else frozenset()
+        if not self._ingest_modes:
+            capabilities.discard(DatastoreCapability.INGEST)
         self._capabilities = frozenset(capabilities)
         self._writer = writers[0].datastore if writers else self._children[0].datastore
-        ingesters = [c for c in writers if DatastoreCapability.INGEST in c.datastore.capabilities]
-        self._ingest_modes = ingesters[0].datastore.ingest_modes if ingesters else frozenset()
 
     def __repr__(self) -> str:
         return f"ChainedDatastore({', '.join(c.name for c in self._children)})"
@@ -73,7 +79,7 @@ class ChainedDatastore(Datastore):
     @property
     def capabilities(self) -> frozenset[DatastoreCapability]:
         """Read-side capabilities of any child; write-side ones of any writeable child; LIST if all writeable
-        children list."""
+        children list; INGEST if they all share an ingest mode."""
         return self._capabilities
 
     @property
@@ -83,7 +89,7 @@ class ChainedDatastore(Datastore):
 
     @property
     def ingest_modes(self) -> frozenset[TransferMode]:
-        """The transfer modes of the first writeable child that ingests."""
+        """The transfer modes every writeable child ingests with (a dataset may go to any of them)."""
         return self._ingest_modes
 
     def close(self) -> None:
@@ -105,30 +111,49 @@ class ChainedDatastore(Datastore):
     def put(self, items: Sequence[tuple[Any, DatasetRef]]) -> list[StoredArtifact]:
         """Write each object to the first child accepting it; all or nothing across children."""
         return self._by_target([ref for _, ref in items], list(items), lambda child, batch: child.put(batch),
-                               "write")
+                               lambda child, batch, written: child.remove(written), "write")
 
     def ingest(self, requests: Sequence[IngestRequest], transfer: TransferMode) -> list[StoredArtifact]:
-        """Ingest each file into the first child accepting its dataset."""
+        """Ingest each file into the first child accepting its dataset; undone without touching files left in place."""
         return self._by_target([r.ref for r in requests], list(requests),
-                               lambda child, batch: child.ingest(batch, transfer), "ingest")
+                               lambda child, batch: child.ingest(batch, transfer),
+                               lambda child, batch, written: child.undo_ingest(batch, written, transfer), "ingest")
+
+    def undo_ingest(self, requests: Sequence[IngestRequest], artifacts: Sequence[StoredArtifact],
+                    transfer: TransferMode) -> None:
+        """Each owning child undoes its part of the ingest (files left in place stay)."""
+        groups: dict[int, tuple[Child, list[IngestRequest], list[StoredArtifact]]] = {}
+        for request, artifact in zip(requests, artifacts, strict=True):
+            owner = self._owner(artifact.uri)
+            group = groups.setdefault(id(owner), (owner, [], []))
+            group[1].append(request)
+            group[2].append(artifact)
+        for owner, batch, written in groups.values():
+            owner.datastore.undo_ingest(batch, written, transfer)
 
     def _by_target(self, refs: list[DatasetRef], items: list[T],
-                   call: Callable[[Datastore, list[T]], list[StoredArtifact]], action: str) -> list[StoredArtifact]:
+                   call: Callable[[Datastore, list[T]], list[StoredArtifact]],
+                   undo: Callable[[Datastore, list[T], list[StoredArtifact]], None],
+                   action: str) -> list[StoredArtifact]:
         groups: dict[int, list[int]] = {}
         for index, ref in enumerate(refs):
             groups.setdefault(self._target(ref, action), []).append(index)
         results: dict[int, StoredArtifact] = {}
-        done: list[tuple[Datastore, list[StoredArtifact]]] = []
+        done: list[tuple[Datastore, list[T], list[StoredArtifact]]] = []
         try:
             for position, indexes in groups.items():
                 child = self._children[position].datastore
-                written = call(child, [items[i] for i in indexes])
-                done.append((child, written))
+                batch = [items[i] for i in indexes]
+                written = call(child, batch)
+                done.append((child, batch, written))
                 for i, artifact in zip(indexes, written, strict=True):
                     results[i] = attrs.evolve(artifact, uri=child.uri(artifact))
         except BaseException:
-            for child, written in done:
-                child.remove(written)
+            for child, batch, written in done:
+                try:
+                    undo(child, batch, written)
+                except DataButlerError as err:  # the original error matters more
+                    log.error("%r could not undo its part of a failed %s: %s", child, action, err)
             raise
         return [results[i] for i in range(len(refs))]
 

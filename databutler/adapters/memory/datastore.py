@@ -13,8 +13,8 @@ import attrs
 
 from ...domain.dataset import DatasetRef, StoredArtifact
 from ...domain.errors import (
+    ArtifactExistsError,
     CapabilityError,
-    ConflictingDefinitionError,
     DatasetNotFoundError,
     DatastoreError,
     ReadOnlyError,
@@ -151,9 +151,10 @@ class MemoryDatastore(Datastore):
             raise DatastoreError(f"{uri!r} is not stored in {self!r}")
         return uri[len(self._root):]
 
-    def _conflict(self, path: str) -> ConflictingDefinitionError:
-        return ConflictingDefinitionError(f"{self._root}{path} already exists; datastore artifacts are never "
-                                          "overwritten (remove the dataset first, or write to another run)")
+    def _conflict(self, path: str) -> ArtifactExistsError:
+        return ArtifactExistsError(f"{self._root}{path} already exists; datastore artifacts are never "
+                                   "overwritten (remove the dataset first, or write to another run)",
+                                   (path, self._root + path))
 
     def _require_writeable(self, action: str, capability: DatastoreCapability = DatastoreCapability.WRITE) -> None:
         if capability not in self._capabilities:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Set
 from typing import Any
 
 from ...domain.collection import CollectionKind
@@ -41,19 +42,22 @@ def _insert_missing_artifacts(target: Registry, artifacts: list[Any]) -> int:
     return len(new)
 
 
-def merge(source: Registry, target: Registry, quanta: list[Any]) -> dict[str, int]:
+def merge(source: Registry, target: Registry, quanta: list[Any],
+          updated: Mapping[str, Set[tuple[Any, ...]]] | None = None) -> dict[str, int]:
     """Copy the datasets, artifacts, collections and ``quanta`` of ``source`` that ``target`` lacks, in one transaction.
 
     DataUnit records, DatasetTypes and RUN collections come along as needed, then TAGGED
     memberships and CHAINED definitions; what ``target`` already holds identically is skipped, so
     merging twice changes nothing. A chain defined differently on both sides is a conflict.
+    The records with keys in ``updated`` (element -> keys updated in ``source``) replace ``target``'s.
     """
     counts = {"data_unit_records": 0, "datasets": 0, "artifacts": 0, "tags": 0, "chains": 0, "quanta": 0}
     with target.transaction():
         for unit in source.universe.units:
             records = source.fetch_data_unit_records(unit.name)
             if records:
-                counts["data_unit_records"] += target.insert_data_units(unit.name, records, skip_existing=True)
+                counts["data_unit_records"] += _merge_records(source, target, unit.name, records,
+                                                              (updated or {}).get(unit.name, set()))
         for dataset_type in source.query_dataset_types():
             target.register_dataset_type(dataset_type)
         refs = []
@@ -71,6 +75,26 @@ def merge(source: Registry, target: Registry, quanta: list[Any]) -> dict[str, in
         target.insert_quanta(quanta)
         counts["quanta"] = len([q for q in quanta if q.id not in recorded])
     return counts
+
+
+def _merge_records(source: Registry, target: Registry, element: str, records: list[dict[str, Any]],
+                   updated: Set[tuple[Any, ...]]) -> int:
+    """Insert ``records`` that ``target`` lacks; those updated in ``source`` update ``target``'s too."""
+    fields = source.universe.key_fields(element)
+
+    def key(record: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(record[f] for f in fields)
+
+    unchanged = [r for r in records if key(r) not in updated]
+    count = target.insert_data_units(element, unchanged, skip_existing=True) if unchanged else 0
+    changed = [r for r in records if key(r) in updated]
+    if changed:
+        present = {key(r) for r in target.fetch_data_unit_records(element, [{f: r[f] for f in fields}
+                                                                           for r in changed])}
+        new = [r for r in changed if key(r) not in present]
+        count += target.insert_data_units(element, new) if new else 0
+        count += target.update_data_units(element, [r for r in changed if key(r) in present])
+    return count
 
 
 def _merge_tags(source: Registry, target: Registry) -> int:

@@ -13,7 +13,7 @@ CONCURRENT_WRITERS (writers on one store do not see each other's writes until re
 
 from __future__ import annotations
 
-import datetime
+import functools
 import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -26,14 +26,15 @@ from ...domain.dataset import DatasetRef, StoredArtifact
 from ...domain.dataset_type import DatasetType
 from ...domain.errors import ConflictingDefinitionError, DataIdError, ReadOnlyError, RegistryError, UniverseError
 from ...domain.quantum import Quantum
+from ...domain.remedies import Action, Remedy
 from ...domain.universe import Universe
 from ...ports.capabilities import RegistryCapability
 from ...ports.registry import DataIdLike, Registry
 from ...ports.subset import RegistrySubset
 from . import codec
-from .journal import JournalWriter, filesystem, read_journal
+from .journal import JournalWriter, filesystem
 from .merge import load_subset, merge
-from .replay import apply
+from .replay import replay_journal
 
 MakeWorking = Callable[[Universe], Registry]
 """Makes the empty, writeable, in-memory registry that holds the working state."""
@@ -45,8 +46,11 @@ JOURNALS = "journal"
 class LimitedRegistry(Registry):
     """A registry in journals on an fsspec URL; see the module docstring."""
 
-    def __init__(self, url: str, working: Registry, *, writeable: bool) -> None:
+    def __init__(self, url: str, working: Registry, *, writeable: bool,
+                 updated: dict[str, set[tuple[Any, ...]]] | None = None) -> None:
         self._url = url
+        self._updated = updated if updated is not None else {}
+        """The keys of the records updated here, by element: merge_into updates them in the full registry."""
         self._fs, self._root = filesystem(url)
         self._working = working
         self._writeable = writeable
@@ -81,8 +85,8 @@ class LimitedRegistry(Registry):
         try:
             stored = fs.cat_file(f"{root}/{UNIVERSE_FILE}")
         except FileNotFoundError:
-            raise RegistryError(f"there is no limited registry at {url}; create one with LimitedRegistry.create") \
-                from None
+            raise RegistryError(f"there is no limited registry at {url}",
+                                remedy=Remedy(Action.CREATE_REGISTRY, url, "LimitedRegistry.create")) from None
         except OSError as err:
             raise RegistryError(f"cannot open the limited registry at {url}: {err}") from None
         try:
@@ -90,18 +94,17 @@ class LimitedRegistry(Registry):
         except (ValueError, UniverseError) as err:
             raise RegistryError(f"the universe stored at {url} is unreadable: {err}") from None
         working = make_working(universe)
+        updated: dict[str, set[tuple[Any, ...]]] = {}
         try:
             fs.invalidate_cache(f"{root}/{JOURNALS}")  # object-store listings are cached; journals may be new
             paths = sorted(fs.glob(f"{root}/{JOURNALS}/*.log"))
             for path in paths:
-                for payload in read_journal(fs, path):
-                    with working.transaction():
-                        for operation in codec.loads(payload):
-                            apply(working, operation)
+                replay_journal(working, fs, path, observe=functools.partial(_note_replayed_update, working,
+                                                                            updated=updated))
         except BaseException:
             working.close()
             raise
-        return cls(url, working, writeable=writeable)
+        return cls(url, working, writeable=writeable, updated=updated)
 
     def __repr__(self) -> str:
         mode = "" if self._writeable else ", writeable=False"
@@ -160,8 +163,7 @@ class LimitedRegistry(Registry):
 
     def _journal(self) -> JournalWriter:
         if self._writer is None:
-            stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S%f")
-            self._writer = JournalWriter(self._fs, f"{self._root}/{JOURNALS}/{stamp}-{uuid.uuid4().hex}.log")
+            self._writer = JournalWriter(self._fs, f"{self._root}/{JOURNALS}")
         return self._writer
 
     @contextmanager
@@ -187,6 +189,18 @@ class LimitedRegistry(Registry):
             journal.append(["insert_data_units", element, records, skip_existing])
             return count
 
+    def update_data_units(self, element: str, records: Sequence[Mapping[str, Any]]) -> int:
+        """Set the given fields of existing records of ``element``; return how many records changed."""
+        if isinstance(records, Mapping):
+            raise DataIdError(f"update_data_units({element!r}, ...) takes a sequence of records, not one record")
+        records = [dict(r) if isinstance(r, Mapping) else r for r in records]
+        with self._writing(f"update {element} records") as journal:
+            count = self._working.update_data_units(element, records)
+            if count:
+                journal.append(["update_data_units", element, records])
+                _note_updates(self._working, element, records, self._updated)
+            return count
+
     def fetch_data_unit_records(self, element: str,
                                 keys: Sequence[Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
         """Return the records of ``element`` with the given primary keys (all records if None)."""
@@ -198,8 +212,8 @@ class LimitedRegistry(Registry):
 
     # -- DatasetTypes ---------------------------------------------------------------------------
 
-    def register_dataset_type(self, dataset_type: DatasetType) -> bool:
-        """Register ``dataset_type``; return False if an identical one exists."""
+    def _register_dataset_type(self, dataset_type: DatasetType) -> bool:
+        """Store ``dataset_type`` in the working registry and journal it; return False if an identical one exists."""
         with self._writing(f"register dataset type {getattr(dataset_type, 'name', dataset_type)!r}") as journal:
             new = self._working.register_dataset_type(dataset_type)
             if new:
@@ -324,6 +338,10 @@ class LimitedRegistry(Registry):
             self._working.remove_artifacts(ids)
             journal.append(["remove_artifacts", list(ids)])
 
+    def artifact_users(self, uris: Sequence[str]) -> dict[str, set[uuid.UUID]]:
+        """The ids of the datasets whose recorded artifacts have each URI."""
+        return self._working.artifact_users(uris)
+
     # -- Provenance -----------------------------------------------------------------------------
 
     def insert_quanta(self, quanta: Sequence[Quantum]) -> None:
@@ -353,4 +371,19 @@ class LimitedRegistry(Registry):
 
         Idempotent: merging again copies nothing. Runs in one transaction of ``full``.
         """
-        return merge(self, full, self.all_quanta())
+        return merge(self, full, self.all_quanta(), updated=self._updated)
+
+
+def _note_replayed_update(working: Registry, operation: list[Any], *,
+                          updated: dict[str, set[tuple[Any, ...]]]) -> None:
+    """Note the keys of a replayed ``update_data_units`` operation (others are ignored)."""
+    if operation[0] == "update_data_units":
+        _note_updates(working, operation[1], operation[2], updated)
+
+
+def _note_updates(working: Registry, element: str, records: Sequence[Mapping[str, Any]],
+                  updated: dict[str, set[tuple[Any, ...]]]) -> None:
+    """Add the keys of ``records`` (as the working registry stores them) to ``updated[element]``."""
+    fields = working.universe.key_fields(element)
+    stored = working.fetch_data_unit_records(element, [{f: r[f] for f in fields} for r in records])
+    updated.setdefault(element, set()).update(tuple(r[f] for f in fields) for r in stored)

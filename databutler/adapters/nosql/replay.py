@@ -7,9 +7,10 @@ from typing import Any
 
 from ...domain.collection import CollectionKind
 from ...domain.dataset_type import DatasetType
-from ...domain.errors import RegistryError
+from ...domain.errors import DataButlerError, RegistryError
 from ...ports.registry import Registry
 from . import codec
+from .journal import JournalDamageError, read_journal
 
 
 def _refs(working: Registry, ids: list[Any]) -> list[Any]:
@@ -19,6 +20,7 @@ def _refs(working: Registry, ids: list[Any]) -> list[Any]:
 _OPERATIONS: dict[str, Callable[..., Any]] = {
     "insert_data_units": lambda w, element, records, skip: w.insert_data_units(element, records,
                                                                                 skip_existing=skip),
+    "update_data_units": lambda w, element, records: w.update_data_units(element, records),
     "register_dataset_type": lambda w, name, units, storage_class: w.register_dataset_type(
         DatasetType(name, tuple(units), storage_class)),
     "remove_dataset_type": lambda w, name: w.remove_dataset_type(name),
@@ -42,3 +44,28 @@ def apply(working: Registry, operation: list[Any]) -> None:
     if handler is None:
         raise RegistryError(f"the journal holds an unknown operation {name!r}; it was written by a newer databutler")
     handler(working, *arguments)
+
+
+def replay_journal(working: Registry, fs: Any, path: str, *,
+                   observe: Callable[[list[Any]], None] | None = None) -> None:
+    """Apply every record of the journal at ``path`` to ``working``, one transaction per record.
+
+    A record that does not decode or apply is reported with the journal and its byte offset, not
+    as whatever the working registry said about it (a dataset type missing, say). ``observe`` is
+    called with each operation once it is applied.
+    """
+    for number, (offset, payload) in enumerate(read_journal(fs, path), start=1):
+        try:
+            operations = codec.loads(payload)
+        except (ValueError, TypeError, KeyError) as err:
+            raise JournalDamageError(f"the journal {path} is damaged at byte {offset} (record {number}): it does "
+                                     f"not decode ({type(err).__name__}: {err})") from None
+        try:
+            with working.transaction():
+                for operation in operations:
+                    apply(working, operation)
+                    if observe is not None:
+                        observe(operation)
+        except (DataButlerError, TypeError, ValueError, KeyError) as err:
+            raise RegistryError(f"cannot replay record {number} (byte {offset}) of the journal {path}: {err}") \
+                from err

@@ -30,6 +30,7 @@ from .._files.verifying_reader import VerifyingReader
 from .errors import redact, secrets_of, translated
 from .listing import list_objects
 from .location import ObjectLocation
+from .probe import probe_root
 from .writes import Write, create_object
 
 INGEST_MODES = frozenset({TransferMode.COPY, TransferMode.MOVE, TransferMode.DIRECT, TransferMode.AUTO})
@@ -57,6 +58,10 @@ class ObjectStoreDatastore(FileDatastore):
         self._secrets = secrets_of(storage_options or {})
         self._block_size = block_size
         self._partial_block_size = partial_read_block_size
+
+    def check_root(self) -> None:
+        """Write and delete a probe object under the root: a missing bucket or bad credentials raise DatastoreError."""
+        probe_root(self._location, self._secrets)
 
     def __repr__(self) -> str:
         return f"ObjectStoreDatastore({redact(self._location.uri, self._secrets)!r})"
@@ -233,6 +238,16 @@ class ObjectStoreDatastore(FileDatastore):
         """Put a moved file back at its source from the copy in the store."""
         fs, path = self._location.foreign(plan.source)
         with self._location.fs.open(self._location.path(plan.uri), "rb") as copy, fs.open(path, "wb") as target:
+            shutil.copyfileobj(copy, target, 1 << 20)
+
+    def _put_back(self, uri: str, source: str) -> None:
+        fs, path = self._location.foreign(source)
+        with translated("put back", source, self._secrets):
+            if fs.exists(path):
+                return
+        stored_fs, stored, _ = self._location.locate(uri)
+        with translated("put back", source, self._secrets), stored_fs.open(stored, "rb") as copy, \
+                fs.open(path, "wb") as target:
             shutil.copyfileobj(copy, target, 1 << 20)
 
 

@@ -36,12 +36,16 @@ def make_datastore(options: Mapping[str, Any], *, storage_classes: StorageClassR
     partial = _size_option(options, "partial_read_block_size", PARTIAL_READ_BLOCK_SIZE)
     if create and not writeable:
         raise ConfigError("objectstore datastore: cannot create a datastore opened read-only")
-    return ObjectStoreDatastore(root, storage_classes=storage_classes,
-                                formatters=formatters_option(options, formatters, _ADAPTER),
-                                storage_options=storage_options,
-                                templates=FileTemplates.from_config(options.get("template")),
-                                checksum=checksum_option(options, _ADAPTER), writeable=writeable,
-                                block_size=block_size, partial_read_block_size=partial or PARTIAL_READ_BLOCK_SIZE)
+    datastore = ObjectStoreDatastore(root, storage_classes=storage_classes,
+                                     formatters=formatters_option(options, formatters, _ADAPTER),
+                                     storage_options=storage_options,
+                                     templates=FileTemplates.from_config(options.get("template")),
+                                     checksum=checksum_option(options, _ADAPTER), writeable=writeable,
+                                     block_size=block_size,
+                                     partial_read_block_size=partial or PARTIAL_READ_BLOCK_SIZE)
+    if create:  # a missing bucket or refused credentials show now, not at the first put
+        datastore.check_root()
+    return datastore
 
 
 def _size_option(options: Mapping[str, Any], name: str, default: int | None) -> int | None:

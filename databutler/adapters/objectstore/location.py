@@ -35,7 +35,11 @@ class ObjectLocation:
         self.conditional_create = self.protocol in CONDITIONAL_CREATE_PROTOCOLS
         # s3fs asks for the size (one more request) before a whole-object read unless told to use one stream.
         self.whole_read_options: dict[str, Any] = {"max_concurrency": 1} if self.protocol in ("s3", "s3a") else {}
-        self.local = isinstance(fs, LocalFileSystem)
+        if isinstance(fs, LocalFileSystem):
+            # Local directories have symbolic links, which fsspec follows out of the root; the posix
+            # adapter opens every directory link by link and refuses those that lead out.
+            raise ConfigError(f"objectstore datastore: root {root!r} is a local directory; use "
+                              "'adapter: posix' for local directories")
 
     def path(self, relative: str) -> str:
         """The filesystem path of root-relative ``relative``."""
@@ -46,9 +50,17 @@ class ObjectLocation:
         return self.uri + relative
 
     def relative(self, uri: str) -> str | None:
-        """The root-relative form of absolute ``uri`` if it lies under the root, else None."""
+        """The root-relative form of absolute ``uri`` if it lies under the root, else None.
+
+        Spellings of one key differ (``memory:///x`` and ``memory://x``): a URI of the root's
+        protocol is compared by its filesystem path, so one object never has two URIs.
+        """
         if uri.startswith(self.uri):
             return check_relative_path(uri[len(self.uri):])
+        if uri.split("://", 1)[0] == self.protocol:
+            path = str(self.fs._strip_protocol(uri))
+            if path.startswith(self.path_prefix):
+                return check_relative_path(path[len(self.path_prefix):])
         return None
 
     def locate(self, uri: str) -> tuple[Any, str, str | None]:

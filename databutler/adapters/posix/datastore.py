@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import posixpath
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import IO, Any, TypeVar
 
 from ...domain.dataset import StoredArtifact
-from ...domain.errors import DatasetNotFoundError
+from ...domain.errors import DatasetNotFoundError, DatastoreError
 from ...domain.storage_class import StorageClassRegistry
 from ...domain.template import FileTemplates
 from ...ports.datastore import IngestRequest, ListedArtifact, ReadRequest, TransferMode
@@ -18,12 +17,21 @@ from ...ports.formatter import FormatterSet
 from .._files.checksums import DEFAULT_ALGORITHM
 from .._files.datastore import FileDatastore, PlannedWrite
 from .._files.ingest import IngestPlan
-from .files import discard, os_error, write_new_file
-from .ingest import plan_ingest
+from .directories import Target, open_chain, prune
+from .files import discard, discard_at, os_error, write_new_file
+from .ingest import local_path, plan_ingest
 from .integrity import check_size, file_problem, read_verified
 from .layout import RootLayout
 from .listing import list_files
-from .transfer import copy_file, describe_file, link_file, move_file, restore_source, source_gone
+from .transfer import (
+    copy_file,
+    describe_file,
+    describe_target,
+    link_file,
+    move_file,
+    restore_source,
+    source_gone,
+)
 
 T = TypeVar("T")
 _CREATE_ATTEMPTS = 10
@@ -67,24 +75,23 @@ class PosixDatastore(FileDatastore):
         formatter, obj, storage_class = write.formatter, write.obj, write.storage_class
         algorithm, fsync = self._checksum, self._fsync
 
-        def create(final: str) -> tuple[str | None, int]:
-            return write_new_file(final, lambda stream: formatter.write(obj, stream, storage_class),
+        def create(target: Target) -> tuple[str | None, int]:
+            return write_new_file(target, lambda stream: formatter.write(obj, stream, storage_class),
                                   algorithm=algorithm, fsync=fsync)
 
         checksum, size = self._create(write.relative, create)
         return StoredArtifact(write.ref.id, write.relative, formatter.name, storage_class.name, checksum, size)
 
-    def _create(self, relative: str, create: Callable[[str], T]) -> T:
-        """Run ``create`` on the absolute path of ``relative`` once its directory exists."""
-        directory = relative.rpartition("/")[0]  # posixpath.dirname: a checked relative path has no empty parts
+    def _create(self, relative: str, create: Callable[[Target], T]) -> T:
+        """Run ``create`` on the target of ``relative`` in its directory, made and opened link-free from the root."""
+        directory, _, name = relative.rpartition("/")  # a checked relative path has no empty parts
         final = self._layout.path(relative)
         for attempt in range(_CREATE_ATTEMPTS):
-            self._layout.prepare_directory(directory)
             try:
-                return create(final)
+                with open_chain(self._layout.root, self._layout.real_root, directory, create=True) as chain:
+                    return create(Target(chain.last, name, final))
             except FileNotFoundError as err:
-                # The directory was pruned since it was made (a concurrent remove): make it again.
-                self._layout.forget_directory(directory)
+                # A directory was pruned while being opened or written in (a concurrent remove): again.
                 if attempt == _CREATE_ATTEMPTS - 1:
                     raise os_error(err, "create", final) from None
             except OSError as err:
@@ -145,15 +152,25 @@ class PosixDatastore(FileDatastore):
         return urllib.parse.unquote(tail, errors="surrogateescape")
 
     def _delete_owned(self, uris: Sequence[str]) -> None:
+        failures: list[str] = []
         for uri in uris:
             path, relative = self._layout.locate(uri)
             if relative is None:
                 continue  # ingested in place from outside the root: the file belongs to its author
+            directory, _, name = relative.rpartition("/")
             try:
-                discard(path)
+                with open_chain(self._layout.root, self._layout.real_root, directory, create=False) as chain:
+                    discard_at(chain.last, name)
+                    prune(chain)
+            except FileNotFoundError:
+                continue  # its directory is gone, and the file with it
             except OSError as err:
-                raise os_error(err, "delete", path) from None
-            self._layout.prune(posixpath.dirname(relative))
+                failures.append(str(os_error(err, "delete", path)))
+            except DatastoreError as err:  # a link or a file where a directory should be: nothing deleted
+                failures.append(str(err))
+        if failures:
+            more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+            raise DatastoreError(f"{failures[0]}{more}")
 
     # -- ingesting ------------------------------------------------------------------------------
 
@@ -170,13 +187,13 @@ class PosixDatastore(FileDatastore):
             except OSError as err:
                 raise os_error(err, "read", path) from None
         elif plan.mode is TransferMode.COPY:
-            checksum, size = self._create(plan.uri, lambda final: copy_file(plan.source, final, algorithm=algorithm,
-                                                                            fsync=fsync))
+            checksum, size = self._create(plan.uri, lambda target: copy_file(plan.source, target, algorithm=algorithm,
+                                                                             fsync=fsync))
         elif plan.mode is TransferMode.MOVE:
-            checksum, size = self._create(plan.uri, lambda final: move_file(plan.source, final, algorithm=algorithm,
-                                                                            fsync=fsync))
+            checksum, size = self._create(plan.uri, lambda target: move_file(plan.source, target, algorithm=algorithm,
+                                                                             fsync=fsync))
         else:
-            checksum, size = self._create(plan.uri, lambda final: _link_and_describe(plan, final, algorithm))
+            checksum, size = self._create(plan.uri, lambda target: _link_and_describe(plan, target, algorithm))
         return StoredArtifact(plan.ref.id, plan.uri, plan.formatter.name, plan.storage_class.name, checksum, size)
 
     def _remove_moved_sources(self, plans: Sequence[IngestPlan]) -> None:
@@ -189,13 +206,23 @@ class PosixDatastore(FileDatastore):
                     restore_source(self._layout.path(earlier.uri), earlier.source)
                 raise os_error(err, "move", plan.source) from None
 
+    def _put_back(self, uri: str, source: str) -> None:
+        path = self._layout.locate(uri)[0]
+        local = local_path(source)
+        if os.path.lexists(local):
+            return
+        try:
+            restore_source(path, local)
+        except OSError as err:
+            raise os_error(err, "put back", local) from None
 
-def _link_and_describe(plan: IngestPlan, final: str, algorithm: str | None) -> tuple[str | None, int]:
-    link_file(plan.source, final, plan.mode)
+
+def _link_and_describe(plan: IngestPlan, target: Target, algorithm: str | None) -> tuple[str | None, int]:
+    link_file(plan.source, target, plan.mode)
     try:
-        return describe_file(final, algorithm)
+        return describe_target(target, algorithm)
     except BaseException as err:
-        discard(final)
+        discard_at(target.dir_fd, target.name)
         if isinstance(err, FileNotFoundError) and not os.path.exists(plan.source):
             raise source_gone(plan.source) from None  # a symbolic link to a file deleted meanwhile
         raise

@@ -25,8 +25,7 @@ def plan_ingest(request: IngestRequest, mode: TransferMode, *, layout: RootLayou
 
 def source_path(path: str) -> str:
     """The absolute path of an existing regular file named by a path or ``file://`` URI."""
-    local = uri_to_path(path) if "://" in path else path
-    absolute = os.path.abspath(local)
+    absolute = local_path(path)
     try:
         mode = os.stat(absolute).st_mode
     except FileNotFoundError:
@@ -36,3 +35,8 @@ def source_path(path: str) -> str:
     if not stat.S_ISREG(mode):
         raise DatastoreError(f"{path!r} is not a regular file; only files can be ingested")
     return absolute
+
+
+def local_path(path: str) -> str:
+    """The absolute local path named by a path or ``file://`` URI."""
+    return os.path.abspath(uri_to_path(path) if "://" in path else path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 from typing import IO
 
 from ...domain.dataset import StoredArtifact
@@ -18,7 +19,7 @@ are hashed in a first pass and parsed from the file in a second."""
 
 def read_verified(fd: int, artifact: StoredArtifact, path: str) -> IO[bytes]:
     """A stream of the whole file open at ``fd``, after checking its size and checksum (FileIntegrityError)."""
-    size = os.fstat(fd).st_size
+    size = regular_size(fd, artifact, path)
     problem = size_problem(artifact, size, path)
     if problem is None and size <= IN_MEMORY_LIMIT:
         data = _read_all(fd, size)
@@ -47,14 +48,34 @@ def _read_all(fd: int, size: int) -> bytes:
 
 def check_size(fd: int, artifact: StoredArtifact, path: str) -> None:
     """Raise FileIntegrityError if the file open at ``fd`` does not have the recorded size."""
-    shared.check_size(artifact, os.fstat(fd).st_size, path)
+    shared.check_size(artifact, regular_size(fd, artifact, path), path)
+
+
+def regular_size(fd: int, artifact: StoredArtifact, path: str) -> int:
+    """The size of the file open at ``fd``; FileIntegrityError if it is not a regular file (a directory, say)."""
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        raise FileIntegrityError(not_a_file(info.st_mode, artifact, path))
+    return info.st_size
+
+
+def not_a_file(mode: int, artifact: StoredArtifact, path: str) -> str:
+    """The problem of an artifact whose path holds something other than a regular file."""
+    kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+    return (f"artifact {path} of dataset {artifact.dataset_id} is {kind}, not the file that was written; "
+            "restore the file there, or remove the dataset")
 
 
 def file_problem(path: str, artifact: StoredArtifact) -> str | None:
     """What is wrong with the file of ``artifact`` at ``path`` (missing, wrong size, corrupt), or None."""
     try:
         with open(path, "rb") as file:
-            return stream_problem(artifact, file, os.fstat(file.fileno()).st_size, path)
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return not_a_file(info.st_mode, artifact, path)
+            return stream_problem(artifact, file, info.st_size, path)
+    except IsADirectoryError:
+        return not_a_file(stat.S_IFDIR, artifact, path)
     except FileNotFoundError:
         return f"artifact {path} of dataset {artifact.dataset_id} is missing"
     except OSError as err:

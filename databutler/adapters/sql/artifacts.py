@@ -29,6 +29,7 @@ class ArtifactManager:
         self._by_ids = (sa.select(self._table).where(a.dataset_id.in_(sa.bindparam("ids", expanding=True)))
                         .order_by(a.dataset_id, a.component))
         self._by_id = sa.select(self._table).where(a.dataset_id == sa.bindparam("id")).order_by(a.component)
+        self._by_uris = sa.select(a.uri, a.dataset_id).where(a.uri.in_(sa.bindparam("uris", expanding=True)))
 
     def rows(self, artifacts: Sequence[StoredArtifact]) -> list[dict[str, Any]]:
         """The rows recording ``artifacts``; one artifact per dataset and component."""
@@ -91,6 +92,14 @@ class ArtifactManager:
             return
         for part in chunks(list(dict.fromkeys(ids))):
             yield from connection.execute(self._by_ids, {"ids": list(part)})
+
+    def users(self, connection: sa.Connection, uris: Sequence[str]) -> dict[str, set[uuid.UUID]]:
+        """The ids of the datasets whose artifact rows have each of ``uris`` (URIs no row has are absent)."""
+        result: dict[str, set[uuid.UUID]] = {}
+        for part in chunks(list(dict.fromkeys(uris))):
+            for uri, dataset_id in connection.execute(self._by_uris, {"uris": list(part)}):
+                result.setdefault(uri, set()).add(dataset_id)
+        return result
 
     def remove(self, connection: sa.Connection, ids: Sequence[uuid.UUID]) -> None:
         """Forget the artifact records of these datasets."""

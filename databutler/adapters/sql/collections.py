@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from ...domain.collection import Collection, CollectionKind, check_collection_name
 from ...domain.errors import CollectionError, CollectionKindError, MissingCollectionError
+from ...domain.remedies import Action, Remedy
 from ...domain.values import shown
 from .dialect import chunks
 from .layout import Layout
@@ -79,9 +80,11 @@ class CollectionManager:
     def _missing(self, connection: sa.Connection, name: str) -> MissingCollectionError:
         names = list(connection.execute(sa.select(self._table.c.name)).scalars())
         close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
-        hint = ("; did you mean " + " or ".join(repr(c) for c in close) + "?") if close else (
-            "; register it with register_collection")
-        return MissingCollectionError(f"collection {name!r} is not registered{hint}")
+        if not close:
+            return MissingCollectionError(f"collection {name!r} is not registered",
+                                          remedy=Remedy(Action.REGISTER_COLLECTION, name))
+        return MissingCollectionError(f"collection {name!r} is not registered; did you mean "
+                                      + " or ".join(repr(c) for c in close) + "?")
 
     def _load(self, connection: sa.Connection, names: Sequence[str]) -> None:
         missing = [n for n in dict.fromkeys(names) if n not in self._by_name]
@@ -247,8 +250,8 @@ class CollectionManager:
             sa.select(t.name).join_from(self._chain, self._table, c.parent == t.id).where(c.child == record.id)
             .order_by(t.name)).scalars())
         if parents:
-            raise CollectionError(f"collection {name!r} is still a child of chains {sorted(set(parents))}; "
-                                  "remove it from them with set_chain first")
+            raise CollectionError(f"collection {name!r} is still a child of chains {sorted(set(parents))}",
+                                  remedy=Remedy(Action.UNCHAIN, name, ", ".join(sorted(set(parents)))))
         reads, writes = self._schema, self._writes
         if record.kind is CollectionKind.RUN:
             count = connection.execute(sa.select(sa.func.count()).select_from(reads.dataset)

@@ -1,9 +1,14 @@
 """Database credentials: read from a private file, and masked in every message that shows a URL.
 
 A password reaches a registry URL in one of two ways, never through butler.yaml itself:
-``${PGPASSWORD}``-style interpolation of the environment (done by the config loader), or the
-registry option ``credentials_file``: a YAML file ``{password: ..., username: ...}`` (username
-optional) that only its owner may read (mode 0600 or 0400), refused otherwise, like ssh keys.
+``${PGPASSWORD}``-style interpolation of the environment (done by the config loader, which
+percent-encodes it there), or the registry option ``credentials_file``: a YAML file
+``{password: ..., username: ...}`` (username optional) that only its owner may read (mode 0600
+or 0400), refused otherwise, like ssh keys.
+
+Masking works twice over: every URL's password is cut out by its position (see
+``databutler.domain.redaction``), and every password this process has parsed from a registry URL
+is replaced wherever it appears, in any of the forms a message may quote it in.
 """
 
 from __future__ import annotations
@@ -11,21 +16,39 @@ from __future__ import annotations
 import os
 import re
 import stat
+import threading
+import urllib.parse
 from typing import Any
 
 import sqlalchemy as sa
 import yaml
 
 from ...domain.errors import ConfigError
+from ...domain.redaction import MASK, mask_url_passwords
 
-_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)[^@/\s]+@")
-_CONNINFO_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?:'[^']*'|\S+)", re.IGNORECASE)
-MASK = "***"
+_CONNINFO_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?:'(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+_known: set[str] = set()
+_known_lock = threading.Lock()
+
+
+def remember_password(password: str | None) -> None:
+    """Mask ``password`` (and the ways a message may quote it) in every later ``mask_secrets``."""
+    if not password:
+        return
+    forms = {password, urllib.parse.quote(password, safe=""), urllib.parse.quote_plus(password),
+             urllib.parse.quote(password), repr(password)[1:-1], password.replace("'", "''")}
+    with _known_lock:
+        _known.update(form for form in forms if len(form) >= 4)
 
 
 def mask_secrets(text: str) -> str:
-    """``text`` with the password of every URL (``scheme://user:PASSWORD@``) and conninfo masked."""
-    text = _URL_PASSWORD.sub(lambda m: m.group("head") + MASK + "@", text)
+    """``text`` with every known password, the password of every URL and of every conninfo masked."""
+    with _known_lock:
+        known = sorted(_known, key=len, reverse=True)
+    for secret in known:
+        # Whole occurrences only: a password "postgres" must not turn "postgresql://" into "***ql://".
+        text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", MASK, text)
+    text = mask_url_passwords(text)
     return _CONNINFO_PASSWORD.sub(lambda m: m.group("head") + MASK, text)
 
 
@@ -75,4 +98,5 @@ def with_credentials(url: sa.URL, path: str) -> sa.URL:
         raise ConfigError(f"the registry url {shown(url)} already has a password and a credentials_file is "
                           "given too; keep the password in one place (the credentials file)")
     credentials = read_credentials_file(path)
+    remember_password(credentials["password"])
     return url.set(username=credentials.get("username", url.username), password=credentials["password"])

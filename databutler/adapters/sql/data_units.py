@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from ...domain.data_id import DataId, normalize_data_id
 from ...domain.errors import ConflictingDefinitionError, DataIdError
+from ...domain.remedies import Action, Remedy
 from ...domain.universe import DataUnitType, FieldSpec, Universe
 from ...domain.values import (
     INT64_MAX,
@@ -83,8 +84,11 @@ class DataUnitManager:
                 any(spec.type is FieldType.TIMESPAN for spec in specs.values()))
         return shape
 
-    def validate_record(self, name: str, record: Mapping[str, Any]) -> dict[str, Any]:
-        """Return ``record`` of element ``name`` with every given field checked and converted."""
+    def validate_record(self, name: str, record: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
+        """Return ``record`` of element ``name`` with every given field checked and converted.
+
+        ``partial`` records (updates) need only their key fields; a field given as None must be nullable.
+        """
         specs, keys, implied, _ = self._shape(name)
         what = f"{name} record"
         if not isinstance(record, Mapping):
@@ -111,9 +115,21 @@ class DataUnitManager:
                 else:
                     result[field] = _normalize(coerce_value(value, spec.type, f"{what} field {field!r}",
                                                             spec.length))
-            elif not spec.nullable:
+            elif not spec.nullable and not partial:
                 raise DataIdError(f"{what} {dict(record)!r}: missing the required field {field!r}")
+            if partial and not spec.nullable and field in record and record[field] is None:
+                raise DataIdError(f"{what} {dict(record)!r}: field {field!r} cannot be empty (None)")
         return result
+
+    def relink(self, name: str, implied: Mapping[Key, Implied]) -> None:
+        """Remember new implied values for these keys of unit ``name``; forget every expanded DataId."""
+        if name in self._known:
+            self._known[name].update(implied)
+        self._expanded.clear()
+
+    def to_row(self, name: str, record: Mapping[str, Any]) -> dict[str, Any]:
+        """The table row of a validated record of element ``name``."""
+        return self._to_row(name, record)
 
     def _to_row(self, name: str, record: Mapping[str, Any]) -> dict[str, Any]:
         specs, _, _, has_timespan = self._shape(name)
@@ -226,8 +242,8 @@ class DataUnitManager:
             batch[key] = checked
         if not batch:
             return 0
-        self._populate(connection, name, batch.values())
-        self._check_parents(connection, name, batch.values())
+        self.populate(connection, name, batch.values())
+        self.check_parents(connection, name, batch.values())
         maybe_present = list(batch)
         if isinstance(element, DataUnitType):  # a cheap key probe first; full records only for those found
             known = self.lookup(connection, name, maybe_present)
@@ -243,10 +259,10 @@ class DataUnitManager:
             different = {f: (old.get(f), v) for f, v in record.items() if old.get(f) != v}
             if skip_existing and not different:
                 continue
-            detail = (f"with different values (existing, given): {different}" if different else
-                      "already; pass skip_existing=True to accept identical records")
+            detail = f"with different values (existing, given): {different}" if different else "already"
             raise ConflictingDefinitionError(f"{name} record with key {dict(zip(fields, key, strict=True))} "
-                                             f"exists {detail}")
+                                             f"exists {detail}",
+                                             remedy=None if different else Remedy(Action.SKIP_EXISTING))
         if new:
             connection.execute(self._writes.elements[name].insert(), [self._to_row(name, r) for r in new])
             if isinstance(element, DataUnitType):
@@ -255,7 +271,7 @@ class DataUnitManager:
                     cache[tuple(record[f] for f in fields)] = {i: record.get(i) for i in element.implies}
         return len(new)
 
-    def _populate(self, connection: sa.Connection, name: str, records: Iterable[dict[str, Any]]) -> None:
+    def populate(self, connection: sa.Connection, name: str, records: Iterable[dict[str, Any]]) -> None:
         """Insert the records of units ``populated_by`` element ``name`` that its records name."""
         for unit in self._universe.units:
             if unit.populated_by != name:
@@ -270,7 +286,7 @@ class DataUnitManager:
                                       [dict(zip(fields, k, strict=True)) for k in new])
             self.lookup(connection, unit.name, new)
 
-    def _check_parents(self, connection: sa.Connection, name: str, records: Iterable[dict[str, Any]]) -> None:
+    def check_parents(self, connection: sa.Connection, name: str, records: Iterable[dict[str, Any]]) -> None:
         element = self._universe.element(name)
         parents = ([*element.requires, *element.implies] if isinstance(element, DataUnitType)
                    else list(element.joins))

@@ -8,8 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ...domain.dataset_type import DatasetType
-from ...domain.errors import ConflictingDefinitionError, DatasetTypeError, MissingDatasetTypeError
+from ...domain.dataset_type import DatasetType, check_dataset_type, missing_dataset_type
+from ...domain.errors import ConflictingDefinitionError, DatasetTypeError
 from ...domain.universe import Universe
 from .layout import Layout
 
@@ -58,8 +58,7 @@ class DatasetTypeManager:
         """The id and definition of DatasetType ``name``, or MissingDatasetTypeError."""
         found = self.find(connection, name)
         if found is None:
-            raise MissingDatasetTypeError(f"dataset type {name!r} is not registered; register it with "
-                                          "register_dataset_type")
+            raise missing_dataset_type(name, (t.name for t in self.query(connection, None)))
         return found
 
     def by_ids(self, connection: sa.Connection, ids: set[int]) -> dict[int, DatasetType]:
@@ -73,11 +72,7 @@ class DatasetTypeManager:
 
     def register(self, connection: sa.Connection, dataset_type: DatasetType) -> bool:
         """Register ``dataset_type``; False if an identical one exists (see Registry.register_dataset_type)."""
-        if not isinstance(dataset_type, DatasetType):
-            raise DatasetTypeError(f"expected a DatasetType, got {type(dataset_type).__name__}")
-        normalized = dataset_type.normalized(self._universe)
-        if not normalized.storage_class:
-            raise DatasetTypeError(f"dataset type {dataset_type.name!r} needs a storage class")
+        normalized = check_dataset_type(dataset_type, None).normalized(self._universe)
         existing = self.find(connection, normalized.name)
         if existing is not None:
             if existing[1] == normalized:

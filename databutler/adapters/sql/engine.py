@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
 from ...domain.errors import ConfigError
-from .credentials import mask_secrets
+from .credentials import mask_secrets, remember_password
 
 DEFAULT_BUSY_TIMEOUT_S = 30.0
 POSTGRES_DRIVER = "postgresql+psycopg"
@@ -26,10 +26,15 @@ _BEGIN_KEY = "databutler.begin"
 
 def parse_url(url: str) -> URL:
     """Parse a database URL, refusing a malformed one with ConfigError."""
+    problem: str | None = None
     try:
         parsed = sa.make_url(url)
     except (sa.exc.ArgumentError, ValueError, TypeError) as err:
-        raise ConfigError(mask_secrets(f"registry url {url!r} is not a valid database URL: {err}")) from None
+        problem = f"registry url {url!r} is not a valid database URL: {err}"
+    if problem is not None:  # raised here, so the parser's exception (which quotes the url) is not its context
+        raise ConfigError(mask_secrets(problem) + "; a password with reserved characters (@ : / # ? %) must be "
+                          "percent-encoded in the url, or given as ${VARIABLE} or a credentials_file")
+    remember_password(parsed.password)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername=POSTGRES_DRIVER)
     return parsed

@@ -9,8 +9,10 @@ from typing import Any
 
 from ...domain.errors import ConfigError
 from ...domain.universe import Universe
+from ...ports.migration import MigrationReport
 from .credentials import with_credentials
 from .engine import DEFAULT_BUSY_TIMEOUT_S, parse_url
+from .migrations import migrate_database
 from .query.read_only import DEFAULT_SELECT_TIMEOUT_S
 from .registry import SqlRegistry
 from .release import Release
@@ -37,16 +39,8 @@ def make_registry(options: Mapping[str, Any], *, universe: Universe | None, crea
     unknown = sorted(set(options) - _KNOWN)
     if unknown:
         raise ConfigError(f"unknown sql registry options {unknown}; known options are {sorted(_KNOWN)}")
-    url = options.get("url")
-    if not isinstance(url, str) or not url:
-        raise ConfigError("the sql registry needs a 'url' option, e.g. 'sqlite:///{root}/registry.sqlite3'")
-    namespace = _namespace(options.get("namespace"), "namespace")
+    url, namespace = _database(options)
     release = _release(options.get("release"))
-    credentials_file = options.get("credentials_file")
-    if credentials_file is not None:
-        if not isinstance(credentials_file, str) or not credentials_file:
-            raise ConfigError("registry option 'credentials_file' must be a path")
-        url = with_credentials(parse_url(url), credentials_file).render_as_string(hide_password=False)
     busy_timeout_s = options.get("busy_timeout_s", DEFAULT_BUSY_TIMEOUT_S)
     if isinstance(busy_timeout_s, bool) or not isinstance(busy_timeout_s, int | float) or busy_timeout_s <= 0:
         raise ConfigError(f"registry option 'busy_timeout_s' must be a positive number, got {busy_timeout_s!r}")
@@ -69,6 +63,28 @@ def make_registry(options: Mapping[str, Any], *, universe: Universe | None, crea
     return SqlRegistry.open(url, namespace=namespace, release=release, writeable=writeable,
                             busy_timeout_s=float(busy_timeout_s), echo=echo,
                             select_timeout_s=float(select_timeout_s))
+
+
+def migrate_registry(options: Mapping[str, Any], *, dry_run: bool = False) -> MigrationReport:
+    """Upgrade the SqlRegistry that ``options`` describe to this databutler's schema version (see ``migrations``)."""
+    if not isinstance(options, Mapping):
+        raise ConfigError(f"registry options must be a mapping, got {type(options).__name__}")
+    url, namespace = _database(options)
+    return migrate_database(url, namespace=namespace, dry_run=dry_run)
+
+
+def _database(options: Mapping[str, Any]) -> tuple[str, str | None]:
+    """The database URL (with the password from ``credentials_file``, if given) and namespace of ``options``."""
+    url = options.get("url")
+    if not isinstance(url, str) or not url:
+        raise ConfigError("the sql registry needs a 'url' option, e.g. 'sqlite:///{root}/registry.sqlite3'")
+    namespace = _namespace(options.get("namespace"), "namespace")
+    credentials_file = options.get("credentials_file")
+    if credentials_file is not None:
+        if not isinstance(credentials_file, str) or not credentials_file:
+            raise ConfigError("registry option 'credentials_file' must be a path")
+        url = with_credentials(parse_url(url), credentials_file).render_as_string(hide_password=False)
+    return url, namespace
 
 
 def _namespace(value: Any, option: str) -> str | None:

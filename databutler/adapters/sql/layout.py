@@ -57,6 +57,19 @@ class Layout:
         if self.release is not None and type_id < PERSONAL_ID_START:
             raise self._refuse(f"dataset type {name!r}", action)
 
+    def check_records(self, connection: sa.Connection, element: str, fields: Sequence[str],
+                      keys: Sequence[tuple[object, ...]], action: str) -> None:
+        """Refuse ``action`` if any record of ``element`` with these keys is a release record."""
+        if self.release is None or not keys:
+            return
+        table = self.release.elements[element]
+        columns = [table.c[f] for f in fields]
+        for part in chunks(list(keys)):
+            where = columns[0].in_([k[0] for k in part]) if len(columns) == 1 else sa.tuple_(*columns).in_(part)
+            found = connection.execute(sa.select(*columns).where(where).limit(1)).first()
+            if found is not None:
+                raise self._refuse(f"{element} record {dict(zip(fields, found, strict=True))}", action)
+
     def check_datasets(self, connection: sa.Connection, ids: Sequence[uuid.UUID], action: str) -> None:
         """Refuse ``action`` if any of the datasets ``ids`` is a release dataset."""
         if self.release is None or not ids:

@@ -23,6 +23,7 @@ from ...ports.query_results import QueryResults
 from ...ports.registry import DataIdLike, Registry
 from .artifacts import ArtifactManager
 from .collections import CollectionManager, as_names
+from .data_unit_updates import DataUnitUpdater
 from .data_units import DataUnitManager
 from .dataset_types import DatasetTypeManager
 from .datasets import DatasetManager
@@ -75,6 +76,7 @@ class SqlRegistry(Registry):
             capabilities |= {RegistryCapability.QUERIES, RegistryCapability.SQL_SELECT}
         self._capabilities = frozenset(capabilities)
         self._data_units = DataUnitManager(universe, layout)
+        self._updates = DataUnitUpdater(self._data_units, universe, layout)
         self._types = DatasetTypeManager(universe, layout)
         self._collections = CollectionManager(layout)
         self._datasets = DatasetManager(universe, layout, self._types, self._collections, self._data_units)
@@ -173,6 +175,15 @@ class SqlRegistry(Registry):
         with self._session.writing(f"insert {element} records") as connection:
             return self._data_units.insert(connection, element, list(records), skip_existing)
 
+    @translating("update DataUnit records")
+    def update_data_units(self, element: str, records: Sequence[Mapping[str, Any]]) -> int:
+        """Set the given fields of existing records of ``element``; return how many records changed."""
+        self._universe.element(element)
+        if isinstance(records, Mapping):
+            raise DataIdError(f"update_data_units({element!r}, ...) takes a sequence of records, not one record")
+        with self._session.writing(f"update {element} records") as connection:
+            return self._updates.update(connection, element, list(records))
+
     @translating("fetch DataUnit records")
     def fetch_data_unit_records(self, element: str,
                                 keys: Sequence[Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
@@ -191,8 +202,8 @@ class SqlRegistry(Registry):
     # -- DatasetTypes -------------------------------------------------------------------------
 
     @translating("register a dataset type")
-    def register_dataset_type(self, dataset_type: DatasetType) -> bool:
-        """Register ``dataset_type``; return False if an identical one exists."""
+    def _register_dataset_type(self, dataset_type: DatasetType) -> bool:
+        """Store ``dataset_type``; return False if an identical one exists."""
         try:
             with self._session.writing(f"register dataset type {dataset_type.name!r}", atomic=True) as connection:
                 return self._types.register(connection, dataset_type)
@@ -358,6 +369,12 @@ class SqlRegistry(Registry):
         """Forget the artifact records of these datasets, keeping the datasets."""
         with self._session.writing("remove artifact records") as connection:
             self._artifacts.remove(connection, list(ids))
+
+    @translating("find the datasets sharing artifacts")
+    def artifact_users(self, uris: Sequence[str]) -> dict[str, set[uuid.UUID]]:
+        """The ids of the datasets whose recorded artifacts have each URI (inside a transaction, as it sees them)."""
+        with self._session.reading() as connection:
+            return self._artifacts.users(connection, list(uris))
 
     # -- Provenance ---------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from .credentials import mask_secrets
 from .engine import is_postgresql, is_sqlite, parse_url
 from .layout import PERSONAL_ID_START, Layout
 from .query.views import view_selects
-from .schema import SCHEMA_VERSION, Schema, build_schema
+from .schema import SCHEMA_VERSION, Schema, build_schema, is_older_version
 
 SQLITE_ALIAS = "release"
 """The schema name the release database is ATTACHed as on SQLite."""
@@ -186,9 +186,12 @@ class Layering:
             raise RegistryError(f"there is no databutler registry {where} to layer a personal registry over")
         meta = release.meta
         stored = {key: value for key, value in connection.execute(sa.select(meta.c.key, meta.c.value))}
-        if stored.get("schema_version") != SCHEMA_VERSION:
-            raise RegistryError(f"the release registry {where} has schema version {stored.get('schema_version')!r}; "
-                                f"this databutler reads version {SCHEMA_VERSION!r}")
+        version = stored.get("schema_version")
+        if version != SCHEMA_VERSION:
+            fix = ("the release needs migrating: its owner runs `databutler migrate` on the release's repository"
+                   if is_older_version(version) else "it was made by a newer databutler: upgrade databutler")
+            raise RegistryError(f"the release registry {where} has schema version {version!r}; this databutler "
+                                f"reads version {SCHEMA_VERSION!r}: {fix}")
         if LAYERED_KEY in stored:
             raise RegistryError(f"the registry {where} is itself a personal registry; layer over a release registry")
         try:

@@ -9,16 +9,32 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
+from ...domain.collection import COLLECTION_NAME_MAX_LENGTH
+from ...domain.dataset_type import DATASET_TYPE_NAME_MAX_LENGTH
 from ...domain.errors import UniverseError
 from ...domain.universe import DataUnitType, FieldSpec, Universe
 from ...domain.values import FieldType
 
-SCHEMA_VERSION = "1"
-"""Bumped whenever the layout of the fixed tables changes."""
+SCHEMA_VERSION = "3"
+"""Bumped whenever the layout of the fixed tables changes; each bump has a migration (see ``migrations``).
+
+Version 2 made every string column the domain does not bound unbounded text (version 1 had a
+128-character checksum, which refused the default ``blake2b:`` checksum on PostgreSQL). Version 3
+indexes ``dataset_artifact.uri``: a removal asks which other datasets record the same file.
+"""
+
+
+def is_older_version(version: str | None) -> bool:
+    """Whether ``version`` is a schema version before this databutler's (one its migrations upgrade)."""
+    return version is not None and version.isdigit() and 1 <= int(version) < int(SCHEMA_VERSION)
+
 
 DATASET_FIXED_COLUMNS = ("id", "dataset_type_id", "run_id", "data_id_key")
 FIXED_TABLES = ("meta", "dataset_type", "collection", "collection_chain", "run", "dataset", "dataset_tag",
                 "dataset_artifact", "quantum", "quantum_input", "quantum_output")
+VERSION_TABLE = "alembic_version_databutler"
+"""Alembic's record of the schema revision (see ``migrations``); named so as not to meet another
+application's ``alembic_version`` in a shared PostgreSQL schema."""
 
 _SCALAR_TYPES: dict[FieldType, sa.types.TypeEngine[Any]] = {
     FieldType.INT: sa.BigInteger(),
@@ -104,10 +120,15 @@ def build_schema(universe: Universe, namespace: str | None = None, *, personal: 
     release (DataUnit parents, dataset types, tagged datasets, chain children) are left out and
     checked by the registry instead. Table descriptions are immutable and independent of any
     connection, so one is shared by every registry with the same arguments.
+
+    Strings are unbounded Text unless the domain bounds them (dataset type and collection names,
+    DataUnit string fields with a universe length) or the code alone chooses them (collection
+    kind, quantum status, meta keys): SQLite ignores a length that PostgreSQL enforces, so a
+    bound the domain does not check would only fail in production.
     """
     links = not personal
     metadata = sa.MetaData(schema=namespace)
-    clashes = {e.name for e in universe.elements} & set(FIXED_TABLES)
+    clashes = {e.name for e in universe.elements} & {*FIXED_TABLES, VERSION_TABLE}
     if clashes:
         raise UniverseError(f"universe elements {sorted(clashes)} clash with registry table names; rename them")
     unit_clashes = {u.name for u in universe.units} & set(DATASET_FIXED_COLUMNS)
@@ -117,18 +138,16 @@ def build_schema(universe: Universe, namespace: str | None = None, *, personal: 
     for element in universe.elements:
         elements[element.name] = _element_table(universe, metadata, element.name, elements, links)
 
-    meta = sa.Table("meta", metadata,
-                    sa.Column("key", sa.String(64), primary_key=True),
-                    sa.Column("value", sa.Text, nullable=False))
+    meta = _meta(metadata)
     dataset_type = sa.Table("dataset_type", metadata,
                             sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-                            sa.Column("name", text(128), nullable=False, unique=True),
+                            sa.Column("name", text(DATASET_TYPE_NAME_MAX_LENGTH), nullable=False, unique=True),
                             sa.Column("units", sa.Text, nullable=False),
-                            sa.Column("storage_class", sa.String(128), nullable=False),
+                            sa.Column("storage_class", sa.Text, nullable=False),
                             sqlite_autoincrement=True)  # ids are cached: never reuse one
     collection = sa.Table("collection", metadata,
                           sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-                          sa.Column("name", text(255), nullable=False, unique=True),
+                          sa.Column("name", text(COLLECTION_NAME_MAX_LENGTH), nullable=False, unique=True),
                           sa.Column("kind", sa.String(16), nullable=False),
                           sa.Column("doc", sa.Text, nullable=False, default=""),
                           sqlite_autoincrement=True)
@@ -162,22 +181,24 @@ def build_schema(universe: Universe, namespace: str | None = None, *, personal: 
     dataset_artifact = sa.Table(
         "dataset_artifact", metadata,
         sa.Column("dataset_id", sa.Uuid, sa.ForeignKey(dataset.c.id, ondelete="CASCADE"), primary_key=True),
-        sa.Column("component", sa.String(64), primary_key=True),
+        sa.Column("component", sa.Text, primary_key=True),
         sa.Column("uri", sa.Text, nullable=False),
-        sa.Column("formatter", sa.String(255), nullable=False),
-        sa.Column("storage_class", sa.String(128), nullable=False),
+        sa.Column("formatter", sa.Text, nullable=False),
+        sa.Column("storage_class", sa.Text, nullable=False),
         sa.Column("checksum", sa.Text, nullable=True),
-        sa.Column("size", sa.BigInteger, nullable=True))
+        sa.Column("size", sa.BigInteger, nullable=True),
+        # Removal looks up who else records a file; a hash index has no key-length limit on PostgreSQL.
+        sa.Index("ix_dataset_artifact_uri", "uri", postgresql_using="hash"))
     quantum = sa.Table(
         "quantum", metadata,
         sa.Column("id", sa.Uuid, primary_key=True),
-        sa.Column("task", sa.String(255), nullable=False, index=True),
-        sa.Column("run", sa.String(255), nullable=False, index=True),
+        sa.Column("task", sa.Text, nullable=False, index=True),
+        sa.Column("run", sa.Text, nullable=False, index=True),
         sa.Column("data_id", sa.Text, nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("started", sa.DateTime, nullable=True),
         sa.Column("ended", sa.DateTime, nullable=True),
-        sa.Column("host", sa.String(255), nullable=True),
+        sa.Column("host", sa.Text, nullable=True),
         sa.Column("metadata", sa.Text, nullable=False))
 
     def quantum_io(name: str) -> sa.Table:
@@ -190,6 +211,16 @@ def build_schema(universe: Universe, namespace: str | None = None, *, personal: 
 
     return Schema(metadata, elements, meta, dataset_type, collection, collection_chain, run, dataset,
                   dataset_tag, dataset_artifact, quantum, quantum_io("quantum_input"), quantum_io("quantum_output"))
+
+
+def _meta(metadata: sa.MetaData) -> sa.Table:
+    return sa.Table("meta", metadata, sa.Column("key", sa.String(64), primary_key=True),
+                    sa.Column("value", sa.Text, nullable=False))
+
+
+def meta_table(namespace: str | None) -> sa.Table:
+    """The ``meta`` table alone (schema version, stored universe), to read before the full schema can be built."""
+    return _meta(sa.MetaData(schema=namespace))
 
 
 def _link(links: bool, target: sa.Column[Any], **kwargs: Any) -> tuple[sa.ForeignKey, ...]:

@@ -9,13 +9,15 @@ import attrs
 import sqlalchemy as sa
 
 from ...domain.errors import ConfigError, ConflictingDefinitionError, RegistryError, UniverseError
+from ...domain.remedies import Action, Remedy
 from ...domain.universe import Universe
 from .engine import begin, create_sql_engine, is_memory, is_sqlite, parse_url
 from .errors import translated
 from .layout import Layout
+from .migrations import stamp_new_registry, version_error
 from .query.views import create_query_objects
 from .release import LAYERED_KEY, Layering, Release
-from .schema import SCHEMA_VERSION, build_schema
+from .schema import SCHEMA_VERSION, build_schema, meta_table
 from .session import dispose
 
 
@@ -57,8 +59,8 @@ def create_database(url: str, universe: Universe, *, namespace: str | None, rele
                 ours = {table.name for table in schema.metadata.sorted_tables}
                 if existing & ours:
                     raise ConflictingDefinitionError(
-                        f"a registry already exists at {shown} (it has tables {sorted(existing & ours)[:4]}); "
-                        "open it with SqlRegistry.open or choose another url")
+                        f"a registry already exists at {shown} (it has tables {sorted(existing & ours)[:4]})",
+                        remedy=Remedy(Action.OPEN_EXISTING, shown, "SqlRegistry.open"))
                 schema.metadata.create_all(connection, checkfirst=False)
                 create_query_objects(connection, universe, schema, views=layering is None)
                 meta = [{"key": "schema_version", "value": SCHEMA_VERSION},
@@ -67,6 +69,7 @@ def create_database(url: str, universe: Universe, *, namespace: str | None, rele
                     meta.append({"key": LAYERED_KEY, "value": layering.meta_value()})
                     layering.start_personal_ids(connection, schema)
                 connection.execute(schema.meta.insert(), meta)
+                stamp_new_registry(connection, namespace)
     except BaseException:
         dispose(engine, connection)
         raise
@@ -114,14 +117,13 @@ def open_database(url: str, *, namespace: str | None, release: Release | None, b
     try:
         with translated(f"open the registry at {shown}"):
             connection = engine.connect()
-            meta = build_schema_meta(namespace)
+            meta = meta_table(namespace)
             with begin(connection, write=False):
                 if not sa.inspect(connection).has_table("meta", schema=namespace):
                     raise RegistryError(missing)
                 stored = {key: value for key, value in connection.execute(sa.select(meta.c.key, meta.c.value))}
         if stored.get("schema_version") != SCHEMA_VERSION:
-            raise RegistryError(f"the registry at {shown} has schema version {stored.get('schema_version')!r}; "
-                                f"this databutler reads version {SCHEMA_VERSION!r}")
+            raise version_error(where, stored.get("schema_version"))
         try:
             universe = Universe.from_mapping(json.loads(stored["universe"]))
         except (KeyError, ValueError, UniverseError) as err:
@@ -142,12 +144,6 @@ def open_database(url: str, *, namespace: str | None, release: Release | None, b
     assert connection is not None
     return _opened(engine, connection, universe, namespace, layering)
 
-
-
-def build_schema_meta(namespace: str | None) -> sa.Table:
-    """The ``meta`` table alone, to read a stored universe before the full schema can be built."""
-    return sa.Table("meta", sa.MetaData(schema=namespace), sa.Column("key", sa.String(64), primary_key=True),
-                    sa.Column("value", sa.Text, nullable=False))
 
 
 def _recorded_release(value: str, shown: str) -> Release:

@@ -27,6 +27,7 @@ from typing import Any
 
 import attrs
 
+from ..remedies import Action, Remedy
 from ..values import Timespan
 from .ast import (
     And,
@@ -68,19 +69,21 @@ def bind_values(node: Condition | None, bind: Mapping[str, Any] | None = None) -
     binds = [n for n in walk(node) if isinstance(n, Bind)]
     for found in binds:
         if found.name not in bind:
+            hint, remedy = _missing_hint(found.name, bind)
             raise BindError(f"bind parameter ':{found.name}' has no value", found.position, name=found.name,
-                            hint=_missing_hint(found.name, bind))
+                            hint=hint, remedy=remedy)
     return _Binder(bind).condition(node) if binds else node
 
 
-def _missing_hint(name: str, bind: Mapping[str, Any]) -> str:
+def _missing_hint(name: str, bind: Mapping[str, Any]) -> tuple[str, Remedy | None]:
+    """A hint, or a remedy each front end phrases, for bind parameter ``name`` missing from ``bind``."""
     if f":{name}" in bind:
-        return f"give its value as bind={{'{name}': ...}}, without the colon"
+        return "", Remedy(Action.BIND_WITHOUT_COLON, name)
     given = [k for k in bind if isinstance(k, str)]
     close = difflib.get_close_matches(name, given, n=3, cutoff=0.6)
     if close:
-        return "did you mean " + " or ".join(repr(c) for c in close) + "?"
-    return f"pass it as bind={{'{name}': value}}"
+        return "did you mean " + " or ".join(repr(c) for c in close) + "?", None
+    return "", Remedy(Action.BIND_VALUE, name)
 
 
 class _Binder:

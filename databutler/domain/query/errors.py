@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import QueryError
+from ..remedies import PYTHON, Action, Remedy
 
 _WINDOW = 72  # characters of the offending line shown around the caret
 
@@ -40,12 +41,12 @@ class ExpressionError(QueryError):
     """Whether the message says where before the hint ("expected X at column 3; found Y")."""
 
     def __init__(self, reason: str, position: int | None = None, *, hint: str = "",
-                 expression: str | None = None) -> None:
+                 expression: str | None = None, remedy: Remedy | None = None) -> None:
         self.reason = reason
         self.position = position
         self.hint = hint
         self.expression = expression
-        super().__init__(self.render())
+        super().__init__(self.render(), remedy=remedy)
 
     @property
     def column(self) -> int | None:
@@ -56,8 +57,15 @@ class ExpressionError(QueryError):
             return self.position + 1
         return _excerpt(self.expression, self.position)[3]
 
-    def render(self) -> str:
+    def message(self, phrases: dict[Action, str] | None = None) -> str:
+        """The message with the remedy (if any) as its hint, phrased by ``phrases`` (default: Python)."""
+        if self.remedy is None:
+            return self.plain_message()
+        return self.render(self.remedy.phrase(PYTHON if phrases is None else phrases))
+
+    def render(self, hint: str | None = None) -> str:
         """The message: reason, hint, location and (when the text is known) a caret under it."""
+        hint = self.hint if hint is None else hint
         location = excerpt = ""
         if self.position is not None:
             if self.expression is None:
@@ -66,7 +74,7 @@ class ExpressionError(QueryError):
                 shown, caret, line, column = _excerpt(self.expression, self.position)
                 location = f"line {line}, column {column}" if "\n" in self.expression else f"column {column}"
                 excerpt = f"\n    {shown}\n    {caret}"
-        hint = f"; {self.hint}" if self.hint else ""
+        hint = f"; {hint}" if hint else ""
         if not location:
             return self.reason + hint
         if self.location_first:
@@ -122,6 +130,6 @@ class BindError(ExpressionError):
     """A bind parameter has no value, or its value is of a type the language does not accept."""
 
     def __init__(self, reason: str, position: int | None = None, *, name: str, hint: str = "",
-                 expression: str | None = None) -> None:
+                 expression: str | None = None, remedy: Remedy | None = None) -> None:
         self.name = name
-        super().__init__(reason, position, hint=hint, expression=expression)
+        super().__init__(reason, position, hint=hint, expression=expression, remedy=remedy)

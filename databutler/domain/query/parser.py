@@ -280,7 +280,8 @@ class _Parser:
         item = self.operand(_VALUE)
         if isinstance(item, Identifier):
             raise ExpressionSyntaxError("IN lists hold values, not fields", item.position, expected=(_VALUE,),
-                                        hint=f"found '{item}'; compare two fields with '='")
+                                        hint=f"found {item}; if it is a value, quote it: '{item}'; "
+                                             "to compare two fields, use '='")
         if not self.at(TokenKind.RANGE):
             return item
         if not isinstance(item, IntegerLiteral):

@@ -146,6 +146,8 @@ class _Resolver:
             raise ExpressionTypeError(f"{node} is not a condition", node.position)
 
     def comparison(self, node: Comparison) -> None:
+        self.check_value(node.right, node.left, node.operator)
+        self.check_value(node.left, node.right, node.operator, value_first=True)
         left, right = self.type_of(node.left), self.type_of(node.right)
         for side, kind in ((node.left, left), (node.right, right)):
             self.check_comparable(side, kind)
@@ -194,6 +196,29 @@ class _Resolver:
                                       node.position, hint="compare two times with = < > instead")
 
     # -- operands --------------------------------------------------------------------------------
+
+    def check_value(self, value: Node, field: Node, operator: str, *, value_first: bool = False) -> None:
+        """Refuse a bare unknown name on the value side of a comparison with a field, suggesting quotes.
+
+        ``instrument = Cam1`` most likely means the string 'Cam1', not a DataUnit called Cam1.
+        """
+        if not (isinstance(value, Identifier) and value.field is None and value.element not in self.universe
+                and isinstance(field, Identifier) and self.known(field)):
+            return
+        quoted = f"'{value.element}'"
+        example = f"{quoted} {operator} {field}" if value_first else f"{field} {operator} {quoted}"
+        close = _close(value.element, [u.name for u in self.universe.units])
+        hint = f"if {value.element!r} is a value, quote it: {example}"
+        if close:
+            hint += f"; if it is a DataUnit, {_did_you_mean(close)}"
+        raise UnknownNameError(f"unknown DataUnit {value.element!r}", value.position, name=value.element,
+                               suggestions=(quoted, *close), hint=hint)
+
+    def known(self, node: Identifier) -> bool:
+        """Whether ``node`` names a DataUnit, join element or field of the universe."""
+        if node.element not in self.universe:
+            return False
+        return node.field is None or node.field in _field_table(self.universe, node.element)
 
     def type_of(self, node: Node) -> FieldType | None:
         if isinstance(node, Identifier):

@@ -16,6 +16,7 @@ import attrs
 
 from ....domain.errors import QueryError
 from ....domain.query import ResolvedExpression, prepare_where
+from ....domain.remedies import Action, Remedy
 from ....domain.universe import Universe
 from ....domain.values import KeyValue, coerce_key
 from .cache import bind_signature
@@ -78,11 +79,11 @@ def normalize_constraint(universe: Universe, data_id: Mapping[str, Any] | None) 
     values: dict[str, KeyValue] = {}
     for name, value in data_id.items():
         unit = universe.unit(str(name))
-        key = coerce_key(value, unit.key.type, f"data_id[{name!r}]", unit.key.length)
+        key = coerce_key(value, unit.key.type, f"data ID value {name!r}", unit.key.length)
         if isinstance(key, str) and not is_encodable(key):
-            raise QueryError(f"data_id[{name!r}] is not valid Unicode (it holds a lone surrogate code point)")
+            raise QueryError(f"data ID value {name!r} is not valid Unicode (it holds a lone surrogate code point)")
         if isinstance(key, int) and not -INT64_LIMIT <= key < INT64_LIMIT:
-            raise QueryError(f"data_id[{name!r}] = {key} does not fit in a signed 64-bit integer")
+            raise QueryError(f"data ID value {name!r} = {key} does not fit in a signed 64-bit integer")
         values[unit.name] = key
     return values
 
@@ -101,7 +102,7 @@ def _infer(governor: str, unit: str, found: list[KeyValue]) -> KeyValue:
         return found[0]
     if not found:
         raise QueryError(f"{unit!r} values are identified within one {governor}, and this registry holds no "
-                         f"{governor} records; insert one with insert_data_units({governor!r}, ...)")
+                         f"{governor} records", remedy=Remedy(Action.INSERT_DATA_UNITS, governor))
     shown = ", ".join(repr(v) for v in found[:5]) + (", ..." if len(found) > 5 else "")
     raise QueryError(f"{unit!r} values are only unique within one {governor}, and this registry holds several "
-                     f"({shown}): add {governor} = {found[0]!r} (or another) to the where expression or data_id")
+                     f"({shown})", remedy=Remedy(Action.GIVE_GOVERNOR, governor, repr(found[0])))

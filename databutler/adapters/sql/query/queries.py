@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from ....domain.data_id import DataId
 from ....domain.dataset import DatasetRef
 from ....domain.errors import QueryError
+from ....domain.remedies import Action, Remedy
 from ....domain.universe import Universe
 from ....domain.values import KeyValue
 from ....ports.query_results import QueryResults
@@ -65,7 +66,8 @@ class RegistryQueries:
     def _dataset_relations(self, connection: sa.Connection, dataset_types: Sequence[str],
                            collections: Sequence[str] | None, *, find_first: bool) -> list[Relation]:
         if collections is None:
-            raise QueryError("a query of datasets needs collections to search; pass collections=[...]")
+            raise QueryError("a query of datasets needs collections to search",
+                             remedy=Remedy(Action.PASS_COLLECTIONS))
         search = self._collections.resolve(connection, as_names(collections))
         relations = []
         for i, name in enumerate(dataset_types):

@@ -45,12 +45,12 @@ def check_single_select(sql: str) -> str:
         elif char in "'\"":
             quote = char
         elif char == ";" and body[position + 1:].strip():
-            raise QueryError("select_sql runs exactly one statement; remove everything after the ';' "
+            raise QueryError("only one SQL statement runs at a time; remove everything after the ';' "
                              f"at character {position + 1}")
     body = body.rstrip(";").rstrip()
     match = _FIRST_WORD.match(body)
     if match is None or match.group(1).upper() not in ("SELECT", "WITH"):
-        raise QueryError("select_sql runs only SELECT statements (optionally beginning WITH), over the views "
+        raise QueryError("only SELECT statements run (optionally beginning WITH), over the views "
                          "v_dataset, v_collection, v_<element>...; the database refuses writes in any case")
     return body
 

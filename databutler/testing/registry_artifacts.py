@@ -1,0 +1,63 @@
+"""The artifact-sharing part of the Registry contract: which datasets record a file (``artifact_users``).
+
+Mixed into ``RegistryContract``; it uses that suite's ``with_runs`` fixture (the standard data
+and the runs ``run1`` and ``run2`` in place).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from ..domain.dataset import DatasetRef, StoredArtifact
+from ..ports.registry import Registry
+
+
+class _RolledBackError(Exception):
+    """Raised to roll a transaction back on purpose."""
+
+
+def _recorded(ref: DatasetRef, uri: str, component: str | None = None) -> StoredArtifact:
+    return StoredArtifact(ref.id, uri, "databutler.formats.json.JsonFormatter", "StructuredData", None, 7, component)
+
+
+def _calexps(registry: Registry, n: int) -> list[DatasetRef]:
+    return registry.insert_datasets("calexp", "run1", [{"instrument": "Cam1", "visit": v, "detector": 1}
+                                                       for v in range(1, n + 1)])
+
+
+class RegistryArtifactUsersContract:
+    """A removal asks the registry who else records a file before deleting it."""
+
+    def test_artifact_users_names_every_dataset_recording_each_uri(self, with_runs: Registry) -> None:
+        first, second, third = _calexps(with_runs, 3)
+        shared, absolute = "run1/calexp/shared.json", "file:///elsewhere/raw%20file.json"
+        with_runs.insert_artifacts([_recorded(first, shared), _recorded(second, shared),
+                                    _recorded(third, absolute), _recorded(third, shared, "image")])
+        users = with_runs.artifact_users([shared, absolute, "run1/calexp/nobody.json", shared])
+        assert users == {shared: {first.id, second.id, third.id}, absolute: {third.id}}
+        assert with_runs.artifact_users([]) == {}
+
+    def test_artifact_users_compares_uris_exactly(self, with_runs: Registry) -> None:
+        (ref,) = _calexps(with_runs, 1)
+        with_runs.insert_artifacts([_recorded(ref, "run1/calexp/A.json")])
+        assert with_runs.artifact_users(["run1/calexp/a.json", "run1/calexp/A.json/", "run1/calexp/%.json"]) == {}
+
+    def test_artifact_users_sees_the_rows_its_transaction_removed(self, with_runs: Registry) -> None:
+        first, second = _calexps(with_runs, 2)
+        shared = "run1/calexp/shared.json"
+        with_runs.insert_artifacts([_recorded(first, shared), _recorded(second, shared)])
+        with pytest.raises(_RolledBackError), with_runs.transaction():
+            with_runs.remove_artifacts([first.id])
+            assert with_runs.artifact_users([shared]) == {shared: {second.id}}
+            with_runs.remove_datasets([second.id])
+            assert with_runs.artifact_users([shared]) == {}
+            raise _RolledBackError
+        assert with_runs.artifact_users([shared]) == {shared: {first.id, second.id}}
+
+    def test_artifact_users_of_many_uris_in_one_call(self, with_runs: Registry) -> None:
+        refs = _calexps(with_runs, 3)
+        uris = [f"run1/calexp/{uuid.uuid4()}.json" for _ in range(1200)]  # more than one IN-list chunk
+        with_runs.insert_artifacts([_recorded(ref, uris[400 * i + 399]) for i, ref in enumerate(refs)])
+        assert with_runs.artifact_users(uris) == {uris[400 * i + 399]: {ref.id} for i, ref in enumerate(refs)}
