@@ -318,6 +318,8 @@ KNOWN: list[tuple[str, Callable[[Repo], Any]]] = [
     ("a list as a chain name", lambda repo: repo.registry.set_chain([], ["run1"])),  # type: ignore[arg-type]
     ("a number as a dataset type", lambda repo: repo.butler.get(123)),  # type: ignore[arg-type]
     ("a number as a collection pattern", lambda repo: repo.registry.query_collections(123)),  # type: ignore[arg-type]
+    ("a bind that is not a mapping, with an empty where", lambda repo: list(repo.registry.query_datasets(
+        "calexp", ["run1"], where=" ", bind=2))),  # type: ignore[arg-type]
     ("None as a dataset type name", lambda repo: repo.registry.register_dataset_type(
         DatasetType(None, ("instrument",), "StructuredData"))),  # type: ignore[arg-type]
 ]
