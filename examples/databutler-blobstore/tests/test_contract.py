@@ -60,7 +60,7 @@ class TestBlobDatastoreUnderButler(ButlerContract):
         made: list[Butler] = []
 
         def make(run: str | None = None, collections: Any = None) -> Butler:
-            config = {"datastore": {"adapter": "blobdb", "path": "{root}/blobs.sqlite3"}}
+            config = {"datastore": {"adapter": "blobdb", "root": "{root}/blobs.sqlite3"}}
             butler = Butler.create(tmp_path / f"repo{len(made)}", config, run=run, collections=collections)
             made.append(butler)
             return butler

@@ -143,9 +143,12 @@ class FileDatastore(Datastore):
         try:
             return self._write(write)
         except ConflictingDefinitionError as err:
-            absolute = self.uri(StoredArtifact(write.ref.id, write.relative, write.formatter.name,
-                                               write.storage_class.name))
-            raise ArtifactExistsError(str(err), (write.relative, absolute)) from None
+            artifact = StoredArtifact(write.ref.id, write.relative, write.formatter.name, write.storage_class.name)
+            raise self._taken(artifact, err) from None
+
+    def _taken(self, artifact: StoredArtifact, err: ConflictingDefinitionError) -> ArtifactExistsError:
+        """``err`` (a taken path) as an ArtifactExistsError naming ``artifact`` relative and absolute."""
+        return ArtifactExistsError(str(err), (artifact.uri, self.uri(artifact)))
 
     def _undo(self, uris: Sequence[str]) -> None:
         """Delete what a failing call wrote; a failure to delete is logged (the call's own error matters more)."""
