@@ -1,8 +1,11 @@
 """FileDatastore: what every datastore of formatted, checksummed files does, whatever stores the bytes.
 
 Subclasses say how bytes are created, read, placed and deleted on their storage; this class
-plans writes (StorageClass check, formatter, template), runs batches all-or-nothing, chooses
-between a partial and a verified full read, and enforces the declared capabilities.
+plans writes (StorageClass check, formatter, template), runs batches all-or-nothing, reports a
+taken path as ArtifactExistsError, chooses between a partial and a verified full read, runs
+ingest and ``undo_ingest`` by the ownership rules, and enforces the declared capabilities.
+Public kit: subclass ``BytesDatastore`` when the storage keeps whole byte strings (five hooks),
+this class when it has its own streamed, ranged or linked paths (the hooks below).
 """
 
 from __future__ import annotations
