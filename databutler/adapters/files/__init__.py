@@ -28,39 +28,25 @@ with the transfer modes it declares, ``undo_ingest`` deleting only what an inges
 and ``list_artifacts`` / ``remove_uris`` for orphans. ``BytesDatastore`` adds integrity checks
 on every read and in ``verify``, and ingest by copy, move, direct and auto from local files.
 
-Helpers for a factory (``file_options`` reads and checks ``template``, ``checksum`` and
-``formatters``, refusing unknown options) and for ``FileDatastore`` backends (streaming
-checksums, integrity checks, ingest planning, ``file://`` URIs) are public too. Check a new
-backend with the shipped contract suites (``databutler.testing``; see the README).
+The names below are the stable surface: the two bases and the types their hooks receive,
+``file_options`` for a factory (reads and checks ``template``, ``checksum`` and ``formatters``,
+refusing unknown options), and the building blocks of ``FileDatastore`` backends (hashing while
+writing, verifying while reading, integrity checks, ingest planning, the error for a taken path).
+The submodules (``checksums``, ``integrity``, ``ingest``, ``local``, ``options``) hold more
+helpers, each documented there. Check a new backend with the shipped contract suites
+(``databutler.testing``; see the README).
 """
 
 from .bytes_datastore import BYTES_INGEST_MODES, BytesDatastore, StoredBytes
-from .checksums import (
-    DEFAULT_ALGORITHM,
-    HashingWriter,
-    checksum_algorithm,
-    checksum_of_bytes,
-    checksum_of_stream,
-    hash_factory,
-)
-from .datastore import FileDatastore, PlannedWrite, artifact_for, conflict
-from .ingest import IngestPlan, choose_formatter, plan_ingest, transfer_mode
-from .integrity import (
-    IN_MEMORY_LIMIT,
-    bytes_problem,
-    check_bytes,
-    check_size,
-    checksum_problem,
-    size_problem,
-    stream_problem,
-)
-from .local import local_path, path_to_uri, source_path, uri_to_path
-from .options import COMMON_OPTIONS, FileOptions, check_known, checksum_option, file_options, formatters_option
+from .checksums import DEFAULT_ALGORITHM, HashingWriter
+from .datastore import FileDatastore, PlannedWrite, conflict
+from .ingest import IngestPlan, plan_ingest
+from .integrity import IN_MEMORY_LIMIT, bytes_problem, check_bytes, check_size, stream_problem
+from .options import FileOptions, file_options
 from .verifying_reader import VerifyingReader
 
 __all__ = [
     "BYTES_INGEST_MODES",
-    "COMMON_OPTIONS",
     "DEFAULT_ALGORITHM",
     "IN_MEMORY_LIMIT",
     "BytesDatastore",
@@ -71,27 +57,11 @@ __all__ = [
     "PlannedWrite",
     "StoredBytes",
     "VerifyingReader",
-    "artifact_for",
     "bytes_problem",
     "check_bytes",
-    "check_known",
     "check_size",
-    "checksum_algorithm",
-    "checksum_of_bytes",
-    "checksum_of_stream",
-    "checksum_option",
-    "checksum_problem",
-    "choose_formatter",
     "conflict",
     "file_options",
-    "formatters_option",
-    "hash_factory",
-    "local_path",
-    "path_to_uri",
     "plan_ingest",
-    "size_problem",
-    "source_path",
     "stream_problem",
-    "transfer_mode",
-    "uri_to_path",
 ]
