@@ -8,10 +8,8 @@ from ...ports.datastore import IngestRequest, TransferMode
 from ...ports.formatter import FormatterSet
 from ..files.ingest import IngestPlan
 from ..files.ingest import plan_ingest as plan_shared
-from ..files.local import local_path, path_to_uri, source_path
+from ..files.local import path_to_uri, source_path
 from .layout import RootLayout
-
-__all__ = ["local_path", "plan_ingest"]
 
 
 def plan_ingest(request: IngestRequest, mode: TransferMode, *, layout: RootLayout, templates: FileTemplates,
