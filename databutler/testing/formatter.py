@@ -273,7 +273,23 @@ class FormatterContract:
                 formatter_case.formatter.write(wrong, stream, formatter_case.storage_class)
             assert stream.getvalue() == b"", "a refused object must not be partly written"
 
+    @pytest.mark.parametrize("text", ["\ud800", "a\udcffb", "\x00"], ids=["lone-high-surrogate", "lone-low", "nul"])
+    def test_text_the_format_cannot_hold_is_a_formatter_error_and_writes_nothing(
+            self, formatter_case: FormatterCase, text: str) -> None:
+        obj = {"text": text}
+        if not formatter_case.storage_class.accepts(obj):
+            pytest.skip(f"storage class {formatter_case.storage_class.name} holds no dicts of strings")
+        stream = io.BytesIO()
+        try:
+            formatter_case.formatter.write(obj, stream, formatter_case.storage_class)
+        except (FormatterError, StorageClassError):  # refused: nothing may have been written
+            assert stream.getvalue() == b"", "a refused object must not be partly written"
+            return
+        assert_same(formatter_case.formatter.read_full(io.BytesIO(stream.getvalue()), formatter_case.storage_class),
+                    obj)
+
 
 def case_ids(cases: Sequence[FormatterCase]) -> list[str]:
     """Test ids of ``cases``."""
     return [case.id for case in cases]
+

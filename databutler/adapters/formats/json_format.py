@@ -25,10 +25,10 @@ class JsonFormatter(Formatter):
         """Serialize ``obj`` as JSON to ``stream``."""
         check_writable(self, obj, storage_class)
         try:
-            text = _ENCODER.encode(obj)
+            data = _ENCODER.encode(obj).encode()  # a lone surrogate has no UTF-8: a UnicodeEncodeError (ValueError)
         except (TypeError, ValueError, RecursionError) as err:
             raise FormatterError(f"cannot write this {storage_class.name} dataset as JSON: {err}") from None
-        stream.write(text.encode())
+        stream.write(data)
 
     def read_full(self, stream: IO[bytes], storage_class: StorageClass) -> Any:
         """Deserialize a JSON dict or list from ``stream``."""

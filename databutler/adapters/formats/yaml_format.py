@@ -27,10 +27,10 @@ class YamlFormatter(Formatter):
         """Serialize ``obj`` as YAML to ``stream``."""
         check_writable(self, obj, storage_class)
         try:
-            text = yaml.dump(obj, Dumper=_DUMPER, sort_keys=False, allow_unicode=True)
+            data = yaml.dump(obj, Dumper=_DUMPER, sort_keys=False, allow_unicode=True).encode()
         except (yaml.YAMLError, TypeError, ValueError, RecursionError) as err:
             raise FormatterError(f"cannot write this {storage_class.name} dataset as YAML: {err}") from None
-        stream.write(text.encode())
+        stream.write(data)
 
     def read_full(self, stream: IO[bytes], storage_class: StorageClass) -> Any:
         """Deserialize a YAML dict or list from ``stream``."""
