@@ -12,6 +12,7 @@ from .domain import (
     Timespan,
 )
 from .domain.errors import (
+    ArgumentError,
     ArtifactExistsError,
     CapabilityError,
     CollectionError,
@@ -42,6 +43,7 @@ use_repository_loader(_ConfigRepositoryLoader())
 
 __version__ = "0.1.0"
 __all__ = [
+    "ArgumentError",
     "ArtifactExistsError",
     "Butler",
     "CapabilityError",

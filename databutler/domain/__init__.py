@@ -5,6 +5,7 @@ from .data_id import DataId, normalize_data_id
 from .dataset import DatasetRef, StoredArtifact
 from .dataset_type import DatasetType, split_component
 from .errors import (
+    ArgumentError,
     ArtifactExistsError,
     CapabilityError,
     CollectionError,
@@ -44,6 +45,7 @@ from .values import FieldType, KeyValue, Timespan
 __all__ = [
     "BUILTIN_STORAGE_CLASSES",
     "DEFAULT_TEMPLATE",
+    "ArgumentError",
     "ArtifactExistsError",
     "CapabilityError",
     "Collection",

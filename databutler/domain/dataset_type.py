@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 
 import attrs
 
@@ -22,7 +22,9 @@ DATASET_TYPE_NAME_MAX_LENGTH = 128
 def _units(value: object) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
-    return tuple(str(v) for v in value)  # type: ignore[attr-defined]
+    if not isinstance(value, Iterable) or isinstance(value, Mapping | bytes):
+        raise DatasetTypeError(f"a dataset type's units are a list of DataUnit names, not {type(value).__name__}")
+    return tuple(str(v) for v in value)
 
 
 @attrs.frozen

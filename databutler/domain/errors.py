@@ -33,6 +33,10 @@ class DataButlerError(Exception):
         return self.message()
 
 
+class ArgumentError(DataButlerError, TypeError):
+    """An argument of the wrong kind: a number where refs were expected, a string for a mapping..."""
+
+
 class ConfigError(DataButlerError):
     """A configuration value is missing, malformed or names an unknown adapter."""
 

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ..domain.arguments import check_parameters, check_put_items, check_refs, check_search_path
 from ..domain.collection import CollectionKind
 from ..domain.dataset import DatasetRef, StoredArtifact
 from ..domain.dataset_type import DatasetType, split_component
@@ -64,9 +65,8 @@ class Butler(ButlerQueries, ButlerIntegrity):
         self._repo = repo
         self._writeable = writeable
         self.run = run
-        if isinstance(collections, str):
-            collections = [collections]
-        self.collections: tuple[str, ...] = tuple(collections) if collections else ((run,) if run else ())
+        search = check_search_path(collections)
+        self.collections: tuple[str, ...] = search if search else ((run,) if run else ())
         self._runs_registered: set[str] = set()
         if run is not None and writeable:
             self._output_run(run)
@@ -143,9 +143,7 @@ class Butler(ButlerQueries, ButlerIntegrity):
         return run
 
     def _search_path(self, collections: Sequence[str] | str | None) -> tuple[str, ...]:
-        if isinstance(collections, str):
-            return (collections,)
-        path = tuple(collections) if collections else self.collections
+        path = check_search_path(collections) or self.collections
         if not path:
             raise CollectionError("no collections to search", remedy=Remedy(Action.PASS_COLLECTIONS))
         return path
@@ -204,7 +202,7 @@ class Butler(ButlerQueries, ButlerIntegrity):
         self._check_writeable("put datasets")
         grouped: dict[str, list[tuple[int, Any, DataIdLike]]] = {}
         count = 0
-        for index, (obj, dataset_type, data_id) in enumerate(items):
+        for index, (obj, dataset_type, data_id) in enumerate(check_put_items(items)):
             name = dataset_type.name if isinstance(dataset_type, DatasetType) else dataset_type
             if not isinstance(name, str):
                 raise DatasetTypeError(f"a dataset type is named by a string or given as a DatasetType, not "
@@ -257,11 +255,13 @@ class Butler(ButlerQueries, ButlerIntegrity):
             collections: Sequence[str] | str | None = None, parameters: Mapping[str, Any] | None = None,
             component: str | None = None, **data_id_kwargs: Any) -> Any:
         """Read a Dataset (by ref, or by DatasetType and DataId), optionally a component or a part."""
+        parameters = check_parameters(parameters)
         ref, artifacts, component = self._find_stored(dataset, data_id, collections, data_id_kwargs, component)
         return self.datastore.get([ReadRequest(ref, artifacts, parameters, component)])[0]
 
     def get_many(self, refs: Sequence[DatasetRef], *, parameters: Mapping[str, Any] | None = None) -> list[Any]:
         """Read many Datasets by ref, in one registry round trip and one datastore batch."""
+        refs, parameters = check_refs(refs), check_parameters(parameters)
         artifacts = self._artifacts(refs)
         return self.datastore.get([ReadRequest(ref, artifacts[ref.id], parameters) for ref in refs])
 
@@ -361,7 +361,7 @@ class Butler(ButlerQueries, ButlerIntegrity):
         and left as an orphan for ``find_orphans``, never referenced by a row.
         """
         self._check_writeable("remove datasets")
-        self._remove(refs, unstore=unstore, forget=forget, runs=(), progress=progress)
+        self._remove(check_refs(refs), unstore=unstore, forget=forget, runs=(), progress=progress)
 
     def _remove(self, refs: Sequence[DatasetRef], *, unstore: bool, forget: bool, runs: Sequence[str],
                 progress: Progress | None = None) -> None:
@@ -397,12 +397,12 @@ class Butler(ButlerQueries, ButlerIntegrity):
     def associate(self, tagged: str, refs: Sequence[DatasetRef]) -> None:
         """Add existing Datasets to TAGGED collection ``tagged``."""
         self._check_writeable("associate datasets")
-        self.registry.associate(tagged, refs)
+        self.registry.associate(tagged, check_refs(refs))
 
     def disassociate(self, tagged: str, refs: Sequence[DatasetRef]) -> None:
         """Remove Datasets from TAGGED collection ``tagged`` (the Datasets themselves stay)."""
         self._check_writeable("disassociate datasets")
-        self.registry.disassociate(tagged, refs)
+        self.registry.disassociate(tagged, check_refs(refs))
 
     def define_chain(self, name: str, children: Sequence[str], doc: str = "") -> None:
         """Create or redefine CHAINED collection ``name`` as the ordered search path ``children``."""

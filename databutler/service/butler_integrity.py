@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Protocol
 
+from ..domain.arguments import check_refs
 from ..domain.dataset import DatasetRef
 from ..ports.datastore import Datastore, ListedArtifact
 from ..ports.registry import Registry
@@ -35,7 +36,7 @@ class ButlerIntegrity:
                progress: Progress | None = None) -> dict[uuid.UUID, str]:
         """Check the artifacts of ``refs`` against their checksums; return the problems by dataset id."""
         problems: dict[uuid.UUID, str] = {}
-        for part in in_batches(refs, progress):
+        for part in in_batches(check_refs(refs), progress):
             artifacts = self.registry.get_artifacts([ref.id for ref in part])
             for ref in part:
                 stored = artifacts.get(ref.id)

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from ..domain.arguments import check_refs
 from ..domain.data_id import DataId
 from ..domain.dataset import DatasetRef
 from ..ports.datastore import Datastore
@@ -68,7 +69,7 @@ class ButlerQueries:
         One registry round trip per batch of refs, however many there are.
         """
         found: dict[uuid.UUID, str] = {}
-        for part in in_batches(refs, progress):
+        for part in in_batches(check_refs(refs), progress):
             artifacts = self.registry.get_artifacts([ref.id for ref in part])
             found.update((ref.id, self.datastore.uri(artifacts[ref.id][0])) for ref in part if artifacts.get(ref.id))
         return found
