@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import enum
+from collections.abc import Iterable, Sequence
 
 import attrs
 
-from .errors import CollectionError
+from .errors import CollectionError, MissingCollectionError
+from .remedies import Action, Remedy
 from .values import check_key_string
 
 COLLECTION_NAME_MAX_LENGTH = 255
@@ -49,3 +52,18 @@ def check_collection_name(name: str) -> str:
         except ValueError as err:
             raise CollectionError(str(err)) from None
     return name
+
+
+def as_names(names: str | Sequence[str]) -> tuple[str, ...]:
+    """A search path or list of collection names; a lone string is one name, not its characters."""
+    return (names,) if isinstance(names, str) else tuple(names)
+
+
+def missing_collection(name: str, registered: Iterable[str]) -> MissingCollectionError:
+    """The error for unregistered collection ``name``: the closest registered names, else how to register it."""
+    close = difflib.get_close_matches(name, list(registered), n=3, cutoff=0.6)
+    if not close:
+        return MissingCollectionError(f"collection {name!r} is not registered",
+                                      remedy=Remedy(Action.REGISTER_COLLECTION, name))
+    return MissingCollectionError(f"collection {name!r} is not registered; did you mean "
+                                  + " or ".join(repr(c) for c in close) + "?")
