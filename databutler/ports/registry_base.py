@@ -25,7 +25,6 @@ from ..domain.collection import (
     CollectionKind,
     as_names,
     check_collection_name,
-    missing_collection,
 )
 from ..domain.data_id import DataId, normalize_data_id
 from ..domain.dataset import DatasetRef, StoredArtifact
@@ -39,6 +38,7 @@ from ..domain.errors import (
 )
 from ..domain.quantum import Quantum
 from ..domain.records import Implied, Key, RecordRules
+from . import collection_rules, dataset_rules
 from .capabilities import RegistryCapability
 from .data_unit_rules import DataUnitRules
 from .registry import DataIdLike, Registry
@@ -201,7 +201,7 @@ class RegistryBase(Registry, abc.ABC):
         """Return collection ``name`` or raise MissingCollectionError."""
         found = self._collections([name])
         if not found:
-            raise self._missing_collection(name)
+            raise collection_rules.missing(self, name)
         return found[0]
 
     def query_collections(self, pattern: str | None = None,
@@ -218,16 +218,7 @@ class RegistryBase(Registry, abc.ABC):
         with self.transaction():
             self._collection_of_kind(name, CollectionKind.CHAINED)
             self._check_collection_writable(name, action)
-            frontier = [c.name for c in self._existing_collections(kids) if c.kind is CollectionKind.CHAINED]
-            seen: set[str] = set()
-            while frontier:  # the chain-cycle rule runs before anything is stored
-                if name in frontier:
-                    raise CollectionError(f"setting the children of chain {name!r} to {list(kids)} would make it "
-                                          "contain itself")
-                seen.update(frontier)
-                grandchildren = [c for chain in self._collections(frontier) for c in chain.children]
-                frontier = [c.name for c in self._existing_collections(list(dict.fromkeys(grandchildren)))
-                            if c.kind is CollectionKind.CHAINED and c.name not in seen]
+            collection_rules.check_chain(self, name, kids)  # the chain rules run before anything is stored
             self._set_chain(name, kids)
 
     def resolve_collections(self, search_path: Sequence[str]) -> tuple[str, ...]:
@@ -249,24 +240,11 @@ class RegistryBase(Registry, abc.ABC):
         self._check_writeable(f"untag datasets from {tagged!r}")
         self._disassociate(tagged, list(refs))
 
-    def _missing_collection(self, name: str) -> Exception:
-        if not isinstance(name, str):
-            return CollectionError(f"collection names must be strings, got {name!r}")
-        return missing_collection(name, (c.name for c in self._collections(None)))
-
-    def _existing_collections(self, names: Sequence[str]) -> list[Collection]:
-        """Collections ``names`` in order; MissingCollectionError for the first unknown one."""
-        by_name = {c.name: c for c in self._collections(names)} if names else {}
-        for name in names:
-            if name not in by_name:
-                raise self._missing_collection(name)
-        return [by_name[n] for n in names]
-
     def _collection_of_kind(self, name: str, kind: CollectionKind) -> None:
         """Refuse unless collection ``name`` exists and is of ``kind``."""
         found = self._collection_kind(name)
         if found is None:
-            raise self._missing_collection(name)
+            raise collection_rules.missing(self, name)
         if found is not kind:
             raise CollectionKindError(f"collection {name!r} is {found.value}, not {kind.value}")
 
@@ -292,24 +270,7 @@ class RegistryBase(Registry, abc.ABC):
 
     def _resolve_collections(self, search_path: tuple[str, ...]) -> tuple[str, ...]:
         """Optional storage read: flatten ``search_path`` (the default reads chains level by level)."""
-        result: dict[str, None] = {}
-        kinds = {c.name: c for c in self._existing_collections(search_path)}
-
-        def visit(name: str, inside: tuple[str, ...]) -> None:
-            collection = kinds[name]
-            if collection.kind is not CollectionKind.CHAINED:
-                result.setdefault(name)
-                return
-            if name in inside:
-                raise CollectionError(f"chain {name!r} contains itself via {' -> '.join(inside)}")
-            unknown = [c for c in collection.children if c not in kinds]
-            kinds.update((c.name, c) for c in self._collections(unknown) if unknown)
-            for child in collection.children:
-                visit(child, (*inside, name))
-
-        for name in search_path:
-            visit(name, ())
-        return tuple(result)
+        return collection_rules.resolve(self, search_path)
 
     @abc.abstractmethod
     def _remove_collection(self, name: str) -> None:
@@ -338,12 +299,7 @@ class RegistryBase(Registry, abc.ABC):
         if ids is not None and len(ids) != len(data_ids):
             raise DataIdError(f"got {len(ids)} dataset ids for {len(data_ids)} data IDs; give one id per data ID")
         expanded = self._data_unit_rules.expand(definition.units, data_ids)
-        seen: set[DataId] = set()
-        for data_id in expanded:
-            if data_id in seen:
-                raise ConflictingDefinitionError(f"data ID {dict(data_id)} appears twice in one insert of "
-                                                 f"{dataset_type!r} datasets; a run holds one dataset per data ID")
-            seen.add(data_id)
+        dataset_rules.check_distinct(dataset_type, expanded)
         new_ids = list(ids) if ids is not None else [uuid.uuid4() for _ in expanded]
         refs = [DatasetRef(definition, d, run, i) for d, i in zip(expanded, new_ids, strict=True)]
         self._insert_datasets(refs)
@@ -354,34 +310,9 @@ class RegistryBase(Registry, abc.ABC):
         self._check_writeable("import datasets")
         refs = list(refs)
         with self.transaction():
-            types: dict[str, DatasetType] = {}
-            for ref in refs:
-                if ref.dataset_type.name not in types:
-                    definition = self.get_dataset_type(ref.dataset_type.name)
-                    if definition != ref.dataset_type.normalized(self.universe):
-                        raise ConflictingDefinitionError(f"dataset {ref.id} has dataset type {ref.dataset_type}, "
-                                                         f"but {definition} is registered under that name")
-                    types[ref.dataset_type.name] = definition
-            for run in dict.fromkeys(ref.run for ref in refs):
-                self.register_collection(run, CollectionKind.RUN)
-            groups: dict[tuple[str, str], list[int]] = {}
-            for i, ref in enumerate(refs):
-                groups.setdefault((ref.dataset_type.name, ref.run), []).append(i)
-            result: list[DatasetRef | None] = [None] * len(refs)
-            unique: dict[uuid.UUID, DatasetRef] = {}
-            for (type_name, run), members in groups.items():
-                definition = types[type_name]
-                expanded = self._data_unit_rules.expand(definition.units, [refs[i].data_id.full for i in members])
-                for i, data_id in zip(members, expanded, strict=True):
-                    ref = DatasetRef(definition, data_id, run, refs[i].id)
-                    earlier = unique.setdefault(ref.id, ref)
-                    if earlier is not ref and (earlier.dataset_type, earlier.run, earlier.data_id.full) != (
-                            definition, run, data_id.full):
-                        raise ConflictingDefinitionError(f"dataset id {ref.id} is given twice with different "
-                                                         "definitions")
-                    result[i] = ref
-            self._import_datasets(list(unique.values()))
-        return [ref for ref in result if ref is not None]
+            result, unique = dataset_rules.prepare_import(self, list(refs))
+            self._import_datasets(unique)
+        return result
 
     def find_datasets(self, dataset_type: str, data_ids: Sequence[DataIdLike],
                       collections: Sequence[str]) -> list[DatasetRef | None]:
