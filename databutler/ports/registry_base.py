@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
+from ..domain.arguments import check_many
 from ..domain.collection import (
     Collection,
     CollectionKind,
@@ -81,8 +82,7 @@ class RegistryBase(Registry, abc.ABC):
                           skip_existing: bool = False) -> int:
         """Insert records of DataUnit or join element ``element``; return how many were new."""
         self.universe.element(element)
-        if isinstance(records, Mapping):
-            raise DataIdError(f"insert_data_units({element!r}, ...) takes a sequence of records, not one record")
+        check_many(records, f"insert_data_units({element!r}, ...)", "record")
         self._check_writeable(f"insert {element} records")
         with self.transaction():
             return self._data_unit_rules.insert(element, list(records), skip_existing)
@@ -90,8 +90,7 @@ class RegistryBase(Registry, abc.ABC):
     def update_data_units(self, element: str, records: Sequence[Mapping[str, Any]]) -> int:
         """Set the given fields of existing records of ``element``; return how many records changed."""
         self.universe.element(element)
-        if isinstance(records, Mapping):
-            raise DataIdError(f"update_data_units({element!r}, ...) takes a sequence of records, not one record")
+        check_many(records, f"update_data_units({element!r}, ...)", "record")
         self._check_writeable(f"update {element} records")
         with self.transaction():
             return self._data_unit_rules.update(element, list(records))
@@ -289,8 +288,7 @@ class RegistryBase(Registry, abc.ABC):
     def insert_datasets(self, dataset_type: str, run: str, data_ids: Sequence[DataIdLike],
                         ids: Sequence[uuid.UUID] | None = None) -> list[DatasetRef]:
         """Insert new datasets of ``dataset_type`` in RUN ``run``; return their refs in order."""
-        if isinstance(data_ids, Mapping):
-            raise DataIdError("insert_datasets takes a sequence of data IDs, not one data ID")
+        check_many(data_ids, "insert_datasets", "data ID")
         self._check_writeable(f"insert datasets into {run!r}")
         data_ids = list(data_ids)
         definition = self.get_dataset_type(dataset_type)
@@ -317,16 +315,14 @@ class RegistryBase(Registry, abc.ABC):
     def find_datasets(self, dataset_type: str, data_ids: Sequence[DataIdLike],
                       collections: Sequence[str]) -> list[DatasetRef | None]:
         """For each DataId, the dataset found first in the ``collections`` search path, or None."""
-        if isinstance(data_ids, Mapping):
-            raise DataIdError("find_datasets takes a sequence of data IDs, not one data ID")
+        check_many(data_ids, "find_datasets", "data ID")
         definition, normalized = self._normalized(dataset_type, data_ids)
         return self._find_datasets(definition, normalized, as_names(collections))
 
     def find_stored_datasets(self, dataset_type: str, data_ids: Sequence[DataIdLike], collections: Sequence[str]
                              ) -> list[tuple[DatasetRef, list[StoredArtifact]] | None]:
         """``find_datasets`` together with each found dataset's artifacts (Butler.get's lookup)."""
-        if isinstance(data_ids, Mapping):
-            raise DataIdError("find_stored_datasets takes a sequence of data IDs, not one data ID")
+        check_many(data_ids, "find_stored_datasets", "data ID")
         definition, normalized = self._normalized(dataset_type, data_ids)
         return self._find_stored_datasets(definition, normalized, as_names(collections))
 
