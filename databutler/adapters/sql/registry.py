@@ -26,7 +26,7 @@ from .data_units import DataUnitManager
 from .dataset_types import DatasetTypeManager
 from .datasets import DatasetManager
 from .engine import DEFAULT_BUSY_TIMEOUT_S, is_memory
-from .errors import translating
+from .errors import translated, translating
 from .layout import Layout
 from .quanta import QuantumManager
 from .query.executor import Streamer
@@ -156,12 +156,13 @@ class SqlRegistry(RegistryBase):
 
     # -- DataUnits (storage hooks of RegistryBase) ---------------------------------------------
 
-    @translating("look up DataUnit records")
     def _lookup_data_units(self, unit: str, keys: Sequence[Key]) -> dict[Key, Implied]:
         """The implied values of the records of ``unit`` with these keys (remembered keys need no read)."""
         hit = self._data_units.cached(unit, keys)
-        if hit is not None:
-            return hit
+        return hit if hit is not None else self._read_data_units(unit, keys)
+
+    @translating("look up DataUnit records")
+    def _read_data_units(self, unit: str, keys: Sequence[Key]) -> dict[Key, Implied]:
         with self._session.reading() as connection:
             return self._data_units.lookup(connection, unit, keys)
 
@@ -208,12 +209,13 @@ class SqlRegistry(RegistryBase):
             with self._session.writing(f"register dataset type {dataset_type.name!r}", atomic=True) as connection:
                 return self._types.store(connection, dataset_type)
 
-    @translating("get a dataset type")
     def _find_dataset_type(self, name: str) -> DatasetType | None:
         """DatasetType ``name`` (remembered ones need no read), or None."""
         hit = self._types.cached(name)
-        if hit is not None:
-            return hit
+        return hit if hit is not None else self._read_dataset_type(name)
+
+    @translating("get a dataset type")
+    def _read_dataset_type(self, name: str) -> DatasetType | None:
         with self._session.reading() as connection:
             found = self._types.find(connection, name)
         return None if found is None else found[1]
@@ -248,20 +250,21 @@ class SqlRegistry(RegistryBase):
         with self._session.reading() as connection:
             return self._collections_table.describe(connection, names)
 
-    @translating("get a collection")
     def _collection_kind(self, name: str) -> CollectionKind | None:
         """The kind of collection ``name`` (remembered ones need no read), or None."""
         hit = self._collections_table.cached(name)
-        if hit is None:
-            with self._session.reading() as connection:
-                hit = self._collections_table.find(connection, name)
-        return None if hit is None else hit.kind
+        return hit.kind if hit is not None else self._read_collection_kind(name)
 
     @translating("get a collection")
+    def _read_collection_kind(self, name: str) -> CollectionKind | None:
+        with self._session.reading() as connection:
+            found = self._collections_table.find(connection, name)
+        return None if found is None else found.kind
+
     def _check_collection_writable(self, name: str, action: str) -> None:
         """Refuse ``action`` on a collection of the read-only release below a personal registry."""
         if self._layout.layered:
-            with self._session.reading() as connection:
+            with translated("get a collection"), self._session.reading() as connection:
                 self._layout.check_collection(self._collections_table.get(connection, name).id, name, action)
 
     @translating("set a chain")
