@@ -158,6 +158,7 @@ class SqlRegistry(RegistryBase):
 
     def _lookup_data_units(self, unit: str, keys: Sequence[Key]) -> dict[Key, Implied]:
         """The implied values of the records of ``unit`` with these keys (remembered keys need no read)."""
+        self._session.check_open()
         hit = self._data_units.cached(unit, keys)
         return hit if hit is not None else self._read_data_units(unit, keys)
 
@@ -211,6 +212,7 @@ class SqlRegistry(RegistryBase):
 
     def _find_dataset_type(self, name: str) -> DatasetType | None:
         """DatasetType ``name`` (remembered ones need no read), or None."""
+        self._session.check_open()
         hit = self._types.cached(name)
         return hit if hit is not None else self._read_dataset_type(name)
 
@@ -252,6 +254,7 @@ class SqlRegistry(RegistryBase):
 
     def _collection_kind(self, name: str) -> CollectionKind | None:
         """The kind of collection ``name`` (remembered ones need no read), or None."""
+        self._session.check_open()
         hit = self._collections_table.cached(name)
         return hit.kind if hit is not None else self._read_collection_kind(name)
 

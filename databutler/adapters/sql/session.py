@@ -39,7 +39,8 @@ class Session:
             self._closed = True
             dispose(self._engine, self._connection)
 
-    def _check_open(self) -> None:
+    def check_open(self) -> None:
+        """Refuse to work once closed (answers from memory included)."""
         if self._closed:
             raise RegistryError(f"{self._name} is closed")
 
@@ -70,7 +71,7 @@ class Session:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """A transaction (a savepoint when one is open) around the block, rolled back if it raises."""
-        self._check_open()
+        self.check_open()
         with translated("begin a transaction"):
             if self._connection.in_transaction():
                 transaction: Transaction = self._connection.begin_nested()
@@ -82,7 +83,7 @@ class Session:
     @contextmanager
     def reading(self) -> Iterator[sa.Connection]:
         """The connection, inside the current transaction or a short deferred (read) one."""
-        self._check_open()
+        self.check_open()
         if self._connection.in_transaction():
             yield self._connection
             return
@@ -96,7 +97,7 @@ class Session:
         ``atomic`` promises the block writes with at most one statement, which SQLite undoes by
         itself when it fails; otherwise a block inside a transaction gets its own savepoint.
         """
-        self._check_open()
+        self.check_open()
         if not self._writeable:
             raise ReadOnlyError(f"{self._name} was opened read-only (it lacks the capability "
                                 f"{RegistryCapability.WRITE.value!r}); cannot {action}")
