@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from .errors import CollectionError, MissingCollectionError
+from .errors import CollectionError, CollectionKindError, MissingCollectionError
 from .remedies import Action, Remedy
 from .values import check_key_string
 
@@ -67,3 +67,11 @@ def missing_collection(name: str, registered: Iterable[str]) -> MissingCollectio
                                       remedy=Remedy(Action.REGISTER_COLLECTION, name))
     return MissingCollectionError(f"collection {name!r} is not registered; did you mean "
                                   + " or ".join(repr(c) for c in close) + "?")
+
+
+def same_kind(name: str, existing: CollectionKind, wanted: CollectionKind) -> bool:
+    """True if collection ``name``, registered as ``existing``, may be registered again as ``wanted``; else refuse."""
+    if existing is wanted:
+        return True
+    raise CollectionKindError(f"collection {name!r} already exists as {existing.value}, not {wanted.value}; "
+                              "choose another name")

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..domain.collection import Collection, CollectionKind, missing_collection
-from ..domain.errors import CollectionError
+from ..domain.errors import CollectionError, CollectionKindError
 
 if TYPE_CHECKING:
     from .registry_base import RegistryBase
@@ -20,6 +20,15 @@ def missing(registry: RegistryBase, name: str) -> CollectionError:
     if not isinstance(name, str):
         return CollectionError(f"collection names must be strings, got {name!r}")
     return missing_collection(name, (c.name for c in registry._collections(None)))
+
+
+def check_kind(registry: RegistryBase, name: str, kind: CollectionKind) -> None:
+    """Refuse unless collection ``name`` exists and is of ``kind``."""
+    found = registry._collection_kind(name)
+    if found is None:
+        raise missing(registry, name)
+    if found is not kind:
+        raise CollectionKindError(f"collection {name!r} is {found.value}, not {kind.value}")
 
 
 def existing(registry: RegistryBase, names: Sequence[str]) -> list[Collection]:

@@ -21,22 +21,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from ..domain.arguments import check_many
-from ..domain.collection import (
-    Collection,
-    CollectionKind,
-    as_names,
-    check_collection_name,
-)
+from ..domain.collection import Collection, CollectionKind, as_names, check_collection_name, same_kind
 from ..domain.data_id import DataId, normalize_data_id
 from ..domain.dataset import DatasetRef, StoredArtifact
-from ..domain.dataset_type import DatasetType, missing_dataset_type
-from ..domain.errors import (
-    CollectionError,
-    CollectionKindError,
-    ConflictingDefinitionError,
-    DataIdError,
-    ReadOnlyError,
-)
+from ..domain.dataset_type import DatasetType, missing_dataset_type, same_dataset_type
+from ..domain.errors import CollectionError, DataIdError, ReadOnlyError
 from ..domain.quantum import Quantum
 from ..domain.records import Implied, Key, RecordRules
 from . import collection_rules, dataset_rules
@@ -140,13 +129,7 @@ class RegistryBase(Registry, abc.ABC):
         self._check_writeable(f"register dataset type {dataset_type.name!r}")
         normalized = dataset_type.normalized(self.universe)
         existing = self._store_dataset_type(normalized)
-        if existing is None:
-            return True
-        if existing == normalized:
-            return False
-        raise ConflictingDefinitionError(
-            f"dataset type {normalized.name!r} is registered as {_describe(existing)}, not "
-            f"{_describe(normalized)}; use another name or remove the existing one first")
+        return existing is None or not same_dataset_type(existing, normalized)
 
     def get_dataset_type(self, name: str) -> DatasetType:
         """Return the registered DatasetType ``name`` or raise MissingDatasetTypeError."""
@@ -189,12 +172,7 @@ class RegistryBase(Registry, abc.ABC):
             raise CollectionError(f"collection kind must be a CollectionKind, got {kind!r}")
         self._check_writeable(f"register collection {name!r}")
         existing = self._register_collection(name, kind, doc or "")
-        if existing is None:
-            return True
-        if existing is kind:
-            return False
-        raise CollectionKindError(f"collection {name!r} already exists as {existing.value}, not {kind.value}; "
-                                  "choose another name")
+        return existing is None or not same_kind(name, existing, kind)
 
     def get_collection(self, name: str) -> Collection:
         """Return collection ``name`` or raise MissingCollectionError."""
@@ -215,7 +193,7 @@ class RegistryBase(Registry, abc.ABC):
         self._check_writeable(action)
         kids = as_names(children)
         with self.transaction():
-            self._collection_of_kind(name, CollectionKind.CHAINED)
+            collection_rules.check_kind(self, name, CollectionKind.CHAINED)
             self._check_collection_writable(name, action)
             collection_rules.check_chain(self, name, kids)  # the chain rules run before anything is stored
             self._set_chain(name, kids)
@@ -238,14 +216,6 @@ class RegistryBase(Registry, abc.ABC):
         """Remove ``refs`` from TAGGED collection ``tagged``; absent refs are ignored."""
         self._check_writeable(f"untag datasets from {tagged!r}")
         self._disassociate(tagged, list(refs))
-
-    def _collection_of_kind(self, name: str, kind: CollectionKind) -> None:
-        """Refuse unless collection ``name`` exists and is of ``kind``."""
-        found = self._collection_kind(name)
-        if found is None:
-            raise collection_rules.missing(self, name)
-        if found is not kind:
-            raise CollectionKindError(f"collection {name!r} is {found.value}, not {kind.value}")
 
     @abc.abstractmethod
     def _register_collection(self, name: str, kind: CollectionKind, doc: str) -> CollectionKind | None:
@@ -292,7 +262,7 @@ class RegistryBase(Registry, abc.ABC):
         self._check_writeable(f"insert datasets into {run!r}")
         data_ids = list(data_ids)
         definition = self.get_dataset_type(dataset_type)
-        self._collection_of_kind(run, CollectionKind.RUN)
+        collection_rules.check_kind(self, run, CollectionKind.RUN)
         self._check_collection_writable(run, f"insert datasets into run {run!r}")
         if ids is not None and len(ids) != len(data_ids):
             raise DataIdError(f"got {len(ids)} dataset ids for {len(data_ids)} data IDs; give one id per data ID")
@@ -438,6 +408,3 @@ def _matching(items: list[_Named], pattern: str | None) -> list[_Named]:
     return sorted((i for i in items if pattern is None or fnmatch.fnmatchcase(i.name, pattern)),
                   key=lambda i: i.name)
 
-
-def _describe(dataset_type: DatasetType) -> str:
-    return f"units {list(dataset_type.units)} with storage class {dataset_type.storage_class!r}"
