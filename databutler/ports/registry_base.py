@@ -204,17 +204,27 @@ class RegistryBase(Registry, abc.ABC):
 
     def remove_collection(self, name: str) -> None:
         """Remove collection ``name`` (a RUN must be empty; a chain's child is refused)."""
-        self._check_writeable(f"remove collection {name!r}")
+        action = f"remove collection {name!r}"
+        self._check_writeable(action)
+        if self._collection_kind(name) is None:
+            raise collection_rules.missing(self, name)
+        self._check_collection_writable(name, action)
         self._remove_collection(name)
 
     def associate(self, tagged: str, refs: Sequence[DatasetRef]) -> None:
         """Add ``refs`` to TAGGED collection ``tagged``; re-adding a member is a no-op."""
-        self._check_writeable(f"tag datasets into {tagged!r}")
+        action = f"tag datasets into {tagged!r}"
+        self._check_writeable(action)
+        collection_rules.check_kind(self, tagged, CollectionKind.TAGGED)
+        self._check_collection_writable(tagged, action)
         self._associate(tagged, list(refs))
 
     def disassociate(self, tagged: str, refs: Sequence[DatasetRef]) -> None:
         """Remove ``refs`` from TAGGED collection ``tagged``; absent refs are ignored."""
-        self._check_writeable(f"untag datasets from {tagged!r}")
+        action = f"untag datasets from {tagged!r}"
+        self._check_writeable(action)
+        collection_rules.check_kind(self, tagged, CollectionKind.TAGGED)
+        self._check_collection_writable(tagged, action)
         self._disassociate(tagged, list(refs))
 
     @abc.abstractmethod
@@ -247,7 +257,7 @@ class RegistryBase(Registry, abc.ABC):
 
     @abc.abstractmethod
     def _associate(self, tagged: str, refs: list[DatasetRef]) -> None:
-        """Storage write: tag ``refs`` into TAGGED ``tagged`` (see associate for the conflicts)."""
+        """Storage write: tag ``refs`` into TAGGED ``tagged`` (checked: it exists and is writable; see associate)."""
 
     @abc.abstractmethod
     def _disassociate(self, tagged: str, refs: list[DatasetRef]) -> None:

@@ -199,9 +199,8 @@ class CollectionManager:
         self._resolved.clear()
 
     def remove(self, connection: sa.Connection, name: str) -> None:
-        """Remove collection ``name`` (see Registry.remove_collection for the rules)."""
-        record = self.get(connection, name)
-        self._layout.check_collection(record.id, name, f"remove collection {name!r}")
+        """Remove collection ``name`` unless it is a chain's child or a RUN holding datasets."""
+        record = self.get(connection, name)  # RegistryBase checked that it exists and is writable
         c, t = self._chain.c, self._table.c
         parents = list(connection.execute(
             sa.select(t.name).join_from(self._chain, self._table, c.parent == t.id).where(c.child == record.id)
