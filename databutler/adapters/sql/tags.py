@@ -18,7 +18,6 @@ class TagManager:
     """Reads and writes ``dataset_tag``: at most one dataset per (DatasetType, DataId) in a TAGGED collection."""
 
     def __init__(self, layout: Layout, collections: CollectionManager) -> None:
-        self._layout = layout
         self._schema = layout.reads
         self._written = layout.writes.dataset_tag
         self._collections = collections
