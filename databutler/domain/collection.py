@@ -10,7 +10,7 @@ import attrs
 
 from .errors import CollectionError, CollectionKindError, MissingCollectionError
 from .remedies import Action, Remedy
-from .values import check_key_string
+from .values import check_key_string, shown
 
 COLLECTION_NAME_MAX_LENGTH = 255
 """The longest collection name (registries index it; file templates use a run's name as a path)."""
@@ -56,7 +56,11 @@ def check_collection_name(name: str) -> str:
 
 def as_names(names: str | Sequence[str]) -> tuple[str, ...]:
     """A search path or list of collection names; a lone string is one name, not its characters."""
-    return (names,) if isinstance(names, str) else tuple(names)
+    if isinstance(names, str):
+        return (names,)
+    if not isinstance(names, Sequence) or not all(isinstance(name, str) for name in names):
+        raise CollectionError(f"collections must be a name or a sequence of names, not {shown(names)}")
+    return tuple(names)
 
 
 def missing_collection(name: str, registered: Iterable[str]) -> MissingCollectionError:

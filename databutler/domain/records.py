@@ -8,7 +8,7 @@ from typing import Any
 
 from .errors import ConflictingDefinitionError, DataIdError
 from .universe import DataUnitType, FieldSpec, Universe
-from .values import FieldType, KeyValue, Timespan, coerce_key, coerce_value
+from .values import INT64_MAX, INT64_MIN, FieldType, KeyValue, Timespan, coerce_key, coerce_value, is_plain_valid
 
 Key = tuple[KeyValue, ...]
 """The values of a record's key fields, in the universe's order."""
@@ -80,11 +80,11 @@ class RecordRules:
             if field in record:
                 value = record[field]
                 if field in keys or (field in implied and value is not None):
-                    if spec.type is FieldType.INT and type(value) is int:
+                    if spec.type is FieldType.INT and type(value) is int and INT64_MIN <= value <= INT64_MAX:
                         result[field] = value
                     else:
                         result[field] = coerce_key(value, spec.type, f"{what} field {field!r}", spec.length)
-                elif _already_valid(value, spec):
+                elif is_plain_valid(value, spec.type, spec.length):
                     result[field] = value
                 else:
                     result[field] = _normalize(coerce_value(value, spec.type, f"{what} field {field!r}",
@@ -135,21 +135,6 @@ class RecordRules:
             wanted.append(tuple(coerce_key(values[f], specs[f].type, f"{name} key field {f!r}", specs[f].length)
                                 for f in fields))
         return wanted
-
-
-def _already_valid(value: Any, spec: FieldSpec) -> bool:
-    """Whether metadata ``value`` is already what ``coerce_value`` and ``_normalize`` would make of it."""
-    if value is None:
-        return True
-    kind = type(value)
-    field_type = spec.type
-    if kind is str:
-        return field_type is FieldType.STRING and (spec.length is None or len(value) <= spec.length)
-    if kind is int:
-        return field_type is FieldType.INT
-    if kind is float:
-        return field_type is FieldType.FLOAT
-    return kind is bool and field_type is FieldType.BOOL
 
 
 def _normalize(value: Any) -> Any:

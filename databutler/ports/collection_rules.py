@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..domain.collection import Collection, CollectionKind, missing_collection
 from ..domain.errors import CollectionError, CollectionKindError
+from ..domain.values import shown
 
 if TYPE_CHECKING:
     from .registry_base import RegistryBase
@@ -22,12 +23,14 @@ def missing(registry: RegistryBase, name: str) -> CollectionError:
     return missing_collection(name, (c.name for c in registry._collections(None)))
 
 
-def check_kind(registry: RegistryBase, name: str, kind: CollectionKind) -> None:
-    """Refuse unless collection ``name`` exists and is of ``kind``."""
+def check_kind(registry: RegistryBase, name: str, kind: CollectionKind | None) -> None:
+    """Refuse unless collection ``name`` exists (and is of ``kind``, if given)."""
+    if not isinstance(name, str):
+        raise CollectionError(f"collection names must be strings, got {shown(name)}")
     found = registry._collection_kind(name)
     if found is None:
         raise missing(registry, name)
-    if found is not kind:
+    if kind is not None and found is not kind:
         raise CollectionKindError(f"collection {name!r} is {found.value}, not {kind.value}")
 
 

@@ -25,9 +25,10 @@ from ..domain.collection import Collection, CollectionKind, as_names, check_coll
 from ..domain.data_id import DataId, normalize_data_id
 from ..domain.dataset import DatasetRef, StoredArtifact
 from ..domain.dataset_type import DatasetType, missing_dataset_type, same_dataset_type
-from ..domain.errors import CollectionError, DataIdError, ReadOnlyError
+from ..domain.errors import CollectionError, DataIdError, DatasetTypeError, ReadOnlyError
 from ..domain.quantum import Quantum
 from ..domain.records import Implied, Key, RecordRules
+from ..domain.values import shown
 from . import collection_rules, dataset_rules
 from .capabilities import RegistryCapability
 from .data_unit_rules import DataUnitRules
@@ -133,6 +134,8 @@ class RegistryBase(Registry, abc.ABC):
 
     def get_dataset_type(self, name: str) -> DatasetType:
         """Return the registered DatasetType ``name`` or raise MissingDatasetTypeError."""
+        if not isinstance(name, str):
+            raise DatasetTypeError(f"a dataset type is named by a string, not {type(name).__name__}")
         found = self._find_dataset_type(name)
         if found is None:
             raise missing_dataset_type(name, (t.name for t in self._dataset_types()))
@@ -176,6 +179,8 @@ class RegistryBase(Registry, abc.ABC):
 
     def get_collection(self, name: str) -> Collection:
         """Return collection ``name`` or raise MissingCollectionError."""
+        if not isinstance(name, str):
+            raise CollectionError(f"a collection name is a string, not {shown(name)}")
         found = self._collections([name])
         if not found:
             raise collection_rules.missing(self, name)
@@ -184,6 +189,8 @@ class RegistryBase(Registry, abc.ABC):
     def query_collections(self, pattern: str | None = None,
                           kinds: Sequence[CollectionKind] | None = None) -> list[Collection]:
         """Return collections whose names match glob ``pattern`` and whose kind is in ``kinds``."""
+        if pattern is not None and not isinstance(pattern, str):
+            raise CollectionError(f"a collection name pattern is a string (a glob), not {shown(pattern)}")
         wanted = None if kinds is None else set(kinds)
         return [c for c in _matching(self._collections(None), pattern) if wanted is None or c.kind in wanted]
 
@@ -206,8 +213,7 @@ class RegistryBase(Registry, abc.ABC):
         """Remove collection ``name`` (a RUN must be empty; a chain's child is refused)."""
         action = f"remove collection {name!r}"
         self._check_writeable(action)
-        if self._collection_kind(name) is None:
-            raise collection_rules.missing(self, name)
+        collection_rules.check_kind(self, name, None)
         self._check_collection_writable(name, action)
         self._remove_collection(name)
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from ...domain.collection import Collection, CollectionKind, as_names, missing_collection
 from ...domain.errors import CollectionError, CollectionKindError, MissingCollectionError
 from ...domain.remedies import Action, Remedy
+from ...domain.values import shown
 from .dialect import chunks
 from .layout import Layout
 
@@ -89,6 +90,8 @@ class CollectionManager:
 
     def get(self, connection: sa.Connection, name: str, kind: CollectionKind | None = None) -> CollectionRecord:
         """Collection ``name``; CollectionKindError unless it is of ``kind`` (when given)."""
+        if not isinstance(name, str):
+            raise CollectionError(f"collection names must be strings, got {shown(name)}")
         record = self._by_name.get(name) or self.get_many(connection, [name])[0]
         if kind is not None and record.kind is not kind:
             raise CollectionKindError(f"collection {name!r} is {record.kind.value}, not {kind.value}")
