@@ -1,4 +1,7 @@
-"""Checks of the kinds of arguments the public API takes: a wrong kind is a domain error, not a TypeError inside."""
+"""Checks of the kinds of arguments the public API takes: a wrong kind is a domain error, not a TypeError inside.
+
+``check_many`` is the registry's rule that a batch method takes a sequence, never one mapping.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .dataset import DatasetRef
-from .errors import ArgumentError, CollectionError
+from .errors import ArgumentError, CollectionError, DataIdError
+
+
+def check_many(value: object, call: str, item: str) -> None:
+    """Refuse one mapping where ``call`` takes a sequence of ``item``s (a dict would be iterated by its keys)."""
+    if isinstance(value, Mapping):
+        raise DataIdError(f"{call} takes a sequence of {item}s, not one {item}")
 
 
 def _kind(value: object) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable, Mapping
 
 import attrs
 
-from .errors import DatasetTypeError, MissingDatasetTypeError, StorageClassError
+from .errors import ConflictingDefinitionError, DatasetTypeError, MissingDatasetTypeError, StorageClassError
 from .remedies import Action, Remedy
 from .storage_class import MAX_STORAGE_CLASS_NAME
 from .suggestions import closest, did_you_mean, hint
@@ -92,3 +92,16 @@ def missing_dataset_type(name: str, registered: Iterable[str]) -> MissingDataset
         return MissingDatasetTypeError(f"dataset type {name!r} is not registered; {did_you_mean(close)}")
     return MissingDatasetTypeError(f"dataset type {name!r} is not registered",
                                    remedy=Remedy(Action.REGISTER_DATASET_TYPE, name))
+
+
+def same_dataset_type(existing: DatasetType, given: DatasetType) -> bool:
+    """True if ``given`` is the registered ``existing`` (both normalized); a different definition is refused."""
+    if existing == given:
+        return True
+    raise ConflictingDefinitionError(
+        f"dataset type {given.name!r} is registered as {_describe(existing)}, not {_describe(given)}; use another "
+        "name or remove the existing one first")
+
+
+def _describe(dataset_type: DatasetType) -> str:
+    return f"units {list(dataset_type.units)} with storage class {dataset_type.storage_class!r}"

@@ -4,9 +4,11 @@ from .capabilities import DatastoreCapability, RegistryCapability, require
 from .datastore import Datastore, IngestRequest, ListedArtifact, ReadRequest, TransferMode
 from .formatter import Formatter, FormatterSet
 from .registry import DataIdLike, Registry
+from .registry_base import RegistryBase
 from .repository import Repository, RepositoryLoader
 
 __all__ = [
     "DataIdLike", "Datastore", "DatastoreCapability", "Formatter", "FormatterSet", "IngestRequest", "ListedArtifact",
-    "ReadRequest", "Registry", "RegistryCapability", "Repository", "RepositoryLoader", "TransferMode", "require",
+    "ReadRequest", "Registry", "RegistryBase", "RegistryCapability", "Repository", "RepositoryLoader", "TransferMode",
+    "require",
 ]

@@ -28,7 +28,9 @@ class Registry(abc.ABC):
     Every method that touches many things takes many things, so an adapter can make one round
     trip per batch. Every failure is a domain error from ``databutler.domain.errors``; driver
     exceptions never escape. Methods needing a capability the adapter does not declare raise
-    ``CapabilityError``.
+    ``CapabilityError``. A storage backend subclasses ``RegistryBase`` (ports/registry_base.py),
+    which applies the rules and leaves storage hooks; a wrapper around another registry subclasses
+    this interface and forwards.
     """
 
     @property

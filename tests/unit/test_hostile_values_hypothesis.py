@@ -376,8 +376,8 @@ def test_a_value_the_domain_let_through_is_still_a_domain_error_from_the_driver(
         sqlite_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     # The last resort: with the domain's metadata check switched off, the driver's OverflowError and
     # UnicodeEncodeError come out translated, and nothing is written.
-    from databutler.adapters.sql import data_units
-    monkeypatch.setattr(data_units, "is_plain_valid", lambda value, field_type, length: True)
+    from databutler.domain import records  # where the registries' shared record rules run
+    monkeypatch.setattr(records, "is_plain_valid", lambda value, field_type, length: True)
     for full_name in (2**64, "S\ud800"):
         before = sqlite_repo.snapshot()
         with pytest.raises(DataButlerError, match="cannot be stored"):

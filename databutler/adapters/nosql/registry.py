@@ -20,11 +20,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
+from ...domain.arguments import check_many
 from ...domain.collection import Collection, CollectionKind
 from ...domain.data_id import DataId
 from ...domain.dataset import DatasetRef, StoredArtifact
 from ...domain.dataset_type import DatasetType
-from ...domain.errors import ConflictingDefinitionError, DataIdError, ReadOnlyError, RegistryError, UniverseError
+from ...domain.errors import ConflictingDefinitionError, ReadOnlyError, RegistryError, UniverseError
 from ...domain.quantum import Quantum
 from ...domain.remedies import Action, Remedy
 from ...domain.universe import Universe
@@ -181,8 +182,7 @@ class LimitedRegistry(Registry):
     def insert_data_units(self, element: str, records: Sequence[Mapping[str, Any]], *,
                           skip_existing: bool = False) -> int:
         """Insert records of DataUnit or join element ``element``; return how many were new."""
-        if isinstance(records, Mapping):
-            raise DataIdError(f"insert_data_units({element!r}, ...) takes a sequence of records, not one record")
+        check_many(records, f"insert_data_units({element!r}, ...)", "record")
         records = [dict(r) if isinstance(r, Mapping) else r for r in records]
         with self._writing(f"insert {element} records") as journal:
             count = self._working.insert_data_units(element, records, skip_existing=skip_existing)
@@ -191,8 +191,7 @@ class LimitedRegistry(Registry):
 
     def update_data_units(self, element: str, records: Sequence[Mapping[str, Any]]) -> int:
         """Set the given fields of existing records of ``element``; return how many records changed."""
-        if isinstance(records, Mapping):
-            raise DataIdError(f"update_data_units({element!r}, ...) takes a sequence of records, not one record")
+        check_many(records, f"update_data_units({element!r}, ...)", "record")
         records = [dict(r) if isinstance(r, Mapping) else r for r in records]
         with self._writing(f"update {element} records") as journal:
             count = self._working.update_data_units(element, records)
@@ -287,8 +286,7 @@ class LimitedRegistry(Registry):
     def insert_datasets(self, dataset_type: str, run: str, data_ids: Sequence[DataIdLike],
                         ids: Sequence[uuid.UUID] | None = None) -> list[DatasetRef]:
         """Insert new datasets of ``dataset_type`` in RUN ``run``; return their refs in order."""
-        if isinstance(data_ids, Mapping):
-            raise DataIdError("insert_datasets takes a sequence of data IDs, not one data ID")
+        check_many(data_ids, "insert_datasets", "data ID")
         with self._writing(f"insert datasets into {run!r}") as journal:
             refs = self._working.insert_datasets(dataset_type, run, data_ids, ids)
             journal.append(["import_datasets", [codec.ref_to_json(ref) for ref in refs]])

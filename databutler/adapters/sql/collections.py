@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
-import fnmatch
 from collections.abc import Sequence
 
 import attrs
 import sqlalchemy as sa
 
-from ...domain.collection import Collection, CollectionKind, check_collection_name
+from ...domain.collection import Collection, CollectionKind, as_names, missing_collection
 from ...domain.errors import CollectionError, CollectionKindError, MissingCollectionError
 from ...domain.remedies import Action, Remedy
 from ...domain.values import shown
@@ -26,13 +24,7 @@ class CollectionRecord:
     kind: CollectionKind
 
 
-def as_names(names: str | Sequence[str]) -> tuple[str, ...]:
-    """A search path or list of collection names; a lone string is one name, not its characters."""
-    if isinstance(names, str):
-        return (names,)
-    if not isinstance(names, Sequence) or not all(isinstance(name, str) for name in names):
-        raise CollectionError(f"collections must be a name or a sequence of names, not {shown(names)}")
-    return tuple(names)
+__all__ = ["CollectionManager", "CollectionRecord", "as_names"]
 
 
 class CollectionManager:
@@ -78,13 +70,7 @@ class CollectionManager:
     # -- lookups ------------------------------------------------------------------------------
 
     def _missing(self, connection: sa.Connection, name: str) -> MissingCollectionError:
-        names = list(connection.execute(sa.select(self._table.c.name)).scalars())
-        close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
-        if not close:
-            return MissingCollectionError(f"collection {name!r} is not registered",
-                                          remedy=Remedy(Action.REGISTER_COLLECTION, name))
-        return MissingCollectionError(f"collection {name!r} is not registered; did you mean "
-                                      + " or ".join(repr(c) for c in close) + "?")
+        return missing_collection(name, connection.execute(sa.select(self._table.c.name)).scalars())
 
     def _load(self, connection: sa.Connection, names: Sequence[str]) -> None:
         missing = [n for n in dict.fromkeys(names) if n not in self._by_name]
@@ -166,85 +152,58 @@ class CollectionManager:
 
     # -- writes -------------------------------------------------------------------------------
 
-    def register(self, connection: sa.Connection, name: str, kind: CollectionKind, doc: str) -> bool:
-        """Register collection ``name``; False if it exists with this kind (see Registry.register_collection)."""
-        check_collection_name(name)
-        if not isinstance(kind, CollectionKind):
-            raise CollectionError(f"collection kind must be a CollectionKind, got {kind!r}")
+    def register(self, connection: sa.Connection, name: str, kind: CollectionKind, doc: str) -> CollectionKind | None:
+        """Add collection ``name``; if the name is taken, add nothing and return the kind it has."""
         found = self.find(connection, name)
         if found is not None:
-            if found.kind is kind:
-                return False
-            raise CollectionKindError(f"collection {name!r} already exists as {found.kind.value}, not "
-                                      f"{kind.value}; choose another name")
-        result = connection.execute(self._writes.collection.insert().values(name=name, kind=kind.value,
-                                                                            doc=doc or ""))
+            return found.kind
+        result = connection.execute(self._writes.collection.insert().values(name=name, kind=kind.value, doc=doc))
         key = result.inserted_primary_key
         assert key is not None
         collection_id = int(key[0])
         if kind is CollectionKind.RUN:
             connection.execute(self._writes.run.insert().values(collection_id=collection_id))
         self._remember(CollectionRecord(collection_id, name, kind))
-        return True
+        return None
+
+    def cached(self, name: str) -> CollectionRecord | None:
+        """Collection ``name`` if it is remembered (no database read)."""
+        return self._by_name.get(name)
 
     def find(self, connection: sa.Connection, name: str) -> CollectionRecord | None:
         """Collection ``name``, or None if it is not registered."""
         self._load(connection, [name])
         return self._by_name.get(name)
 
-    def describe(self, connection: sa.Connection, name: str) -> Collection:
-        """Collection ``name`` with its doc and (for a chain) its children."""
-        if not isinstance(name, str):
-            raise CollectionError(f"a collection name is a string, not {shown(name)}")
-        return self._describe(connection, self._select().add_columns(self._table.c.doc)
-                              .where(self._table.c.name == name), name)[0]
-
-    def query(self, connection: sa.Connection, pattern: str | None,
-              kinds: Sequence[CollectionKind] | None) -> list[Collection]:
-        """Collections whose names match glob ``pattern`` and whose kind is in ``kinds``, by name."""
-        if pattern is not None and not isinstance(pattern, str):
-            raise CollectionError(f"a collection name pattern is a string (a glob), not {shown(pattern)}")
-        wanted = None if kinds is None else set(kinds)
+    def describe(self, connection: sa.Connection, names: Sequence[str] | None) -> list[Collection]:
+        """The collections called ``names`` (unknown ones absent; all if None), with docs and children, by name."""
         query = self._select().add_columns(self._table.c.doc).order_by(self._table.c.name)
-        return [c for c in self._describe(connection, query, None)
-                if (pattern is None or fnmatch.fnmatchcase(c.name, pattern)) and (wanted is None or c.kind in wanted)]
+        if names is None:
+            return self._describe(connection, query)
+        return [c for part in chunks(list(dict.fromkeys(names)))
+                for c in self._describe(connection, query.where(self._table.c.name.in_(part)))]
 
-    def _describe(self, connection: sa.Connection, query: sa.Select[int, str, str, str],
-                  name: str | None) -> list[Collection]:
+    def _describe(self, connection: sa.Connection, query: sa.Select[int, str, str, str]) -> list[Collection]:
         rows = list(connection.execute(query))
-        if not rows and name is not None:
-            raise self._missing(connection, name)
         chains = [row[0] for row in rows if row[2] == CollectionKind.CHAINED.value]
         children = self.children(connection, chains) if chains else {}
         return [Collection(row[1], CollectionKind(row[2]), row[3] or "",
                            tuple(c.name for c in children.get(row[0], ()))) for row in rows]
 
-    def set_chain(self, connection: sa.Connection, name: str, children: str | Sequence[str]) -> None:
-        """Set the ordered children of CHAINED collection ``name``, refusing cycles."""
+    def set_chain(self, connection: sa.Connection, name: str, children: Sequence[str]) -> None:
+        """Replace the children of chain ``name`` (RegistryBase checked the chain rules)."""
         chain = self.get(connection, name, CollectionKind.CHAINED)
-        self._layout.check_collection(chain.id, name, f"set the children of chain {name!r}")
-        kids = self.get_many(connection, as_names(children))
-        frontier = [k.id for k in kids if k.kind is CollectionKind.CHAINED]
-        seen: set[int] = set()
-        while frontier:
-            if chain.id in frontier:
-                raise CollectionError(f"setting the children of chain {name!r} to {list(as_names(children))} "
-                                      "would make it contain itself")
-            seen.update(frontier)
-            found = self.children(connection, frontier)
-            frontier = [c.id for kids_ in found.values() for c in kids_
-                        if c.kind is CollectionKind.CHAINED and c.id not in seen]
+        kids = self.get_many(connection, children)
         chains = self._writes.collection_chain
         connection.execute(chains.delete().where(chains.c.parent == chain.id))
         if kids:
             connection.execute(chains.insert(), [{"parent": chain.id, "position": i, "child": k.id}
-                                                      for i, k in enumerate(kids)])
+                                                 for i, k in enumerate(kids)])
         self._resolved.clear()
 
     def remove(self, connection: sa.Connection, name: str) -> None:
-        """Remove collection ``name`` (see Registry.remove_collection for the rules)."""
-        record = self.get(connection, name)
-        self._layout.check_collection(record.id, name, f"remove collection {name!r}")
+        """Remove collection ``name`` unless it is a chain's child or a RUN holding datasets."""
+        record = self.get(connection, name)  # RegistryBase checked that it exists and is writable
         c, t = self._chain.c, self._table.c
         parents = list(connection.execute(
             sa.select(t.name).join_from(self._chain, self._table, c.parent == t.id).where(c.child == record.id)

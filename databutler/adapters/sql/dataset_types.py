@@ -8,8 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ...domain.dataset_type import DatasetType, check_dataset_type, missing_dataset_type
-from ...domain.errors import ConflictingDefinitionError, DatasetTypeError
+from ...domain.dataset_type import DatasetType, missing_dataset_type
+from ...domain.errors import DatasetTypeError
 from ...domain.universe import Universe
 from .layout import Layout
 
@@ -70,22 +70,23 @@ class DatasetTypeManager:
                 self._from_row(*row)
         return {i: self._by_id[i] for i in ids if i in self._by_id}
 
-    def register(self, connection: sa.Connection, dataset_type: DatasetType) -> bool:
-        """Register ``dataset_type``; False if an identical one exists (see Registry.register_dataset_type)."""
-        normalized = check_dataset_type(dataset_type, None).normalized(self._universe)
-        existing = self.find(connection, normalized.name)
+    def cached(self, name: str) -> DatasetType | None:
+        """DatasetType ``name`` if it is remembered (no database read)."""
+        hit = self._by_name.get(name)
+        return None if hit is None else hit[1]
+
+    def store(self, connection: sa.Connection, dataset_type: DatasetType) -> DatasetType | None:
+        """Add ``dataset_type`` (normalized), or return the registered one of that name, storing nothing."""
+        existing = self.find(connection, dataset_type.name)
         if existing is not None:
-            if existing[1] == normalized:
-                return False
-            raise ConflictingDefinitionError(
-                f"dataset type {normalized.name!r} is registered as {_describe(existing[1])}, not "
-                f"{_describe(normalized)}; use another name or remove the existing one first")
+            return existing[1]
         result = connection.execute(self._written.insert().values(
-            name=normalized.name, units=json.dumps(list(normalized.units)), storage_class=normalized.storage_class))
+            name=dataset_type.name, units=json.dumps(list(dataset_type.units)),
+            storage_class=dataset_type.storage_class))
         key = result.inserted_primary_key
         assert key is not None
-        self._remember(int(key[0]), normalized)
-        return True
+        self._remember(int(key[0]), dataset_type)
+        return None
 
     def query(self, connection: sa.Connection, pattern: str | None) -> list[DatasetType]:
         """Registered DatasetTypes whose names match glob ``pattern``, sorted by name."""
@@ -106,6 +107,3 @@ class DatasetTypeManager:
         self._by_name.pop(name, None)
         self._by_id.pop(type_id, None)
 
-
-def _describe(dataset_type: DatasetType) -> str:
-    return f"units {list(dataset_type.units)} with storage class {dataset_type.storage_class!r}"

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
 from ...domain.collection import CollectionKind
-from ...domain.data_id import DataId, normalize_data_id
+from ...domain.data_id import DataId
 from ...domain.dataset import DatasetRef
 from ...domain.dataset_type import DatasetType
-from ...domain.errors import ConflictingDefinitionError, DataButlerError, DataIdError
+from ...domain.errors import ConflictingDefinitionError, DataButlerError
 from ...domain.universe import Universe
 from .collections import CollectionManager
-from .data_units import DataUnitManager
 from .dataset_types import DatasetTypeManager
 from .dialect import chunks, insert_many, uuid_column, uuid_from_db
 from .layout import Layout
@@ -25,14 +24,13 @@ class DatasetManager:
     """Reads and writes the ``dataset`` table (and cleans up ``dataset_tag``/``dataset_artifact``)."""
 
     def __init__(self, universe: Universe, layout: Layout, dataset_types: DatasetTypeManager,
-                 collections: CollectionManager, data_units: DataUnitManager) -> None:
+                 collections: CollectionManager) -> None:
         self._universe = universe
         self._layout = layout
         self._schema = schema = layout.reads
         self._written = layout.writes.dataset
         self._types = dataset_types
         self._collections = collections
-        self._data_units = data_units
         self._unit_names = tuple(u.name for u in universe.units)
         self._implied: dict[tuple[str, ...], tuple[str, ...]] = {}
         d, t = schema.dataset.c, schema.dataset_tag.c
@@ -126,40 +124,27 @@ class DatasetManager:
 
     # -- inserts ------------------------------------------------------------------------------
 
-    def insert(self, connection: sa.Connection, dataset_type: str, run: str, data_ids: Sequence[Mapping[str, Any]],
-               ids: Sequence[uuid.UUID] | None) -> list[DatasetRef]:
-        """Insert new datasets in RUN ``run`` (see Registry.insert_datasets)."""
-        type_id, definition = self._types.get(connection, dataset_type)
+    def insert(self, connection: sa.Connection, refs: Sequence[DatasetRef]) -> None:
+        """Store new datasets of one type and run, DataIds expanded (see RegistryBase.insert_datasets)."""
+        if not refs:
+            return
+        definition, run = refs[0].dataset_type, refs[0].run
+        type_id, _ = self._types.get(connection, definition.name)
         run_record = self._collections.get(connection, run, CollectionKind.RUN)
-        self._layout.check_collection(run_record.id, run, f"insert datasets into run {run!r}")
-        if ids is not None and len(ids) != len(data_ids):
-            raise DataIdError(f"got {len(ids)} dataset ids for {len(data_ids)} data IDs; give one id per data ID")
-        expanded = self._data_units.expand(connection, definition.units, data_ids)
-        seen: set[DataId] = set()
-        for data_id in expanded:
-            if data_id in seen:
-                raise ConflictingDefinitionError(f"data ID {dict(data_id)} appears twice in one insert of "
-                                                 f"{dataset_type!r} datasets; a run holds one dataset per data ID")
-            seen.add(data_id)
-        new_ids = list(ids) if ids is not None else [uuid.uuid4() for _ in expanded]
-        rows = self._rows_of_type(definition, type_id, run_record.id, expanded, new_ids)
-        if rows:
-            # Rows go in index order, so concurrent writers lock unique keys in one order: a clash
-            # is a unique violation for the later writer, never a deadlock.
-            if len(rows) == 1:
-                connection.execute(self._written.insert(), rows[0])
-            else:
-                insert_many(connection, self._written, sorted(rows, key=lambda row: row["data_id_key"]))
-        return [DatasetRef(definition, d, run, i) for d, i in zip(expanded, new_ids, strict=True)]
+        rows = self._rows_of_type(definition, type_id, run_record.id, [r.data_id for r in refs], [r.id for r in refs])
+        # Rows go in index order, so concurrent writers lock unique keys in one order: a clash
+        # is a unique violation for the later writer, never a deadlock.
+        if len(rows) == 1:
+            connection.execute(self._written.insert(), rows[0])
+        else:
+            insert_many(connection, self._written, sorted(rows, key=lambda row: row["data_id_key"]))
 
-    def explain_insert_conflict(self, connection: sa.Connection, dataset_type: str, run: str,
-                                data_ids: Sequence[Mapping[str, Any]],
-                                ids: Sequence[uuid.UUID] | None) -> DataButlerError:
-        """Say which dataset made an insert of ``data_ids`` violate a constraint."""
-        type_id, definition = self._types.get(connection, dataset_type)
+    def explain_insert_conflict(self, connection: sa.Connection, refs: Sequence[DatasetRef]) -> DataButlerError:
+        """Say which dataset made an insert of ``refs`` (one type and run) violate a constraint."""
+        dataset_type, run = refs[0].dataset_type.name, refs[0].run
+        type_id, _ = self._types.get(connection, dataset_type)
         run_record = self._collections.get(connection, run, CollectionKind.RUN)
-        expanded = self._data_units.expand(connection, definition.units, data_ids)
-        keys = {d.key(): d for d in expanded}
+        keys = {ref.data_id.key(): ref.data_id for ref in refs}
         d = self._schema.dataset.c
         for part in chunks(list(keys)):
             query = sa.select(d.data_id_key, d.id).where(d.dataset_type_id == type_id, d.run_id == run_record.id,
@@ -168,49 +153,25 @@ class DatasetManager:
                 return ConflictingDefinitionError(
                     f"a {dataset_type!r} dataset with data ID {dict(keys[key])} already exists in run {run!r} "
                     f"(id {existing}); a run holds one dataset per DatasetType and data ID")
-        for some_ids in chunks(list(ids or ())):
+        for some_ids in chunks([ref.id for ref in refs]):
             for existing in connection.execute(sa.select(d.id).where(d.id.in_(some_ids))).scalars():
                 return ConflictingDefinitionError(f"a dataset with id {existing} already exists")
         return ConflictingDefinitionError(f"cannot insert {dataset_type!r} datasets into run {run!r}: another "
                                           "writer changed the registry at the same time; retry")
 
-    def import_refs(self, connection: sa.Connection, refs: Sequence[DatasetRef]) -> list[DatasetRef]:
-        """Insert datasets with the ids and runs of ``refs``, skipping those present (see Registry)."""
-        types: dict[str, tuple[int, DatasetType]] = {}
-        for ref in refs:
-            if ref.dataset_type.name not in types:
-                type_id, definition = self._types.get(connection, ref.dataset_type.name)
-                if definition != ref.dataset_type.normalized(self._universe):
-                    raise ConflictingDefinitionError(f"dataset {ref.id} has dataset type {ref.dataset_type}, but "
-                                                     f"{definition} is registered under that name")
-                types[ref.dataset_type.name] = (type_id, definition)
-        run_ids: dict[str, int] = {}
-        for run in dict.fromkeys(ref.run for ref in refs):
-            self._collections.register(connection, run, CollectionKind.RUN, "")
-            run_ids[run] = self._collections.get(connection, run, CollectionKind.RUN).id
-        by_group: dict[tuple[str, str], list[int]] = {}
-        for i, ref in enumerate(refs):
-            by_group.setdefault((ref.dataset_type.name, ref.run), []).append(i)
-        rows: dict[uuid.UUID, dict[str, Any]] = {}
-        result: list[DatasetRef | None] = [None] * len(refs)
-        for (type_name, run), members in by_group.items():
-            type_id, definition = types[type_name]
-            expanded = self._data_units.expand(connection, definition.units, [refs[i].data_id.full for i in members])
-            for i, data_id in zip(members, expanded, strict=True):
-                row = self.row(type_id, run_ids[run], data_id, refs[i].id)
-                earlier = rows.get(refs[i].id)
-                if earlier is not None and earlier != row:
-                    raise ConflictingDefinitionError(f"dataset id {refs[i].id} is given twice with different "
-                                                     "definitions")
-                rows[refs[i].id] = row
-                result[i] = DatasetRef(definition, data_id, run, refs[i].id)
+    def import_refs(self, connection: sa.Connection, refs: Sequence[DatasetRef]) -> None:
+        """Store those of ``refs`` (distinct ids, expanded, runs registered) that are not stored yet."""
+        type_ids = {name: self._types.get(connection, name)[0] for name in {ref.dataset_type.name for ref in refs}}
+        run_ids = {run: self._collections.get(connection, run, CollectionKind.RUN).id
+                   for run in dict.fromkeys(ref.run for ref in refs)}
+        rows = {ref.id: self.row(type_ids[ref.dataset_type.name], run_ids[ref.run], ref.data_id, ref.id)
+                for ref in refs}
         new = self._drop_existing(connection, rows)
         for run_id, name in self._collections.names_of(connection, {row["run_id"] for row in new}).items():
             self._layout.check_collection(run_id, name, f"import datasets into run {name!r}")
         self._check_unique(connection, new)
         if new:
             connection.execute(self._written.insert(), new)
-        return [ref for ref in result if ref is not None]
 
     def _drop_existing(self, connection: sa.Connection, rows: dict[uuid.UUID, dict[str, Any]]) -> list[dict[str, Any]]:
         """The rows whose ids are new; an id present with another definition is a conflict."""
@@ -250,14 +211,11 @@ class DatasetManager:
 
     # -- lookups ------------------------------------------------------------------------------
 
-    def find(self, connection: sa.Connection, dataset_type: str, data_ids: Sequence[Mapping[str, Any]],
+    def find(self, connection: sa.Connection, dataset_type: DatasetType, normalized: Sequence[DataId],
              collections: str | Sequence[str]) -> list[DatasetRef | None]:
-        """For each DataId, the dataset found first in the ``collections`` search path, or None."""
-        type_id, definition = self._types.get(connection, dataset_type)
+        """For each normalized DataId, the dataset found first in the ``collections`` search path, or None."""
+        type_id, _ = self._types.get(connection, dataset_type.name)
         search = self._collections.resolve(connection, collections)
-        normalized = [normalize_data_id(self._universe, definition.units, d) for d in data_ids]
-        if any(d.implied for d in normalized):  # given implied values must agree with the records
-            self._data_units.expand(connection, definition.units, [d.full for d in normalized if d.implied])
         wanted = [d.key() for d in normalized]
         keys = list(dict.fromkeys(wanted))
         rank = {record.id: i for i, record in enumerate(search)}

@@ -13,22 +13,20 @@ from ...domain.collection import Collection, CollectionKind
 from ...domain.data_id import DataId
 from ...domain.dataset import DatasetRef, StoredArtifact
 from ...domain.dataset_type import DatasetType
-from ...domain.errors import (
-    DataIdError,
-)
 from ...domain.quantum import Quantum
+from ...domain.records import Implied, Key
 from ...domain.universe import Universe
 from ...ports.capabilities import RegistryCapability
 from ...ports.query_results import QueryResults
-from ...ports.registry import DataIdLike, Registry
+from ...ports.registry import DataIdLike
+from ...ports.registry_base import RegistryBase
 from .artifacts import ArtifactManager
-from .collections import CollectionManager, as_names
-from .data_unit_updates import DataUnitUpdater
+from .collections import CollectionManager
 from .data_units import DataUnitManager
 from .dataset_types import DatasetTypeManager
 from .datasets import DatasetManager
 from .engine import DEFAULT_BUSY_TIMEOUT_S, is_memory
-from .errors import translating
+from .errors import translated, translating
 from .layout import Layout
 from .quanta import QuantumManager
 from .query.executor import Streamer
@@ -41,7 +39,7 @@ from .setup import create_database, open_database
 from .tags import TagManager
 
 
-class SqlRegistry(Registry):
+class SqlRegistry(RegistryBase):
     """A Registry in a SQL database: one connection, one universe, tables generated from it.
 
     Make one with ``SqlRegistry.create`` (new schema) or ``SqlRegistry.open`` (existing schema,
@@ -76,11 +74,10 @@ class SqlRegistry(Registry):
             capabilities |= {RegistryCapability.QUERIES, RegistryCapability.SQL_SELECT}
         self._capabilities = frozenset(capabilities)
         self._data_units = DataUnitManager(universe, layout)
-        self._updates = DataUnitUpdater(self._data_units, universe, layout)
         self._types = DatasetTypeManager(universe, layout)
-        self._collections = CollectionManager(layout)
-        self._datasets = DatasetManager(universe, layout, self._types, self._collections, self._data_units)
-        self._tags = TagManager(layout, self._collections)
+        self._collections_table = CollectionManager(layout)
+        self._datasets = DatasetManager(universe, layout, self._types, self._collections_table)
+        self._tags = TagManager(layout, self._collections_table)
         self._artifacts = ArtifactManager(layout)
         self._quanta = QuantumManager(layout)
         memory = is_memory(engine.url)
@@ -89,7 +86,7 @@ class SqlRegistry(Registry):
         self._queries = RegistryQueries(
             universe, layout.reads, Streamer(self._session, engine, shared_only=memory),
             read_only=ReadOnlyConnections(engine, self._session, namespace, memory, prepare=prepare),
-            types=self._types, collections=self._collections, datasets=self._datasets)
+            types=self._types, collections=self._collections_table, datasets=self._datasets)
 
     # -- construction -------------------------------------------------------------------------
 
@@ -157,200 +154,219 @@ class SqlRegistry(Registry):
     def _clear_caches(self) -> None:
         self._data_units.clear_cache()
         self._types.clear_cache()
-        self._collections.clear_cache()
+        self._collections_table.clear_cache()
+        self._forget_remembered()
 
     def transaction(self) -> AbstractContextManager[None]:
         """Group writes so that they all happen or none do; transactions nest (savepoints)."""
         return self._session.transaction()
 
-    # -- DataUnits ----------------------------------------------------------------------------
+    # -- DataUnits (storage hooks of RegistryBase) ---------------------------------------------
 
-    @translating("insert DataUnit records")
-    def insert_data_units(self, element: str, records: Sequence[Mapping[str, Any]], *,
-                          skip_existing: bool = False) -> int:
-        """Insert records of DataUnit or join element ``element``; return how many were new."""
-        self._universe.element(element)
-        if isinstance(records, Mapping):
-            raise DataIdError(f"insert_data_units({element!r}, ...) takes a sequence of records, not one record")
-        with self._session.writing(f"insert {element} records") as connection:
-            return self._data_units.insert(connection, element, list(records), skip_existing)
+    def _lookup_data_units(self, unit: str, keys: Sequence[Key]) -> dict[Key, Implied]:
+        """The implied values of the records of ``unit`` with these keys (remembered keys need no read)."""
+        self._session.check_open()
+        hit = self._data_units.cached(unit, keys)
+        return hit if hit is not None else self._read_data_units(unit, keys)
 
-    @translating("update DataUnit records")
-    def update_data_units(self, element: str, records: Sequence[Mapping[str, Any]]) -> int:
-        """Set the given fields of existing records of ``element``; return how many records changed."""
-        self._universe.element(element)
-        if isinstance(records, Mapping):
-            raise DataIdError(f"update_data_units({element!r}, ...) takes a sequence of records, not one record")
-        with self._session.writing(f"update {element} records") as connection:
-            return self._updates.update(connection, element, list(records))
+    @translating("look up DataUnit records")
+    def _read_data_units(self, unit: str, keys: Sequence[Key]) -> dict[Key, Implied]:
+        with self._session.reading() as connection:
+            return self._data_units.lookup(connection, unit, keys)
 
     @translating("fetch DataUnit records")
-    def fetch_data_unit_records(self, element: str,
-                                keys: Sequence[Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
-        """Return the records of ``element`` with the given primary keys (all records if None)."""
-        if isinstance(keys, Mapping):
-            keys = [keys]
+    def _fetch_data_unit_records(self, element: str, keys: Sequence[Key] | None) -> list[dict[str, Any]]:
+        """The records of ``element`` with these keys, in that order (all, by key, if None)."""
         with self._session.reading() as connection:
             return self._data_units.fetch(connection, element, keys)
 
-    @translating("expand data IDs")
-    def expand_data_ids(self, units: Sequence[str], data_ids: Sequence[DataIdLike]) -> list[DataId]:
-        """Validate ``data_ids`` for ``units`` against the records and fill in implied values."""
+    @translating("insert DataUnit records")
+    def _insert_data_units(self, element: str, records: Sequence[dict[str, Any]], *,
+                           ignore_conflicts: bool = False) -> None:
+        """Insert validated new records of ``element``."""
+        with self._session.writing(f"insert {element} records", atomic=True) as connection:
+            self._data_units.insert(connection, element, records, ignore_conflicts=ignore_conflicts)
+
+    @translating("update DataUnit records")
+    def _update_data_units(self, element: str, records: Mapping[Key, dict[str, Any]]) -> None:
+        """Replace the records of ``element`` with these keys."""
+        with self._session.writing(f"update {element} records") as connection:
+            self._data_units.update(connection, element, records)
+
+    @translating("update DataUnit records")
+    def _data_unit_in_use(self, element: str, key: Key) -> bool:
+        """Whether a dataset is labelled with the record of ``element`` with ``key``."""
         with self._session.reading() as connection:
-            return self._data_units.expand(connection, as_names(units), list(data_ids))
+            return self._data_units.in_use(connection, element, key)
+
+    @translating("update DataUnit records")
+    def _check_records_writable(self, element: str, keys: Sequence[Key], action: str) -> None:
+        """Refuse ``action`` on records of the read-only release below a personal registry."""
+        with self._session.reading() as connection:
+            self._layout.check_records(connection, element, self._universe.key_fields(element), keys, action)
 
     # -- DatasetTypes -------------------------------------------------------------------------
 
     @translating("register a dataset type")
-    def _register_dataset_type(self, dataset_type: DatasetType) -> bool:
-        """Store ``dataset_type``; return False if an identical one exists."""
+    def _store_dataset_type(self, dataset_type: DatasetType) -> DatasetType | None:
+        """Store ``dataset_type``, or return the registered one of that name."""
         try:
             with self._session.writing(f"register dataset type {dataset_type.name!r}", atomic=True) as connection:
-                return self._types.register(connection, dataset_type)
+                return self._types.store(connection, dataset_type)
         except sa.exc.IntegrityError:  # registered concurrently: decide against what is there now
             with self._session.writing(f"register dataset type {dataset_type.name!r}", atomic=True) as connection:
-                return self._types.register(connection, dataset_type)
+                return self._types.store(connection, dataset_type)
+
+    def _find_dataset_type(self, name: str) -> DatasetType | None:
+        """DatasetType ``name`` (remembered ones need no read), or None."""
+        self._session.check_open()
+        hit = self._types.cached(name)
+        return hit if hit is not None else self._read_dataset_type(name)
 
     @translating("get a dataset type")
-    def get_dataset_type(self, name: str) -> DatasetType:
-        """Return the registered DatasetType ``name`` or raise MissingDatasetTypeError."""
+    def _read_dataset_type(self, name: str) -> DatasetType | None:
         with self._session.reading() as connection:
-            return self._types.get(connection, name)[1]
+            found = self._types.find(connection, name)
+        return None if found is None else found[1]
 
     @translating("query dataset types")
-    def query_dataset_types(self, pattern: str | None = None) -> list[DatasetType]:
-        """Return the registered DatasetTypes whose names match glob ``pattern``, sorted by name."""
+    def _dataset_types(self) -> list[DatasetType]:
+        """Every registered DatasetType."""
         with self._session.reading() as connection:
-            return self._types.query(connection, pattern)
+            return self._types.query(connection, None)
 
     @translating("remove a dataset type")
-    def remove_dataset_type(self, name: str) -> None:
-        """Remove DatasetType ``name``; refused with DatasetTypeError while datasets of it exist."""
+    def _remove_dataset_type(self, name: str) -> None:
+        """Remove DatasetType ``name`` unless datasets of it exist."""
         with self._session.writing(f"remove dataset type {name!r}", atomic=True) as connection:
             self._types.remove(connection, name)
 
     # -- Collections --------------------------------------------------------------------------
 
     @translating("register a collection")
-    def register_collection(self, name: str, kind: CollectionKind, doc: str = "") -> bool:
-        """Register collection ``name``; return False if it already exists with this kind."""
+    def _register_collection(self, name: str, kind: CollectionKind, doc: str) -> CollectionKind | None:
+        """Store collection ``name``, or return the kind of the one already there."""
         try:
             with self._session.writing(f"register collection {name!r}") as connection:
-                return self._collections.register(connection, name, kind, doc)
+                return self._collections_table.register(connection, name, kind, doc)
         except sa.exc.IntegrityError:  # registered concurrently: decide against what is there now
             with self._session.writing(f"register collection {name!r}") as connection:
-                return self._collections.register(connection, name, kind, doc)
+                return self._collections_table.register(connection, name, kind, doc)
 
     @translating("get a collection")
-    def get_collection(self, name: str) -> Collection:
-        """Return collection ``name`` or raise MissingCollectionError."""
+    def _collections(self, names: Sequence[str] | None) -> list[Collection]:
+        """The collections with these names (all if None), by name."""
         with self._session.reading() as connection:
-            return self._collections.describe(connection, name)
+            return self._collections_table.describe(connection, names)
 
-    @translating("query collections")
-    def query_collections(self, pattern: str | None = None,
-                          kinds: Sequence[CollectionKind] | None = None) -> list[Collection]:
-        """Return collections whose names match glob ``pattern`` and whose kind is in ``kinds``."""
+    def _collection_kind(self, name: str) -> CollectionKind | None:
+        """The kind of collection ``name`` (remembered ones need no read), or None."""
+        self._session.check_open()
+        hit = self._collections_table.cached(name)
+        return hit.kind if hit is not None else self._read_collection_kind(name)
+
+    @translating("get a collection")
+    def _read_collection_kind(self, name: str) -> CollectionKind | None:
         with self._session.reading() as connection:
-            return self._collections.query(connection, pattern, kinds)
+            found = self._collections_table.find(connection, name)
+        return None if found is None else found.kind
+
+    def _check_collection_writable(self, name: str, action: str) -> None:
+        """Refuse ``action`` on a collection of the read-only release below a personal registry."""
+        if self._layout.layered:
+            with translated("get a collection"), self._session.reading() as connection:
+                self._layout.check_collection(self._collections_table.get(connection, name).id, name, action)
 
     @translating("set a chain")
-    def set_chain(self, name: str, children: Sequence[str]) -> None:
-        """Set the ordered children of CHAINED collection ``name``; a cycle raises CollectionError."""
+    def _set_chain(self, name: str, children: tuple[str, ...]) -> None:
+        """Replace the children of chain ``name``."""
         with self._session.writing(f"set the children of chain {name!r}") as connection:
-            self._collections.set_chain(connection, name, children)
+            self._collections_table.set_chain(connection, name, children)
 
     @translating("resolve collections")
-    def resolve_collections(self, search_path: Sequence[str]) -> tuple[str, ...]:
-        """Flatten ``search_path`` (chains expanded) into RUN and TAGGED names, first occurrence kept."""
+    def _resolve_collections(self, search_path: tuple[str, ...]) -> tuple[str, ...]:
+        """Flatten ``search_path`` into RUN and TAGGED names (remembered paths need no chain reads)."""
         with self._session.reading() as connection:
-            return tuple(r.name for r in self._collections.resolve(connection, search_path))
+            return tuple(r.name for r in self._collections_table.resolve(connection, search_path))
 
     @translating("remove a collection")
-    def remove_collection(self, name: str) -> None:
+    def _remove_collection(self, name: str) -> None:
         """Remove collection ``name`` (a RUN must be empty; a chain's child is refused)."""
         with self._session.writing(f"remove collection {name!r}") as connection:
-            self._collections.remove(connection, name)
+            self._collections_table.remove(connection, name)
 
     @translating("associate datasets")
-    def associate(self, tagged: str, refs: Sequence[DatasetRef]) -> None:
-        """Add ``refs`` to TAGGED collection ``tagged``; re-adding a member is a no-op."""
+    def _associate(self, tagged: str, refs: list[DatasetRef]) -> None:
+        """Add ``refs`` to TAGGED collection ``tagged``."""
         with self._session.writing(f"tag datasets into {tagged!r}", atomic=len(refs) <= 1) as connection:
-            self._tags.associate(connection, tagged, list(refs))
+            self._tags.associate(connection, tagged, refs)
 
     @translating("disassociate datasets")
-    def disassociate(self, tagged: str, refs: Sequence[DatasetRef]) -> None:
-        """Remove ``refs`` from TAGGED collection ``tagged``; absent refs are ignored."""
+    def _disassociate(self, tagged: str, refs: list[DatasetRef]) -> None:
+        """Remove ``refs`` from TAGGED collection ``tagged``."""
         with self._session.writing(f"untag datasets from {tagged!r}", atomic=len(refs) <= 1) as connection:
-            self._tags.disassociate(connection, tagged, list(refs))
+            self._tags.disassociate(connection, tagged, refs)
 
     # -- Datasets -----------------------------------------------------------------------------
 
     @translating("insert datasets")
-    def insert_datasets(self, dataset_type: str, run: str, data_ids: Sequence[DataIdLike],
-                        ids: Sequence[uuid.UUID] | None = None) -> list[DatasetRef]:
-        """Insert new datasets of ``dataset_type`` in RUN ``run``; return their refs in order."""
-        if isinstance(data_ids, Mapping):
-            raise DataIdError("insert_datasets takes a sequence of data IDs, not one data ID")
-        data_ids = list(data_ids)
+    def _insert_datasets(self, refs: list[DatasetRef]) -> None:
+        """Store new datasets of one type and run; a clash is explained, naming the dataset in the way."""
+        if not refs:
+            return
         try:
-            with self._session.writing(f"insert datasets into {run!r}", atomic=len(data_ids) <= 1) as connection:
-                return self._datasets.insert(connection, dataset_type, run, data_ids, ids)
+            with self._session.writing(f"insert datasets into {refs[0].run!r}", atomic=len(refs) <= 1) as connection:
+                self._datasets.insert(connection, refs)
         except sa.exc.IntegrityError:
             with self._session.reading() as connection:
-                raise self._datasets.explain_insert_conflict(connection, dataset_type, run, data_ids,
-                                                             ids) from None
+                raise self._datasets.explain_insert_conflict(connection, refs) from None
 
     @translating("import datasets")
-    def import_datasets(self, refs: Sequence[DatasetRef]) -> list[DatasetRef]:
-        """Insert datasets with the ids and runs of ``refs``; refs already present are skipped."""
+    def _import_datasets(self, refs: list[DatasetRef]) -> None:
+        """Store those of ``refs`` that are not stored yet."""
         with self._session.writing("import datasets") as connection:
-            return self._datasets.import_refs(connection, list(refs))
+            self._datasets.import_refs(connection, refs)
 
     @translating("find datasets")
-    def find_datasets(self, dataset_type: str, data_ids: Sequence[DataIdLike],
-                      collections: Sequence[str]) -> list[DatasetRef | None]:
+    def _find_datasets(self, dataset_type: DatasetType, data_ids: list[DataId],
+                       collections: tuple[str, ...]) -> list[DatasetRef | None]:
         """For each DataId, the dataset found first in the ``collections`` search path, or None."""
-        if isinstance(data_ids, Mapping):
-            raise DataIdError("find_datasets takes a sequence of data IDs, not one data ID")
         with self._session.reading() as connection:
             return self._datasets.find(connection, dataset_type, data_ids, collections)
 
     @translating("find datasets")
-    def find_stored_datasets(self, dataset_type: str, data_ids: Sequence[DataIdLike], collections: Sequence[str]
-                             ) -> list[tuple[DatasetRef, list[StoredArtifact]] | None]:
-        """``find_datasets`` with each found dataset's artifacts, in one read transaction."""
-        if isinstance(data_ids, Mapping):
-            raise DataIdError("find_stored_datasets takes a sequence of data IDs, not one data ID")
+    def _find_stored_datasets(self, dataset_type: DatasetType, data_ids: list[DataId], collections: tuple[str, ...]
+                              ) -> list[tuple[DatasetRef, list[StoredArtifact]] | None]:
+        """``_find_datasets`` with each found dataset's artifacts, in one read transaction."""
         with self._session.reading() as connection:
             refs = self._datasets.find(connection, dataset_type, data_ids, collections)
             artifacts = self._artifacts.get(connection, [ref.id for ref in refs if ref is not None])
         return [None if ref is None else (ref, artifacts.get(ref.id, [])) for ref in refs]
 
     @translating("get datasets")
-    def get_datasets(self, ids: Sequence[uuid.UUID]) -> list[DatasetRef | None]:
+    def _get_datasets(self, ids: list[uuid.UUID]) -> list[DatasetRef | None]:
         """The datasets with these ids (None for an unknown id), in order."""
         with self._session.reading() as connection:
-            return self._datasets.get(connection, list(ids))
+            return self._datasets.get(connection, ids)
 
     @translating("list the datasets of a collection")
-    def datasets_in_collection(self, collection: str, dataset_type: str | None = None) -> list[DatasetRef]:
+    def _datasets_in_collection(self, collection: str, dataset_type: str | None) -> list[DatasetRef]:
         """All datasets directly in RUN or TAGGED ``collection`` (chains are followed, in order)."""
         with self._session.reading() as connection:
             return self._datasets.in_collection(connection, collection, dataset_type)
 
     @translating("remove datasets")
-    def remove_datasets(self, ids: Sequence[uuid.UUID]) -> None:
-        """Forget datasets, their artifact records and TAGGED associations; quanta are kept."""
+    def _remove_datasets(self, ids: list[uuid.UUID]) -> None:
+        """Forget datasets, their artifact records and TAGGED associations."""
         with self._session.writing("remove datasets") as connection:
-            self._datasets.remove(connection, list(ids))
+            self._datasets.remove(connection, ids)
 
     # -- Artifacts ----------------------------------------------------------------------------
 
     @translating("record artifacts")
-    def insert_artifacts(self, artifacts: Sequence[StoredArtifact]) -> None:
+    def _insert_artifacts(self, artifacts: list[StoredArtifact]) -> None:
         """Record where the bytes of datasets are; the datasets must exist."""
-        rows = self._artifacts.rows(list(artifacts))
+        rows = self._artifacts.rows(artifacts)
         try:
             with self._session.writing("record artifacts", atomic=len(rows) <= 1) as connection:
                 self._artifacts.insert(connection, rows)
@@ -359,36 +375,36 @@ class SqlRegistry(Registry):
                 raise self._artifacts.explain_insert_conflict(connection, rows) from None
 
     @translating("get artifacts")
-    def get_artifacts(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[StoredArtifact]]:
+    def _get_artifacts(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[StoredArtifact]]:
         """The recorded artifacts of each dataset id (ids without artifacts are absent)."""
         with self._session.reading() as connection:
-            return self._artifacts.get(connection, list(ids))
+            return self._artifacts.get(connection, ids)
 
     @translating("remove artifacts")
-    def remove_artifacts(self, ids: Sequence[uuid.UUID]) -> None:
+    def _remove_artifacts(self, ids: list[uuid.UUID]) -> None:
         """Forget the artifact records of these datasets, keeping the datasets."""
         with self._session.writing("remove artifact records") as connection:
-            self._artifacts.remove(connection, list(ids))
+            self._artifacts.remove(connection, ids)
 
     @translating("find the datasets sharing artifacts")
-    def artifact_users(self, uris: Sequence[str]) -> dict[str, set[uuid.UUID]]:
+    def _artifact_users(self, uris: list[str]) -> dict[str, set[uuid.UUID]]:
         """The ids of the datasets whose recorded artifacts have each URI (inside a transaction, as it sees them)."""
         with self._session.reading() as connection:
-            return self._artifacts.users(connection, list(uris))
+            return self._artifacts.users(connection, uris)
 
     # -- Provenance ---------------------------------------------------------------------------
 
     @translating("record quanta")
-    def insert_quanta(self, quanta: Sequence[Quantum]) -> None:
+    def _insert_quanta(self, quanta: list[Quantum]) -> None:
         """Record quanta; inserting a quantum id twice with the same content is a no-op."""
         with self._session.writing("record quanta") as connection:
-            self._quanta.insert(connection, list(quanta))
+            self._quanta.insert(connection, quanta)
 
     @translating("get quanta")
-    def get_quanta(self, ids: Sequence[uuid.UUID]) -> list[Quantum | None]:
+    def _get_quanta(self, ids: list[uuid.UUID]) -> list[Quantum | None]:
         """The quanta with these ids (None for unknown ids), in order."""
         with self._session.reading() as connection:
-            return self._quanta.get(connection, list(ids))
+            return self._quanta.get(connection, ids)
 
     @translating("find quanta")
     def find_quanta(self, *, run: str | None = None, task: str | None = None,

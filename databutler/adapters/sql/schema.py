@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import functools
 from typing import Any
 
@@ -12,6 +11,7 @@ import sqlalchemy as sa
 from ...domain.collection import COLLECTION_NAME_MAX_LENGTH
 from ...domain.dataset_type import DATASET_TYPE_NAME_MAX_LENGTH
 from ...domain.errors import UniverseError
+from ...domain.records import to_naive_utc
 from ...domain.universe import DataUnitType, FieldSpec, Universe
 from ...domain.values import FieldType
 
@@ -228,8 +228,5 @@ def _link(links: bool, target: sa.Column[Any], **kwargs: Any) -> tuple[sa.Foreig
     return (sa.ForeignKey(target, **kwargs),) if links else ()
 
 
-def to_db_datetime(value: datetime.datetime | None) -> datetime.datetime | None:
-    """Datetimes are stored naive, in UTC: an aware value is converted, a naive one kept as is."""
-    if value is None or value.tzinfo is None:
-        return value
-    return value.astimezone(datetime.UTC).replace(tzinfo=None)
+to_db_datetime = to_naive_utc
+"""Datetimes are stored naive, in UTC (the domain's rule): an aware value is converted, a naive one kept."""

@@ -44,7 +44,8 @@ class Session:
             self._closed = True
             dispose(self._engine, self._connection)
 
-    def _check_open(self) -> None:
+    def check_open(self) -> None:
+        """Refuse to work once closed, or inside a transaction the database ended (answers from memory included)."""
         if self._closed:
             raise RegistryError(f"{self._name} is closed")
         if self._lost and self._connection.in_transaction():
@@ -151,7 +152,7 @@ class Session:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """A transaction (a savepoint when one is open) around the block, rolled back if it raises."""
-        self._check_open()
+        self.check_open()
         if self._connection.in_transaction():
             with translated("begin a savepoint"):
                 transaction: Transaction = self._connection.begin_nested()
@@ -163,7 +164,7 @@ class Session:
     @contextmanager
     def reading(self) -> Iterator[sa.Connection]:
         """The connection, inside the current transaction or a short deferred (read) one."""
-        self._check_open()
+        self.check_open()
         if self._connection.in_transaction():
             with self._noting_loss():
                 yield self._connection
@@ -178,7 +179,7 @@ class Session:
         ``atomic`` promises the block writes with at most one statement, which SQLite undoes by
         itself when it fails; otherwise a block inside a transaction gets its own savepoint.
         """
-        self._check_open()
+        self.check_open()
         if not self._writeable:
             raise ReadOnlyError(f"{self._name} was opened read-only (it lacks the capability "
                                 f"{RegistryCapability.WRITE.value!r}); cannot {action}")

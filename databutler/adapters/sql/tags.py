@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-from ...domain.collection import CollectionKind
 from ...domain.dataset import DatasetRef
 from ...domain.errors import ConflictingDefinitionError, DatasetNotFoundError
 from .collections import CollectionManager
@@ -19,15 +18,13 @@ class TagManager:
     """Reads and writes ``dataset_tag``: at most one dataset per (DatasetType, DataId) in a TAGGED collection."""
 
     def __init__(self, layout: Layout, collections: CollectionManager) -> None:
-        self._layout = layout
         self._schema = layout.reads
         self._written = layout.writes.dataset_tag
         self._collections = collections
 
     def associate(self, connection: sa.Connection, tagged: str, refs: Sequence[DatasetRef]) -> None:
         """Add ``refs`` to TAGGED collection ``tagged`` (see Registry.associate)."""
-        collection = self._collections.get(connection, tagged, CollectionKind.TAGGED)
-        self._layout.check_collection(collection.id, tagged, f"tag datasets into {tagged!r}")
+        collection = self._collections.get(connection, tagged)  # RegistryBase checked kind and writability
         d, t = self._schema.dataset.c, self._schema.dataset_tag.c
         ids = list(dict.fromkeys(ref.id for ref in refs))
         identity: dict[uuid.UUID, tuple[int, str]] = {}
@@ -66,8 +63,7 @@ class TagManager:
 
     def disassociate(self, connection: sa.Connection, tagged: str, refs: Sequence[DatasetRef]) -> None:
         """Remove ``refs`` from TAGGED collection ``tagged``; absent refs are ignored."""
-        collection = self._collections.get(connection, tagged, CollectionKind.TAGGED)
-        self._layout.check_collection(collection.id, tagged, f"untag datasets from {tagged!r}")
+        collection = self._collections.get(connection, tagged)
         t = self._written.c
         for part in chunks(list(dict.fromkeys(ref.id for ref in refs))):
             connection.execute(self._written.delete().where(t.collection_id == collection.id,
