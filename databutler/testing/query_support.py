@@ -89,3 +89,8 @@ class QueryFixtures(Declaring):
         registry.register_collection("chain", CHAINED)
         registry.set_chain("chain", ["run2", "run1"])
         return registry
+
+    def test_the_class_declares_what_the_registry_reports(self, populated: Registry,
+                                                          request: pytest.FixtureRequest) -> None:
+        """A class that declares capabilities declares exactly those its registry reports."""
+        check_declared(request.node, Reported.of_registry(populated))

@@ -18,6 +18,8 @@ from databutler.adapters.formats import default_formatter_set
 from databutler.adapters.objectstore import ObjectStoreDatastore, make_datastore
 from databutler.adapters.posix import make_datastore as make_posix_datastore
 from databutler.domain import StorageClassRegistry, StoredArtifact
+from databutler.ports.capabilities import DatastoreCapability
+from databutler.ports.datastore import TransferMode
 from databutler.testing.datastore import DatastoreContract
 from databutler.testing.s3 import S3Fixtures
 
@@ -42,6 +44,13 @@ def flip_a_byte(datastore: Any, artifact: StoredArtifact) -> None:
 
 
 class TestS3Datastore(DatastoreContract, S3Fixtures):
+    capabilities = frozenset({
+        DatastoreCapability.ARTIFACT_BYTES, TransferMode.AUTO, DatastoreCapability.CHECKSUMS,
+        TransferMode.COPY, TransferMode.DIRECT, DatastoreCapability.INGEST, DatastoreCapability.LIST,
+        TransferMode.MOVE, DatastoreCapability.PARTIAL_READ, DatastoreCapability.PERSISTENT,
+        DatastoreCapability.REMOVE, DatastoreCapability.WRITE
+    })
+
     @pytest.fixture
     def make_datastore(self, s3_bucket: str) -> Callable[..., ObjectStoreDatastore]:
         return objectstore_factory(s3_bucket)
@@ -52,6 +61,11 @@ class TestS3Datastore(DatastoreContract, S3Fixtures):
 
 
 class TestReadOnlyS3Datastore(DatastoreContract, S3Fixtures):
+    capabilities = frozenset({
+        DatastoreCapability.ARTIFACT_BYTES, DatastoreCapability.CHECKSUMS, DatastoreCapability.LIST,
+        DatastoreCapability.PARTIAL_READ, DatastoreCapability.PERSISTENT
+    })
+
     @pytest.fixture
     def make_datastore(self, s3_bucket: str) -> Callable[[], ObjectStoreDatastore]:
         factory = objectstore_factory(s3_bucket)
@@ -59,6 +73,13 @@ class TestReadOnlyS3Datastore(DatastoreContract, S3Fixtures):
 
 
 class TestFsspecMemoryDatastore(DatastoreContract):
+    capabilities = frozenset({
+        DatastoreCapability.ARTIFACT_BYTES, TransferMode.AUTO, DatastoreCapability.CHECKSUMS,
+        TransferMode.COPY, TransferMode.DIRECT, DatastoreCapability.INGEST, DatastoreCapability.LIST,
+        TransferMode.MOVE, DatastoreCapability.PARTIAL_READ, DatastoreCapability.PERSISTENT,
+        DatastoreCapability.REMOVE, DatastoreCapability.WRITE
+    })
+
     @pytest.fixture
     def make_datastore(self) -> Iterator[Callable[..., ObjectStoreDatastore]]:
         root = f"memory://contract-{uuid.uuid4().hex[:8]}"
@@ -73,6 +94,13 @@ class TestFsspecMemoryDatastore(DatastoreContract):
 
 
 class TestFsspecMemoryDatastoreWithoutChecksums(DatastoreContract):
+    capabilities = frozenset({
+        DatastoreCapability.ARTIFACT_BYTES, TransferMode.AUTO, TransferMode.COPY, TransferMode.DIRECT,
+        DatastoreCapability.INGEST, DatastoreCapability.LIST, TransferMode.MOVE,
+        DatastoreCapability.PARTIAL_READ, DatastoreCapability.PERSISTENT, DatastoreCapability.REMOVE,
+        DatastoreCapability.WRITE
+    })
+
     @pytest.fixture
     def make_datastore(self) -> Callable[..., ObjectStoreDatastore]:
         return objectstore_factory(f"memory://contract-{uuid.uuid4().hex[:8]}", checksum=None)
@@ -91,6 +119,13 @@ def cache_factory(remote: Callable[..., Any], directory: Path, **options: Any) -
 
 
 class TestCacheOverS3(DatastoreContract, S3Fixtures):
+    capabilities = frozenset({
+        DatastoreCapability.ARTIFACT_BYTES, TransferMode.AUTO, DatastoreCapability.CHECKSUMS,
+        TransferMode.COPY, TransferMode.DIRECT, DatastoreCapability.INGEST, DatastoreCapability.LIST,
+        TransferMode.MOVE, DatastoreCapability.PARTIAL_READ, DatastoreCapability.PERSISTENT,
+        DatastoreCapability.REMOVE, DatastoreCapability.WRITE
+    })
+
     @pytest.fixture
     def make_datastore(self, s3_bucket: str, tmp_path: Path) -> Callable[..., CachingDatastore]:
         return cache_factory(objectstore_factory(s3_bucket), tmp_path, max_files=50)
@@ -117,6 +152,14 @@ def layered_factory(tmp_path: Path, release_root: str) -> Callable[..., ChainedD
 
 
 class TestLayeredPosixOverS3(DatastoreContract, S3Fixtures):
+    capabilities = frozenset({
+        DatastoreCapability.ARTIFACT_BYTES, TransferMode.AUTO, DatastoreCapability.CHECKSUMS,
+        TransferMode.COPY, TransferMode.DIRECT, TransferMode.HARDLINK, DatastoreCapability.INGEST,
+        DatastoreCapability.LIST, TransferMode.MOVE, DatastoreCapability.PARTIAL_READ,
+        DatastoreCapability.PERSISTENT, TransferMode.RELSYMLINK, DatastoreCapability.REMOVE,
+        TransferMode.SYMLINK, DatastoreCapability.WRITE
+    })
+
     @pytest.fixture
     def make_datastore(self, s3_bucket: str, tmp_path: Path) -> Callable[..., ChainedDatastore]:
         return layered_factory(tmp_path, s3_bucket)

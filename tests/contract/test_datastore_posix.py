@@ -12,6 +12,8 @@ import pytest
 from databutler.adapters.formats import default_formatter_set
 from databutler.adapters.posix import PosixDatastore, make_datastore
 from databutler.domain import StorageClassRegistry, StoredArtifact
+from databutler.ports.capabilities import DatastoreCapability
+from databutler.ports.datastore import TransferMode
 from databutler.testing.datastore import DatastoreContract
 
 
@@ -39,6 +41,14 @@ def flip_a_byte(datastore: Any, artifact: StoredArtifact) -> None:
 
 
 class TestPosixDatastore(DatastoreContract):
+    capabilities = frozenset({
+        DatastoreCapability.ARTIFACT_BYTES, TransferMode.AUTO, DatastoreCapability.CHECKSUMS,
+        TransferMode.COPY, TransferMode.DIRECT, TransferMode.HARDLINK, DatastoreCapability.INGEST,
+        DatastoreCapability.LIST, TransferMode.MOVE, DatastoreCapability.PARTIAL_READ,
+        DatastoreCapability.PERSISTENT, TransferMode.RELSYMLINK, DatastoreCapability.REMOVE,
+        TransferMode.SYMLINK, DatastoreCapability.WRITE
+    })
+
     @pytest.fixture
     def make_datastore(self, tmp_path: Path) -> Callable[..., PosixDatastore]:
         return posix_factory(tmp_path)
@@ -49,12 +59,24 @@ class TestPosixDatastore(DatastoreContract):
 
 
 class TestPosixDatastoreWithoutChecksumsWithFsync(DatastoreContract):
+    capabilities = frozenset({
+        DatastoreCapability.ARTIFACT_BYTES, TransferMode.AUTO, TransferMode.COPY, TransferMode.DIRECT,
+        TransferMode.HARDLINK, DatastoreCapability.INGEST, DatastoreCapability.LIST, TransferMode.MOVE,
+        DatastoreCapability.PARTIAL_READ, DatastoreCapability.PERSISTENT, TransferMode.RELSYMLINK,
+        DatastoreCapability.REMOVE, TransferMode.SYMLINK, DatastoreCapability.WRITE
+    })
+
     @pytest.fixture
     def make_datastore(self, tmp_path: Path) -> Callable[..., PosixDatastore]:
         return posix_factory(tmp_path, checksum=None, fsync=True)
 
 
 class TestReadOnlyPosixDatastore(DatastoreContract):
+    capabilities = frozenset({
+        DatastoreCapability.ARTIFACT_BYTES, DatastoreCapability.CHECKSUMS, DatastoreCapability.LIST,
+        DatastoreCapability.PARTIAL_READ, DatastoreCapability.PERSISTENT
+    })
+
     @pytest.fixture
     def make_datastore(self, tmp_path: Path) -> Callable[[], PosixDatastore]:
         factory = posix_factory(tmp_path)
