@@ -61,14 +61,16 @@ def test_a_declared_capability_the_adapter_does_not_report_fails_naming_it(pytes
     pytester.makepyfile(MODULE.format(declaration=declaration))
     result = pytester.runpytest("-k", "declares_what")
     result.assert_outcomes(failed=1)
-    result.stdout.re_match_lines([".*" + re.escape("declared but not reported ['checksums'], reported but not declared []")])
+    expected = "declared but not reported ['checksums'], reported but not declared []"
+    result.stdout.re_match_lines([".*" + re.escape(expected)])
 
 
 def test_a_reported_capability_the_class_does_not_declare_fails_naming_it(pytester: pytest.Pytester) -> None:
     declaration = "capabilities = {DatastoreCapability.WRITE, DatastoreCapability.LIST}"
     pytester.makepyfile(MODULE.format(declaration=declaration))
     result = pytester.runpytest()
-    result.stdout.re_match_lines([".*" + re.escape("declared but not reported [], reported but not declared ['remove']")])
+    expected = "declared but not reported [], reported but not declared ['remove']"
+    result.stdout.re_match_lines([".*" + re.escape(expected)])
     assert result.parseoutcomes()["failed"] >= 1
 
 
