@@ -14,16 +14,12 @@ declaring what its datastore reports::
 
 The groups, their modules, and the fixtures each needs (``datastore_support`` documents them):
 
-============================== ===================== ===========================================
-group                          module                fixtures the test class provides
-============================== ===================== ===========================================
-DatastoreDeclarationsContract  datastore_declarations make_datastore
-DatastorePutGetContract        datastore_put_get     make_datastore
-DatastoreIntegrityContract     datastore_integrity   make_datastore (corrupt_artifact: one test)
-DatastoreIngestContract        datastore_ingest      make_datastore
-DatastoreListingContract       datastore_listing     make_datastore
-DatastoreOwnershipContract     datastore_ownership   make_datastore
-============================== ===================== ===========================================
+- ``DatastoreDeclarationsContract`` (datastore_declarations): make_datastore
+- ``DatastorePutGetContract`` (datastore_put_get): make_datastore
+- ``DatastoreIntegrityContract`` (datastore_integrity): make_datastore (one test needs corrupt_artifact)
+- ``DatastoreIngestContract`` (datastore_ingest): make_datastore
+- ``DatastoreListingContract`` (datastore_listing): make_datastore
+- ``DatastoreOwnershipContract`` (datastore_ownership): make_datastore
 
 Tests that need a capability say so with ``@requires(...)``; for each capability the datastore does
 not declare, a test marked ``@refuses(...)`` checks that the calls needing it are refused. Both are

@@ -12,19 +12,15 @@ declaring what its registry reports::
 
 The groups, their modules, and the fixtures each needs (``registry_support`` documents them):
 
-============================== ====================== ============================================
-group                          module                 fixtures the test class provides
-============================== ====================== ============================================
-RegistryDataUnitsContract      registry_units         make_registry (reopen_registry: one test)
-RegistryDatasetTypesContract   registry_dataset_types make_registry
-RegistryCollectionsContract    registry_collections   make_registry
-RegistryDatasetsContract       registry_datasets      make_registry
-RegistryArtifactsContract      registry_artifacts     make_registry
-RegistryProvenanceContract     registry_provenance    make_registry
-RegistryTransactionsContract   registry_transactions  make_registry
-RegistryReadOnlyContract       registry_read_only     make_registry, reopen_registry
-RegistryPersistenceContract    registry_persistence   make_registry, reopen_registry
-============================== ====================== ============================================
+- ``RegistryDataUnitsContract`` (registry_units): make_registry (one test needs reopen_registry)
+- ``RegistryDatasetTypesContract`` (registry_dataset_types): make_registry
+- ``RegistryCollectionsContract`` (registry_collections): make_registry
+- ``RegistryDatasetsContract`` (registry_datasets): make_registry
+- ``RegistryArtifactsContract`` (registry_artifacts): make_registry
+- ``RegistryProvenanceContract`` (registry_provenance): make_registry
+- ``RegistryTransactionsContract`` (registry_transactions): make_registry
+- ``RegistryReadOnlyContract`` (registry_read_only): make_registry, reopen_registry
+- ``RegistryPersistenceContract`` (registry_persistence): make_registry, reopen_registry
 
 Tests that need a capability (or ``reopen_registry``) say so with ``@requires(...)``; for every
 capability that is not declared, a test marked ``@refuses(...)`` checks that the call is refused with

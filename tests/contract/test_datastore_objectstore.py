@@ -23,6 +23,12 @@ from databutler.ports.datastore import TransferMode
 from databutler.testing.datastore import DatastoreContract
 from databutler.testing.s3 import S3Fixtures
 
+READ_ONLY = frozenset(DatastoreCapability) - {DatastoreCapability.WRITE, DatastoreCapability.REMOVE,
+                                              DatastoreCapability.INGEST}
+"""What a read-only file datastore declares: no writes, so no ingest modes either."""
+OBJECT_MODES = frozenset({TransferMode.COPY, TransferMode.MOVE, TransferMode.DIRECT, TransferMode.AUTO})
+"""The ingest modes of an object store (no links)."""
+
 
 def objectstore_factory(root: str, **options: Any) -> Callable[..., ObjectStoreDatastore]:
     """A factory of fresh object-store datastores, each under its own prefix of ``root``."""
@@ -44,12 +50,7 @@ def flip_a_byte(datastore: Any, artifact: StoredArtifact) -> None:
 
 
 class TestS3Datastore(DatastoreContract, S3Fixtures):
-    capabilities = frozenset({
-        DatastoreCapability.ARTIFACT_BYTES, TransferMode.AUTO, DatastoreCapability.CHECKSUMS,
-        TransferMode.COPY, TransferMode.DIRECT, DatastoreCapability.INGEST, DatastoreCapability.LIST,
-        TransferMode.MOVE, DatastoreCapability.PARTIAL_READ, DatastoreCapability.PERSISTENT,
-        DatastoreCapability.REMOVE, DatastoreCapability.WRITE
-    })
+    capabilities = frozenset(DatastoreCapability) | OBJECT_MODES
 
     @pytest.fixture
     def make_datastore(self, s3_bucket: str) -> Callable[..., ObjectStoreDatastore]:
@@ -61,10 +62,7 @@ class TestS3Datastore(DatastoreContract, S3Fixtures):
 
 
 class TestReadOnlyS3Datastore(DatastoreContract, S3Fixtures):
-    capabilities = frozenset({
-        DatastoreCapability.ARTIFACT_BYTES, DatastoreCapability.CHECKSUMS, DatastoreCapability.LIST,
-        DatastoreCapability.PARTIAL_READ, DatastoreCapability.PERSISTENT
-    })
+    capabilities = READ_ONLY
 
     @pytest.fixture
     def make_datastore(self, s3_bucket: str) -> Callable[[], ObjectStoreDatastore]:
@@ -73,12 +71,7 @@ class TestReadOnlyS3Datastore(DatastoreContract, S3Fixtures):
 
 
 class TestFsspecMemoryDatastore(DatastoreContract):
-    capabilities = frozenset({
-        DatastoreCapability.ARTIFACT_BYTES, TransferMode.AUTO, DatastoreCapability.CHECKSUMS,
-        TransferMode.COPY, TransferMode.DIRECT, DatastoreCapability.INGEST, DatastoreCapability.LIST,
-        TransferMode.MOVE, DatastoreCapability.PARTIAL_READ, DatastoreCapability.PERSISTENT,
-        DatastoreCapability.REMOVE, DatastoreCapability.WRITE
-    })
+    capabilities = frozenset(DatastoreCapability) | OBJECT_MODES
 
     @pytest.fixture
     def make_datastore(self) -> Iterator[Callable[..., ObjectStoreDatastore]]:
@@ -94,12 +87,7 @@ class TestFsspecMemoryDatastore(DatastoreContract):
 
 
 class TestFsspecMemoryDatastoreWithoutChecksums(DatastoreContract):
-    capabilities = frozenset({
-        DatastoreCapability.ARTIFACT_BYTES, TransferMode.AUTO, TransferMode.COPY, TransferMode.DIRECT,
-        DatastoreCapability.INGEST, DatastoreCapability.LIST, TransferMode.MOVE,
-        DatastoreCapability.PARTIAL_READ, DatastoreCapability.PERSISTENT, DatastoreCapability.REMOVE,
-        DatastoreCapability.WRITE
-    })
+    capabilities = (frozenset(DatastoreCapability) - {DatastoreCapability.CHECKSUMS}) | OBJECT_MODES
 
     @pytest.fixture
     def make_datastore(self) -> Callable[..., ObjectStoreDatastore]:
@@ -119,12 +107,7 @@ def cache_factory(remote: Callable[..., Any], directory: Path, **options: Any) -
 
 
 class TestCacheOverS3(DatastoreContract, S3Fixtures):
-    capabilities = frozenset({
-        DatastoreCapability.ARTIFACT_BYTES, TransferMode.AUTO, DatastoreCapability.CHECKSUMS,
-        TransferMode.COPY, TransferMode.DIRECT, DatastoreCapability.INGEST, DatastoreCapability.LIST,
-        TransferMode.MOVE, DatastoreCapability.PARTIAL_READ, DatastoreCapability.PERSISTENT,
-        DatastoreCapability.REMOVE, DatastoreCapability.WRITE
-    })
+    capabilities = frozenset(DatastoreCapability) | OBJECT_MODES
 
     @pytest.fixture
     def make_datastore(self, s3_bucket: str, tmp_path: Path) -> Callable[..., CachingDatastore]:
@@ -152,13 +135,7 @@ def layered_factory(tmp_path: Path, release_root: str) -> Callable[..., ChainedD
 
 
 class TestLayeredPosixOverS3(DatastoreContract, S3Fixtures):
-    capabilities = frozenset({
-        DatastoreCapability.ARTIFACT_BYTES, TransferMode.AUTO, DatastoreCapability.CHECKSUMS,
-        TransferMode.COPY, TransferMode.DIRECT, TransferMode.HARDLINK, DatastoreCapability.INGEST,
-        DatastoreCapability.LIST, TransferMode.MOVE, DatastoreCapability.PARTIAL_READ,
-        DatastoreCapability.PERSISTENT, TransferMode.RELSYMLINK, DatastoreCapability.REMOVE,
-        TransferMode.SYMLINK, DatastoreCapability.WRITE
-    })
+    capabilities = frozenset(DatastoreCapability) | frozenset(TransferMode)
 
     @pytest.fixture
     def make_datastore(self, s3_bucket: str, tmp_path: Path) -> Callable[..., ChainedDatastore]:

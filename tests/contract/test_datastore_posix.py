@@ -16,6 +16,10 @@ from databutler.ports.capabilities import DatastoreCapability
 from databutler.ports.datastore import TransferMode
 from databutler.testing.datastore import DatastoreContract
 
+READ_ONLY = frozenset(DatastoreCapability) - {DatastoreCapability.WRITE, DatastoreCapability.REMOVE,
+                                              DatastoreCapability.INGEST}
+"""What a read-only file datastore declares: no writes, so no ingest modes either."""
+
 
 def posix_factory(tmp_path: Path, **options: Any) -> Callable[..., PosixDatastore]:
     """A factory of fresh POSIX datastores under ``tmp_path``."""
@@ -41,13 +45,7 @@ def flip_a_byte(datastore: Any, artifact: StoredArtifact) -> None:
 
 
 class TestPosixDatastore(DatastoreContract):
-    capabilities = frozenset({
-        DatastoreCapability.ARTIFACT_BYTES, TransferMode.AUTO, DatastoreCapability.CHECKSUMS,
-        TransferMode.COPY, TransferMode.DIRECT, TransferMode.HARDLINK, DatastoreCapability.INGEST,
-        DatastoreCapability.LIST, TransferMode.MOVE, DatastoreCapability.PARTIAL_READ,
-        DatastoreCapability.PERSISTENT, TransferMode.RELSYMLINK, DatastoreCapability.REMOVE,
-        TransferMode.SYMLINK, DatastoreCapability.WRITE
-    })
+    capabilities = frozenset(DatastoreCapability) | frozenset(TransferMode)
 
     @pytest.fixture
     def make_datastore(self, tmp_path: Path) -> Callable[..., PosixDatastore]:
@@ -59,12 +57,7 @@ class TestPosixDatastore(DatastoreContract):
 
 
 class TestPosixDatastoreWithoutChecksumsWithFsync(DatastoreContract):
-    capabilities = frozenset({
-        DatastoreCapability.ARTIFACT_BYTES, TransferMode.AUTO, TransferMode.COPY, TransferMode.DIRECT,
-        TransferMode.HARDLINK, DatastoreCapability.INGEST, DatastoreCapability.LIST, TransferMode.MOVE,
-        DatastoreCapability.PARTIAL_READ, DatastoreCapability.PERSISTENT, TransferMode.RELSYMLINK,
-        DatastoreCapability.REMOVE, TransferMode.SYMLINK, DatastoreCapability.WRITE
-    })
+    capabilities = (frozenset(DatastoreCapability) - {DatastoreCapability.CHECKSUMS}) | frozenset(TransferMode)
 
     @pytest.fixture
     def make_datastore(self, tmp_path: Path) -> Callable[..., PosixDatastore]:
@@ -72,10 +65,7 @@ class TestPosixDatastoreWithoutChecksumsWithFsync(DatastoreContract):
 
 
 class TestReadOnlyPosixDatastore(DatastoreContract):
-    capabilities = frozenset({
-        DatastoreCapability.ARTIFACT_BYTES, DatastoreCapability.CHECKSUMS, DatastoreCapability.LIST,
-        DatastoreCapability.PARTIAL_READ, DatastoreCapability.PERSISTENT
-    })
+    capabilities = READ_ONLY
 
     @pytest.fixture
     def make_datastore(self, tmp_path: Path) -> Callable[[], PosixDatastore]:

@@ -31,11 +31,7 @@ def _sha256(path: Path) -> str:
 class TestLayeredSqliteQueries(QueryContract):
     """Queries of a personal registry: release DataUnit records joined with personal datasets."""
 
-    capabilities = frozenset({
-        RegistryCapability.CONCURRENT_WRITERS, RegistryCapability.PERSISTENT,
-        RegistryCapability.PROVENANCE_QUERIES, RegistryCapability.QUERIES, RegistryCapability.SQL_SELECT,
-        RegistryCapability.WRITE
-    })
+    capabilities = frozenset(RegistryCapability)  # every registry capability
 
     @pytest.fixture
     def populated(self, tmp_path: Path, populated_sqlite_file: Path) -> Iterator[Registry]:

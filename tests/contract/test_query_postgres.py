@@ -36,11 +36,7 @@ def populated_query_template(postgres_server: PostgresServer) -> Iterator[str]:
 class TestPostgresQueries(QueryContract):
     """SqlRegistry in PostgreSQL: SQL SELECT in a READ ONLY transaction on its own connection."""
 
-    capabilities = frozenset({
-        RegistryCapability.CONCURRENT_WRITERS, RegistryCapability.PERSISTENT,
-        RegistryCapability.PROVENANCE_QUERIES, RegistryCapability.QUERIES, RegistryCapability.SQL_SELECT,
-        RegistryCapability.WRITE
-    })
+    capabilities = frozenset(RegistryCapability)  # every registry capability
 
     @pytest.fixture
     def populated(self, postgres_server: PostgresServer, populated_query_template: str) -> Iterator[Registry]:

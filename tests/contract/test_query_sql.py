@@ -19,11 +19,7 @@ from databutler.testing.registry import MakeRegistry
 class TestSqliteFileQueries(QueryContract):
     """SqlRegistry on a SQLite file: SQL SELECT on a separate mode=ro connection."""
 
-    capabilities = frozenset({
-        RegistryCapability.CONCURRENT_WRITERS, RegistryCapability.PERSISTENT,
-        RegistryCapability.PROVENANCE_QUERIES, RegistryCapability.QUERIES, RegistryCapability.SQL_SELECT,
-        RegistryCapability.WRITE
-    })
+    capabilities = frozenset(RegistryCapability)  # every registry capability
 
     @pytest.fixture
     def populated(self, tmp_path: Path, populated_sqlite_file: Path) -> Iterator[Registry]:
@@ -36,10 +32,8 @@ class TestSqliteFileQueries(QueryContract):
 class TestSqliteMemoryQueries(QueryContract):
     """SqlRegistry in memory: SQL SELECT with PRAGMA query_only on the one connection."""
 
-    capabilities = frozenset({
-        RegistryCapability.PROVENANCE_QUERIES, RegistryCapability.QUERIES, RegistryCapability.SQL_SELECT,
-        RegistryCapability.WRITE
-    })
+    capabilities = frozenset(RegistryCapability) - {RegistryCapability.CONCURRENT_WRITERS,
+                                                    RegistryCapability.PERSISTENT}  # private in-memory SQLite
 
     @pytest.fixture
     def make_registry(self) -> Iterator[MakeRegistry]:

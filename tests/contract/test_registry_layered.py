@@ -36,11 +36,7 @@ def personal_over(directory: Path, release: Path, universe: Universe | None = No
 class TestLayeredSqliteRegistry(RegistryContract):
     """A personal SQLite registry over a release SQLite file attached read-only."""
 
-    capabilities = frozenset({
-        RegistryCapability.CONCURRENT_WRITERS, RegistryCapability.PERSISTENT,
-        RegistryCapability.PROVENANCE_QUERIES, RegistryCapability.QUERIES, RegistryCapability.SQL_SELECT,
-        RegistryCapability.WRITE
-    })
+    capabilities = frozenset(RegistryCapability)  # every registry capability
 
     @pytest.fixture
     def make_registry(self, closing: list[Registry], tmp_path: Path, empty_sqlite_file: Path) -> MakeRegistry:

@@ -75,11 +75,7 @@ def populated_template(postgres_server: PostgresServer, empty_template: str) -> 
 class TestLayeredPostgresRegistry(RegistryContract):
     """A personal registry in schema ``personal`` over a release in schema ``dr1``, as a read-only role."""
 
-    capabilities = frozenset({
-        RegistryCapability.CONCURRENT_WRITERS, RegistryCapability.PERSISTENT,
-        RegistryCapability.PROVENANCE_QUERIES, RegistryCapability.QUERIES, RegistryCapability.SQL_SELECT,
-        RegistryCapability.WRITE
-    })
+    capabilities = frozenset(RegistryCapability)  # every registry capability
 
     @pytest.fixture
     def make_registry(self, closing: list[Registry], postgres_server: PostgresServer, reader: PostgresRole,

@@ -45,11 +45,7 @@ def populated_template(postgres_server: PostgresServer, empty_template: str) -> 
 class TestPostgresRegistry(RegistryContract):
     """SqlRegistry in PostgreSQL schema ``butler`` of a fresh database per test (psycopg 3, password over TCP)."""
 
-    capabilities = frozenset({
-        RegistryCapability.CONCURRENT_WRITERS, RegistryCapability.PERSISTENT,
-        RegistryCapability.PROVENANCE_QUERIES, RegistryCapability.QUERIES, RegistryCapability.SQL_SELECT,
-        RegistryCapability.WRITE
-    })
+    capabilities = frozenset(RegistryCapability)  # every registry capability
 
     @pytest.fixture
     def make_registry(self, closing: list[Registry], postgres_server: PostgresServer,

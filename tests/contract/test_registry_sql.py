@@ -19,11 +19,7 @@ from databutler.testing.registry import MakeRegistry, RegistryContract, ReopenRe
 class TestSqliteFileRegistry(RegistryContract):
     """SqlRegistry on a SQLite file (WAL)."""
 
-    capabilities = frozenset({
-        RegistryCapability.CONCURRENT_WRITERS, RegistryCapability.PERSISTENT,
-        RegistryCapability.PROVENANCE_QUERIES, RegistryCapability.QUERIES, RegistryCapability.SQL_SELECT,
-        RegistryCapability.WRITE
-    })
+    capabilities = frozenset(RegistryCapability)  # every registry capability
 
     @pytest.fixture
     def make_registry(self, closing: list[Registry], tmp_path: Path, empty_sqlite_file: Path) -> MakeRegistry:
@@ -55,10 +51,8 @@ class TestSqliteFileRegistry(RegistryContract):
 class TestSqliteMemoryRegistry(RegistryContract):
     """SqlRegistry on a private in-memory SQLite database (not persistent, one writer)."""
 
-    capabilities = frozenset({
-        RegistryCapability.PROVENANCE_QUERIES, RegistryCapability.QUERIES, RegistryCapability.SQL_SELECT,
-        RegistryCapability.WRITE
-    })
+    capabilities = frozenset(RegistryCapability) - {RegistryCapability.CONCURRENT_WRITERS,
+                                                    RegistryCapability.PERSISTENT}  # private in-memory SQLite
 
     @pytest.fixture
     def make_registry(self, closing: list[Registry]) -> MakeRegistry:
