@@ -17,7 +17,7 @@ from __future__ import annotations
 from .query_data_ids import QueryDataIdsContract
 from .query_datasets import QueryDatasetsContract
 from .query_sql import QuerySqlContract
-from .query_support import QueryFixtures, calexp_keys
+from .query_support import CAM1_VISITS, CAM2_VISITS, QueryFixtures, calexp_keys
 
 GROUPS = (QueryDataIdsContract, QueryDatasetsContract, QuerySqlContract)
 """The topic groups of the query contract, in the order ``QueryContract`` runs them."""
@@ -27,5 +27,5 @@ class QueryContract(*GROUPS):  # type: ignore[misc]
     """What every Registry declaring QUERIES (and SQL_SELECT) must answer (every topic group)."""
 
 
-__all__ = ["GROUPS", "QueryContract", "QueryDataIdsContract", "QueryDatasetsContract", "QueryFixtures",
-           "QuerySqlContract", "calexp_keys"]
+__all__ = ["CAM1_VISITS", "CAM2_VISITS", "GROUPS", "QueryContract", "QueryDataIdsContract", "QueryDatasetsContract",
+           "QueryFixtures", "QuerySqlContract", "calexp_keys"]

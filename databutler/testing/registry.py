@@ -38,11 +38,17 @@ from .registry_provenance import RegistryProvenanceContract
 from .registry_read_only import RegistryReadOnlyContract
 from .registry_support import (
     CALEXP,
+    CHAINED,
     COADD,
     RAW,
+    RUN,
+    TAGGED,
+    TINY_UNIVERSE,
+    BoomError,
     MakeRegistry,
     RegistryFixtures,
     ReopenRegistry,
+    all_records,
     artifact,
     calexp_id,
     registry_records_of,
@@ -60,8 +66,9 @@ class RegistryContract(*GROUPS):  # type: ignore[misc]
     """What every Registry must do (every topic group); subclass it and provide ``make_registry``."""
 
 
-__all__ = ["CALEXP", "COADD", "GROUPS", "RAW", "MakeRegistry", "RegistryArtifactsContract",
-           "RegistryCollectionsContract", "RegistryContract", "RegistryDataUnitsContract",
-           "RegistryDatasetTypesContract", "RegistryDatasetsContract", "RegistryFixtures",
-           "RegistryPersistenceContract", "RegistryProvenanceContract", "RegistryReadOnlyContract",
-           "RegistryTransactionsContract", "ReopenRegistry", "artifact", "calexp_id", "registry_records_of"]
+__all__ = ["BoomError", "CALEXP", "CHAINED", "COADD", "GROUPS", "MakeRegistry", "RAW", "RUN",
+           "RegistryArtifactsContract", "RegistryCollectionsContract", "RegistryContract",
+           "RegistryDataUnitsContract", "RegistryDatasetTypesContract", "RegistryDatasetsContract",
+           "RegistryFixtures", "RegistryPersistenceContract", "RegistryProvenanceContract",
+           "RegistryReadOnlyContract", "RegistryTransactionsContract", "ReopenRegistry", "TAGGED",
+           "TINY_UNIVERSE", "all_records", "artifact", "calexp_id", "registry_records_of"]
