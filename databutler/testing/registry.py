@@ -66,9 +66,31 @@ class RegistryContract(*GROUPS):  # type: ignore[misc]
     """What every Registry must do (every topic group); subclass it and provide ``make_registry``."""
 
 
-__all__ = ["BoomError", "CALEXP", "CHAINED", "COADD", "GROUPS", "MakeRegistry", "RAW", "RUN",
-           "RegistryArtifactsContract", "RegistryCollectionsContract", "RegistryContract",
-           "RegistryDataUnitsContract", "RegistryDatasetTypesContract", "RegistryDatasetsContract",
-           "RegistryFixtures", "RegistryPersistenceContract", "RegistryProvenanceContract",
-           "RegistryReadOnlyContract", "RegistryTransactionsContract", "ReopenRegistry", "TAGGED",
-           "TINY_UNIVERSE", "all_records", "artifact", "calexp_id", "registry_records_of"]
+__all__ = [
+    "CALEXP",
+    "CHAINED",
+    "COADD",
+    "GROUPS",
+    "RAW",
+    "RUN",
+    "TAGGED",
+    "TINY_UNIVERSE",
+    "BoomError",
+    "MakeRegistry",
+    "RegistryArtifactsContract",
+    "RegistryCollectionsContract",
+    "RegistryContract",
+    "RegistryDataUnitsContract",
+    "RegistryDatasetTypesContract",
+    "RegistryDatasetsContract",
+    "RegistryFixtures",
+    "RegistryPersistenceContract",
+    "RegistryProvenanceContract",
+    "RegistryReadOnlyContract",
+    "RegistryTransactionsContract",
+    "ReopenRegistry",
+    "all_records",
+    "artifact",
+    "calexp_id",
+    "registry_records_of",
+]
