@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from .errors import DataIdError
 from .universe import Universe
-from .values import FieldType, KeyValue, coerce_key
+from .values import INT64_MAX, INT64_MIN, FieldType, KeyValue, coerce_key
 
 
 class DataId(Mapping[str, KeyValue]):
@@ -141,7 +141,7 @@ def normalize_data_id(universe: Universe, units: tuple[str, ...], data_id: Mappi
             value = given[name]
         except KeyError:
             raise DataIdError(f"{what}: missing a value for {name!r}; units {list(units)} are required") from None
-        if field_type is _INT and type(value) is int:  # what coerce_key returns for an exact int
+        if field_type is _INT and type(value) is int and INT64_MIN <= value <= INT64_MAX:  # coerce_key's result
             values[name] = value
         else:
             values[name] = coerce_key(value, field_type, f"{what}: {name}", length)

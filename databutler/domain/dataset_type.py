@@ -34,6 +34,9 @@ class DatasetType:
     storage_class: str
 
     def __attrs_post_init__(self) -> None:
+        if not isinstance(self.name, str) or not isinstance(self.storage_class, str):
+            raise DatasetTypeError(f"a dataset type's name and storage class are strings, not "
+                                   f"{type(self.name).__name__} and {type(self.storage_class).__name__}")
         if not _NAME.match(self.name):
             raise DatasetTypeError(f"dataset type name {self.name!r} must be letters, digits and "
                                    "underscores, not starting with a digit")
@@ -50,6 +53,9 @@ class DatasetType:
 
 def split_component(name: str) -> tuple[str, str | None]:
     """Split ``"calexp.wcs"`` into ``("calexp", "wcs")``; a plain name has no component."""
+    if not isinstance(name, str):
+        raise DatasetTypeError(f"a dataset type is named by a string or given as a DatasetType, not "
+                               f"{type(name).__name__}")
     parent, sep, component = name.partition(COMPONENT_SEPARATOR)
     if sep and (not component or COMPONENT_SEPARATOR in component):
         raise DatasetTypeError(f"{name!r} is not a valid dataset type or component name")

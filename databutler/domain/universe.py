@@ -252,6 +252,8 @@ class Universe:
     def suggest(self, name: str, candidates: Iterable[str] | None = None) -> str:
         """Return a hint naming the valid names closest to ``name``."""
         pool = list(self._elements) if candidates is None else list(candidates)
+        if not isinstance(name, str):
+            return "known names are " + ", ".join(pool)
         return hint(name, pool, otherwise="known names are " + ", ".join(pool))
 
     def element(self, name: str) -> Element:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import enum
+import math
 import operator
 import unicodedata
 from typing import Any
@@ -30,15 +32,88 @@ class FieldType(enum.Enum):
 
 KEY_TYPES = frozenset({FieldType.INT, FieldType.STRING})
 
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+"""Integers are stored in signed 64-bit columns (BIGINT), on every backend."""
+
+
+def int64_problem(value: int) -> str | None:
+    """Why ``value`` is not a signed 64-bit integer, or None if it is."""
+    if INT64_MIN <= value <= INT64_MAX:
+        return None
+    return f"integer {shown(value)} is outside the signed 64-bit range [{INT64_MIN}, {INT64_MAX}]"
+
+
+def float_problem(value: float) -> str | None:
+    """Why ``value`` is not an acceptable float (NaN and infinities are not), or None."""
+    return None if math.isfinite(value) else f"number {shown(value)} is not finite"
+
+
+def string_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a string value, or None: NUL and lone surrogates are refused."""
+    # PostgreSQL text cannot hold NUL and no database can store a lone surrogate (it is not
+    # UTF-8), so refusing them keeps both backends alike and keeps driver errors out.
+    if value.isascii():
+        return "strings may not contain NUL characters" if "\x00" in value else None
+    if "\x00" in value:
+        return "strings may not contain NUL characters"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "strings must be valid Unicode (no lone surrogate code points)"
+    return None
+
+
+def clip(text: str, width: int = 40) -> str:
+    """``text`` cut to ``width`` characters (with "...") for an error message."""
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def shown(value: Any, width: int = 80) -> str:
+    """``repr(value)`` for an error message: clipped, and never an exception itself."""
+    if type(value) is int and not -(10**40) < value < 10**40:  # str() of a huge int is slow, or refused
+        return f"{'-' if value < 0 else ''}<an integer of about {int(value.bit_length() * 0.30103) + 1} digits>"
+    try:
+        return clip(repr(value), width)
+    except Exception:  # a repr that fails (an int of more than 4300 digits, a hostile __repr__)
+        return f"<a {type(value).__name__}>"
+
+
+def is_plain_valid(value: Any, field_type: FieldType, length: int | None) -> bool:
+    """Whether metadata ``value`` is a plain str/int/float/bool (or None) that ``coerce_value`` keeps as it is.
+
+    The cheap test bulk inserts use to skip ``coerce_value`` for values that need no conversion.
+    """
+    if value is None:
+        return True
+    kind = type(value)
+    if kind is str:
+        return (field_type is FieldType.STRING and (length is None or len(value) <= length)
+                and string_problem(value) is None)
+    if kind is int:
+        return field_type is FieldType.INT and INT64_MIN <= value <= INT64_MAX
+    if kind is float:
+        return field_type is FieldType.FLOAT and math.isfinite(value)
+    return kind is bool and field_type is FieldType.BOOL
+
 
 def as_utc(value: datetime.datetime) -> datetime.datetime:
-    """``value`` as a naive UTC datetime (aware values are converted, naive ones taken as UTC)."""
+    """``value`` as a naive UTC datetime (aware values are converted, naive ones taken as UTC).
+
+    DataIdError if it has no UTC time (an aware time on 0001-01-01 east of UTC or 9999-12-31 west of it).
+    """
     if value.tzinfo is None:
         return value
-    return value.astimezone(datetime.UTC).replace(tzinfo=None)
+    try:
+        return value.astimezone(datetime.UTC).replace(tzinfo=None)
+    except OverflowError:
+        raise DataIdError(f"{value.isoformat()} is outside the datetimes that can be stored (years 1 to 9999, "
+                          "in UTC)") from None
 
 
 def _optional_utc(value: datetime.datetime | None) -> datetime.datetime | None:
+    if value is not None and not isinstance(value, datetime.datetime):
+        raise DataIdError(f"a timespan bound must be a datetime or None, not {shown(value)}")
     return None if value is None else as_utc(value)
 
 
@@ -51,7 +126,7 @@ class Timespan:
 
     def __attrs_post_init__(self) -> None:
         if self.begin is not None and self.end is not None and self.end < self.begin:
-            raise ValueError(f"timespan end {self.end} is before its begin {self.begin}")
+            raise DataIdError(f"timespan end {self.end} is before its begin {self.begin}")
 
     def overlaps(self, other: Timespan) -> bool:
         """Return whether the two intervals share any instant."""
@@ -61,14 +136,15 @@ class Timespan:
 
 
 def _as_datetime(value: Any, what: str) -> datetime.datetime:
-    if isinstance(value, datetime.datetime):
-        return as_utc(value)
     if isinstance(value, str):
+        with contextlib.suppress(ValueError):  # not ISO 8601: refused below
+            value = datetime.datetime.fromisoformat(value)
+    if isinstance(value, datetime.datetime):
         try:
-            return as_utc(datetime.datetime.fromisoformat(value))
-        except ValueError:
-            pass
-    raise DataIdError(f"{what}: expected a datetime or ISO 8601 string, got {value!r}")
+            return as_utc(value)
+        except DataIdError as err:
+            raise DataIdError(f"{what}: {err}") from None
+    raise DataIdError(f"{what}: expected a datetime or ISO 8601 string, got {shown(value)}")
 
 
 _VALID_KEY_STRINGS: set[tuple[str, int | None]] = set()
@@ -83,15 +159,15 @@ def check_key_string(value: str, what: str, max_length: int | None = None) -> st
     if not value:
         raise DataIdError(f"{what}: an empty string is not a valid key value")
     if value in (".", ".."):
-        raise DataIdError(f"{what}: {value!r} is not a valid key value (path-like)")
+        raise DataIdError(f"{what}: {shown(value)} is not a valid key value (path-like)")
     for char in value:
-        if char in "/\\" or unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
+        if char in "/\\" or unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
             raise DataIdError(
-                f"{what}: {value!r} contains {char!r}; key values may not contain path "
-                "separators or control characters"
+                f"{what}: {shown(value)} contains {char!r}; key values may not contain path "
+                "separators, control characters or lone surrogates"
             )
     if max_length is not None and len(value) > max_length:
-        raise DataIdError(f"{what}: {value!r} is longer than {max_length} characters")
+        raise DataIdError(f"{what}: {shown(value)} is longer than {max_length} characters")
     if len(_VALID_KEY_STRINGS) >= _VALID_KEY_STRINGS_LIMIT:
         _VALID_KEY_STRINGS.clear()
     _VALID_KEY_STRINGS.add((value, max_length))
@@ -102,16 +178,27 @@ def coerce_key(value: Any, field_type: FieldType, what: str, max_length: int | N
     """Return ``value`` as a key of ``field_type``, or raise DataIdError naming ``what``."""
     if field_type is FieldType.INT:
         if isinstance(value, bool | str | float):
-            raise DataIdError(f"{what}: expected an integer, got {type(value).__name__} {value!r}")
+            raise DataIdError(f"{what}: expected an integer, got {type(value).__name__} {shown(value)}")
         try:
-            return operator.index(value)
+            number = operator.index(value)
         except TypeError:
             raise DataIdError(
-                f"{what}: expected an integer, got {type(value).__name__} {value!r}"
+                f"{what}: expected an integer, got {type(value).__name__} {shown(value)}"
             ) from None
+        problem = int64_problem(number)
+        if problem is not None:
+            raise DataIdError(f"{what}: {problem}")
+        return number
     if not isinstance(value, str):
-        raise DataIdError(f"{what}: expected a string, got {type(value).__name__} {value!r}")
+        raise DataIdError(f"{what}: expected a string, got {type(value).__name__} {shown(value)}")
     return check_key_string(value, what, max_length)
+
+
+def _text(value: str, what: str) -> str:
+    problem = string_problem(value)
+    if problem is not None:
+        raise DataIdError(f"{what}: {problem}")
+    return value
 
 
 def coerce_value(value: Any, field_type: FieldType, what: str, max_length: int | None = None) -> Any:
@@ -121,21 +208,28 @@ def coerce_value(value: Any, field_type: FieldType, what: str, max_length: int |
     if field_type in KEY_TYPES:
         if field_type is FieldType.STRING:
             if not isinstance(value, str):
-                raise DataIdError(f"{what}: expected a string, got {type(value).__name__} {value!r}")
+                raise DataIdError(f"{what}: expected a string, got {type(value).__name__} {shown(value)}")
             if max_length is not None and len(value) > max_length:
                 raise DataIdError(f"{what}: longer than {max_length} characters")
-            return value
+            return _text(value, what)
         return coerce_key(value, field_type, what)
     if field_type is FieldType.FLOAT:
         if isinstance(value, bool) or not isinstance(value, int | float):
             try:
                 value = float(value)
-            except (TypeError, ValueError):
-                raise DataIdError(f"{what}: expected a number, got {value!r}") from None
-        return float(value)
+            except (TypeError, ValueError, OverflowError):
+                raise DataIdError(f"{what}: expected a number, got {shown(value)}") from None
+        try:
+            number = float(value)
+        except OverflowError:
+            raise DataIdError(f"{what}: {shown(value)} is too large for a float") from None
+        problem = float_problem(number)
+        if problem is not None:
+            raise DataIdError(f"{what}: {problem}")
+        return number
     if field_type is FieldType.BOOL:
         if not isinstance(value, bool):
-            raise DataIdError(f"{what}: expected a bool, got {value!r}")
+            raise DataIdError(f"{what}: expected a bool, got {shown(value)}")
         return value
     if field_type is FieldType.DATETIME:
         return _as_datetime(value, what)
@@ -149,9 +243,9 @@ def coerce_value(value: Any, field_type: FieldType, what: str, max_length: int |
                 return Timespan(begin, end)
             except ValueError as err:
                 raise DataIdError(f"{what}: {err}") from None
-        raise DataIdError(f"{what}: expected a Timespan or (begin, end), got {value!r}")
+        raise DataIdError(f"{what}: expected a Timespan or (begin, end), got {shown(value)}")
     if field_type is FieldType.REGION:
         if not isinstance(value, str):
-            raise DataIdError(f"{what}: expected a region encoded as a string, got {value!r}")
-        return value
+            raise DataIdError(f"{what}: expected a region encoded as a string, got {shown(value)}")
+        return _text(value, what)
     raise AssertionError(field_type)  # pragma: no cover

@@ -15,6 +15,7 @@ from typing import Generic, TypeVar
 import attrs
 
 from ..domain.errors import QueryError
+from ..domain.values import INT64_MAX, shown
 
 T_co = TypeVar("T_co", covariant=True)
 
@@ -82,7 +83,9 @@ class QueryResults(Generic[T_co]):
         """At most ``n`` rows, after skipping ``offset``."""
         for name, value in (("limit", n), ("offset", offset)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise QueryError(f"{name} must be a non-negative integer, not {value!r}")
+                raise QueryError(f"{name} must be a non-negative integer, not {shown(value)}")
+            if value > INT64_MAX:
+                raise QueryError(f"{name} {shown(value)} is larger than the largest the database takes ({INT64_MAX})")
         return QueryResults(self._executor, attrs.evolve(self._shape, limit=n, offset=offset))
 
     def count(self) -> int:

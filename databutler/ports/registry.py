@@ -300,7 +300,11 @@ class Registry(abc.ABC):
         raise CapabilityError(f"{type(self).__name__} does not declare the capability "
                               f"'{RegistryCapability.QUERIES.value}', needed to query DataUnit records")
 
-    def select_sql(self, sql: str, bind: Mapping[str, Any] | None = None) -> QueryResults[dict[str, Any]]:
-        """Run one read-only SQL SELECT over the documented views (needs SQL_SELECT)."""
+    def select_sql(self, sql: str, bind: Mapping[str, Any] | None = None, *,
+                   timeout_s: float | None = None) -> QueryResults[dict[str, Any]]:
+        """Run one read-only SQL SELECT over the documented views (needs SQL_SELECT).
+
+        A statement running longer than ``timeout_s`` (default: the registry's) raises QueryError.
+        """
         raise CapabilityError(f"{type(self).__name__} does not declare the capability "
                               f"'{RegistryCapability.SQL_SELECT.value}', needed to run SQL SELECT statements")

@@ -17,6 +17,7 @@ from ..domain.errors import (
     ConflictingDefinitionError,
     DataIdError,
     DatasetNotFoundError,
+    DatasetTypeError,
     ReadOnlyError,
 )
 from ..domain.remedies import Action, Remedy
@@ -38,6 +39,8 @@ DatasetTypeLike = str | DatasetType
 
 
 def _merge_data_id(data_id: DataIdLike | None, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    if data_id is not None and not isinstance(data_id, Mapping):
+        raise DataIdError(f"a data ID is a mapping of DataUnit names to values, not {type(data_id).__name__}")
     merged = dict(data_id or {})
     for name, value in kwargs.items():
         if name in merged and merged[name] != value:
@@ -131,6 +134,8 @@ class Butler(ButlerQueries, ButlerIntegrity):
         run = run or self.run
         if run is None:
             raise CollectionError("no output run", remedy=Remedy(Action.PASS_RUN))
+        if not isinstance(run, str):
+            raise CollectionError(f"the output run is a collection name, not {type(run).__name__}")
         if run not in self._runs_registered:
             self.registry.register_collection(run, CollectionKind.RUN)
             if remember:
@@ -201,6 +206,9 @@ class Butler(ButlerQueries, ButlerIntegrity):
         count = 0
         for index, (obj, dataset_type, data_id) in enumerate(items):
             name = dataset_type.name if isinstance(dataset_type, DatasetType) else dataset_type
+            if not isinstance(name, str):
+                raise DatasetTypeError(f"a dataset type is named by a string or given as a DatasetType, not "
+                                       f"{type(name).__name__}")
             grouped.setdefault(name, []).append((index, obj, data_id))
             count += 1
         results: list[DatasetRef | None] = [None] * count

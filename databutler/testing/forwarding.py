@@ -190,9 +190,10 @@ class ForwardingRegistry(Registry):
         """Forwarded."""
         return self.inner.query_data_unit_records(element, where=where, bind=bind, data_id=data_id)
 
-    def select_sql(self, sql: str, bind: Mapping[str, Any] | None = None) -> QueryResults[dict[str, Any]]:
+    def select_sql(self, sql: str, bind: Mapping[str, Any] | None = None, *,
+                   timeout_s: float | None = None) -> QueryResults[dict[str, Any]]:
         """Forwarded."""
-        return self.inner.select_sql(sql, bind)
+        return self.inner.select_sql(sql, bind, timeout_s=timeout_s)
 
 
 class ForwardingDatastore(Datastore):

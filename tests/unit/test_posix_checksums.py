@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from databutler.adapters._files.checksums import (
+from databutler.adapters.files.checksums import (
     HashingWriter,
     checksum_algorithm,
     checksum_of_bytes,

@@ -126,12 +126,18 @@ ADVERSARIAL = [
 ]
 
 
+HANG_GUARD_CPU_S = 5.0
+"""A bound on this process's CPU time (not wall time: CI machines are shared) far above a linear parse of
+10^4 characters (milliseconds) and far below a quadratic one (10^8 steps, tens of seconds): it catches a
+blow-up, not a slowdown. How fast these inputs parse is measured by bench/where_bench.py."""
+
+
 @pytest.mark.parametrize("text", ADVERSARIAL, ids=[repr(t[:20]) for t in ADVERSARIAL])
-def test_adversarial_input_is_refused_or_parsed_quickly(text: str) -> None:
+def test_adversarial_input_is_refused_or_parsed_without_blowing_up(text: str) -> None:
     assert len(text) <= MAX_EXPRESSION_LENGTH
-    start = time.perf_counter()
+    start = time.process_time()
     check(text, {"v": [1, 2, 3]})
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < HANG_GUARD_CPU_S
 
 
 def test_deep_nesting_raises_the_domain_error_not_recursion_error() -> None:

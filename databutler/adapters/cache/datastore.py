@@ -14,9 +14,9 @@ from ...domain.storage_class import StorageClassRegistry
 from ...ports.capabilities import DatastoreCapability
 from ...ports.datastore import Datastore, IngestRequest, ListedArtifact, ReadRequest, TransferMode
 from ...ports.formatter import FormatterSet
-from .._files.checksums import HashingWriter, checksum_algorithm
-from .._files.datastore import artifact_for
-from .._files.integrity import IN_MEMORY_LIMIT, check_bytes, check_size, checksum_problem, size_problem, stream_problem
+from ..files.checksums import HashingWriter, checksum_algorithm
+from ..files.datastore import artifact_for
+from ..files.integrity import IN_MEMORY_LIMIT, check_bytes, check_size, checksum_problem, size_problem, stream_problem
 from .store import LocalCache
 
 _CHUNK = 1 << 20

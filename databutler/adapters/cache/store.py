@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable
 
 from ...domain.errors import ConfigError
-from .._files.checksums import HashingWriter
+from ..files.checksums import HashingWriter
 
 _OPEN_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
 _CREATE_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)

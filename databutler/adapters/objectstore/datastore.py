@@ -22,11 +22,11 @@ from ...domain.storage_class import StorageClass, StorageClassRegistry
 from ...domain.template import FileTemplates
 from ...ports.datastore import IngestRequest, ListedArtifact, ReadRequest, TransferMode
 from ...ports.formatter import Formatter, FormatterSet
-from .._files.checksums import DEFAULT_ALGORITHM, checksum_algorithm, checksum_of_stream
-from .._files.datastore import FileDatastore, PlannedWrite
-from .._files.ingest import IngestPlan, plan_ingest
-from .._files.integrity import IN_MEMORY_LIMIT, check_bytes, check_size, checksum_problem, stream_problem
-from .._files.verifying_reader import VerifyingReader
+from ..files.checksums import DEFAULT_ALGORITHM, checksum_algorithm, checksum_of_stream
+from ..files.datastore import FileDatastore, PlannedWrite
+from ..files.ingest import IngestPlan, plan_ingest
+from ..files.integrity import IN_MEMORY_LIMIT, check_bytes, check_size, checksum_problem, stream_problem
+from ..files.verifying_reader import VerifyingReader
 from .errors import redact, secrets_of, translated
 from .listing import list_objects
 from .location import ObjectLocation

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ...domain.errors import DataButlerError, DatasetNotFoundError, DatastoreError
-from .._files.datastore import conflict
+from ..files.datastore import conflict
 
 _SECRET_KEYS = re.compile(r"secret|token|password|key|credential|sas", re.IGNORECASE)
 _SECRET_ENVIRONMENT = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID",

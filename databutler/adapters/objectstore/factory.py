@@ -7,12 +7,11 @@ from typing import Any
 
 from ...domain.errors import ConfigError
 from ...domain.storage_class import StorageClassRegistry
-from ...domain.template import FileTemplates
 from ...ports.formatter import FormatterSet
-from .._files.options import COMMON_OPTIONS, check_known, checksum_option, formatters_option
+from ..files.options import file_options
 from .datastore import PARTIAL_READ_BLOCK_SIZE, ObjectStoreDatastore
 
-OPTIONS = COMMON_OPTIONS | {"storage_options", "block_size", "partial_read_block_size"}
+OPTIONS = frozenset({"storage_options", "block_size", "partial_read_block_size"})
 _ADAPTER = "objectstore"
 
 
@@ -25,7 +24,7 @@ def make_datastore(options: Mapping[str, Any], *, storage_classes: StorageClassR
     placeholders); ``block_size`` is the upload part and streamed-read block size and
     ``partial_read_block_size`` the range size of partial reads.
     """
-    check_known(options, OPTIONS, _ADAPTER)
+    common = file_options(options, formatters, _ADAPTER, OPTIONS)
     root = options.get("root")
     if not isinstance(root, str) or not root:
         raise ConfigError("objectstore datastore: 'root' must be a URI such as s3://bucket/prefix")
@@ -36,11 +35,9 @@ def make_datastore(options: Mapping[str, Any], *, storage_classes: StorageClassR
     partial = _size_option(options, "partial_read_block_size", PARTIAL_READ_BLOCK_SIZE)
     if create and not writeable:
         raise ConfigError("objectstore datastore: cannot create a datastore opened read-only")
-    datastore = ObjectStoreDatastore(root, storage_classes=storage_classes,
-                                     formatters=formatters_option(options, formatters, _ADAPTER),
-                                     storage_options=storage_options,
-                                     templates=FileTemplates.from_config(options.get("template")),
-                                     checksum=checksum_option(options, _ADAPTER), writeable=writeable,
+    datastore = ObjectStoreDatastore(root, storage_classes=storage_classes, formatters=common.formatters,
+                                     storage_options=storage_options, templates=common.templates,
+                                     checksum=common.checksum, writeable=writeable,
                                      block_size=block_size,
                                      partial_read_block_size=partial or PARTIAL_READ_BLOCK_SIZE)
     if create:  # a missing bucket or refused credentials show now, not at the first put

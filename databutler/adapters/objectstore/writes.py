@@ -7,8 +7,8 @@ import uuid
 from collections.abc import Callable
 from typing import IO, Any, cast
 
-from .._files.checksums import HashingWriter
-from .._files.datastore import conflict
+from ..files.checksums import HashingWriter
+from ..files.datastore import conflict
 from .location import ObjectLocation
 
 Write = Callable[[IO[bytes]], None]

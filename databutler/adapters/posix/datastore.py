@@ -14,12 +14,13 @@ from ...domain.storage_class import StorageClassRegistry
 from ...domain.template import FileTemplates
 from ...ports.datastore import IngestRequest, ListedArtifact, ReadRequest, TransferMode
 from ...ports.formatter import FormatterSet
-from .._files.checksums import DEFAULT_ALGORITHM
-from .._files.datastore import FileDatastore, PlannedWrite
-from .._files.ingest import IngestPlan
+from ..files.checksums import DEFAULT_ALGORITHM
+from ..files.datastore import FileDatastore, PlannedWrite
+from ..files.ingest import IngestPlan
+from ..files.local import local_path
 from .directories import Target, open_chain, prune
 from .files import discard, discard_at, os_error, write_new_file
-from .ingest import local_path, plan_ingest
+from .ingest import plan_ingest
 from .integrity import check_size, file_problem, read_verified
 from .layout import RootLayout
 from .listing import list_files

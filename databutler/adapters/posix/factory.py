@@ -8,27 +8,22 @@ from typing import Any
 
 from ...domain.errors import ConfigError
 from ...domain.storage_class import StorageClassRegistry
-from ...domain.template import FileTemplates
 from ...ports.formatter import FormatterSet
-from .._files.options import COMMON_OPTIONS, check_known, checksum_option, formatters_option
+from ..files.options import file_options
 from .datastore import PosixDatastore
-
-OPTIONS = COMMON_OPTIONS | {"fsync"}
 
 
 def make_datastore(options: Mapping[str, Any], *, storage_classes: StorageClassRegistry, formatters: FormatterSet,
                    create: bool, writeable: bool) -> PosixDatastore:
     """A PosixDatastore configured by ``options`` (root, template, checksum, fsync, formatters)."""
-    check_known(options, OPTIONS, "posix")
+    common = file_options(options, formatters, "posix", frozenset({"fsync"}))
     root = options.get("root")
     if not isinstance(root, str | os.PathLike) or not os.fspath(root):
         raise ConfigError("posix datastore: 'root' must be the path of the directory holding the datasets")
     root = os.path.abspath(os.fspath(root))
-    checksum = checksum_option(options, "posix")
     fsync = options.get("fsync", False)
     if not isinstance(fsync, bool):
         raise ConfigError(f"posix datastore: 'fsync' must be true or false, got {fsync!r}")
-    selected = formatters_option(options, formatters, "posix")
     if create:
         if not writeable:
             raise ConfigError("posix datastore: cannot create a datastore opened read-only")
@@ -38,6 +33,5 @@ def make_datastore(options: Mapping[str, Any], *, storage_classes: StorageClassR
             raise ConfigError(f"posix datastore: cannot create root {root}: {err.strerror}") from None
     elif not os.path.isdir(root):
         raise ConfigError(f"posix datastore: root {root} is not a directory; create the repository first")
-    return PosixDatastore(root, storage_classes=storage_classes, formatters=selected,
-                          templates=FileTemplates.from_config(options.get("template")),
-                          checksum=checksum, fsync=fsync, writeable=writeable)
+    return PosixDatastore(root, storage_classes=storage_classes, formatters=common.formatters,
+                          templates=common.templates, checksum=common.checksum, fsync=fsync, writeable=writeable)

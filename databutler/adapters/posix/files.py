@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import IO, cast
 
 from ...domain.errors import DatastoreError
-from .._files.checksums import HashingWriter
-from .._files.datastore import conflict
+from ..files.checksums import HashingWriter
+from ..files.datastore import conflict
 from .directories import Target
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from typing import IO
 
 from ...domain.dataset import StoredArtifact
 from ...domain.errors import FileIntegrityError
-from .._files import integrity as shared
-from .._files.integrity import bytes_problem, size_problem, stream_problem
+from ..files import integrity as shared
+from ..files.integrity import bytes_problem, size_problem, stream_problem
 
 IN_MEMORY_LIMIT = shared.IN_MEMORY_LIMIT
 """Files up to this size are read once into memory, hashed and parsed from there; larger ones

@@ -5,23 +5,11 @@ from __future__ import annotations
 import os
 import urllib.parse
 
-from ...domain.errors import DatastoreError, PathTemplateError
+from ...domain.errors import PathTemplateError
 from ...domain.template import check_relative_path
+from ..files.local import URI_SAFE, path_to_uri, uri_to_path
 
-_URI_SAFE = "/=+,:@~!$&'()*;"
-
-
-def path_to_uri(path: str) -> str:
-    """The ``file://`` URI of absolute local ``path``."""
-    return "file://" + urllib.parse.quote(path, safe=_URI_SAFE)
-
-
-def uri_to_path(uri: str) -> str:
-    """The local path of a ``file://`` URI."""
-    parts = urllib.parse.urlsplit(uri)
-    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-        raise DatastoreError(f"{uri!r} is not a local file URI; a posix datastore reads only local files")
-    return urllib.parse.unquote(parts.path)
+__all__ = ["RootLayout", "path_to_uri", "uri_to_path"]
 
 
 class RootLayout:
@@ -40,7 +28,7 @@ class RootLayout:
 
     def uri_of(self, relative: str) -> str:
         """The absolute ``file://`` URI of root-relative ``relative``."""
-        return self.uri + urllib.parse.quote(relative, safe=_URI_SAFE, errors="surrogateescape")
+        return self.uri + urllib.parse.quote(relative, safe=URI_SAFE, errors="surrogateescape")
 
     def locate(self, uri: str) -> tuple[str, str | None]:
         """The absolute path of artifact ``uri`` and, if it lies under the root, its relative path."""

@@ -9,8 +9,8 @@ from typing import IO
 
 from ...domain.errors import DatasetNotFoundError, DatastoreError
 from ...ports.datastore import TransferMode
-from .._files.checksums import checksum_of_stream
-from .._files.datastore import conflict
+from ..files.checksums import checksum_of_stream
+from ..files.datastore import conflict
 from .directories import Target
 from .files import undo, write_new_file
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from ...domain.collection import Collection, CollectionKind, check_collection_name
 from ...domain.errors import CollectionError, CollectionKindError, MissingCollectionError
 from ...domain.remedies import Action, Remedy
+from ...domain.values import shown
 from .dialect import chunks
 from .layout import Layout
 
@@ -27,7 +28,11 @@ class CollectionRecord:
 
 def as_names(names: str | Sequence[str]) -> tuple[str, ...]:
     """A search path or list of collection names; a lone string is one name, not its characters."""
-    return (names,) if isinstance(names, str) else tuple(names)
+    if isinstance(names, str):
+        return (names,)
+    if not isinstance(names, Sequence) or not all(isinstance(name, str) for name in names):
+        raise CollectionError(f"collections must be a name or a sequence of names, not {shown(names)}")
+    return tuple(names)
 
 
 class CollectionManager:
@@ -99,6 +104,8 @@ class CollectionManager:
 
     def get(self, connection: sa.Connection, name: str, kind: CollectionKind | None = None) -> CollectionRecord:
         """Collection ``name``; CollectionKindError unless it is of ``kind`` (when given)."""
+        if not isinstance(name, str):
+            raise CollectionError(f"collection names must be strings, got {shown(name)}")
         record = self._by_name.get(name) or self.get_many(connection, [name])[0]
         if kind is not None and record.kind is not kind:
             raise CollectionKindError(f"collection {name!r} is {record.kind.value}, not {kind.value}")
@@ -187,12 +194,16 @@ class CollectionManager:
 
     def describe(self, connection: sa.Connection, name: str) -> Collection:
         """Collection ``name`` with its doc and (for a chain) its children."""
+        if not isinstance(name, str):
+            raise CollectionError(f"a collection name is a string, not {shown(name)}")
         return self._describe(connection, self._select().add_columns(self._table.c.doc)
                               .where(self._table.c.name == name), name)[0]
 
     def query(self, connection: sa.Connection, pattern: str | None,
               kinds: Sequence[CollectionKind] | None) -> list[Collection]:
         """Collections whose names match glob ``pattern`` and whose kind is in ``kinds``, by name."""
+        if pattern is not None and not isinstance(pattern, str):
+            raise CollectionError(f"a collection name pattern is a string (a glob), not {shown(pattern)}")
         wanted = None if kinds is None else set(kinds)
         query = self._select().add_columns(self._table.c.doc).order_by(self._table.c.name)
         return [c for c in self._describe(connection, query, None)

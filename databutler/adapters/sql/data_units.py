@@ -13,7 +13,16 @@ from ...domain.data_id import DataId, normalize_data_id
 from ...domain.errors import ConflictingDefinitionError, DataIdError
 from ...domain.remedies import Action, Remedy
 from ...domain.universe import DataUnitType, FieldSpec, Universe
-from ...domain.values import FieldType, KeyValue, Timespan, coerce_key, coerce_value
+from ...domain.values import (
+    INT64_MAX,
+    INT64_MIN,
+    FieldType,
+    KeyValue,
+    Timespan,
+    coerce_key,
+    coerce_value,
+    is_plain_valid,
+)
 from .dialect import chunks, insert_ignoring_conflicts
 from .layout import Layout
 from .schema import to_db_datetime
@@ -97,11 +106,11 @@ class DataUnitManager:
             if field in record:
                 value = record[field]
                 if field in keys or (field in implied and value is not None):
-                    if spec.type is FieldType.INT and type(value) is int:
+                    if spec.type is FieldType.INT and type(value) is int and INT64_MIN <= value <= INT64_MAX:
                         result[field] = value
                     else:
                         result[field] = coerce_key(value, spec.type, f"{what} field {field!r}", spec.length)
-                elif _already_valid(value, spec):
+                elif is_plain_valid(value, spec.type, spec.length):
                     result[field] = value
                 else:
                     result[field] = _normalize(coerce_value(value, spec.type, f"{what} field {field!r}",
@@ -370,21 +379,6 @@ def _keys(records: Iterable[Mapping[str, Any]], units: Sequence[str]) -> set[Key
         if None not in key:
             keys.add(key)  # type: ignore[arg-type]  # None was just ruled out
     return keys
-
-
-def _already_valid(value: Any, spec: FieldSpec) -> bool:
-    """Whether metadata ``value`` is already what ``coerce_value`` and ``_normalize`` would make of it."""
-    if value is None:
-        return True
-    kind = type(value)
-    field_type = spec.type
-    if kind is str:
-        return field_type is FieldType.STRING and (spec.length is None or len(value) <= spec.length)
-    if kind is int:
-        return field_type is FieldType.INT
-    if kind is float:
-        return field_type is FieldType.FLOAT
-    return kind is bool and field_type is FieldType.BOOL
 
 
 def _normalize(value: Any) -> Any:

@@ -46,6 +46,8 @@ class DatasetTypeManager:
 
     def find(self, connection: sa.Connection, name: str) -> tuple[int, DatasetType] | None:
         """The id and definition of DatasetType ``name``, or None if it is not registered."""
+        if not isinstance(name, str):
+            raise DatasetTypeError(f"a dataset type is named by a string, not {type(name).__name__}")
         hit = self._by_name.get(name)
         if hit is not None:
             return hit

@@ -40,6 +40,20 @@ def translate(err: Exception, action: str) -> DataButlerError:
     return RegistryError(f"cannot {action}: {message}")
 
 
+UNSENDABLE = (OverflowError, UnicodeError)
+"""What a driver raises for a value it cannot send (an int beyond 64 bits, a lone surrogate).
+
+The domain refuses such values first (``domain.values``); this is the last resort, so that one it
+missed still reaches the caller as a domain error.
+"""
+
+
+def translate_unsendable(err: Exception, action: str) -> DataButlerError:
+    """The domain error for a value the driver could not send while ``action``."""
+    return RegistryError(f"cannot {action}: a value cannot be stored by the database "
+                         f"({type(err).__name__}: {mask_secrets(str(err).splitlines()[0] if str(err) else '')})")
+
+
 @contextmanager
 def translated(action: str) -> Iterator[None]:
     """Re-raise any SQLAlchemy or DBAPI exception inside the block as a domain error."""
@@ -47,6 +61,10 @@ def translated(action: str) -> Iterator[None]:
         yield
     except sa.exc.SQLAlchemyError as err:
         raise translate(err, action) from None
+    except UNSENDABLE as err:
+        if isinstance(err, DataButlerError):
+            raise
+        raise translate_unsendable(err, action) from None
 
 
 def translating(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -58,5 +76,9 @@ def translating(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
                 return method(*args, **kwargs)
             except sa.exc.SQLAlchemyError as err:
                 raise translate(err, action) from None
+            except UNSENDABLE as err:
+                if isinstance(err, DataButlerError):
+                    raise
+                raise translate_unsendable(err, action) from None
         return wrapper
     return decorate

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -12,10 +13,12 @@ from ...ports.migration import MigrationReport
 from .credentials import with_credentials
 from .engine import DEFAULT_BUSY_TIMEOUT_S, parse_url
 from .migrations import migrate_database
+from .query.read_only import DEFAULT_SELECT_TIMEOUT_S
 from .registry import SqlRegistry
 from .release import Release
 
-_KNOWN = frozenset({"adapter", "url", "namespace", "busy_timeout_s", "echo", "credentials_file", "release"})
+_KNOWN = frozenset({"adapter", "url", "namespace", "busy_timeout_s", "echo", "credentials_file", "release",
+                    "select_timeout_s"})
 _RELEASE_KNOWN = frozenset({"url", "namespace"})
 _NAMESPACE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
@@ -24,7 +27,8 @@ def make_registry(options: Mapping[str, Any], *, universe: Universe | None, crea
                   writeable: bool) -> SqlRegistry:
     """Create or open the SqlRegistry that ``options`` describe.
 
-    Options: url, namespace (a PostgreSQL schema), busy_timeout_s, echo, credentials_file (a
+    Options: url, namespace (a PostgreSQL schema), busy_timeout_s, select_timeout_s (how long one
+    select_sql statement may run, 30 s by default), echo, credentials_file (a
     private YAML file with the password; see ``credentials``), release (a mapping with the url
     and/or namespace of the read-only release registry a personal registry is layered over; see
     ``release``). When opening, the universe stored in the registry is used and ``universe`` is
@@ -40,6 +44,11 @@ def make_registry(options: Mapping[str, Any], *, universe: Universe | None, crea
     busy_timeout_s = options.get("busy_timeout_s", DEFAULT_BUSY_TIMEOUT_S)
     if isinstance(busy_timeout_s, bool) or not isinstance(busy_timeout_s, int | float) or busy_timeout_s <= 0:
         raise ConfigError(f"registry option 'busy_timeout_s' must be a positive number, got {busy_timeout_s!r}")
+    select_timeout_s = options.get("select_timeout_s", DEFAULT_SELECT_TIMEOUT_S)
+    if isinstance(select_timeout_s, bool) or not isinstance(select_timeout_s, int | float) or not (
+            0 < select_timeout_s < math.inf):
+        raise ConfigError(f"registry option 'select_timeout_s' must be a positive number of seconds, got "
+                          f"{select_timeout_s!r}")
     echo = options.get("echo", False)
     if not isinstance(echo, bool):
         raise ConfigError(f"registry option 'echo' must be true or false, got {echo!r}")
@@ -49,9 +58,11 @@ def make_registry(options: Mapping[str, Any], *, universe: Universe | None, crea
         if not writeable:
             raise ConfigError("a registry cannot be created read-only")
         return SqlRegistry.create(url, universe, namespace=namespace, release=release,
-                                  busy_timeout_s=float(busy_timeout_s), echo=echo)
+                                  busy_timeout_s=float(busy_timeout_s), echo=echo,
+                                  select_timeout_s=float(select_timeout_s))
     return SqlRegistry.open(url, namespace=namespace, release=release, writeable=writeable,
-                            busy_timeout_s=float(busy_timeout_s), echo=echo)
+                            busy_timeout_s=float(busy_timeout_s), echo=echo,
+                            select_timeout_s=float(select_timeout_s))
 
 
 def migrate_registry(options: Mapping[str, Any], *, dry_run: bool = False) -> MigrationReport:

@@ -33,7 +33,8 @@ from .layout import Layout
 from .quanta import QuantumManager
 from .query.executor import Streamer
 from .query.queries import RegistryQueries
-from .query.select_sql import ReadOnlyConnections
+from .query.read_only import DEFAULT_SELECT_TIMEOUT_S, ReadOnlyConnections
+from .query.select_sql import check_timeout
 from .release import Layering, Release
 from .session import Session
 from .setup import create_database, open_database
@@ -54,8 +55,10 @@ class SqlRegistry(Registry):
     """
 
     def __init__(self, engine: sa.Engine, connection: sa.Connection, universe: Universe, layout: Layout, *,
-                 url: str, namespace: str | None, writeable: bool, layering: Layering | None = None) -> None:
+                 url: str, namespace: str | None, writeable: bool, layering: Layering | None = None,
+                 select_timeout_s: float = DEFAULT_SELECT_TIMEOUT_S) -> None:
         self._universe = universe
+        self._select_timeout_s = check_timeout(select_timeout_s)
         self._layout = layout
         self._layering = layering
         self._url = url
@@ -84,7 +87,7 @@ class SqlRegistry(Registry):
         prepare = None if layering is None else (
             lambda dbapi_connection: layering.prepare(dbapi_connection, engine.dialect))
         self._queries = RegistryQueries(
-            universe, layout.reads, Streamer(self._session, engine, connection, shared_only=memory),
+            universe, layout.reads, Streamer(self._session, engine, shared_only=memory),
             read_only=ReadOnlyConnections(engine, self._session, namespace, memory, prepare=prepare),
             types=self._types, collections=self._collections, datasets=self._datasets)
 
@@ -92,24 +95,28 @@ class SqlRegistry(Registry):
 
     @classmethod
     def create(cls, url: str, universe: Universe, *, namespace: str | None = None, release: Release | None = None,
-               busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S, echo: bool = False) -> SqlRegistry:
+               busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S, echo: bool = False,
+               select_timeout_s: float = DEFAULT_SELECT_TIMEOUT_S) -> SqlRegistry:
         """Create the registry schema for ``universe`` at ``url`` (over ``release``, if given), writeable."""
+        check_timeout(select_timeout_s)
         made = create_database(url, universe, namespace=namespace, release=release, busy_timeout_s=busy_timeout_s,
                                echo=echo)
         return cls(made.engine, made.connection, made.universe, made.layout, url=url, namespace=namespace,
-                   writeable=True, layering=made.layering)
+                   writeable=True, layering=made.layering, select_timeout_s=select_timeout_s)
 
     @classmethod
     def open(cls, url: str, *, namespace: str | None = None, release: Release | None = None, writeable: bool = True,
-             busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S, echo: bool = False) -> SqlRegistry:
+             busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S, echo: bool = False,
+             select_timeout_s: float = DEFAULT_SELECT_TIMEOUT_S) -> SqlRegistry:
         """Open the existing registry at ``url``, with the universe it was created with.
 
         A personal registry is opened over the release it was created over, unless ``release``
         says where that release is now.
         """
+        check_timeout(select_timeout_s)
         made = open_database(url, namespace=namespace, release=release, busy_timeout_s=busy_timeout_s, echo=echo)
         return cls(made.engine, made.connection, made.universe, made.layout, url=url, namespace=namespace,
-                   writeable=writeable, layering=made.layering)
+                   writeable=writeable, layering=made.layering, select_timeout_s=select_timeout_s)
 
     def __repr__(self) -> str:
         mode = "" if self._writeable else ", writeable=False"
@@ -418,6 +425,11 @@ class SqlRegistry(Registry):
         """Records of DataUnit or join element ``element`` matching ``where``."""
         return self._queries.records(element, where, bind, data_id)
 
-    def select_sql(self, sql: str, bind: Mapping[str, Any] | None = None) -> QueryResults[dict[str, Any]]:
-        """Run one read-only SQL SELECT over the documented views (see adapters/sql/query/views.py)."""
-        return self._queries.select_sql(sql, bind)
+    def select_sql(self, sql: str, bind: Mapping[str, Any] | None = None, *,
+                   timeout_s: float | None = None) -> QueryResults[dict[str, Any]]:
+        """Run one read-only SQL SELECT over the documented views (see adapters/sql/query/views.py).
+
+        Each statement (and each fetch of a batch of rows) stops after ``timeout_s`` seconds, by
+        default the registry's ``select_timeout_s``.
+        """
+        return self._queries.select_sql(sql, bind, self._select_timeout_s if timeout_s is None else timeout_s)

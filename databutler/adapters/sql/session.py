@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import sqlalchemy as sa
 
 from ...domain.errors import ReadOnlyError, RegistryError
 from ...ports.capabilities import RegistryCapability
-from .engine import begin
+from .engine import begin, is_memory
 from .errors import translated
 
 Transaction = sa.RootTransaction | sa.NestedTransaction
@@ -31,7 +33,10 @@ class Session:
         self._name = name
         self._on_rollback = on_rollback
         self._sqlite = engine.dialect.name == "sqlite"
+        self._memory = is_memory(engine.url)
         self._closed = False
+        self._lost = False
+        """Whether the database ended the open transaction by itself (after an interrupted or failed statement)."""
 
     def close(self) -> None:
         """Close the connection and dispose of the engine (a second call does nothing)."""
@@ -42,6 +47,48 @@ class Session:
     def _check_open(self) -> None:
         if self._closed:
             raise RegistryError(f"{self._name} is closed")
+        if self._lost and self._connection.in_transaction():
+            raise RegistryError(f"{self._name}: the database rolled back the open transaction after an earlier "
+                                "error; nothing of it was kept: leave the transaction block and retry")
+
+    @contextmanager
+    def _noting_loss(self) -> Iterator[None]:
+        """Inside an open transaction, without a savepoint: note if a failure made the database end it."""
+        try:
+            yield
+        except BaseException:
+            if self._transaction_lost():
+                self._lost = True
+            raise
+
+    def _transaction_lost(self) -> bool:
+        """Whether the database has no transaction open although SQLAlchemy has (SQLite ends one by itself
+        after an interrupted statement or I/O error; a lost server connection ends it too)."""
+        try:
+            driver: Any = self._connection.connection.driver_connection
+            if self._sqlite:
+                return not driver.in_transaction
+            return str(driver.info.transaction_status.name) not in ("INTRANS", "INERROR")
+        except Exception:  # the connection is unusable
+            return True
+
+    @property
+    def connection(self) -> sa.Connection:
+        """The registry's connection (it is replaced when a failure left it unusable)."""
+        return self._connection
+
+    def in_transaction(self) -> bool:
+        """Whether a registry transaction is open on the connection."""
+        return self._connection.in_transaction()
+
+    def _begin(self, *, write: bool) -> sa.RootTransaction:
+        """Begin the outermost transaction; if that fails, leave the connection usable for the next call."""
+        try:
+            with translated("begin a transaction"):
+                return begin(self._connection, write=write)
+        except BaseException:
+            self._restore()
+            raise
 
     @contextmanager
     def _scope(self, transaction: Transaction, *, undo: bool) -> Iterator[sa.Connection]:
@@ -52,6 +99,9 @@ class Session:
             self._rollback(transaction, undo)
             raise
         try:
+            if self._lost:
+                raise RegistryError(f"{self._name}: the database rolled back the transaction after an error "
+                                    "inside it; nothing of it was kept")
             with translated("commit"):
                 transaction.commit()
         except BaseException:
@@ -61,21 +111,52 @@ class Session:
     def _rollback(self, transaction: Transaction, undo: bool) -> None:
         if undo:
             self._on_rollback()
+        # Always, even when inactive: after a failed COMMIT the transaction is inactive but still the
+        # connection's, and until it is rolled back every begin() on the connection fails. A failure
+        # here is not reported: the original error is what the caller needs; _restore repairs.
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            transaction.rollback()
+        if isinstance(transaction, sa.RootTransaction):
+            self._restore()
+        elif self._transaction_lost():
+            self._lost = True  # the enclosing transaction is gone: refuse everything until it ends
+
+    def _restore(self) -> None:
+        """Leave no transaction open, in SQLAlchemy or in the database; reconnect if the connection is broken.
+
+        A failed COMMIT can leave the database's transaction open (SQLite keeps it after a deferred
+        constraint fails), and a lost server connection is unusable: either way the next call must
+        find a clean connection, not an error about this one.
+        """
+        self._lost = False
+        connection = self._connection
         try:
-            if transaction.is_active:
-                transaction.rollback()
+            connection.rollback()
+            if not connection.invalidated:
+                connection.connection.dbapi_connection.rollback()  # type: ignore[union-attr]
+            return
+        except Exception:  # any failure here means: replace the connection
+            if self._memory:
+                return  # the connection is the whole database: never replace it
+        with contextlib.suppress(Exception):
+            connection.invalidate()
+            connection.close()
+        try:
+            self._connection = self._engine.connect()
         except sa.exc.SQLAlchemyError:
-            pass  # the connection is unusable; the original error is what the caller needs
+            # The server is unreachable now: keep the closed connection; the next call fails on it
+            # and comes back here, reconnecting once the server is back.
+            self._connection = connection
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """A transaction (a savepoint when one is open) around the block, rolled back if it raises."""
         self._check_open()
-        with translated("begin a transaction"):
-            if self._connection.in_transaction():
+        if self._connection.in_transaction():
+            with translated("begin a savepoint"):
                 transaction: Transaction = self._connection.begin_nested()
-            else:
-                transaction = begin(self._connection, write=self._writeable)
+        else:
+            transaction = self._begin(write=self._writeable)
         with self._scope(transaction, undo=True):
             yield
 
@@ -84,9 +165,10 @@ class Session:
         """The connection, inside the current transaction or a short deferred (read) one."""
         self._check_open()
         if self._connection.in_transaction():
-            yield self._connection
+            with self._noting_loss():
+                yield self._connection
             return
-        with self._scope(begin(self._connection, write=False), undo=False) as connection:
+        with self._scope(self._begin(write=False), undo=False) as connection:
             yield connection
 
     @contextmanager
@@ -101,12 +183,14 @@ class Session:
             raise ReadOnlyError(f"{self._name} was opened read-only (it lacks the capability "
                                 f"{RegistryCapability.WRITE.value!r}); cannot {action}")
         if not self._connection.in_transaction():
-            transaction: Transaction = begin(self._connection, write=True)
+            transaction: Transaction = self._begin(write=True)
         elif atomic and self._sqlite:
-            yield self._connection
+            with self._noting_loss():
+                yield self._connection
             return
         else:
-            transaction = self._connection.begin_nested()
+            with translated("begin a savepoint"):
+                transaction = self._connection.begin_nested()
         with self._scope(transaction, undo=True) as connection:
             yield connection
 

@@ -60,12 +60,12 @@ _NOT_COLLECTIONS = (str, bytes, bytearray, memoryview, Mapping)
 
 def bind_values(node: Condition | None, bind: Mapping[str, Any] | None = None) -> Condition | None:
     """Return ``node`` with every bind parameter replaced by the literal node of its checked value."""
-    if node is None:
-        return None
     if bind is None:
         bind = {}
-    if not isinstance(bind, Mapping):
+    if not isinstance(bind, Mapping):  # refused even when the expression is empty: it is a mistake either way
         raise BindError(f"bind values must be a mapping from names to values, not {type(bind).__name__}", name="")
+    if node is None:
+        return None
     binds = [n for n in walk(node) if isinstance(n, Bind)]
     for found in binds:
         if found.name not in bind:

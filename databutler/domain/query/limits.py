@@ -7,7 +7,8 @@ SQLite and PostgreSQL store, so a valid expression never fails later in the data
 from __future__ import annotations
 
 import datetime
-import math
+
+from ..values import INT64_MAX, INT64_MIN, float_problem, int64_problem, string_problem
 
 MAX_EXPRESSION_LENGTH = 10_000
 """Characters in one expression."""
@@ -21,33 +22,9 @@ MAX_IN_ITEMS = 10_000
 MAX_STRING_LENGTH = 10_000
 """Characters of one bound string value."""
 
-INT64_MIN = -(2**63)
-INT64_MAX = 2**63 - 1
-
-
-def int64_problem(value: int) -> str | None:
-    """Why ``value`` is not a signed 64-bit integer, or None if it is."""
-    if INT64_MIN <= value <= INT64_MAX:
-        return None
-    return f"integer {_clip(str(value))} is outside the signed 64-bit range [{INT64_MIN}, {INT64_MAX}]"
-
-
-def float_problem(value: float) -> str | None:
-    """Why ``value`` is not an acceptable float (NaN and infinities are not), or None."""
-    return None if math.isfinite(value) else f"number {value!r} is not finite"
-
-
-def string_problem(value: str) -> str | None:
-    """Why ``value`` cannot be a string value, or None: NUL and lone surrogates are refused."""
-    # PostgreSQL text cannot hold NUL and no database can store a lone surrogate, so such a
-    # value could never match anything; refusing it keeps both backends alike.
-    if "\x00" in value:
-        return "strings may not contain NUL characters"
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return "strings must be valid Unicode (no lone surrogate code points)"
-    return None
+# The value rules are the domain's (the same for records, DataIds and bound values).
+__all__ = ["INT64_MAX", "INT64_MIN", "MAX_EXPRESSION_LENGTH", "MAX_IN_ITEMS", "MAX_NESTING_DEPTH",
+           "MAX_STRING_LENGTH", "float_problem", "int64_problem", "string_problem", "to_utc"]
 
 
 def to_utc(value: datetime.datetime) -> datetime.datetime:
@@ -55,7 +32,3 @@ def to_utc(value: datetime.datetime) -> datetime.datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         return value.replace(tzinfo=None)
     return value.astimezone(datetime.UTC).replace(tzinfo=None)
-
-
-def _clip(text: str, width: int = 40) -> str:
-    return text if len(text) <= width else text[: width - 3] + "..."

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from databutler_blobstore import BlobDatastore
 
-from databutler import Butler, ReadOnlyError
+from databutler import Butler, ConfigError, ReadOnlyError
 from databutler.adapters.formats import default_formatter_set
 from databutler.config.plugins import DATASTORE_GROUP, available
 from databutler.domain import StorageClassRegistry, StoredArtifact
@@ -60,7 +60,7 @@ class TestBlobDatastoreUnderButler(ButlerContract):
         made: list[Butler] = []
 
         def make(run: str | None = None, collections: Any = None) -> Butler:
-            config = {"datastore": {"adapter": "blobdb", "path": "{root}/blobs.sqlite3"}}
+            config = {"datastore": {"adapter": "blobdb", "root": "{root}/blobs.sqlite3"}}
             butler = Butler.create(tmp_path / f"repo{len(made)}", config, run=run, collections=collections)
             made.append(butler)
             return butler
@@ -82,3 +82,9 @@ def test_read_only_store_refuses_writes(tmp_path: Path) -> None:
     with pytest.raises(ReadOnlyError):
         store.remove([])
     store.close()
+
+
+def test_a_misspelt_option_is_refused(tmp_path: Path) -> None:
+    config = {"datastore": {"adapter": "blobdb", "root": "{root}/blobs.sqlite3", "tempalte": "{run}/{id}"}}
+    with pytest.raises(ConfigError, match="tempalte"):
+        Butler.create(tmp_path / "repo", config)

@@ -49,6 +49,8 @@ def parameter_values(node: Node | None) -> dict[str, Any]:
 
 def bind_signature(bind: Mapping[str, Any] | None) -> Hashable | None:
     """What about ``bind``'s values changes a bound tree's shape; None when that cannot be told."""
+    if not isinstance(bind, Mapping):
+        return None
     if not bind:
         return ()
     try:

@@ -31,11 +31,9 @@ BATCH_ROWS = 1000
 class Streamer:
     """Hands out connections to run queries on, per the rule in the module docstring."""
 
-    def __init__(self, session: Session, engine: sa.Engine, connection: sa.Connection, *,
-                 shared_only: bool) -> None:
+    def __init__(self, session: Session, engine: sa.Engine, *, shared_only: bool) -> None:
         self._session = session
         self._engine = engine
-        self._connection = connection
         self._shared_only = shared_only
         self._idle: sa.Connection | None = None
         """A streaming connection kept for the next iteration: checking one out costs more than a small query."""
@@ -54,7 +52,7 @@ class Streamer:
     @contextmanager
     def streaming(self) -> Iterator[sa.Connection]:
         """A connection for a long iteration (see the module docstring)."""
-        if self._shared_only or self._connection.in_transaction():
+        if self._shared_only or self._session.in_transaction():
             with self._session.reading() as shared:
                 yield shared
             return

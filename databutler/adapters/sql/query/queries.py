@@ -24,8 +24,9 @@ from .data_ids import DataIdQuery
 from .datasets import ConcatenatedQuery, DatasetQuery
 from .executor import Streamer
 from .plan import Relation
+from .read_only import ReadOnlyConnections
 from .records import RecordQuery
-from .select_sql import ReadOnlyConnections, SqlSelectQuery
+from .select_sql import SqlSelectQuery
 from .sources import dataset_relation
 
 GOVERNOR_SAMPLE = 6
@@ -115,9 +116,11 @@ class RegistryQueries:
         return QueryResults(RecordQuery(self._streamer, self._universe, self._schema, element=element,
                                         constraints=constraints, cache=self._statements))
 
-    def select_sql(self, sql: str, bind: Mapping[str, Any] | None) -> QueryResults[dict[str, Any]]:
+    def select_sql(self, sql: str, bind: Mapping[str, Any] | None, timeout_s: float) -> QueryResults[dict[str, Any]]:
         """See Registry.select_sql."""
-        return QueryResults(SqlSelectQuery(self._read_only.connect, sql, bind))
+        return QueryResults(SqlSelectQuery(self._read_only.connect, sql, bind, timeout_s=timeout_s,
+                                           postgresql=self._read_only.postgresql,
+                                           buffered=self._read_only.buffered))
 
 
 def _names(value: str | Sequence[str], what: str) -> tuple[str, ...]:

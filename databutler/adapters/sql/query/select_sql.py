@@ -1,20 +1,16 @@
 """The read-only SQL SELECT interface: one SELECT over the documented views, refused writes.
 
-Statements are checked (one statement, beginning with SELECT or WITH, no NUL), and then run
-where the database itself refuses to write: on SQLite a separate connection opened with
-``mode=ro`` and ``PRAGMA query_only``, or, for an in-memory database, the registry's connection
-with ``PRAGMA query_only`` for the statement's duration; on PostgreSQL a separate connection in a
-``READ ONLY`` transaction whose ``search_path`` is the registry's schema. The check is a courtesy
-for a clear message; the database is the guard. (On PostgreSQL, grant the registry role only
-what it needs: a read-only transaction does not stop functions such as ``pg_terminate_backend``
-that a superuser may call.)
+Statements are checked (one statement, beginning with SELECT or WITH, no NUL, calling only the
+functions ``sql_calls`` allows: a read-only transaction does not stop every function with a side
+effect), and then run where the database itself refuses to write, with a statement timeout, on a
+connection nothing outlives (``read_only``). Result columns must have distinct names: rows are
+dicts. (On PostgreSQL, still grant the registry role only what it needs.)
 """
 
 from __future__ import annotations
 
-import os
+import math
 import re
-import urllib.parse
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -24,8 +20,9 @@ import sqlalchemy as sa
 from ....domain.errors import QueryError
 from ....ports.query_results import QueryExecutor, QueryShape
 from ..errors import driver_message
-from ..session import Session
 from .constraints import is_encodable
+from .read_only import ReadOnly
+from .sql_calls import check_calls
 
 _FIRST_WORD = re.compile(r"\s*([A-Za-z]+)")
 BATCH_ROWS = 1000
@@ -58,73 +55,25 @@ def check_single_select(sql: str) -> str:
     return body
 
 
-class ReadOnlyConnections:
-    """Opens connections on which the database refuses every write."""
-
-    def __init__(self, engine: sa.Engine, session: Session, namespace: str | None, memory: bool, *,
-                 prepare: Callable[[Any], None] | None = None) -> None:
-        self._engine = engine
-        self._prepare = prepare
-        self._session = session
-        self._namespace = namespace
-        self._memory = memory
-        self._sqlite_engine: sa.Engine | None = None
-
-    def close(self) -> None:
-        """Dispose of the separate SQLite read-only engine, if one was made."""
-        if self._sqlite_engine is not None:
-            self._sqlite_engine.dispose()
-            self._sqlite_engine = None
-
-    @contextmanager
-    def connect(self) -> Iterator[sa.Connection]:
-        """A connection in a transaction that cannot write."""
-        dialect = self._engine.dialect.name
-        if dialect == "sqlite" and self._memory:
-            with self._session.reading() as connection:
-                connection.exec_driver_sql("PRAGMA query_only = ON")
-                try:
-                    yield connection
-                finally:
-                    connection.exec_driver_sql("PRAGMA query_only = OFF")
-            return
-        engine = self._sqlite_read_only() if dialect == "sqlite" else self._engine
-        with engine.connect() as connection, connection.begin():
-            if dialect == "postgresql":
-                connection.exec_driver_sql("SET TRANSACTION READ ONLY")
-                if self._namespace is not None:
-                    quoted = connection.dialect.identifier_preparer.quote_schema(self._namespace)
-                    connection.exec_driver_sql(f"SET LOCAL search_path TO {quoted}")
-            yield connection
-
-    def _sqlite_read_only(self) -> sa.Engine:
-        if self._sqlite_engine is None:
-            path = urllib.parse.quote(os.path.abspath(str(self._engine.url.database or "")))
-            url = sa.URL.create("sqlite", database=f"file:{path}", query={"mode": "ro", "uri": "true"})
-            engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-
-            @sa.event.listens_for(engine, "connect")
-            def _read_only(dbapi_connection: Any, _record: Any) -> None:
-                if self._prepare is not None:  # a layered registry's views, made before writes are refused
-                    self._prepare(dbapi_connection)
-                cursor = dbapi_connection.cursor()
-                try:
-                    cursor.execute("PRAGMA query_only = ON")
-                    cursor.execute("PRAGMA busy_timeout = 30000")
-                finally:
-                    cursor.close()
-
-            self._sqlite_engine = engine
-        return self._sqlite_engine
+def check_timeout(timeout_s: Any) -> float:
+    """``timeout_s`` if it is a positive, finite number of seconds; else QueryError."""
+    if isinstance(timeout_s, bool) or not isinstance(timeout_s, int | float) or not (
+            0 < timeout_s < math.inf):
+        raise QueryError(f"the select_sql timeout must be a positive number of seconds, not {timeout_s!r}")
+    return float(timeout_s)
 
 
 class SqlSelectQuery(QueryExecutor[dict[str, Any]]):
     """One user SELECT; order_by/limit/count wrap it as a subquery."""
 
-    def __init__(self, connect: Callable[[], AbstractContextManager[sa.Connection]], sql: str,
-                 bind: Mapping[str, Any] | None) -> None:
+    def __init__(self, connect: Callable[[float], AbstractContextManager[ReadOnly]], sql: str,
+                 bind: Mapping[str, Any] | None, *, timeout_s: float, postgresql: bool, buffered: bool) -> None:
         self._connect = connect
         self._sql = check_single_select(sql)
+        check_calls(self._sql, postgresql=postgresql)
+        self._timeout_s = check_timeout(timeout_s)
+        self._buffered = buffered
+        self._postgresql = postgresql
         if bind is not None and not isinstance(bind, Mapping):
             raise QueryError(f"bind values must be a mapping, not {type(bind).__name__}")
         self._bind = dict(bind or {})
@@ -135,11 +84,14 @@ class SqlSelectQuery(QueryExecutor[dict[str, Any]]):
 
     @property
     def columns(self) -> tuple[str, ...]:
-        """The result's column names (found by running the statement with LIMIT 0)."""
+        """The result's column names, distinct (QueryError if not)."""
         if self._columns is None:
-            with self._refusals(), self._connect() as connection:
-                result = self._execute(connection, f"SELECT * FROM ({self._sql}) AS q LIMIT 0")
-                self._columns = tuple(result.keys())
+            # With LIMIT 0 on PostgreSQL; as it is on SQLite, which renames a repeated column of a
+            # subquery ("a:1"), and whose cursor steps to the first row only.
+            text = f"SELECT * FROM ({self._sql}) AS q LIMIT 0" if self._postgresql else self._sql
+            with self._refusals(), self._connect(self._timeout_s) as read_only:
+                result = self._execute(read_only.connection, text)
+                self._columns = distinct_columns(result)
                 result.close()
         return self._columns
 
@@ -176,21 +128,51 @@ class SqlSelectQuery(QueryExecutor[dict[str, Any]]):
         try:
             yield
         except sa.exc.SQLAlchemyError as err:
-            raise QueryError(f"the database refused the SQL statement: {driver_message(err)}") from None
+            message = driver_message(err)
+            if "interrupted" in message or "statement timeout" in message:
+                raise QueryError(f"the SQL statement ran longer than the select_sql timeout of {self._timeout_s:g} s "
+                                 "and was stopped; narrow it, or pass a larger timeout_s") from None
+            raise QueryError(f"the database refused the SQL statement: {message}") from None
         except (ValueError, TypeError, OverflowError) as err:  # a bind value the driver cannot send
             raise QueryError(f"the SQL statement's bind values cannot be sent: {err}") from None
 
     def rows(self, shape: QueryShape) -> Iterator[dict[str, Any]]:
-        """Stream the rows as dicts."""
-        with self._refusals(), self._connect() as connection:
+        """Stream the rows as dicts (all fetched at once when the connection is the registry's own)."""
+        if self._buffered:
+            return iter(list(self._stream(shape)))
+        return self._stream(shape)
+
+    def _stream(self, shape: QueryShape) -> Iterator[dict[str, Any]]:
+        self.columns  # noqa: B018 - refuses repeated column names before any row
+        with self._refusals(), self._connect(self._timeout_s) as read_only:
+            connection = read_only.connection
             text = self._wrapped(shape, connection.dialect.identifier_preparer)
             result = self._execute(connection.execution_options(yield_per=BATCH_ROWS), text)
-            for batch in result.mappings().partitions(BATCH_ROWS):
-                yield from (dict(row) for row in batch)
+            columns = distinct_columns(result)
+            while True:
+                read_only.deadline.restart()
+                batch = result.fetchmany(BATCH_ROWS)
+                if not batch:
+                    return
+                yield from (dict(zip(columns, row, strict=True)) for row in batch)
 
     def count(self, shape: QueryShape) -> int:
         """``SELECT count(*)`` over the (limited) statement."""
-        with self._refusals(), self._connect() as connection:
+        with self._refusals(), self._connect(self._timeout_s) as read_only:
+            connection = read_only.connection
             inner = self._wrapped(QueryShape(limit=shape.limit, offset=shape.offset),
                                   connection.dialect.identifier_preparer)
             return int(self._execute(connection, f"SELECT count(*) FROM ({inner}) AS c").scalar_one())
+
+
+def distinct_columns(result: sa.CursorResult[Any]) -> tuple[str, ...]:
+    """The result's column names; QueryError if two are the same (a row is a dict)."""
+    columns = tuple(result.keys())
+    seen: set[str] = set()
+    for name in columns:
+        if name in seen:
+            result.close()
+            raise QueryError(f"the SQL statement's result has more than one column named {name!r}; rows are dicts, "
+                             "so give each column its own name with AS")
+        seen.add(name)
+    return columns

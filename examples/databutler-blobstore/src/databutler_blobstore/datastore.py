@@ -1,50 +1,33 @@
-"""BlobDatastore: each artifact's formatted bytes in a row of a SQLite table."""
+"""BlobDatastore: each artifact's formatted bytes in a row of a SQLite table, built on databutler's file kit."""
 
 from __future__ import annotations
 
-import hashlib
-import io
+import datetime
 import os
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from databutler.adapters.files import BytesDatastore, StoredBytes, file_options
 from databutler.domain import (
     ConfigError,
     ConflictingDefinitionError,
     DatasetNotFoundError,
-    DatasetRef,
     DatastoreError,
-    FileIntegrityError,
-    FileTemplate,
-    ReadOnlyError,
-    StorageClassError,
     StorageClassRegistry,
-    StoredArtifact,
 )
-from databutler.ports import (
-    Datastore,
-    DatastoreCapability,
-    FormatterSet,
-    IngestRequest,
-    ReadRequest,
-    TransferMode,
-    require,
-)
+from databutler.ports import FormatterSet
 
-_SCHEMA = "CREATE TABLE IF NOT EXISTS artifact (key TEXT PRIMARY KEY, data BLOB NOT NULL)"
+_SCHEMA = "CREATE TABLE IF NOT EXISTS artifact (key TEXT PRIMARY KEY, data BLOB NOT NULL, written REAL NOT NULL)"
 
 
-class BlobDatastore(Datastore):
-    """Stores artifacts as BLOBs keyed by their rendered template path; no ingest."""
+class BlobDatastore(BytesDatastore):
+    """Artifacts as BLOBs keyed by their location; the kit does templates, checksums, batches and ingest."""
 
-    def __init__(self, path: str, *, storage_classes: StorageClassRegistry, formatters: FormatterSet,
-                 template: str | None = None, writeable: bool = True) -> None:
+    def __init__(self, path: str, **options: Any) -> None:
+        """A store in SQLite file ``path``; ``options`` are BytesDatastore's (storage_classes, formatters, ...)."""
+        super().__init__(**options)
         self._path = os.path.abspath(path)
-        self._storage_classes = storage_classes
-        self._formatters = formatters
-        self._template = FileTemplate(template) if template else FileTemplate()
-        self._writeable = writeable
         try:
             self._db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -52,13 +35,8 @@ class BlobDatastore(Datastore):
         except sqlite3.Error as err:
             raise DatastoreError(f"cannot open blob store {self._path}: {err}") from None
 
-    @property
-    def capabilities(self) -> frozenset[DatastoreCapability]:
-        """WRITE (unless read-only), REMOVE, CHECKSUMS, PERSISTENT."""
-        caps = {DatastoreCapability.CHECKSUMS, DatastoreCapability.PERSISTENT}
-        if self._writeable:
-            caps |= {DatastoreCapability.WRITE, DatastoreCapability.REMOVE}
-        return frozenset(caps)
+    def __repr__(self) -> str:
+        return f"BlobDatastore({self._path!r})"
 
     @property
     def root(self) -> str:
@@ -69,98 +47,40 @@ class BlobDatastore(Datastore):
         """Close the SQLite connection."""
         self._db.close()
 
-    def _check(self, capability: DatastoreCapability, action: str) -> None:
-        if capability in (DatastoreCapability.WRITE, DatastoreCapability.REMOVE) and not self._writeable:
-            raise ReadOnlyError(f"blob store {self._path} is read-only; cannot {action}")
-        require(self.capabilities, capability, "BlobDatastore", action)
-
-    def put(self, items: Sequence[tuple[Any, DatasetRef]]) -> list[StoredArtifact]:
-        """Format each object and insert its bytes, all in one SQLite transaction."""
-        self._check(DatastoreCapability.WRITE, "put datasets")
-        rows: list[tuple[str, bytes]] = []
-        artifacts = []
-        for obj, ref in items:
-            storage_class = self._storage_classes[ref.dataset_type.storage_class]
-            if not storage_class.accepts(obj):
-                raise StorageClassError(f"{type(obj).__name__} is not of storage class {storage_class.name!r}")
-            formatter = self._formatters.for_storage_class(storage_class.name)
-            buffer = io.BytesIO()
-            formatter.write(obj, buffer, storage_class)
-            data = buffer.getvalue()
-            key = self._template.render(ref) + formatter.extension
-            rows.append((key, data))
-            artifacts.append(StoredArtifact(ref.id, key, formatter.name, storage_class.name,
-                                            "sha256:" + hashlib.sha256(data).hexdigest(), len(data)))
+    def _write_bytes(self, location: str, data: bytes) -> None:
         try:
-            with self._db:
-                self._db.execute("BEGIN")
-                self._db.executemany("INSERT INTO artifact (key, data) VALUES (?, ?)", rows)
+            self._db.execute("INSERT INTO artifact (key, data, written) VALUES (?, ?, ?)",
+                             (location, data, datetime.datetime.now(datetime.UTC).timestamp()))
         except sqlite3.IntegrityError:
-            raise ConflictingDefinitionError("an artifact with the same key already exists") from None
+            raise ConflictingDefinitionError(f"{self.root}{location} already exists") from None
         except sqlite3.Error as err:
-            raise DatastoreError(f"blob store write failed: {err}") from None
-        return artifacts
+            raise DatastoreError(f"blob store {self._path}: cannot write {location}: {err}") from None
 
-    def _load(self, artifact: StoredArtifact) -> bytes:
-        row = self._db.execute("SELECT data FROM artifact WHERE key = ?", (artifact.uri,)).fetchone()
+    def _read_bytes(self, location: str) -> bytes:
+        row = self._db.execute("SELECT data FROM artifact WHERE key = ?", (location,)).fetchone()
         if row is None:
-            raise DatasetNotFoundError(f"artifact {artifact.uri!r} is not in blob store {self._path}")
-        data: bytes = row[0]
-        if artifact.checksum and "sha256:" + hashlib.sha256(data).hexdigest() != artifact.checksum:
-            raise FileIntegrityError(f"artifact {artifact.uri!r} does not match its checksum")
-        return data
+            raise DatasetNotFoundError(f"artifact {location!r} is not in blob store {self._path}")
+        return bytes(row[0])
 
-    def get(self, requests: Sequence[ReadRequest]) -> list[Any]:
-        """Read and deserialize each requested artifact."""
-        results = []
-        for request in requests:
-            if not request.artifacts:
-                raise DatasetNotFoundError(f"{request.ref} has no recorded artifact in blob store {self._path}")
-            artifact = request.artifacts[0]
-            storage_class = self._storage_classes[artifact.storage_class]
-            formatter = self._formatters.by_name(artifact.formatter)
-            results.append(formatter.read(io.BytesIO(self._load(artifact)), storage_class,
-                                          request.parameters, request.component))
-        return results
+    def _has_bytes(self, location: str) -> bool:
+        return self._db.execute("SELECT 1 FROM artifact WHERE key = ?", (location,)).fetchone() is not None
 
-    def exists(self, artifacts: Sequence[StoredArtifact]) -> list[bool]:
-        """Whether each key has a row."""
-        return [self._db.execute("SELECT 1 FROM artifact WHERE key = ?", (a.uri,)).fetchone() is not None
-                for a in artifacts]
-
-    def remove(self, artifacts: Sequence[StoredArtifact]) -> None:
-        """Delete the rows; absent keys are ignored."""
-        self._check(DatastoreCapability.REMOVE, "remove datasets")
+    def _delete_bytes(self, locations: Sequence[str]) -> None:
         with self._db:
             self._db.execute("BEGIN")
-            self._db.executemany("DELETE FROM artifact WHERE key = ?", [(a.uri,) for a in artifacts])
+            self._db.executemany("DELETE FROM artifact WHERE key = ?", [(location,) for location in locations])
 
-    def ingest(self, requests: Sequence[IngestRequest], transfer: TransferMode) -> list[StoredArtifact]:
-        """Refused: this datastore does not declare INGEST."""
-        self._check(DatastoreCapability.INGEST, "ingest files")
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def verify(self, artifacts: Sequence[StoredArtifact]) -> list[str | None]:
-        """None for each sound artifact, else what is wrong with it."""
-        problems: list[str | None] = []
-        for artifact in artifacts:
-            try:
-                self._load(artifact)
-                problems.append(None)
-            except (DatasetNotFoundError, FileIntegrityError) as err:
-                problems.append(str(err))
-        return problems
-
-    def uri(self, artifact: StoredArtifact) -> str:
-        """``blobdb:///path/file.sqlite3/<key>``."""
-        return self.root + artifact.uri
+    def _list_bytes(self) -> Iterator[StoredBytes]:
+        for key, size, written in self._db.execute("SELECT key, length(data), written FROM artifact").fetchall():
+            yield StoredBytes(key, size, datetime.datetime.fromtimestamp(written, datetime.UTC))
 
 
-def make_datastore(options: Mapping[str, Any], *, storage_classes: StorageClassRegistry,
-                   formatters: FormatterSet, create: bool, writeable: bool) -> BlobDatastore:
-    """Build a BlobDatastore from the ``datastore:`` section (``path``, optional ``template``)."""
-    path = options.get("path")
-    if not isinstance(path, str):
-        raise ConfigError("datastore 'blobdb' needs a 'path' to its SQLite file")
-    return BlobDatastore(path, storage_classes=storage_classes, formatters=formatters,
-                         template=options.get("template"), writeable=writeable)
+def make_datastore(options: Mapping[str, Any], *, storage_classes: StorageClassRegistry, formatters: FormatterSet,
+                   create: bool, writeable: bool) -> BlobDatastore:
+    """A BlobDatastore from the ``datastore:`` section: ``root`` (its SQLite file), ``template``, ``checksum``."""
+    common = file_options(options, formatters, "blobdb")
+    root = options.get("root")
+    if not isinstance(root, str):
+        raise ConfigError("datastore 'blobdb' needs a 'root': the path of its SQLite file")
+    return BlobDatastore(root, storage_classes=storage_classes, formatters=common.formatters,
+                         templates=common.templates, checksum=common.checksum, writeable=writeable)

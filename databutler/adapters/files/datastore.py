@@ -1,8 +1,11 @@
 """FileDatastore: what every datastore of formatted, checksummed files does, whatever stores the bytes.
 
 Subclasses say how bytes are created, read, placed and deleted on their storage; this class
-plans writes (StorageClass check, formatter, template), runs batches all-or-nothing, chooses
-between a partial and a verified full read, and enforces the declared capabilities.
+plans writes (StorageClass check, formatter, template), runs batches all-or-nothing, reports a
+taken path as ArtifactExistsError, chooses between a partial and a verified full read, runs
+ingest and ``undo_ingest`` by the ownership rules, and enforces the declared capabilities.
+Public kit: subclass ``BytesDatastore`` when the storage keeps whole byte strings (five hooks),
+this class when it has its own streamed, ranged or linked paths (the hooks below).
 """
 
 from __future__ import annotations
@@ -143,9 +146,12 @@ class FileDatastore(Datastore):
         try:
             return self._write(write)
         except ConflictingDefinitionError as err:
-            absolute = self.uri(StoredArtifact(write.ref.id, write.relative, write.formatter.name,
-                                               write.storage_class.name))
-            raise ArtifactExistsError(str(err), (write.relative, absolute)) from None
+            artifact = StoredArtifact(write.ref.id, write.relative, write.formatter.name, write.storage_class.name)
+            raise self._taken(artifact, err) from None
+
+    def _taken(self, artifact: StoredArtifact, err: ConflictingDefinitionError) -> ArtifactExistsError:
+        """``err`` (a taken path) as an ArtifactExistsError naming ``artifact`` relative and absolute."""
+        return ArtifactExistsError(str(err), (artifact.uri, self.uri(artifact)))
 
     def _undo(self, uris: Sequence[str]) -> None:
         """Delete what a failing call wrote; a failure to delete is logged (the call's own error matters more)."""

@@ -1,11 +1,14 @@
-"""Options every file datastore reads from its ``datastore:`` section: checksum, formatters, templates."""
+"""Options every file datastore reads from its ``datastore:`` section: root, template, checksum, formatters."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
+
 from ...domain.errors import ConfigError
+from ...domain.template import FileTemplates
 from ...ports.formatter import FormatterSet
 from .checksums import DEFAULT_ALGORITHM, hash_factory
 
@@ -36,3 +39,20 @@ def formatters_option(options: Mapping[str, Any], formatters: FormatterSet, adap
     if not isinstance(overrides, Mapping):
         raise ConfigError(f"{adapter} datastore: 'formatters' must map storage class names to formatter names")
     return formatters.with_defaults(overrides) if overrides else formatters
+
+
+@attrs.frozen
+class FileOptions:
+    """The options every file datastore shares, read and checked."""
+
+    templates: FileTemplates
+    checksum: str | None
+    formatters: FormatterSet
+
+
+def file_options(options: Mapping[str, Any], formatters: FormatterSet, adapter: str,
+                 extra: frozenset[str] = frozenset()) -> FileOptions:
+    """Refuse options other than the common ones and ``extra``; read ``template``, ``checksum``, ``formatters``."""
+    check_known(options, COMMON_OPTIONS | extra, adapter)
+    return FileOptions(FileTemplates.from_config(options.get("template")), checksum_option(options, adapter),
+                       formatters_option(options, formatters, adapter))
