@@ -22,7 +22,7 @@ from ..domain.universe import Universe
 from ..ports.datastore import Datastore
 from ..ports.formatter import FormatterSet
 from ..ports.registry import Registry
-from .plugins import DATASTORE_GROUP, REGISTRY_GROUP, load_factory
+from .plugins import DATASTORE_GROUP, REGISTRY_GROUP, AdapterTable
 from .universe import load_universe
 
 
@@ -46,25 +46,24 @@ def universe_for(spec: Any, create: bool) -> Universe | None:
     return load_universe(spec) if create else None
 
 
-def build_child_datastore(options: Any, *, storage_classes: StorageClassRegistry, formatters: FormatterSet,
-                          create: bool, writeable: bool) -> Datastore:
-    """The datastore a proxy's child section describes (any adapter, proxies included)."""
-    if not isinstance(options, Mapping) or not isinstance(options.get("adapter"), str):
-        raise ConfigError(f"a proxy datastore's child section needs an 'adapter' name, got {options!r}")
-    name = options["adapter"]
-    proxies: dict[str, Any] = {"cache": build_cache_datastore, "chained": build_chained_datastore}
-    factories: dict[str, Any] = {"posix": make_posix_datastore, "memory": make_memory_datastore,
-                                 "objectstore": make_objectstore_datastore}
-    factory = proxies.get(name) or factories.get(name) or load_factory(DATASTORE_GROUP, name,
-                                                                       builtin=[*proxies, *factories])
-    return factory(options, storage_classes=storage_classes, formatters=formatters, create=create,  # type: ignore[no-any-return]
-                   writeable=writeable)
+def build_datastore(section: Any, *, storage_classes: StorageClassRegistry, formatters: FormatterSet,
+                    create: bool, writeable: bool) -> Datastore:
+    """The datastore a section describes: the top-level one or a proxy's child (any adapter, proxies included)."""
+    datastore: Datastore = DATASTORES.build(section, storage_classes=storage_classes, formatters=formatters,
+                                            create=create, writeable=writeable)
+    return datastore
+
+
+def build_registry(section: Any, *, universe: Universe | None, create: bool, writeable: bool) -> Registry:
+    """The registry the ``registry`` section describes."""
+    registry: Registry = REGISTRIES.build(section, universe=universe, create=create, writeable=writeable)
+    return registry
 
 
 def build_cache_datastore(options: Mapping[str, Any], *, storage_classes: StorageClassRegistry,
                           formatters: FormatterSet, create: bool, writeable: bool) -> Datastore:
     """A caching datastore over the datastore of its ``child`` section."""
-    child = build_child_datastore(options.get("child"), storage_classes=storage_classes, formatters=formatters,
+    child = build_datastore(options.get("child"), storage_classes=storage_classes, formatters=formatters,
                                   create=create, writeable=writeable)
     return make_cache_datastore(options, child=child, storage_classes=storage_classes, formatters=formatters)
 
@@ -80,10 +79,26 @@ def build_chained_datastore(options: Mapping[str, Any], *, storage_classes: Stor
     children = []
     for section in child_sections(options):
         read_only = bool(section.get("read_only", False))
-        children.append(build_child_datastore(section["datastore"], storage_classes=storage_classes,
+        children.append(build_datastore(section["datastore"], storage_classes=storage_classes,
                                               formatters=formatters, create=create and not read_only,
                                               writeable=writeable and not read_only))
     return make_chained_datastore(options, children=children)
+
+
+def build_limited_registry(section: Mapping[str, Any], *, universe: Universe | None, create: bool,
+                           writeable: bool) -> Registry:
+    """The limited registry, its working state held by SQL on private in-memory SQLite."""
+    return make_limited_registry(section, universe=universe, create=create, writeable=writeable,
+                                 make_working=working_registry)
+
+
+REGISTRIES = AdapterTable(REGISTRY_GROUP, "registry", {"sql": make_sql_registry, "limited": build_limited_registry})
+"""Every registry adapter: the bundled ones, then the plug-ins of entry-point group ``databutler.registries``."""
+DATASTORES = AdapterTable(DATASTORE_GROUP, "datastore", {
+    "posix": make_posix_datastore, "memory": make_memory_datastore, "objectstore": make_objectstore_datastore,
+    "cache": build_cache_datastore, "chained": build_chained_datastore,
+})
+"""Every datastore adapter, proxies included: the bundled ones, then the plug-ins of ``databutler.datastores``."""
 
 
 class RepositoryContainer(containers.DeclarativeContainer):
@@ -93,50 +108,18 @@ class RepositoryContainer(containers.DeclarativeContainer):
     universe = providers.Singleton(universe_for, config.universe, config.runtime.create)
     storage_classes = providers.Singleton(build_storage_classes, config.storage_classes)
     formatters = providers.Singleton(default_formatter_set)
-    registry = providers.Selector(
-        config.registry.adapter,
-        sql=providers.Singleton(make_sql_registry, config.registry, universe=universe,
-                                create=config.runtime.create, writeable=config.runtime.writeable),
-        limited=providers.Singleton(make_limited_registry, config.registry, universe=universe,
-                                    create=config.runtime.create, writeable=config.runtime.writeable,
-                                    make_working=providers.Object(working_registry)),
-    )
-    datastore = providers.Selector(
-        config.datastore.adapter,
-        posix=providers.Singleton(make_posix_datastore, config.datastore, storage_classes=storage_classes,
-                                  formatters=formatters, create=config.runtime.create,
-                                  writeable=config.runtime.writeable),
-        memory=providers.Singleton(make_memory_datastore, config.datastore, storage_classes=storage_classes,
-                                   formatters=formatters, create=config.runtime.create,
-                                   writeable=config.runtime.writeable),
-        objectstore=providers.Singleton(make_objectstore_datastore, config.datastore,
-                                        storage_classes=storage_classes, formatters=formatters,
-                                        create=config.runtime.create, writeable=config.runtime.writeable),
-        cache=providers.Singleton(build_cache_datastore, config.datastore, storage_classes=storage_classes,
-                                  formatters=formatters, create=config.runtime.create,
-                                  writeable=config.runtime.writeable),
-        chained=providers.Singleton(build_chained_datastore, config.datastore, storage_classes=storage_classes,
+    registry = providers.Singleton(build_registry, config.registry, universe=universe, create=config.runtime.create,
+                                   writeable=config.runtime.writeable)
+    datastore = providers.Singleton(build_datastore, config.datastore, storage_classes=storage_classes,
                                     formatters=formatters, create=config.runtime.create,
-                                    writeable=config.runtime.writeable),
-    )
+                                    writeable=config.runtime.writeable)
 
 
 def build_container(config: Mapping[str, Any], *, create: bool, writeable: bool) -> RepositoryContainer:
-    """A container for an interpolated ``config``, with entry-point adapters added as needed."""
+    """A container for an interpolated ``config``; an unknown adapter name is refused now, before anything is built."""
+    REGISTRIES.factory(config["registry"]["adapter"])
+    DATASTORES.factory(config["datastore"]["adapter"])
     container = RepositoryContainer()
     container.config.from_dict({"storage_classes": {}, **config,
                                 "runtime": {"create": create, "writeable": writeable}})
-    registry_name = config["registry"]["adapter"]
-    if registry_name not in container.registry.providers:
-        factory = load_factory(REGISTRY_GROUP, registry_name, builtin=container.registry.providers)
-        container.registry.set_providers(**container.registry.providers, **{registry_name: providers.Singleton(
-            factory, container.config.registry, universe=container.universe,
-            create=container.config.runtime.create, writeable=container.config.runtime.writeable)})
-    datastore_name = config["datastore"]["adapter"]
-    if datastore_name not in container.datastore.providers:
-        factory = load_factory(DATASTORE_GROUP, datastore_name, builtin=container.datastore.providers)
-        container.datastore.set_providers(**container.datastore.providers, **{datastore_name: providers.Singleton(
-            factory, container.config.datastore, storage_classes=container.storage_classes,
-            formatters=container.formatters, create=container.config.runtime.create,
-            writeable=container.config.runtime.writeable)})
     return container

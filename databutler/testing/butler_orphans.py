@@ -15,6 +15,7 @@ from ..domain.dataset import DatasetRef, StoredArtifact
 from ..domain.errors import CapabilityError
 from ..ports.capabilities import DatastoreCapability
 from ..service.butler import Butler
+from .butler_support import ButlerFixtures
 from .requirements import refuses, requires
 
 _RUN = "test/run"
@@ -40,7 +41,7 @@ def plant_orphan(butler: Butler, visit: int = 3, detector: int = 4) -> tuple[Dat
     return ref, artifact
 
 
-class ButlerOrphanContract:
+class ButlerOrphanContract(ButlerFixtures):
     """``find_orphans`` and ``remove_orphans`` over any (Registry, Datastore) pair."""
 
     @refuses(DatastoreCapability.LIST)

@@ -21,9 +21,13 @@ from ..ports.capabilities import DatastoreCapability
 from ..ports.datastore import TransferMode
 from ..service.butler import Butler
 from ..service.file_dataset import FileDataset
+from .butler_support import ButlerFixtures
 from .forwarding import ForwardingDatastore, ForwardingRegistry
+from .requirements import requires
 
 _INSTRUMENT = "ContractCam"
+IN_PLACE = [pytest.param(mode, marks=requires(TransferMode(mode)), id=mode) for mode in ("direct", "auto")]
+"""The in-place ingest modes, each required of the datastore by the case that uses it."""
 
 
 class _InjectedFaultError(RuntimeError):
@@ -38,13 +42,6 @@ def _payload(visit: int, detector: int) -> dict[str, Any]:
     return {"visit": visit, "detector": detector, "ownership_test": True}
 
 
-def _needs_mode(butler: Butler, mode: str) -> None:
-    if DatastoreCapability.INGEST not in butler.datastore.capabilities:
-        pytest.skip(f"{type(butler.datastore).__name__} does not declare the capability 'ingest'")
-    if TransferMode(mode) not in butler.datastore.ingest_modes:
-        pytest.skip(f"{type(butler.datastore).__name__} does not declare the transfer mode {mode!r}")
-
-
 def _artifacts(butler: Butler, refs: list[Any]) -> list[StoredArtifact]:
     found = butler.registry.get_artifacts([ref.id for ref in refs])
     return [artifact for ref in refs for artifact in found.get(ref.id, [])]
@@ -55,13 +52,13 @@ def _no_orphans(butler: Butler) -> None:
         assert butler.find_orphans(older_than_s=0) == []
 
 
-class ButlerOwnershipContract:
+class ButlerOwnershipContract(ButlerFixtures):
     """Shared files outlive all but their last dataset; failed calls undo only what they created."""
 
-    @pytest.mark.parametrize("mode", ["direct", "auto"])
+    @requires(DatastoreCapability.INGEST)
+    @pytest.mark.parametrize("mode", IN_PLACE)
     def test_a_file_ingested_in_place_as_another_dataset_outlives_either_removal(self, butler: Butler,
                                                                                  mode: str) -> None:
-        _needs_mode(butler, mode)
         first = butler.put(_payload(1, 1), "summary", _data_id(1, 1))
         (stored,) = _artifacts(butler, [first])
         source = butler.uri(first)
@@ -76,9 +73,9 @@ class ButlerOwnershipContract:
         assert butler.datastore.exists([stored]) == [False], "the last owner's removal must delete the file"
         _no_orphans(butler)
 
-    @pytest.mark.parametrize("mode", ["direct", "auto"])
+    @requires(DatastoreCapability.INGEST)
+    @pytest.mark.parametrize("mode", IN_PLACE)
     def test_datasets_sharing_a_file_removed_together_delete_it(self, butler: Butler, mode: str) -> None:
-        _needs_mode(butler, mode)
         first = butler.put(_payload(1, 1), "summary", _data_id(1, 1))
         (stored,) = _artifacts(butler, [first])
         butler.ingest([FileDataset(butler.uri(first), "summary", _data_id(1, 2))], transfer=mode)
@@ -86,9 +83,9 @@ class ButlerOwnershipContract:
         assert butler.datastore.exists([stored]) == [False]
         _no_orphans(butler)
 
+    @requires(DatastoreCapability.INGEST, TransferMode.DIRECT)
     def test_files_ingested_directly_from_outside_the_root_are_never_deleted(self, butler: Butler,
                                                                               tmp_path: Path) -> None:
-        _needs_mode(butler, "direct")
         outside = tmp_path / "archive" / "raw.json"
         outside.parent.mkdir()
         outside.write_text(json.dumps(_payload(2, 1)))
@@ -100,9 +97,9 @@ class ButlerOwnershipContract:
         butler.remove(refs[1:])
         assert outside.read_text() == json.dumps(_payload(2, 1)), "remove deleted a file it does not own"
 
-    @pytest.mark.parametrize("mode", ["direct", "auto"])
+    @requires(DatastoreCapability.INGEST)
+    @pytest.mark.parametrize("mode", IN_PLACE)
     def test_a_failed_in_place_ingest_leaves_the_file(self, butler: Butler, mode: str) -> None:
-        _needs_mode(butler, mode)
         first = butler.put(_payload(1, 1), "summary", _data_id(1, 1))
 
         class FailingRegistry(ForwardingRegistry):
@@ -117,8 +114,8 @@ class ButlerOwnershipContract:
         assert butler.get(first) == _payload(1, 1), "undoing a failed in-place ingest deleted the file"
         _no_orphans(butler)
 
+    @requires(DatastoreCapability.INGEST, TransferMode.COPY)
     def test_a_failed_copy_ingest_removes_its_copies(self, butler: Butler, tmp_path: Path) -> None:
-        _needs_mode(butler, "copy")
         source = tmp_path / "staged.json"
         source.write_text(json.dumps(_payload(2, 1)))
 
@@ -154,9 +151,8 @@ class ButlerOwnershipContract:
         if DatastoreCapability.LIST in butler.datastore.capabilities:
             assert [o.uri for o in butler.find_orphans(older_than_s=0)] == [butler.datastore.uri(stored)]
 
+    @requires(DatastoreCapability.WRITE)
     def test_a_put_over_an_orphan_succeeds_or_says_how_to_clear_it(self, butler: Butler) -> None:
-        if DatastoreCapability.WRITE not in butler.datastore.capabilities:
-            pytest.skip(f"{type(butler.datastore).__name__} does not declare the capability 'write'")
         crashed = butler.put(_payload(3, 4), "summary", _data_id(3, 4))
         butler.registry.remove_datasets([crashed.id])  # the rows go, the file stays: as a crash before commit
         try:

@@ -16,8 +16,9 @@ from ..domain.dataset_type import DATASET_TYPE_NAME_MAX_LENGTH, DatasetType
 from ..domain.errors import CollectionError, DatasetTypeError
 from ..ports.capabilities import DatastoreCapability, RegistryCapability
 from ..service.butler import Butler
+from .butler_support import ButlerFixtures
 from .forwarding import RecordingDatastore
-from .requirements import requires
+from .requirements import Harness, requires
 
 _RUN = "test/run"
 _INSTRUMENT = "ContractCam"
@@ -30,7 +31,7 @@ def _items(visit: int, detectors: tuple[int, ...], dataset_type: str = "summary"
              {"instrument": _INSTRUMENT, "visit": visit, "detector": d}) for d in detectors]
 
 
-class ButlerPersistenceContract:
+class ButlerPersistenceContract(ButlerFixtures):
     """The registry keeps what the datastore reports, names up to their limits fit, and a reopened repo reads it."""
 
     def test_the_registry_returns_artifacts_exactly_as_the_datastore_wrote_them(self, butler: Butler) -> None:
@@ -59,10 +60,8 @@ class ButlerPersistenceContract:
             DatasetType(long_type + "x", _UNITS, "StructuredDataDict")
         assert long_run + "x" not in [c.name for c in butler.registry.query_collections()]
 
-    @requires(RegistryCapability.PERSISTENT, DatastoreCapability.PERSISTENT)
+    @requires(RegistryCapability.PERSISTENT, DatastoreCapability.PERSISTENT, Harness.BUTLER_YAML)
     def test_a_reopened_repository_reads_back_what_was_put(self, butler: Butler) -> None:
-        if not butler.root:
-            pytest.skip("the Butler was built from parts: there is no butler.yaml to reopen")
         items = _items(3, (1, 2))
         refs = butler.put_many(items)
         with Butler(butler.root, collections=[_RUN], writeable=False) as again:

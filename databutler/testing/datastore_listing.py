@@ -12,7 +12,8 @@ import pytest
 from ..domain.errors import CapabilityError, DataButlerError
 from ..ports.capabilities import DatastoreCapability
 from ..ports.datastore import Datastore, ListedArtifact
-from .datastore_support import lacks, make_ref, needs
+from .datastore_support import DatastoreFixtures, make_ref
+from .requirements import refuses, requires
 
 
 def listing(datastore: Datastore) -> dict[str, ListedArtifact]:
@@ -23,22 +24,22 @@ def listing(datastore: Datastore) -> dict[str, ListedArtifact]:
     return by_uri
 
 
-class DatastoreListingContract:
+class DatastoreListingContract(DatastoreFixtures):
     """``list_artifacts`` and ``remove_uris``: declared with LIST, refused without it."""
 
+    @refuses(DatastoreCapability.LIST)
     def test_listing_is_refused_without_list(self, datastore: Datastore) -> None:
-        lacks(datastore, DatastoreCapability.LIST)
         with pytest.raises(CapabilityError, match="'list'"):
             list(datastore.list_artifacts())
         with pytest.raises(CapabilityError, match="'list'"):
             datastore.remove_uris([datastore.root + "contract/missing.json"])
 
+    @requires(DatastoreCapability.LIST)
     def test_a_fresh_datastore_lists_nothing(self, datastore: Datastore) -> None:
-        needs(datastore, DatastoreCapability.LIST)
         assert listing(datastore) == {}
 
+    @requires(DatastoreCapability.WRITE, DatastoreCapability.LIST)
     def test_every_artifact_put_is_listed_with_its_uri_and_size(self, writeable: Datastore) -> None:
-        needs(writeable, DatastoreCapability.LIST)
         before = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
         artifacts = writeable.put([({"i": i, "pad": "x" * i}, make_ref()) for i in range(3)])
         listed = listing(writeable)
@@ -51,16 +52,14 @@ class DatastoreListingContract:
                 assert entry.modified.utcoffset() == datetime.timedelta(0), "times are in UTC"
                 assert entry.modified > before
 
+    @requires(DatastoreCapability.WRITE, DatastoreCapability.LIST, DatastoreCapability.REMOVE)
     def test_removed_artifacts_are_no_longer_listed(self, writeable: Datastore) -> None:
-        needs(writeable, DatastoreCapability.LIST)
-        needs(writeable, DatastoreCapability.REMOVE)
         gone, kept = writeable.put([({"a": 1}, make_ref()), ({"b": 2}, make_ref())])
         writeable.remove([gone])
         assert set(listing(writeable)) == {writeable.uri(kept)}
 
+    @requires(DatastoreCapability.WRITE, DatastoreCapability.LIST, DatastoreCapability.REMOVE)
     def test_remove_uris_deletes_exactly_the_listed_files_named(self, writeable: Datastore) -> None:
-        needs(writeable, DatastoreCapability.LIST)
-        needs(writeable, DatastoreCapability.REMOVE)
         gone, kept = writeable.put([({"a": 1}, make_ref()), ({"b": 2}, make_ref())])
         writeable.remove_uris([writeable.uri(gone)])
         assert writeable.exists([gone, kept]) == [False, True]
@@ -68,16 +67,15 @@ class DatastoreListingContract:
         writeable.remove_uris([writeable.uri(gone)])  # already absent: ignored
         assert writeable.exists([kept]) == [True]
 
+    @requires(DatastoreCapability.WRITE, DatastoreCapability.LIST, DatastoreCapability.REMOVE)
     def test_remove_uris_refuses_a_uri_it_does_not_hold_and_deletes_nothing(self, writeable: Datastore) -> None:
-        needs(writeable, DatastoreCapability.LIST)
-        needs(writeable, DatastoreCapability.REMOVE)
         (artifact,) = writeable.put([({"a": 1}, make_ref())])
         with pytest.raises(DataButlerError):
             writeable.remove_uris([writeable.uri(artifact), "elsewhere://another/store/x.json"])
         assert writeable.exists([artifact]) == [True]
 
+    @requires(DatastoreCapability.LIST)
+    @refuses(DatastoreCapability.REMOVE)
     def test_remove_uris_is_refused_without_remove(self, datastore: Datastore) -> None:
-        needs(datastore, DatastoreCapability.LIST)
-        lacks(datastore, DatastoreCapability.REMOVE)
         with pytest.raises(CapabilityError):
             datastore.remove_uris([datastore.root + "contract/missing.json"])

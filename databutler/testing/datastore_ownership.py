@@ -15,7 +15,8 @@ import pytest
 from ..domain.errors import ArtifactExistsError
 from ..ports.capabilities import DatastoreCapability
 from ..ports.datastore import Datastore, IngestRequest, ReadRequest, TransferMode
-from .datastore_support import make_ref, needs
+from .datastore_support import DatastoreFixtures, each_mode, make_ref
+from .requirements import requires
 
 _numbers = iter(range(1 << 30))
 
@@ -26,28 +27,21 @@ def _source(directory: Path, content: Any) -> Path:
     return path
 
 
-def _needs_mode(datastore: Datastore, mode: TransferMode) -> None:
-    needs(datastore, DatastoreCapability.INGEST)
-    needs(datastore, DatastoreCapability.REMOVE)
-    if mode not in datastore.ingest_modes:
-        pytest.skip(f"{type(datastore).__name__} does not support transfer mode {mode.value!r}")
-
-
-class DatastoreOwnershipContract:
+class DatastoreOwnershipContract(DatastoreFixtures):
     """What a datastore deletes is only ever what it created."""
 
+    @requires(DatastoreCapability.WRITE)
     def test_a_taken_path_is_an_artifact_exists_error_naming_the_artifact(self, datastore: Datastore) -> None:
-        needs(datastore, DatastoreCapability.WRITE)
         ref = make_ref()
         (artifact,) = datastore.put([({"first": True}, ref)])
         with pytest.raises(ArtifactExistsError) as raised:
             datastore.put([({"second": True}, ref)])
         assert artifact.uri in raised.value.uris or datastore.uri(artifact) in raised.value.uris
 
-    @pytest.mark.parametrize("mode", list(TransferMode), ids=lambda m: m.value)
+    @requires(DatastoreCapability.INGEST, DatastoreCapability.REMOVE)
+    @pytest.mark.parametrize("mode", each_mode())
     def test_undoing_an_ingest_removes_only_what_it_brought_in(self, datastore: Datastore, sources: Path,
                                                                mode: TransferMode) -> None:
-        _needs_mode(datastore, mode)
         content = {"undo": mode.value}
         source = _source(sources, content)
         request = IngestRequest(str(source), make_ref())
@@ -57,9 +51,8 @@ class DatastoreOwnershipContract:
         if mode is not TransferMode.DIRECT:  # a file ingested from outside the root is always copied in
             assert datastore.exists([artifact]) == [False]
 
+    @requires(DatastoreCapability.INGEST, DatastoreCapability.REMOVE, TransferMode.AUTO, DatastoreCapability.WRITE)
     def test_undoing_an_ingest_in_place_keeps_the_file(self, datastore: Datastore) -> None:
-        _needs_mode(datastore, TransferMode.AUTO)
-        needs(datastore, DatastoreCapability.WRITE)
         first = make_ref()
         (stored,) = datastore.put([({"in": "place"}, first)])
         request = IngestRequest(datastore.uri(stored), make_ref())

@@ -7,7 +7,7 @@ import pytest
 from ..config.universe import default_universe
 from ..domain.universe import Universe
 from .postgres import postgres_schema, postgres_server  # noqa: F401 - fixtures offered to every suite
-from .requirements import MARKERS
+from .requirements import MARKERS, decide_at_collection
 
 
 @pytest.fixture
@@ -21,3 +21,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "contract: a databutler contract-suite test")
     for description in MARKERS.values():
         config.addinivalue_line("markers", description)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Skip, before anything is built, the contract tests whose ``requires``/``refuses`` marks are not met."""
+    decide_at_collection(items)

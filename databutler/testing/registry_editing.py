@@ -1,7 +1,7 @@
 """Registry contract tests for correcting what was registered: updating DataUnit records, and the
 refusals that keep a user's typo out of the registry (unknown storage classes, misspelled names).
 
-Part of ``RegistryContract`` (it inherits these groups); the tests use its ``registry`` fixture
+Part of the data-unit and dataset-type groups of ``RegistryContract``; the tests use the ``registry`` fixture
 and write their own records, so they run the same on a layered registry, whose standard records
 are in the read-only release.
 """
@@ -21,6 +21,8 @@ from ..domain.errors import (
     StorageClassError,
 )
 from ..ports.registry import Registry
+from .registry_support import RegistryFixtures
+from .requirements import Harness, requires
 
 CAMERA = "CamU"
 VISIT = {"instrument": CAMERA, "visit": 1, "detector": 1}
@@ -47,7 +49,7 @@ def camera_records(registry: Registry) -> dict[str, list[dict[str, Any]]]:
     return {e: registry.fetch_data_unit_records(e) for e in ("instrument", "physical_filter", "detector", "visit")}
 
 
-class DataUnitUpdateContract:
+class DataUnitUpdateContract(RegistryFixtures):
     """``update_data_units``: set fields of existing records; keys never change; missing records are refused."""
 
     def test_update_sets_a_field_left_empty_at_insert_and_keeps_the_others(self, registry: Registry) -> None:
@@ -135,9 +137,8 @@ class DataUnitUpdateContract:
             raise EditingBoomError
         assert camera_records(registry) == before
 
+    @requires(Harness.REOPEN_REGISTRY)
     def test_update_is_seen_by_another_handle_on_the_store(self, registry: Registry, reopen_registry: Any) -> None:
-        if reopen_registry is None:
-            pytest.skip("the adapter provides no reopen_registry fixture (no second handle on the same store)")
         insert_camera(registry)
         registry.update_data_units("instrument", [{"name": CAMERA, "detector_max": 200}])
         other = reopen_registry(registry)
@@ -147,7 +148,7 @@ class DataUnitUpdateContract:
             other.close()
 
 
-class DatasetTypeRulesContract:
+class DatasetTypeRulesContract(RegistryFixtures):
     """DatasetTypes with a storage class the repository does not know are refused; typos get suggestions."""
 
     def test_unknown_storage_class_is_refused_with_the_closest_names(self, registry: Registry) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +26,12 @@ import pytest
 from databutler import Butler
 from databutler.adapters.sql import SqlRegistry
 from databutler.config.universe import default_universe
+from databutler.ports.capabilities import DatastoreCapability, RegistryCapability
+from databutler.ports.datastore import TransferMode
 from databutler.testing.butler import ButlerContract
 from databutler.testing.data import insert_standard_data_units
 from databutler.testing.postgres import PostgresRole, PostgresServer
-from databutler.testing.requirements import Declared, skip_undeclared
+from databutler.testing.requirements import Harness, Need
 from databutler.testing.s3 import drop_bucket, new_bucket
 
 PASSWORD_VARIABLES = {"superuser": "DATABUTLER_MATRIX_PGPASSWORD", "reader": "DATABUTLER_MATRIX_READER_PGPASSWORD"}
@@ -148,6 +150,33 @@ DATASTORES: dict[str, Section] = {
 PAIRS = [f"{r}+{d}" for r, d in itertools.product(REGISTRIES, DATASTORES)]
 
 
+# -- what each pair declares (decided at collection; every built pair is checked against it) --------
+
+
+_SQL = frozenset({RegistryCapability.WRITE, RegistryCapability.PROVENANCE_QUERIES, RegistryCapability.QUERIES,
+                  RegistryCapability.SQL_SELECT})
+_DURABLE_SQL = _SQL | {RegistryCapability.PERSISTENT, RegistryCapability.CONCURRENT_WRITERS}
+_FILES = frozenset({DatastoreCapability.WRITE, DatastoreCapability.REMOVE, DatastoreCapability.INGEST,
+                    DatastoreCapability.CHECKSUMS, DatastoreCapability.PARTIAL_READ, DatastoreCapability.PERSISTENT,
+                    DatastoreCapability.ARTIFACT_BYTES, DatastoreCapability.LIST})
+_OBJECT_MODES = frozenset({TransferMode.COPY, TransferMode.MOVE, TransferMode.DIRECT, TransferMode.AUTO})
+REGISTRY_DECLARES: dict[str, frozenset[Need]] = {
+    "sqlite": _DURABLE_SQL, "sqlite_memory": _SQL, "postgresql": _DURABLE_SQL, "layered_sqlite": _DURABLE_SQL,
+    "layered_postgresql": _DURABLE_SQL, "limited": frozenset({RegistryCapability.WRITE, RegistryCapability.PERSISTENT}),
+}
+DATASTORE_DECLARES: dict[str, frozenset[Need]] = {
+    "posix": _FILES | frozenset(TransferMode), "objectstore": _FILES | _OBJECT_MODES, "cache": _FILES | _OBJECT_MODES,
+    "chained": _FILES | _OBJECT_MODES,  # the modes every writeable child honours
+    "memory": frozenset({DatastoreCapability.WRITE, DatastoreCapability.REMOVE, DatastoreCapability.LIST}),
+}
+
+
+def declared(pair: str) -> frozenset[Need]:
+    """What a Butler of ``pair`` created from butler.yaml reports: its registry's and datastore's declarations."""
+    registry_name, datastore_name = pair.split("+")
+    return REGISTRY_DECLARES[registry_name] | DATASTORE_DECLARES[datastore_name] | {Harness.BUTLER_YAML}
+
+
 def pair_config(pair: str, site: Site) -> dict[str, Any]:
     """The butler.yaml ``config`` argument of one new repository of ``pair``."""
     registry_name, datastore_name = pair.split("+")
@@ -210,20 +239,13 @@ def matrix_bucket() -> Iterator[str]:
 # -- the matrix -------------------------------------------------------------------------------------
 
 
-DECLARED: dict[str, Declared] = {}
-"""What each pair declared when first built: later tests it cannot run are skipped before building one."""
-
-
-def butlers(site: Site, pair: str, config: Callable[[], dict[str, Any]]) -> Iterator[Callable[..., Butler]]:
+def butlers(site: Site, config: Callable[[], dict[str, Any]]) -> Iterator[Callable[..., Butler]]:
     """Yield a factory of fresh Butlers, each created from a new ``config()``; close them and clean up after."""
-    if pair in DECLARED:
-        skip_undeclared(site.request.node, DECLARED[pair])
     made: list[Butler] = []
 
     def make(run: str | None = None, collections: Any = None) -> Butler:
         butler = Butler.create(site.tmp_path / f"repo{len(made)}", config(), run=run, collections=collections)
         made.append(butler)
-        DECLARED.setdefault(pair, Declared.of(butler.registry, butler.datastore))
         return butler
 
     yield make
@@ -236,25 +258,34 @@ def butlers(site: Site, pair: str, config: Callable[[], dict[str, Any]]) -> Iter
 class TestButlerMatrix(ButlerContract):
     """Every registry x datastore pair, configured through butler.yaml only, as a user would."""
 
+    @classmethod
+    def declared_needs(cls, params: Mapping[str, Any]) -> frozenset[Need]:
+        """What the parametrised pair declares."""
+        return declared(params["make_butler"])
+
     @pytest.fixture(params=PAIRS)
     def make_butler(self, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Butler]]:
         """A factory of fresh Butlers on the parametrised pair."""
         site = Site(request, tmp_path)
-        yield from butlers(site, request.param, lambda: pair_config(request.param, site))
+        yield from butlers(site, lambda: pair_config(request.param, site))
 
 
 class TestButlerOverABoundedCache(ButlerContract):
     """SQLite + a cache holding at most two copies over the objectstore: evictions during every contract test."""
 
+    capabilities = declared("sqlite+cache")
+
     @pytest.fixture
     def make_butler(self, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Butler]]:
         """A factory of fresh Butlers whose cache keeps at most two files."""
         site = Site(request, tmp_path)
-        yield from butlers(site, "sqlite+bounded_cache", lambda: {"datastore": {**(cache(site) or {}), "max_files": 2}})
+        yield from butlers(site, lambda: {"datastore": {**(cache(site) or {}), "max_files": 2}})
 
 
 class TestButlerOverAChainWritingArraysLocally(ButlerContract):
     """SQLite + a chain whose first child (posix) takes only the array dataset types, the objectstore the rest."""
+
+    capabilities = declared("sqlite+chained")
 
     @pytest.fixture
     def make_butler(self, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Butler]]:
@@ -267,4 +298,4 @@ class TestButlerOverAChainWritingArraysLocally(ButlerContract):
                  "datastore": {"adapter": "posix", "root": "{root}/datasets"}},
                 {"name": "objects", "datastore": objectstore(site)}]}}
 
-        yield from butlers(site, "sqlite+chained_posix_first", config)
+        yield from butlers(site, config)

@@ -10,6 +10,7 @@ from databutler.adapters.formats import default_formatter_set
 from databutler.adapters.memory import MemoryDatastore, make_datastore
 from databutler.domain import DataId, DatasetRef, DatasetType, StorageClassRegistry
 from databutler.domain.errors import ConfigError
+from databutler.ports.capabilities import DatastoreCapability
 from databutler.testing.datastore import DatastoreContract
 
 
@@ -20,12 +21,16 @@ def memory_factory(*, writeable: bool = True) -> Callable[[], MemoryDatastore]:
 
 
 class TestMemoryDatastore(DatastoreContract):
+    capabilities = frozenset({DatastoreCapability.LIST, DatastoreCapability.REMOVE, DatastoreCapability.WRITE})
+
     @pytest.fixture
     def make_datastore(self) -> Callable[[], MemoryDatastore]:
         return memory_factory()
 
 
 class TestReadOnlyMemoryDatastore(DatastoreContract):
+    capabilities = frozenset({DatastoreCapability.LIST})
+
     @pytest.fixture
     def make_datastore(self) -> Callable[[], MemoryDatastore]:
         return memory_factory(writeable=False)

@@ -18,8 +18,16 @@ from databutler.adapters.formats import default_formatter_set
 from databutler.adapters.objectstore import ObjectStoreDatastore, make_datastore
 from databutler.adapters.posix import make_datastore as make_posix_datastore
 from databutler.domain import StorageClassRegistry, StoredArtifact
+from databutler.ports.capabilities import DatastoreCapability
+from databutler.ports.datastore import TransferMode
 from databutler.testing.datastore import DatastoreContract
 from databutler.testing.s3 import S3Fixtures
+
+READ_ONLY = frozenset(DatastoreCapability) - {DatastoreCapability.WRITE, DatastoreCapability.REMOVE,
+                                              DatastoreCapability.INGEST}
+"""What a read-only file datastore declares: no writes, so no ingest modes either."""
+OBJECT_MODES = frozenset({TransferMode.COPY, TransferMode.MOVE, TransferMode.DIRECT, TransferMode.AUTO})
+"""The ingest modes of an object store (no links)."""
 
 
 def objectstore_factory(root: str, **options: Any) -> Callable[..., ObjectStoreDatastore]:
@@ -42,6 +50,8 @@ def flip_a_byte(datastore: Any, artifact: StoredArtifact) -> None:
 
 
 class TestS3Datastore(DatastoreContract, S3Fixtures):
+    capabilities = frozenset(DatastoreCapability) | OBJECT_MODES
+
     @pytest.fixture
     def make_datastore(self, s3_bucket: str) -> Callable[..., ObjectStoreDatastore]:
         return objectstore_factory(s3_bucket)
@@ -52,6 +62,8 @@ class TestS3Datastore(DatastoreContract, S3Fixtures):
 
 
 class TestReadOnlyS3Datastore(DatastoreContract, S3Fixtures):
+    capabilities = READ_ONLY
+
     @pytest.fixture
     def make_datastore(self, s3_bucket: str) -> Callable[[], ObjectStoreDatastore]:
         factory = objectstore_factory(s3_bucket)
@@ -59,6 +71,8 @@ class TestReadOnlyS3Datastore(DatastoreContract, S3Fixtures):
 
 
 class TestFsspecMemoryDatastore(DatastoreContract):
+    capabilities = frozenset(DatastoreCapability) | OBJECT_MODES
+
     @pytest.fixture
     def make_datastore(self) -> Iterator[Callable[..., ObjectStoreDatastore]]:
         root = f"memory://contract-{uuid.uuid4().hex[:8]}"
@@ -73,6 +87,8 @@ class TestFsspecMemoryDatastore(DatastoreContract):
 
 
 class TestFsspecMemoryDatastoreWithoutChecksums(DatastoreContract):
+    capabilities = (frozenset(DatastoreCapability) - {DatastoreCapability.CHECKSUMS}) | OBJECT_MODES
+
     @pytest.fixture
     def make_datastore(self) -> Callable[..., ObjectStoreDatastore]:
         return objectstore_factory(f"memory://contract-{uuid.uuid4().hex[:8]}", checksum=None)
@@ -91,6 +107,8 @@ def cache_factory(remote: Callable[..., Any], directory: Path, **options: Any) -
 
 
 class TestCacheOverS3(DatastoreContract, S3Fixtures):
+    capabilities = frozenset(DatastoreCapability) | OBJECT_MODES
+
     @pytest.fixture
     def make_datastore(self, s3_bucket: str, tmp_path: Path) -> Callable[..., CachingDatastore]:
         return cache_factory(objectstore_factory(s3_bucket), tmp_path, max_files=50)
@@ -117,6 +135,8 @@ def layered_factory(tmp_path: Path, release_root: str) -> Callable[..., ChainedD
 
 
 class TestLayeredPosixOverS3(DatastoreContract, S3Fixtures):
+    capabilities = frozenset(DatastoreCapability) | frozenset(TransferMode)
+
     @pytest.fixture
     def make_datastore(self, s3_bucket: str, tmp_path: Path) -> Callable[..., ChainedDatastore]:
         return layered_factory(tmp_path, s3_bucket)

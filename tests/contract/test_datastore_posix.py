@@ -12,7 +12,13 @@ import pytest
 from databutler.adapters.formats import default_formatter_set
 from databutler.adapters.posix import PosixDatastore, make_datastore
 from databutler.domain import StorageClassRegistry, StoredArtifact
+from databutler.ports.capabilities import DatastoreCapability
+from databutler.ports.datastore import TransferMode
 from databutler.testing.datastore import DatastoreContract
+
+READ_ONLY = frozenset(DatastoreCapability) - {DatastoreCapability.WRITE, DatastoreCapability.REMOVE,
+                                              DatastoreCapability.INGEST}
+"""What a read-only file datastore declares: no writes, so no ingest modes either."""
 
 
 def posix_factory(tmp_path: Path, **options: Any) -> Callable[..., PosixDatastore]:
@@ -39,6 +45,8 @@ def flip_a_byte(datastore: Any, artifact: StoredArtifact) -> None:
 
 
 class TestPosixDatastore(DatastoreContract):
+    capabilities = frozenset(DatastoreCapability) | frozenset(TransferMode)
+
     @pytest.fixture
     def make_datastore(self, tmp_path: Path) -> Callable[..., PosixDatastore]:
         return posix_factory(tmp_path)
@@ -49,12 +57,16 @@ class TestPosixDatastore(DatastoreContract):
 
 
 class TestPosixDatastoreWithoutChecksumsWithFsync(DatastoreContract):
+    capabilities = (frozenset(DatastoreCapability) - {DatastoreCapability.CHECKSUMS}) | frozenset(TransferMode)
+
     @pytest.fixture
     def make_datastore(self, tmp_path: Path) -> Callable[..., PosixDatastore]:
         return posix_factory(tmp_path, checksum=None, fsync=True)
 
 
 class TestReadOnlyPosixDatastore(DatastoreContract):
+    capabilities = READ_ONLY
+
     @pytest.fixture
     def make_datastore(self, tmp_path: Path) -> Callable[[], PosixDatastore]:
         factory = posix_factory(tmp_path)

@@ -20,6 +20,7 @@ import pytest
 from databutler.adapters.sql import Release, SqlRegistry
 from databutler.config.universe import default_universe
 from databutler.ports import Registry
+from databutler.ports.capabilities import RegistryCapability
 from databutler.testing.query import QueryContract
 
 
@@ -29,6 +30,8 @@ def _sha256(path: Path) -> str:
 
 class TestLayeredSqliteQueries(QueryContract):
     """Queries of a personal registry: release DataUnit records joined with personal datasets."""
+
+    capabilities = frozenset(RegistryCapability)  # every registry capability
 
     @pytest.fixture
     def populated(self, tmp_path: Path, populated_sqlite_file: Path) -> Iterator[Registry]:

@@ -14,6 +14,7 @@ import pytest
 from databutler.adapters.sql import SqlRegistry
 from databutler.config.universe import default_universe
 from databutler.ports import Registry
+from databutler.ports.capabilities import RegistryCapability
 from databutler.testing.data import insert_standard_data_units
 from databutler.testing.postgres import PostgresServer
 from databutler.testing.query import QueryContract
@@ -34,6 +35,8 @@ def populated_query_template(postgres_server: PostgresServer) -> Iterator[str]:
 
 class TestPostgresQueries(QueryContract):
     """SqlRegistry in PostgreSQL: SQL SELECT in a READ ONLY transaction on its own connection."""
+
+    capabilities = frozenset(RegistryCapability)  # every registry capability
 
     @pytest.fixture
     def populated(self, postgres_server: PostgresServer, populated_query_template: str) -> Iterator[Registry]:

@@ -11,12 +11,15 @@ import pytest
 from databutler.adapters.sql import SqlRegistry
 from databutler.config.universe import default_universe
 from databutler.ports import Registry
+from databutler.ports.capabilities import RegistryCapability
 from databutler.testing.query import QueryContract
 from databutler.testing.registry import MakeRegistry
 
 
 class TestSqliteFileQueries(QueryContract):
     """SqlRegistry on a SQLite file: SQL SELECT on a separate mode=ro connection."""
+
+    capabilities = frozenset(RegistryCapability)  # every registry capability
 
     @pytest.fixture
     def populated(self, tmp_path: Path, populated_sqlite_file: Path) -> Iterator[Registry]:
@@ -28,6 +31,9 @@ class TestSqliteFileQueries(QueryContract):
 
 class TestSqliteMemoryQueries(QueryContract):
     """SqlRegistry in memory: SQL SELECT with PRAGMA query_only on the one connection."""
+
+    capabilities = frozenset(RegistryCapability) - {RegistryCapability.CONCURRENT_WRITERS,
+                                                    RegistryCapability.PERSISTENT}  # private in-memory SQLite
 
     @pytest.fixture
     def make_registry(self) -> Iterator[MakeRegistry]:

@@ -18,6 +18,7 @@ from databutler.config.universe import default_universe
 from databutler.domain import Universe
 from databutler.domain.errors import ReleaseWriteError
 from databutler.ports import Registry
+from databutler.ports.capabilities import RegistryCapability
 from databutler.testing.registry import MakeRegistry, RegistryContract, ReopenRegistry
 
 
@@ -34,6 +35,8 @@ def personal_over(directory: Path, release: Path, universe: Universe | None = No
 
 class TestLayeredSqliteRegistry(RegistryContract):
     """A personal SQLite registry over a release SQLite file attached read-only."""
+
+    capabilities = frozenset(RegistryCapability)  # every registry capability
 
     @pytest.fixture
     def make_registry(self, closing: list[Registry], tmp_path: Path, empty_sqlite_file: Path) -> MakeRegistry:

@@ -21,6 +21,7 @@ from databutler.adapters.sql import Release, SqlRegistry
 from databutler.config.universe import default_universe
 from databutler.domain import Universe
 from databutler.ports import Registry
+from databutler.ports.capabilities import RegistryCapability
 from databutler.testing.data import insert_standard_data_units
 from databutler.testing.postgres import PostgresRole, PostgresServer
 from databutler.testing.registry import MakeRegistry, RegistryContract, ReopenRegistry
@@ -73,6 +74,8 @@ def populated_template(postgres_server: PostgresServer, empty_template: str) -> 
 
 class TestLayeredPostgresRegistry(RegistryContract):
     """A personal registry in schema ``personal`` over a release in schema ``dr1``, as a read-only role."""
+
+    capabilities = frozenset(RegistryCapability)  # every registry capability
 
     @pytest.fixture
     def make_registry(self, closing: list[Registry], postgres_server: PostgresServer, reader: PostgresRole,

@@ -15,6 +15,7 @@ from databutler.adapters.sql import SqlRegistry
 from databutler.config.universe import default_universe
 from databutler.domain import Universe
 from databutler.ports import Registry
+from databutler.ports.capabilities import RegistryCapability
 from databutler.testing.data import insert_standard_data_units
 from databutler.testing.registry import MakeRegistry, RegistryContract, ReopenRegistry
 
@@ -69,3 +70,5 @@ class LimitedFixtures:
 
 class TestLimitedRegistryOnLocalFiles(LimitedFixtures, RegistryContract):
     """Journals in a local directory (appended and fsynced)."""
+
+    capabilities = frozenset({RegistryCapability.PERSISTENT, RegistryCapability.WRITE})

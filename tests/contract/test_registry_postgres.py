@@ -15,6 +15,7 @@ from databutler.adapters.sql import SqlRegistry
 from databutler.config.universe import default_universe
 from databutler.domain import Universe
 from databutler.ports import Registry
+from databutler.ports.capabilities import RegistryCapability
 from databutler.testing.data import insert_standard_data_units
 from databutler.testing.postgres import PostgresServer
 from databutler.testing.registry import MakeRegistry, RegistryContract, ReopenRegistry
@@ -43,6 +44,8 @@ def populated_template(postgres_server: PostgresServer, empty_template: str) -> 
 
 class TestPostgresRegistry(RegistryContract):
     """SqlRegistry in PostgreSQL schema ``butler`` of a fresh database per test (psycopg 3, password over TCP)."""
+
+    capabilities = frozenset(RegistryCapability)  # every registry capability
 
     @pytest.fixture
     def make_registry(self, closing: list[Registry], postgres_server: PostgresServer,

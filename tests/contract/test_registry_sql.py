@@ -12,11 +12,14 @@ from databutler.adapters.sql import SqlRegistry
 from databutler.config.universe import default_universe
 from databutler.domain import Universe
 from databutler.ports import Registry
+from databutler.ports.capabilities import RegistryCapability
 from databutler.testing.registry import MakeRegistry, RegistryContract, ReopenRegistry
 
 
 class TestSqliteFileRegistry(RegistryContract):
     """SqlRegistry on a SQLite file (WAL)."""
+
+    capabilities = frozenset(RegistryCapability)  # every registry capability
 
     @pytest.fixture
     def make_registry(self, closing: list[Registry], tmp_path: Path, empty_sqlite_file: Path) -> MakeRegistry:
@@ -47,6 +50,9 @@ class TestSqliteFileRegistry(RegistryContract):
 
 class TestSqliteMemoryRegistry(RegistryContract):
     """SqlRegistry on a private in-memory SQLite database (not persistent, one writer)."""
+
+    capabilities = frozenset(RegistryCapability) - {RegistryCapability.CONCURRENT_WRITERS,
+                                                    RegistryCapability.PERSISTENT}  # private in-memory SQLite
 
     @pytest.fixture
     def make_registry(self, closing: list[Registry]) -> MakeRegistry:

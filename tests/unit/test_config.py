@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -86,3 +87,28 @@ def test_a_repository_moves_with_its_directory(tmp_path: Path) -> None:
 def test_entry_point_groups_are_listed() -> None:
     assert isinstance(available(REGISTRY_GROUP), tuple)
     assert isinstance(available(DATASTORE_GROUP), tuple)
+
+
+def test_one_table_serves_top_level_and_child_datastore_sections(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from databutler.adapters.memory import make_datastore as make_memory_datastore
+    from databutler.config.container import DATASTORES, REGISTRIES
+
+    built: list[str] = []
+
+    def tracked(section: Any, **kwargs: Any) -> Any:
+        built.append(section["adapter"])
+        return make_memory_datastore({"adapter": "memory"}, **kwargs)
+
+    monkeypatch.setitem(DATASTORES.builtin, "tracked", tracked)
+    assert "tracked" in DATASTORES.names() and "sql" in REGISTRIES.names()
+    Butler.create(tmp_path / "top", {"datastore": {"adapter": "tracked"}}).close()
+    chain = {"adapter": "chained", "children": [{"name": "only", "datastore": {"adapter": "tracked"}}]}
+    Butler.create(tmp_path / "child", {"datastore": chain}).close()
+    assert built == ["tracked", "tracked"], "an adapter added once is found for a top-level and a child section"
+
+
+def test_an_unknown_registry_adapter_is_refused_before_the_datastore_is_made(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"no adapter 'sqll' for the registry; did you mean 'sql'\?"):
+        Butler.create(tmp_path / "repo", {"registry": {"adapter": "sqll"}, "datastore": {"root": "{root}/d"}})
+    assert not (tmp_path / "repo" / "d").exists(), "nothing of the repository was made"
