@@ -80,7 +80,8 @@ def test_ddl_has_exactly_the_issue_columns_and_keys(desdm: DesdmDatabase, engine
     for name, key in PRIMARY_KEYS.items():
         constraint = inspector.get_pk_constraint(stored[name], schema=desdm.schema)
         assert [column.upper() for column in constraint["constrained_columns"]] == key, name
-    desfile = {column["name"].upper(): column for column in inspector.get_columns(stored["DESFILE"], schema=desdm.schema)}
+    desfile = {column["name"].upper(): column
+               for column in inspector.get_columns(stored["DESFILE"], schema=desdm.schema)}
     assert desfile["WGB_TASK_ID"]["nullable"] is False
 
 
@@ -93,7 +94,7 @@ def test_desdm_style_unquoted_sql_finds_the_upper_case_tables(desdm: DesdmDataba
 
 def _a_file(connection: sa.Connection, desdm: DesdmDatabase, compression: str | None) -> dict[str, object]:
     desfile = table(desdm.metadata(), "DESFILE")
-    condition = desfile.c.COMPRESSION.is_(None) if compression is None else desfile.c.COMPRESSION == compression
+    condition = desfile.c.COMPRESSION.is_(None) if compression is None else compression == desfile.c.COMPRESSION
     row = connection.execute(sa.select(desfile).where(condition).limit(1)).mappings().one()
     top = connection.execute(sa.select(sa.func.max(desfile.c.ID))).scalar_one()
     return {**row, "ID": top + 1}
@@ -231,8 +232,9 @@ def test_pipeline_writer_role_reads_and_inserts_but_changes_no_schema(desdm_post
             connection.exec_driver_sql(
                 "insert into desfile (id, wgb_task_id, filetype, filename, compression, filesize, md5sum) "
                 f"values ({file_id}, {task}, 'red_bkg', 'new_bkg.fits', '.fz', 1, 'x')")
-            connection.exec_driver_sql("insert into file_archive_info (filename, archive_name, path, compression, "
-                                       f"desfile_id) values ('new_bkg.fits', 'desar2home', 'OPS/new', '.fz', {file_id})")
+            connection.exec_driver_sql(
+                "insert into file_archive_info (filename, archive_name, path, compression, desfile_id) "
+                f"values ('new_bkg.fits', 'desar2home', 'OPS/new', '.fz', {file_id})")
             connection.exec_driver_sql(f"insert into opm_used (task_id, desfile_id) values ({task}, 1)")
             connection.commit()
             refusals = {sql: _refused(connection, sql) for sql in (

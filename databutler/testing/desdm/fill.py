@@ -122,8 +122,8 @@ class _Filler:
                         INFO_TABLE=info_table)
         return task_id
 
-    def attempt(self, reqnum: int, unitname: str, attnum: int, start: datetime.datetime, archive_path: str,
-                pipeline: str, *, failed: bool = False) -> tuple[int, int]:
+    def attempt(self, reqnum: int, unitname: str, attnum: int, start: datetime.datetime, *, archive_path: str,
+                pipeline: str, failed: bool = False) -> tuple[int, int]:
         task_id = self.task("attempt", start, status=1 if failed else 0, info_table="pfw_attempt")
         attempt_id = self.writer.next_id("PFW_ATTEMPT_SEQ")
         self.attempts += 1
@@ -176,7 +176,7 @@ def desdm_engine(url: str) -> sa.Engine:
 
 def fill_desdm(engine: sa.Engine, metadata: sa.MetaData, base: str, *, exposures: int = 4, ccds: int = 4,
                seed: int = 0) -> DesdmCatalog:
-    """Fill the empty DESDM tables of ``metadata`` with ``exposures`` x ``ccds`` processed data; archives under ``base``."""
+    """Fill the empty DESDM tables of ``metadata`` with ``exposures`` x ``ccds`` of processing; archives in ``base``."""
     roots = {name: os.path.join(base, name) for name in (HOME_ARCHIVE, BACKUP_ARCHIVE)}
     for root in roots.values():
         os.makedirs(root, exist_ok=True)
@@ -225,18 +225,21 @@ def _process(filler: _Filler, exposures: int, ccds: int) -> tuple[str, ...]:
         if index == 0:
             filler.writer.add("DTS_BAD_FILE", UNIQ_FULLNAME=f"2013/11/DECam_{expnum:08d}.fits.fz.20131116010203123",
                               ORIG_FILENAME=f"DECam_{expnum:08d}.fits.fz", TASK_ID=dts, FILETYPE="raw",
-                              FILESIZE=1024, DELIVERY_DATE=observed, REJECTED_DATE=observed, REJECTED_MSG="Duplicate file",
+                              FILESIZE=1024, DELIVERY_DATE=observed, REJECTED_DATE=observed,
+                              REJECTED_MSG="Duplicate file",
                               CAMSYM="D", BAND=band, EXPNUM=expnum, NITE=nite)
         unitname = f"D{expnum:08d}"
         attnum = 1
         started = observed + datetime.timedelta(hours=6)
         if rng.random() < 0.2:
             path = f"OPS/finalcut/Y2A1/{nite}-r{_FINALCUT_REQNUM}/{unitname}/p01"
-            _, root = filler.attempt(_FINALCUT_REQNUM, unitname, 1, started, path, "finalcut", failed=True)
+            _, root = filler.attempt(_FINALCUT_REQNUM, unitname, 1, started, archive_path=path,
+                                     pipeline="finalcut", failed=True)
             filler.task("job", started, parent=root, root=root, status=1, label="j0001")
             attnum = 2
         path = f"OPS/finalcut/Y2A1/{nite}-r{_FINALCUT_REQNUM}/{unitname}/p{attnum:02d}"
-        attempt, root = filler.attempt(_FINALCUT_REQNUM, unitname, attnum, started, path, "finalcut")
+        attempt, root = filler.attempt(_FINALCUT_REQNUM, unitname, attnum, started, archive_path=path,
+                                       pipeline="finalcut")
         good_attempts.append(attempt)
         job = filler.task("job", started, parent=root, root=root, label="j0001")
         models = []
@@ -266,7 +269,7 @@ def _coadd(filler: _Filler, psf_models: list[list[tuple[str, int]]]) -> tuple[li
         tiles.append(tilename)
         started = _START + datetime.timedelta(days=30, minutes=number)
         path = f"OPS/multiepoch/Y2A1/r{_COADD_REQNUM}/{tilename}/p01"
-        attempt, root = filler.attempt(_COADD_REQNUM, tilename, 1, started, path, "multiepoch")
+        attempt, root = filler.attempt(_COADD_REQNUM, tilename, 1, started, archive_path=path, pipeline="multiepoch")
         attempts.append(attempt)
         execution = filler.task("exec", started, parent=root, root=root, label="scamp")
         by_band: dict[str, list[int]] = defaultdict(list)

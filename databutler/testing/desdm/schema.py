@@ -32,6 +32,8 @@ Keys beyond the column lists, and why:
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import quoted_name
 
@@ -72,9 +74,9 @@ def upper(name: str) -> quoted_name:
     return quoted_name(name, False)
 
 
-def _column(name: str, kind: sa.types.TypeEngine[object] | type[sa.types.TypeEngine[object]], *args: object,
-            **kwargs: object) -> sa.Column[object]:
-    return sa.Column(upper(name), kind, *args, key=name, **kwargs)  # type: ignore[arg-type]
+def _column(name: str, kind: sa.types.TypeEngine[Any] | type[sa.types.TypeEngine[Any]], *args: Any,
+            **kwargs: Any) -> sa.Column[Any]:
+    return sa.Column(upper(name), kind, *args, key=name, **kwargs)
 
 
 def _fk(table: str, column: str, schema: str | None) -> sa.ForeignKey:
@@ -82,7 +84,7 @@ def _fk(table: str, column: str, schema: str | None) -> sa.ForeignKey:
     return sa.ForeignKey(f"{prefix}{table}.{column}")
 
 
-def _metadata_table(metadata: sa.MetaData, name: str, schema: str | None, *extra: sa.Column[object]) -> sa.Table:
+def _metadata_table(metadata: sa.MetaData, name: str, schema: str | None, *extra: sa.Column[Any]) -> sa.Table:
     return sa.Table(upper(name), metadata,
                     _column("FILENAME", sa.Text, primary_key=True),
                     _column("FILETYPE", sa.Text, _fk("OPS_FILETYPE", "FILETYPE", schema), nullable=False),
@@ -94,7 +96,10 @@ def desdm_metadata(schema: str | None = None) -> sa.MetaData:
     """The DESDM tables and sequences, in ``schema`` (PostgreSQL) or the default schema."""
     metadata = sa.MetaData(schema=schema)
     sequences = {name: sa.Sequence(upper(name), metadata=metadata) for name in SEQUENCES}
-    fk = lambda table, column: _fk(table, column, schema)  # noqa: E731 - short local spelling
+
+    def fk(table: str, column: str) -> sa.ForeignKey:
+        return _fk(table, column, schema)
+
     sa.Table(upper("OPS_ARCHIVE"), metadata,
              _column("NAME", sa.Text, primary_key=True), _column("SITE", sa.Text), _column("ROOT", sa.Text),
              _column("FILEMGMT", sa.Text), _column("FILEUTILS", sa.Text))
