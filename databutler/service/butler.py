@@ -23,16 +23,15 @@ from ..domain.errors import (
 )
 from ..domain.remedies import Action, Remedy
 from ..domain.storage_class import StorageClassRegistry
-from ..ports.capabilities import DatastoreCapability, require
-from ..ports.datastore import Datastore, IngestRequest, ReadRequest, TransferMode
+from ..ports.datastore import Datastore, ReadRequest
 from ..ports.registry import DataIdLike, Registry
 from ..ports.repository import Repository
+from .butler_ingest import ButlerIngest
 from .butler_integrity import ButlerIntegrity
 from .butler_queries import ButlerQueries
-from .file_dataset import FileDataset
 from .loader import repository_loader
 from .ownership import delete_unrecorded, explain_taken, unshared
-from .progress import Progress, counter, in_batches
+from .progress import Progress, in_batches
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +49,7 @@ def _merge_data_id(data_id: DataIdLike | None, kwargs: Mapping[str, Any]) -> dic
     return merged
 
 
-class Butler(ButlerQueries, ButlerIntegrity):
+class Butler(ButlerQueries, ButlerIntegrity, ButlerIngest):
     """The convenience layer of a repository: one Registry, one Datastore, a run and a search path.
 
     ``Butler("repo/", run="u/alice/run1", collections=["u/alice/run1", "release/dr1"])`` opens
@@ -279,76 +278,6 @@ class Butler(ButlerQueries, ButlerIntegrity):
         """The absolute URI of the Dataset's (first) artifact."""
         _, artifacts, _ = self._find_stored(dataset, data_id, collections, data_id_kwargs, None)
         return self.datastore.uri(artifacts[0])
-
-    # -- ingest ---------------------------------------------------------------------------------
-
-    def ingest(self, datasets: Sequence[FileDataset], *, transfer: str | TransferMode = "auto",
-               run: str | None = None, progress: Progress | None = None) -> list[DatasetRef]:
-        """Bring existing files in as Datasets (all or none); return their refs in order.
-
-        ``move`` is carried out as a copy followed by deleting the sources once the registry
-        has committed, so a failure never loses the user's files. A run this call registers is
-        registered in the same transaction: a failed ingest leaves no new run behind.
-        """
-        self._check_writeable("ingest datasets")
-        mode = TransferMode(transfer) if isinstance(transfer, str) else transfer
-        datastore_mode = TransferMode.COPY if mode is TransferMode.MOVE else mode
-        if datastore_mode not in self.datastore.ingest_modes:
-            require(self.datastore.capabilities, DatastoreCapability.INGEST, type(self.datastore).__name__,
-                    "ingest files")
-            raise ReadOnlyError(f"{type(self.datastore).__name__} does not support transfer mode "
-                                f"{mode.value!r}; supported: {sorted(m.value for m in self.datastore.ingest_modes)}")
-        grouped: dict[str, list[tuple[int, FileDataset]]] = {}
-        for index, dataset in enumerate(datasets):
-            grouped.setdefault(dataset.dataset_type, []).append((index, dataset))
-        results: list[DatasetRef | None] = [None] * len(datasets)
-        written: list[StoredArtifact] = []
-        placed: list[IngestRequest] = []
-        try:
-            with self.registry.transaction():
-                output = self._output_run(run, remember=False)
-                advance = counter(progress, len(datasets))
-                for name, group in ((n, part) for n, whole in grouped.items() for part in in_batches(whole)):
-                    refs = self.registry.insert_datasets(name, output, [d.data_id for _, d in group])
-                    requests = [IngestRequest(os.fspath(d.path), ref, d.formatter)
-                                for (_, d), ref in zip(group, refs, strict=True)]
-                    try:
-                        artifacts = self.datastore.ingest(requests, datastore_mode)
-                    except ArtifactExistsError as err:
-                        raise explain_taken(self.registry, err, self.root) from None
-                    written.extend(artifacts)
-                    placed.extend(requests)
-                    self.registry.insert_artifacts(artifacts)
-                    for (index, _), ref in zip(group, refs, strict=True):
-                        results[index] = ref
-                    advance(len(group))
-        except BaseException:
-            self._undo_ingest(placed, written, datastore_mode)
-            raise
-        self._runs_registered.add(output)
-        if mode is TransferMode.MOVE:
-            for dataset in datasets:
-                try:
-                    os.unlink(dataset.path)
-                except OSError:
-                    log.warning("ingested %s by move but could not delete the source", dataset.path)
-        return [ref for ref in results if ref is not None]
-
-    def _undo_ingest(self, requests: Sequence[IngestRequest], artifacts: Sequence[StoredArtifact],
-                     transfer: TransferMode) -> None:
-        """Remove what an ingest whose transaction did not commit brought in; files ingested in place stay."""
-        if not artifacts:
-            return
-        try:
-            kept = {id(a) for a in artifacts} - {id(a) for a in unshared(self.registry, self.datastore, artifacts)}
-        except Exception:  # the registry failed: what the ingest copied in is its own
-            log.warning("could not check whether other datasets record the files of a failed ingest", exc_info=True)
-            kept = set()
-        pairs = [(r, a) for r, a in zip(requests, artifacts, strict=True) if id(a) not in kept]
-        try:
-            self.datastore.undo_ingest([r for r, _ in pairs], [a for _, a in pairs], transfer)
-        except Exception:  # the original error matters more
-            log.exception("could not remove the files of a failed ingest; find them with find_orphans")
 
     # -- removal --------------------------------------------------------------------------------
 
