@@ -108,6 +108,7 @@ class _Filler:
     roots: Mapping[str, str]
     rng: random.Random
     files: int = 0
+    last_size: int = 0
     attempts: int = 0
     tasks: int = 0
 
@@ -144,6 +145,7 @@ class _Filler:
             stream.write(content)
         file_id = self.writer.next_id("DESFILE_SEQ")
         self.files += 1
+        self.last_size = len(content)
         self.writer.add("DESFILE", ID=file_id, PFW_ATTEMPT_ID=attempt, WGB_TASK_ID=task, FILETYPE=filetype,
                         FILENAME=filename, COMPRESSION=compression, FILESIZE=len(content),
                         MD5SUM=hashlib.md5(content).hexdigest(), USER_CREATED_BY=user, MODULE_CREATED_BY=module,
@@ -222,10 +224,10 @@ def _process(filler: _Filler, exposures: int, ccds: int) -> tuple[str, ...]:
                           labels=dict(CAMSYM="D", BAND=band, EXPNUM=expnum, NITE=nite, FIELD=field, OBSTYPE="object",
                                       EXPTIME=90.0, DATE_OBS=observed.isoformat(),
                                       MJD_OBS=round(56611.0 + index / 720.0, 6)))
-        if index == 0:
+        if index == 0:  # the same raw file delivered again: DTS refuses it as a duplicate
             filler.writer.add("DTS_BAD_FILE", UNIQ_FULLNAME=f"2013/11/DECam_{expnum:08d}.fits.fz.20131116010203123",
                               ORIG_FILENAME=f"DECam_{expnum:08d}.fits.fz", TASK_ID=dts, FILETYPE="raw",
-                              FILESIZE=1024, DELIVERY_DATE=observed, REJECTED_DATE=observed,
+                              FILESIZE=filler.last_size, DELIVERY_DATE=observed, REJECTED_DATE=observed,
                               REJECTED_MSG="Duplicate file",
                               CAMSYM="D", BAND=band, EXPNUM=expnum, NITE=nite)
         unitname = f"D{expnum:08d}"

@@ -16,7 +16,8 @@ Keys beyond the column lists, and why:
   ``(FILENAME, COALESCE(COMPRESSION, ''))`` enforces it the way Oracle does, where two rows with the
   same FILENAME and a null COMPRESSION are duplicates (SQL's NULLs would otherwise be distinct).
   IDs come from the sequence ``DESFILE_SEQ`` (``TASK_SEQ``, ``PFW_ATTEMPT_SEQ`` likewise), which the
-  writer calls itself, as DESDM does: no server-side default.
+  writer calls itself, as DESDM does: no server-side default. SQLite has no sequences: a writer
+  there takes ``max(ID) + 1`` (the filler sets the PostgreSQL sequences past the IDs it used).
 - ``PROCTAG``: the key is ``(TAG, PFW_ATTEMPT_ID)``; DESDM tags one attempt into several tags
   (e.g. a campaign tag and a test subset), so PFW_ATTEMPT_ID alone cannot be the key.
 - ``OPS_FILETYPE_METADATA``: key ``(FILETYPE, FILE_HEADER_NAME)``; ``OPM_USED`` and
