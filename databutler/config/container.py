@@ -63,6 +63,9 @@ def build_registry(section: Any, *, universe: Universe | None, create: bool, wri
 def build_cache_datastore(options: Mapping[str, Any], *, storage_classes: StorageClassRegistry,
                           formatters: FormatterSet, create: bool, writeable: bool) -> Datastore:
     """A caching datastore over the datastore of its ``child`` section."""
+    if not isinstance(options.get("child"), Mapping):
+        raise ConfigError("a cache datastore needs a 'child' section: the datastore it caches, e.g. "
+                          "child: {adapter: objectstore, root: s3://bucket/repo}")
     child = build_datastore(options.get("child"), storage_classes=storage_classes, formatters=formatters,
                                   create=create, writeable=writeable)
     return make_cache_datastore(options, child=child, storage_classes=storage_classes, formatters=formatters)
