@@ -10,8 +10,8 @@ from typing import Protocol
 from ..domain.dataset import DatasetRef, StoredArtifact
 from ..domain.errors import ArtifactExistsError, CapabilityError
 from ..ports.capabilities import DatastoreCapability, require
-from ..ports.datastore import Datastore, IngestRequest, TransferMode
-from ..ports.registry import Registry
+from ..ports.datastore import IngestRequest, TransferMode
+from .butler_parts import ButlerParts
 from .file_dataset import FileDataset
 from .ownership import explain_taken, unshared
 from .progress import Progress, counter, in_batches
@@ -19,21 +19,10 @@ from .progress import Progress, counter, in_batches
 log = logging.getLogger(__name__)
 
 
-class _ButlerParts(Protocol):
-    """What ingest needs of the Butler it is mixed into."""
+class _ButlerParts(ButlerParts, Protocol):
+    """What ingest needs of the Butler beyond the common parts."""
 
     _runs_registered: set[str]
-
-    @property
-    def registry(self) -> Registry: ...
-
-    @property
-    def datastore(self) -> Datastore: ...
-
-    @property
-    def root(self) -> str: ...
-
-    def _check_writeable(self, action: str) -> None: ...
 
     def _output_run(self, run: str | None, *, remember: bool = True) -> str: ...
 

@@ -4,35 +4,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Protocol
 
 from ..domain.arguments import check_refs
 from ..domain.dataset import DatasetRef
-from ..ports.datastore import Datastore, ListedArtifact
-from ..ports.registry import Registry
+from ..ports.datastore import ListedArtifact
+from .butler_parts import ButlerParts
 from .orphans import DEFAULT_AGE_S, find_orphans, remove_orphans
 from .progress import Progress, in_batches
-
-
-class _ButlerParts(Protocol):
-    """What the integrity checks need of the Butler they are mixed into."""
-
-    @property
-    def registry(self) -> Registry: ...
-
-    @property
-    def datastore(self) -> Datastore: ...
-
-    @property
-    def root(self) -> str: ...
-
-    def _check_writeable(self, action: str) -> None: ...
 
 
 class ButlerIntegrity:
     """Checksums of stored Datasets, and orphan files (see ``service.orphans``)."""
 
-    def verify(self: _ButlerParts, refs: Sequence[DatasetRef], *,
+    def verify(self: ButlerParts, refs: Sequence[DatasetRef], *,
                progress: Progress | None = None) -> dict[uuid.UUID, str]:
         """Check the artifacts of ``refs`` against their checksums; return the problems by dataset id."""
         problems: dict[uuid.UUID, str] = {}
@@ -48,13 +32,13 @@ class ButlerIntegrity:
                     problems[ref.id] = "; ".join(found)
         return problems
 
-    def find_orphans(self: _ButlerParts, older_than_s: float = DEFAULT_AGE_S) -> list[ListedArtifact]:
+    def find_orphans(self: ButlerParts, older_than_s: float = DEFAULT_AGE_S) -> list[ListedArtifact]:
         """The datastore's files no artifact row points at, at least ``older_than_s`` old (see service.orphans).
 
         The age leaves out files of puts whose rows are not committed yet; 0 reports every one."""
         return find_orphans(self.registry, self.datastore, older_than_s=older_than_s, repo_root=self.root)
 
-    def remove_orphans(self: _ButlerParts, orphans: Sequence[ListedArtifact]) -> list[ListedArtifact]:
+    def remove_orphans(self: ButlerParts, orphans: Sequence[ListedArtifact]) -> list[ListedArtifact]:
         """Delete these orphans (from ``find_orphans``) unless recorded or changed since; return those deleted."""
         self._check_writeable("remove orphan files")
         return remove_orphans(self.registry, self.datastore, orphans, repo_root=self.root)

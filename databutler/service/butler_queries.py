@@ -4,27 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from ..domain.arguments import check_refs
 from ..domain.data_id import DataId
 from ..domain.dataset import DatasetRef
-from ..ports.datastore import Datastore
 from ..ports.query_results import QueryResults
-from ..ports.registry import DataIdLike, Registry
+from ..ports.registry import DataIdLike
+from .butler_parts import ButlerParts
 from .progress import Progress, in_batches
-
-
-class _ButlerParts(Protocol):
-    """What the query methods need of the Butler they are mixed into."""
-
-    @property
-    def registry(self) -> Registry: ...
-
-    @property
-    def datastore(self) -> Datastore: ...
-
-    def _search_path(self, collections: Sequence[str] | str | None) -> tuple[str, ...]: ...
 
 
 class ButlerQueries:
@@ -35,7 +23,7 @@ class ButlerQueries:
     refuses them with CapabilityError.
     """
 
-    def query_datasets(self: _ButlerParts, dataset_types: str | Sequence[str],
+    def query_datasets(self: ButlerParts, dataset_types: str | Sequence[str],
                        collections: Sequence[str] | str | None = None, *, where: str = "",
                        bind: Mapping[str, Any] | None = None, data_id: DataIdLike | None = None,
                        find_first: bool = False, order_by: Sequence[str] = (),
@@ -44,7 +32,7 @@ class ButlerQueries:
         return self.registry.query_datasets(dataset_types, self._search_path(collections), where=where, bind=bind,
                                             data_id=data_id, find_first=find_first, order_by=order_by, limit=limit)
 
-    def query_data_ids(self: _ButlerParts, units: str | Sequence[str], *, where: str = "",
+    def query_data_ids(self: ButlerParts, units: str | Sequence[str], *, where: str = "",
                        bind: Mapping[str, Any] | None = None, datasets: str | Sequence[str] | None = None,
                        collections: Sequence[str] | str | None = None,
                        data_id: DataIdLike | None = None) -> QueryResults[DataId]:
@@ -56,13 +44,13 @@ class ButlerQueries:
         return self.registry.query_data_ids(units, where=where, bind=bind, datasets=datasets,
                                             collections=search, data_id=data_id)
 
-    def query_data_unit_records(self: _ButlerParts, element: str, *, where: str = "",
+    def query_data_unit_records(self: ButlerParts, element: str, *, where: str = "",
                                 bind: Mapping[str, Any] | None = None,
                                 data_id: DataIdLike | None = None) -> QueryResults[dict[str, Any]]:
         """Records of DataUnit or join element ``element`` matching ``where``."""
         return self.registry.query_data_unit_records(element, where=where, bind=bind, data_id=data_id)
 
-    def uris(self: _ButlerParts, refs: Sequence[DatasetRef], *,
+    def uris(self: ButlerParts, refs: Sequence[DatasetRef], *,
              progress: Progress | None = None) -> dict[uuid.UUID, str]:
         """The absolute URI of each Dataset's (first) artifact, by dataset id; unstored ones are absent.
 
