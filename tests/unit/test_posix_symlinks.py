@@ -114,3 +114,28 @@ def test_a_file_where_a_directory_belongs_is_a_domain_error(tmp_path: Path) -> N
     (tmp_path / "repo" / "datasets" / "r").write_text("not a directory")
     with pytest.raises(DataButlerError, match="not a directory"):
         butler.put({"a": 1}, "table", instrument=INSTRUMENT, detector=1)
+
+
+def test_a_batch_opens_each_directory_from_the_root_once_and_the_next_batch_checks_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from databutler.adapters.posix import datastore as posix_datastore
+
+    butler = _repo(tmp_path / "repo")
+    opened: list[str] = []
+    real_open_chain = posix_datastore.open_chain
+
+    def counting(root: str, real_root: str, relative_dir: str, *, create: bool) -> object:
+        opened.append(relative_dir)
+        return real_open_chain(root, real_root, relative_dir, create=create)
+
+    monkeypatch.setattr(posix_datastore, "open_chain", counting)
+    butler.put_many([({"d": d}, "table", {"instrument": INSTRUMENT, "detector": d}) for d in (1, 2, 3)])
+    assert len(opened) == len(set(opened)), f"a directory was opened from the root twice in one batch: {opened}"
+    # The descriptors are not kept past the batch: a link swapped in before the next one is refused.
+    outside = tmp_path / "outside"
+    butler.registry.insert_data_units("detector", [{"instrument": INSTRUMENT, "id": 0}])
+    _swap_for_link(tmp_path / "repo" / "datasets" / "r", outside)
+    before = _tree(outside)
+    with pytest.raises(PathTemplateError, match="outside the datastore root"):
+        butler.put({"a": 2}, "table", instrument=INSTRUMENT, detector=0)
+    assert _tree(outside) == before

@@ -11,6 +11,7 @@ this class when it has its own streamed, ranged or linked paths (the hooks below
 from __future__ import annotations
 
 import abc
+import contextlib
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -126,6 +127,10 @@ class FileDatastore(Datastore):
     def _put_back(self, uri: str, source: str) -> None:
         """Put the file moved in as artifact ``uri`` back at ``source``, unless something is there."""
 
+    def _batch(self) -> AbstractContextManager[None]:
+        """Held around the writes of one ``put`` or ``ingest`` call: storage may keep state for the batch."""
+        return contextlib.nullcontext()
+
     # -- writing --------------------------------------------------------------------------------
 
     def put(self, items: Sequence[tuple[Any, DatasetRef]]) -> list[StoredArtifact]:
@@ -134,8 +139,9 @@ class FileDatastore(Datastore):
         writes = [self._plan_write(obj, ref) for obj, ref in items]
         artifacts: list[StoredArtifact] = []
         try:
-            for write in writes:
-                artifacts.append(self._write_new(write))
+            with self._batch():
+                for write in writes:
+                    artifacts.append(self._write_new(write))
         except BaseException:
             self._undo([artifact.uri for artifact in artifacts])
             raise
@@ -211,8 +217,9 @@ class FileDatastore(Datastore):
         plans = [self._plan_ingest(request, mode) for request in requests]
         artifacts: list[StoredArtifact] = []
         try:
-            for plan in plans:
-                artifacts.append(self._place(plan))
+            with self._batch():
+                for plan in plans:
+                    artifacts.append(self._place(plan))
             self._remove_moved_sources(plans)
         except BaseException:
             self._undo([a.uri for a, p in zip(artifacts, plans, strict=False) if p.mode is not TransferMode.DIRECT])

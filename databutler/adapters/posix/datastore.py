@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -18,7 +20,7 @@ from ..files.checksums import DEFAULT_ALGORITHM
 from ..files.datastore import FileDatastore, PlannedWrite
 from ..files.ingest import IngestPlan
 from ..files.local import local_path
-from .directories import Target, open_chain, prune
+from .directories import DirectoryCache, Target, open_chain, prune
 from .files import discard, discard_at, os_error, write_new_file
 from .ingest import plan_ingest
 from .integrity import check_size, file_problem, read_verified
@@ -56,6 +58,7 @@ class PosixDatastore(FileDatastore):
         super().__init__(storage_classes=storage_classes, formatters=formatters, templates=templates,
                          checksum=checksum, writeable=writeable)
         self._layout = RootLayout(root)
+        self._batch_state = threading.local()  # the DirectoryCache of this thread's current batch
         self._fsync = fsync
 
     def __repr__(self) -> str:
@@ -83,14 +86,39 @@ class PosixDatastore(FileDatastore):
         checksum, size = self._create(write.relative, create)
         return StoredArtifact(write.ref.id, write.relative, formatter.name, storage_class.name, checksum, size)
 
+    @contextlib.contextmanager
+    def _batch(self) -> Iterator[None]:
+        """Directories opened for one batch are kept open for its later files (opened from the root once)."""
+        if getattr(self._batch_state, "directories", None) is not None:
+            yield  # nested: the outer batch's cache serves
+            return
+        self._batch_state.directories = cache = DirectoryCache()
+        try:
+            yield
+        finally:
+            self._batch_state.directories = None
+            cache.close()
+
     def _create(self, relative: str, create: Callable[[Target], T]) -> T:
         """Run ``create`` on the target of ``relative`` in its directory, made and opened link-free from the root."""
         directory, _, name = relative.rpartition("/")  # a checked relative path has no empty parts
         final = self._layout.path(relative)
+        cache: DirectoryCache | None = getattr(self._batch_state, "directories", None)
+        held = cache.get(directory) if cache is not None else None
+        if cache is not None and held is not None:
+            try:
+                return create(Target(held, name, final))
+            except FileNotFoundError:
+                cache.drop(directory)  # pruned by a concurrent removal since: open it afresh below
+            except OSError as err:
+                raise os_error(err, "create", final) from None
         for attempt in range(_CREATE_ATTEMPTS):
             try:
                 with open_chain(self._layout.root, self._layout.real_root, directory, create=True) as chain:
-                    return create(Target(chain.last, name, final))
+                    result = create(Target(chain.last, name, final))
+                    if cache is not None:
+                        cache.keep(directory, chain.last)
+                    return result
             except FileNotFoundError as err:
                 # A directory was pruned while being opened or written in (a concurrent remove): again.
                 if attempt == _CREATE_ATTEMPTS - 1:

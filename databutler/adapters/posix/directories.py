@@ -155,3 +155,43 @@ def prune(chain: Chain) -> None:
             os.rmdir(chain.names[depth], dir_fd=chain.fds[depth])
         except OSError:
             return
+
+
+class DirectoryCache:
+    """Directories opened during one batch of writes, by root-relative path, so each is opened from the root once.
+
+    A descriptor stays valid whatever later happens to the path (a link swapped in cannot redirect
+    it); a directory pruned meanwhile makes creating in it fail with FileNotFoundError, and the
+    caller drops it and opens the path afresh. At most ``limit`` descriptors are held.
+    """
+
+    def __init__(self, limit: int = 64) -> None:
+        self._fds: dict[str, int] = {}
+        self._limit = limit
+
+    def get(self, relative_dir: str) -> int | None:
+        """The open descriptor of ``relative_dir``, if held."""
+        return self._fds.get(relative_dir)
+
+    def keep(self, relative_dir: str, fd: int) -> None:
+        """Hold a duplicate of ``fd`` as ``relative_dir`` (the oldest is closed beyond the limit)."""
+        if relative_dir in self._fds or self._limit <= 0:
+            return
+        try:
+            held = os.dup(fd)
+        except OSError:
+            return  # out of descriptors: the next write opens its directory from the root again
+        if len(self._fds) >= self._limit:
+            os.close(self._fds.pop(next(iter(self._fds))))
+        self._fds[relative_dir] = held
+
+    def drop(self, relative_dir: str) -> None:
+        """Close and forget ``relative_dir``."""
+        fd = self._fds.pop(relative_dir, None)
+        if fd is not None:
+            os.close(fd)
+
+    def close(self) -> None:
+        """Close every held descriptor."""
+        while self._fds:
+            os.close(self._fds.popitem()[1])
