@@ -47,8 +47,15 @@ def _context(connection: sa.Connection, namespace: str | None, **opts: Any) -> M
 
 
 def stamp_new_registry(connection: sa.Connection, namespace: str | None) -> None:
-    """Record a registry just created with the current schema as being at the current revision."""
-    _context(connection, namespace).stamp(script_directory(), SCHEMA_VERSION)
+    """Record a registry just created with the current schema as being at the current revision.
+
+    The version table is made in the layout Alembic reads (one ``version_num`` column, primary
+    key ``<table>_pkc``) without importing Alembic: creating a registry stays as cheap as before.
+    """
+    table = sa.Table(VERSION_TABLE, sa.MetaData(), sa.Column("version_num", sa.String(32), nullable=False),
+                     sa.PrimaryKeyConstraint("version_num", name=f"{VERSION_TABLE}_pkc"), schema=namespace)
+    table.create(connection)
+    connection.execute(table.insert().values(version_num=SCHEMA_VERSION))
 
 
 def version_error(where: str, stored: str | None) -> RegistryError:
