@@ -182,19 +182,25 @@ class PosixDatastore(FileDatastore):
 
     def _delete_owned(self, uris: Sequence[str]) -> None:
         failures: list[str] = []
+        by_directory: dict[str, list[tuple[str, str]]] = {}  # each directory is opened from the root once
         for uri in uris:
             path, relative = self._layout.locate(uri)
             if relative is None:
                 continue  # ingested in place from outside the root: the file belongs to its author
             directory, _, name = relative.rpartition("/")
+            by_directory.setdefault(directory, []).append((name, path))
+        for directory, files in by_directory.items():
+            where = files[0][1]  # named by an error
             try:
                 with open_chain(self._layout.root, self._layout.real_root, directory, create=False) as chain:
-                    discard_at(chain.last, name)
+                    for name, file_path in files:
+                        where = file_path
+                        discard_at(chain.last, name)
                     prune(chain)
             except FileNotFoundError:
-                continue  # its directory is gone, and the file with it
+                continue  # the directory is gone, and its files with it
             except OSError as err:
-                failures.append(str(os_error(err, "delete", path)))
+                failures.append(str(os_error(err, "delete", where)))
             except DatastoreError as err:  # a link or a file where a directory should be: nothing deleted
                 failures.append(str(err))
         if failures:
