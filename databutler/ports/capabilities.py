@@ -46,6 +46,10 @@ class DatastoreCapability(enum.Enum):
     """Datastore lists every artifact file it holds (``list_artifacts``, ``remove_uris``), to find orphans."""
 
 
+DATASTORE_WRITE_SIDE = frozenset({DatastoreCapability.WRITE, DatastoreCapability.REMOVE, DatastoreCapability.INGEST})
+"""The capabilities that change what is stored: a read-only datastore has none of them."""
+
+
 def require(capabilities: Iterable[enum.Enum], needed: enum.Enum, owner: str, action: str) -> None:
     """Raise CapabilityError unless ``needed`` is among ``capabilities``."""
     if needed not in set(capabilities):

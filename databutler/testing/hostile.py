@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import os
+import sqlite3
 from typing import Any
 
 from hypothesis import strategies as st
@@ -217,3 +218,18 @@ SQL = st.one_of(
     st.text(max_size=20).map(lambda s: f"SELECT * FROM v_collection WHERE name = '{s}'"),
 )
 """SQL text for select_sql: writes in disguise, several statements, arbitrary text."""
+
+
+def sqlite_state(path: str | os.PathLike[str]) -> tuple[list[tuple[Any, ...]], dict[str, int]]:
+    """The schema and every table's row count of the SQLite file ``path``, read with a plain sqlite3 connection.
+
+    Equal before and after a refused call: the call changed nothing.
+    """
+    connection = sqlite3.connect(path)
+    try:
+        schema = sorted(connection.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall())
+        counts = {name: connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+                  for (kind, name, _, _) in schema if kind == "table"}
+    finally:
+        connection.close()
+    return schema, counts

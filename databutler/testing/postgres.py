@@ -114,6 +114,20 @@ class PostgresServer:
                      f'CREATE SCHEMA "{personal}" AUTHORIZATION "{role.name}"', database=database)
 
 
+PASSWORD_VARIABLE = "DATABUTLER_TEST_PGPASSWORD"
+"""The environment variable a test's butler.yaml names the superuser's password by (never the password itself)."""
+
+
+def registry_section(server: PostgresServer, namespace: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The ``registry:`` section of a repo in schema ``namespace``; the password is a ``${...}`` placeholder.
+
+    ``monkeypatch`` sets the variable for the test.
+    """
+    monkeypatch.setenv(PASSWORD_VARIABLE, server.password)
+    url = f"postgresql://{server.user}:${{{PASSWORD_VARIABLE}}}@{server.host}:{server.port}/{server.database}"
+    return {"adapter": "sql", "url": url, "namespace": namespace}
+
+
 def find_bindir() -> str | None:
     """The directory holding ``initdb`` and ``pg_ctl``, or None when no server is installed."""
     candidates: list[str] = []

@@ -13,7 +13,7 @@ modest default.
 from __future__ import annotations
 
 import datetime
-import sqlite3
+import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -41,8 +41,9 @@ from databutler.testing.hostile import (
     data_ids,
     example_count,
     records,
+    sqlite_state,
 )
-from databutler.testing.postgres import PostgresServer
+from databutler.testing.postgres import PostgresServer, registry_section
 
 UNITS = ("instrument", "visit", "detector")
 VALID_ID = {"instrument": "Cam1", "visit": 1, "detector": 1}
@@ -93,16 +94,7 @@ def prepare(butler: Butler) -> Butler:
 
 
 def sqlite_snapshot(path: Path) -> Snapshot:
-    def snapshot() -> tuple[list[tuple[Any, ...]], dict[str, int]]:
-        connection = sqlite3.connect(path)
-        try:
-            schema = sorted(connection.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall())
-            counts = {name: connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
-                      for (kind, name, _, _) in schema if kind == "table"}
-        finally:
-            connection.close()
-        return schema, counts
-    return snapshot
+    return functools.partial(sqlite_state, path)
 
 
 @pytest.fixture(scope="module")
@@ -246,11 +238,8 @@ POSTGRES = settings(HOSTILE, max_examples=max(1, example_count() // 4))
 @pytest.fixture
 def postgres_repo(tmp_path: Path, postgres_server: PostgresServer, postgres_schema: str,
                   monkeypatch: pytest.MonkeyPatch) -> Iterator[Repo]:
-    monkeypatch.setenv("DATABUTLER_TEST_PGPASSWORD", postgres_server.password)
-    url = (f"postgresql://{postgres_server.user}:${{DATABUTLER_TEST_PGPASSWORD}}@{postgres_server.host}:"
-           f"{postgres_server.port}/postgres")
-    Butler.create(tmp_path / "repo", config={"registry": {"adapter": "sql", "url": url,
-                                                          "namespace": postgres_schema}}).close()
+    registry = registry_section(postgres_server, postgres_schema, monkeypatch)
+    Butler.create(tmp_path / "repo", config={"registry": registry}).close()
     engine = sa.create_engine(postgres_server.url())
 
     def snapshot() -> dict[str, int]:

@@ -8,7 +8,6 @@ what they were before.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from databutler.config.universe import default_universe
 from databutler.domain.collection import CollectionKind
 from databutler.domain.errors import DataButlerError
 from databutler.testing.data import insert_standard_data_units
-from databutler.testing.hostile import BIND_SCALARS, BINDS, ORDERS, SQL, expressions
+from databutler.testing.hostile import BIND_SCALARS, BINDS, ORDERS, SQL, expressions, sqlite_state
 from databutler.testing.registry import CALEXP
 
 DATA_IDS = st.one_of(st.none(), st.just({"instrument": "Cam1"}), st.just({"instrument": "Cam2", "skymap": "SkyMap1"}),
@@ -30,16 +29,7 @@ DATA_IDS = st.one_of(st.none(), st.just({"instrument": "Cam1"}), st.just({"instr
                      st.fixed_dictionaries({"instrument": st.just("Cam1"), "visit": BIND_SCALARS}))
 
 
-def snapshot(path: Path) -> tuple[list[tuple[Any, ...]], dict[str, int]]:
-    """The schema and every table's row count, read with a plain sqlite3 connection."""
-    connection = sqlite3.connect(path)
-    try:
-        schema = sorted(connection.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall())
-        counts = {name: connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
-                  for (kind, name, _, _) in schema if kind == "table"}
-    finally:
-        connection.close()
-    return schema, counts
+snapshot = sqlite_state
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ from databutler.domain.quantum import Quantum, QuantumStatus
 from databutler.domain.universe import Universe
 from databutler.domain.values import FieldType
 from databutler.testing.data import standard_records
-from databutler.testing.postgres import PostgresServer
+from databutler.testing.postgres import PostgresServer, registry_section
 
 ENUM_COLUMNS: dict[tuple[str, str], Callable[[], set[str]]] = {
     ("collection", "kind"): lambda: {kind.value for kind in CollectionKind},
@@ -106,10 +106,7 @@ def butler_config(database: tuple[str, str | None], request: pytest.FixtureReque
     if namespace is None:
         return {}
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    monkeypatch.setenv("DATABUTLER_TEST_PGPASSWORD", server.password)
-    url = (f"postgresql://{server.user}:${{DATABUTLER_TEST_PGPASSWORD}}@{server.host}:{server.port}/"
-           f"{server.database}")
-    return {"registry": {"adapter": "sql", "url": url, "namespace": namespace}}
+    return {"registry": registry_section(server, namespace, monkeypatch)}
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ from databutler.config.repo_config import DEFAULT_CONFIG, merge
 from databutler.config.universe import default_universe
 from databutler.domain import CollectionKind
 from databutler.domain.errors import ConfigError, RegistryError
-from databutler.testing.postgres import PostgresServer
+from databutler.testing.postgres import PostgresServer, registry_section
 
 DUMPS = Path(__file__).parent.parent / "data" / "registry_v1"
 DUMP_NAMESPACE = "registry_v1"
@@ -82,10 +82,7 @@ def v1(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.Monke
         namespace = request.getfixturevalue("postgres_schema")
         load_postgresql(server, namespace)
         url = server.url()
-        monkeypatch.setenv("DATABUTLER_TEST_PGPASSWORD", server.password)
-        registry = {"adapter": "sql", "namespace": namespace,
-                    "url": f"postgresql://{server.user}:${{DATABUTLER_TEST_PGPASSWORD}}@{server.host}:{server.port}/"
-                           f"{server.database}"}
+        registry = registry_section(server, namespace, monkeypatch)
     config = merge(DEFAULT_CONFIG, {"registry": registry} if registry else {})
     (repo / "butler.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     return Database(url, namespace, repo)

@@ -21,7 +21,7 @@ from databutler.config.universe import default_universe
 from databutler.domain import CollectionKind, DatasetType
 from databutler.domain.errors import ConflictingDefinitionError, RegistryError
 from databutler.testing.data import insert_standard_data_units
-from databutler.testing.postgres import PostgresServer
+from databutler.testing.postgres import PostgresServer, registry_section
 
 TYPES = [DatasetType(f"calexp{i}", ("instrument", "visit", "detector"), "StructuredData") for i in range(8)]
 FIRST = [({"n": 0}, "calexp0", {"instrument": "Cam1", "visit": 1, "detector": 1})]
@@ -87,11 +87,8 @@ def sqlite_butler(tmp_path: Path) -> Iterator[Butler]:
 @pytest.fixture
 def postgres_butler(tmp_path: Path, postgres_server: PostgresServer, postgres_schema: str,
                     monkeypatch: pytest.MonkeyPatch) -> Iterator[Butler]:
-    monkeypatch.setenv("DATABUTLER_TEST_PGPASSWORD", postgres_server.password)
-    url = (f"postgresql://{postgres_server.user}:${{DATABUTLER_TEST_PGPASSWORD}}@{postgres_server.host}:"
-           f"{postgres_server.port}/postgres")
-    Butler.create(tmp_path / "repo", config={"registry": {"adapter": "sql", "url": url,
-                                                          "namespace": postgres_schema}}).close()
+    registry = registry_section(postgres_server, postgres_schema, monkeypatch)
+    Butler.create(tmp_path / "repo", config={"registry": registry}).close()
     with Butler(tmp_path / "repo", run="run1", collections=["run1"]) as butler:
         yield prepared(butler)
 

@@ -11,12 +11,11 @@ import attrs
 
 from ...domain.dataset import DatasetRef, StoredArtifact
 from ...domain.errors import DataButlerError, DatastoreError, ReadOnlyError
-from ...ports.capabilities import DatastoreCapability, require
+from ...ports.capabilities import DATASTORE_WRITE_SIDE, DatastoreCapability, require
 from ...ports.datastore import Datastore, IngestRequest, ListedArtifact, ReadRequest, TransferMode
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-_WRITE_SIDE = frozenset({DatastoreCapability.WRITE, DatastoreCapability.REMOVE, DatastoreCapability.INGEST})
 
 
 @attrs.frozen
@@ -57,9 +56,9 @@ class ChainedDatastore(Datastore):
         writers = [c for c in self._children if not c.read_only]
         capabilities: set[DatastoreCapability] = set()
         for child in self._children:
-            capabilities |= child.datastore.capabilities - _WRITE_SIDE
+            capabilities |= child.datastore.capabilities - DATASTORE_WRITE_SIDE
         for child in writers:
-            capabilities |= child.datastore.capabilities & _WRITE_SIDE
+            capabilities |= child.datastore.capabilities & DATASTORE_WRITE_SIDE
         # Listing means every file the chain writes to: all writeable children must list.
         capabilities.discard(DatastoreCapability.LIST)
         if writers and all(DatastoreCapability.LIST in c.datastore.capabilities for c in writers):

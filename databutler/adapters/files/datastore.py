@@ -31,14 +31,13 @@ from ...domain.errors import (
 )
 from ...domain.storage_class import StorageClass, StorageClassRegistry
 from ...domain.template import FileTemplates, check_relative_path
-from ...ports.capabilities import DatastoreCapability, require
+from ...ports.capabilities import DATASTORE_WRITE_SIDE, DatastoreCapability, require
 from ...ports.datastore import Datastore, IngestRequest, ListedArtifact, ReadRequest, TransferMode
 from ...ports.formatter import Formatter, FormatterSet
 from .checksums import DEFAULT_ALGORITHM, hash_factory
 from .ingest import IngestPlan, transfer_mode
 
 log = logging.getLogger(__name__)
-WRITE_CAPABILITIES = frozenset({DatastoreCapability.WRITE, DatastoreCapability.REMOVE, DatastoreCapability.INGEST})
 
 
 @attrs.frozen
@@ -68,7 +67,7 @@ class FileDatastore(Datastore):
         capabilities = {DatastoreCapability.PARTIAL_READ, DatastoreCapability.PERSISTENT,
                         DatastoreCapability.ARTIFACT_BYTES, DatastoreCapability.LIST}
         if writeable:
-            capabilities |= WRITE_CAPABILITIES
+            capabilities |= DATASTORE_WRITE_SIDE
         if checksum is not None:
             capabilities.add(DatastoreCapability.CHECKSUMS)
         self._capabilities = frozenset(capabilities)
@@ -250,7 +249,7 @@ class FileDatastore(Datastore):
     def _require(self, capability: DatastoreCapability, action: str) -> None:
         if capability in self._capabilities:
             return
-        if capability in WRITE_CAPABILITIES:
+        if capability in DATASTORE_WRITE_SIDE:
             raise ReadOnlyError(f"{self!r} is read-only; it cannot {action} (open the repository writeable)")
         require(self._capabilities, capability, repr(self), action)  # pragma: no cover - all others declared
 
