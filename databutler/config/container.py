@@ -8,6 +8,7 @@ from typing import Any
 from dependency_injector import containers, providers
 
 from ..adapters.cache import make_datastore as make_cache_datastore
+from ..adapters.dbb import make_registry as make_dbb_registry
 from ..adapters.chained import child_sections
 from ..adapters.chained import make_datastore as make_chained_datastore
 from ..adapters.formats import default_formatter_set
@@ -95,7 +96,8 @@ def build_limited_registry(section: Mapping[str, Any], *, universe: Universe | N
                                  make_working=working_registry)
 
 
-REGISTRIES = AdapterTable(REGISTRY_GROUP, "registry", {"sql": make_sql_registry, "limited": build_limited_registry})
+REGISTRIES = AdapterTable(REGISTRY_GROUP, "registry", {"sql": make_sql_registry, "limited": build_limited_registry,
+                                                       "dbb": make_dbb_registry})
 """Every registry adapter: the bundled ones, then the plug-ins of entry-point group ``databutler.registries``."""
 DATASTORES = AdapterTable(DATASTORE_GROUP, "datastore", {
     "posix": make_posix_datastore, "memory": make_memory_datastore, "objectstore": make_objectstore_datastore,

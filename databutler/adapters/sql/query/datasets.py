@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 
 from ....domain.dataset import DatasetRef
 from ....domain.universe import Universe
 from ....ports.query_results import QueryExecutor, QueryShape
-from ..datasets import DatasetManager
 from ..schema import Schema
 from .cache import StatementCache
 from .constraints import Constraints
@@ -24,12 +23,19 @@ T = TypeVar("T")
 DATASET_COLUMNS = ("dataset_type", "run", "id")
 
 
+class RefBuilder(Protocol):
+    """What turns a batch of dataset rows into DatasetRefs (the SQL registry's DatasetManager, or another backend's)."""
+
+    def refs(self, connection: sa.Connection, rows: Sequence[sa.RowMapping]) -> list[DatasetRef]:
+        """DatasetRefs for ``rows``."""
+
+
 class DatasetQuery(SqlQuery[DatasetRef]):
     """Datasets of one type: the dataset relation joined to whatever the constraints mention."""
 
     action = "query datasets"
 
-    def __init__(self, streamer: Streamer, universe: Universe, schema: Schema, *, datasets: DatasetManager,
+    def __init__(self, streamer: Streamer, universe: Universe, schema: Schema, *, datasets: RefBuilder,
                  source: Relation, constraints: Constraints, cache: StatementCache) -> None:
         super().__init__(streamer)
         self._cache = cache

@@ -1,0 +1,86 @@
+"""The Registry contract suite against DbbRegistry: on an empty DESDM catalog in SQLite and in PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from databutler.adapters.dbb import DbbRegistry, make_registry
+from databutler.config.universe import default_universe
+from databutler.domain import Universe
+from databutler.ports import Registry
+from databutler.ports.capabilities import RegistryCapability
+from databutler.testing.desdm import create_desdm, desdm_engine
+from databutler.testing.registry import MakeRegistry, RegistryContract, ReopenRegistry
+
+DBB_CAPABILITIES = frozenset(RegistryCapability) - {RegistryCapability.SQL_SELECT}
+"""Everything but SQL SELECT over documented views (the DESDM tables are the documented schema there)."""
+
+UNITS = {"CAMSYM": "instrument", "EXPNUM": "exposure", "CCDNUM": "detector", "BAND": "band"}
+
+
+def empty_catalog(path: Path) -> str:
+    """An empty DESDM catalog (tables, archives, no files) in SQLite file ``path``; its URL."""
+    url = f"sqlite:///{path}"
+    engine = desdm_engine(url)
+    try:
+        create_desdm(engine)
+    finally:
+        engine.dispose()
+    return url
+
+
+def options(url: str, **extra: object) -> dict[str, object]:
+    """A dbb registry section on ``url``."""
+    return {"adapter": "dbb", "url": url, "units": UNITS, **extra}
+
+
+@pytest.fixture(scope="module")
+def dbb_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty DESDM catalog with the side tables of the default universe."""
+    path = tmp_path_factory.mktemp("dbb") / "desdm.sqlite3"
+    make_registry(options(empty_catalog(path)), universe=default_universe(), create=True, writeable=True).close()
+    return path
+
+
+class TestDbbRegistrySqlite(RegistryContract):
+    """DbbRegistry over a DESDM catalog in a SQLite file (copied from a template per test)."""
+
+    capabilities = DBB_CAPABILITIES
+
+    @pytest.fixture
+    def make_registry(self, closing: list[Registry], tmp_path: Path, dbb_template: Path) -> MakeRegistry:
+        numbers = itertools.count()
+
+        def make(universe: Universe | None = None) -> Registry:
+            path = tmp_path / f"desdm{next(numbers)}.sqlite3"
+            if universe is None:
+                shutil.copyfile(dbb_template, path)
+                registry = make_registry(options(f"sqlite:///{path}"), universe=None, create=False, writeable=True)
+            else:
+                registry = make_registry(options(empty_catalog(path), units={}), universe=universe, create=True,
+                                         writeable=True)
+            closing.append(registry)
+            return registry
+
+        return make
+
+    @pytest.fixture
+    def reopen_registry(self, closing: list[Registry]) -> ReopenRegistry:
+        def reopen(registry: Registry, *, writeable: bool = True) -> Registry:
+            assert isinstance(registry, DbbRegistry)
+            units = UNITS if "instrument" in registry.universe else {}
+            closing.append(make_registry(options(registry.url, units=units), universe=None, create=False,
+                                         writeable=writeable))
+            return closing[-1]
+
+        return reopen
+
+
+@pytest.fixture
+def _unused() -> Iterator[None]:
+    yield
