@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from databutler import Butler
 from databutler.adapters.sql import SqlRegistry
@@ -30,6 +31,7 @@ from databutler.ports.capabilities import DatastoreCapability, RegistryCapabilit
 from databutler.ports.datastore import TransferMode
 from databutler.testing.butler import ButlerContract
 from databutler.testing.data import insert_standard_data_units
+from databutler.testing.desdm import create_desdm, desdm_engine
 from databutler.testing.postgres import PostgresRole, PostgresServer
 from databutler.testing.requirements import Harness, Need
 from databutler.testing.s3 import drop_bucket, new_bucket
@@ -104,6 +106,38 @@ def layered_postgresql(site: Site) -> dict[str, Any] | None:
     return {"adapter": "sql", "url": url, "namespace": personal, "release": {"namespace": RELEASE}}
 
 
+DBB_UNITS = {"CAMSYM": "instrument", "EXPNUM": "exposure", "CCDNUM": "detector", "BAND": "band"}
+"""The DESDM metadata columns the DBB registries map to DataUnits."""
+
+
+def dbb_sqlite(site: Site) -> dict[str, Any] | None:
+    """The Data Backbone registry over an empty DESDM catalog in a SQLite file (made the way production's is)."""
+    url = f"sqlite:///{site.tmp_path / 'desdm.sqlite3'}"
+    engine = desdm_engine(url)
+    try:
+        create_desdm(engine)
+    finally:
+        engine.dispose()
+    return {"adapter": "dbb", "url": url, "units": DBB_UNITS}
+
+
+def dbb_postgresql(site: Site) -> dict[str, Any] | None:
+    """The Data Backbone registry over an empty DESDM catalog in a PostgreSQL schema of its own."""
+    server, database = site.fixture("postgres_server"), site.fixture("matrix_database")
+    site.fixture("postgres_password")
+    namespace = site.unique("desdm")
+    engine = desdm_engine(server.url(database=database))
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.schema.CreateSchema(namespace))
+        create_desdm(engine, namespace)
+    finally:
+        engine.dispose()
+    site.cleanups.append(lambda: server.execute(f'DROP SCHEMA IF EXISTS "{namespace}" CASCADE', database=database))
+    url = postgres_url(server, database, server.user, PASSWORD_VARIABLES["superuser"])
+    return {"adapter": "dbb", "url": url, "namespace": namespace, "units": DBB_UNITS}
+
+
 def limited(site: Site) -> dict[str, Any] | None:
     """The limited registry: journals in the repository directory."""
     return {"adapter": "limited", "root": "{root}/registry"}
@@ -143,6 +177,7 @@ def memory(site: Site) -> dict[str, Any] | None:
 REGISTRIES: dict[str, Section] = {
     "sqlite": sqlite_file, "sqlite_memory": sqlite_memory, "postgresql": postgresql,
     "layered_sqlite": layered_sqlite, "layered_postgresql": layered_postgresql, "limited": limited,
+    "dbb_sqlite": dbb_sqlite, "dbb_postgresql": dbb_postgresql,
 }
 DATASTORES: dict[str, Section] = {
     "posix": posix, "objectstore": objectstore, "cache": cache, "chained": chained, "memory": memory,
@@ -163,6 +198,8 @@ _OBJECT_MODES = frozenset({TransferMode.COPY, TransferMode.MOVE, TransferMode.DI
 REGISTRY_DECLARES: dict[str, frozenset[Need]] = {
     "sqlite": _DURABLE_SQL, "sqlite_memory": _SQL, "postgresql": _DURABLE_SQL, "layered_sqlite": _DURABLE_SQL,
     "layered_postgresql": _DURABLE_SQL, "limited": frozenset({RegistryCapability.WRITE, RegistryCapability.PERSISTENT}),
+    "dbb_sqlite": _DURABLE_SQL - {RegistryCapability.SQL_SELECT},
+    "dbb_postgresql": _DURABLE_SQL - {RegistryCapability.SQL_SELECT},
 }
 DATASTORE_DECLARES: dict[str, frozenset[Need]] = {
     "posix": _FILES | frozenset(TransferMode), "objectstore": _FILES | _OBJECT_MODES, "cache": _FILES | _OBJECT_MODES,
