@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from databutler.domain import Universe
 from databutler.ports import Registry
 from databutler.ports.capabilities import RegistryCapability
 from databutler.testing.desdm import create_desdm, desdm_engine
+from databutler.testing.query import QueryContract
 from databutler.testing.registry import MakeRegistry, RegistryContract, ReopenRegistry
 
 DBB_CAPABILITIES = frozenset(RegistryCapability) - {RegistryCapability.SQL_SELECT}
@@ -81,6 +81,17 @@ class TestDbbRegistrySqlite(RegistryContract):
         return reopen
 
 
-@pytest.fixture
-def _unused() -> Iterator[None]:
-    yield
+class TestDbbQueries(QueryContract):
+    """The query contract (``where`` over the DataUnits of the metadata columns) on DbbRegistry in SQLite."""
+
+    capabilities = DBB_CAPABILITIES
+
+    @pytest.fixture
+    def make_registry(self, closing: list[Registry], tmp_path: Path, dbb_template: Path) -> MakeRegistry:
+        def make() -> Registry:
+            path = tmp_path / "desdm.sqlite3"
+            shutil.copyfile(dbb_template, path)
+            closing.append(make_registry(options(f"sqlite:///{path}"), universe=None, create=False, writeable=True))
+            return closing[-1]
+
+        return make

@@ -19,8 +19,8 @@ from ...domain.dataset import StoredArtifact
 from ...domain.errors import ConflictingDefinitionError, DatasetNotFoundError
 from ..sql.dialect import chunks, uuid_from_db
 from .catalog import Catalog
-from .datasets import Datasets, placeholder_name
 from .dataset_types import DatasetTypes
+from .datasets import Datasets, placeholder_name
 
 COMPRESSIONS = (".fz", ".gz", ".bz2")
 """File name endings DESDM records as COMPRESSION, apart from FILENAME."""
@@ -127,7 +127,8 @@ class Artifacts:
         types = side.dataset_type.c
         by_file = {n: d for d, n in files.items()}
         result: dict[uuid.UUID, list[StoredArtifact]] = {}
-        query = sa.select(f.ID, i.PATH, i.FILENAME, i.COMPRESSION, f.MD5SUM, f.FILESIZE, types.storage_class).select_from(
+        query = sa.select(f.ID, i.PATH, i.FILENAME, i.COMPRESSION, f.MD5SUM, f.FILESIZE,
+                          types.storage_class).select_from(
             desdm.desfile.join(desdm.file_archive_info, i.DESFILE_ID == f.ID).join(
                 side.dataset_type, types.filetype == f.FILETYPE))
         if self._catalog.archive is not None:
@@ -146,9 +147,9 @@ class Artifacts:
         for part in chunks(list(dict.fromkeys(ids))):
             connection.execute(side.artifact.delete().where(side.artifact.c.dataset_id.in_(part)))
         files = list(self._datasets.desfile_ids(connection, ids).values())
-        for part in chunks(files):
-            info = desdm.file_archive_info
-            connection.execute(info.delete().where(info.c.DESFILE_ID.in_(part)))
+        info = desdm.file_archive_info
+        for file_part in chunks(files):
+            connection.execute(info.delete().where(info.c.DESFILE_ID.in_(file_part)))
 
     def users(self, connection: sa.Connection, uris: Sequence[str]) -> dict[str, set[uuid.UUID]]:
         """The datasets whose recorded artifacts have each URI."""

@@ -36,7 +36,8 @@ class Catalog:
         """The next ID of ``table`` from DESDM's ``sequence`` (PostgreSQL), or max(ID) + 1 in a SQLite write."""
         if connection.dialect.name == "postgresql":
             qualified = f"{self.namespace}.{sequence}" if self.namespace else sequence
-            return int(connection.execute(sa.select(sa.func.nextval(sa.literal(qualified, sa.Text)))).scalar_one())
+            next_value = sa.func.nextval(sa.literal(qualified, sa.Text))
+            return int(connection.execute(sa.select(next_value)).scalar_one())
         highest = connection.execute(sa.select(sa.func.max(table.c.ID))).scalar()
         return int(highest or 0) + 1
 
@@ -60,7 +61,8 @@ class Catalog:
         task = self.desdm.task
         task_id = self.next_id(connection, "TASK_SEQ", task)
         connection.execute(task.insert().values(
-            ID=task_id, NAME=name, LABEL=label, START_TIME=start if start is not None or not stamp else _now(), END_TIME=end, STATUS=status,
+            ID=task_id, NAME=name, LABEL=label, START_TIME=start if start is not None or not stamp else _now(),
+            END_TIME=end, STATUS=status,
             EXEC_HOST=host, PARENT_TASK_ID=parent, ROOT_TASK_ID=task_id if root is None else root))
         return task_id
 

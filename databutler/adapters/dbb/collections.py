@@ -56,15 +56,15 @@ class Collections:
 
     def find(self, connection: sa.Connection, names: Sequence[str]) -> dict[str, CollectionRecord]:
         """The collections among ``names`` that exist, by name."""
-        catalog, side, desdm = self._catalog, self._catalog.side, self._catalog.desdm
+        side, desdm = self._catalog.side, self._catalog.desdm
         found: dict[str, CollectionRecord] = {}
         wanted = list(dict.fromkeys(names))
         c, a = side.collection.c, desdm.pfw_attempt.c
         for part in chunks(wanted):
             query = sa.select(c.name, c.kind, c.id, c.doc, c.attempt_id, a.TASK_ID).select_from(
                 side.collection.outerjoin(desdm.pfw_attempt, a.ID == c.attempt_id)).where(c.name.in_(part))
-            for name, kind, row_id, doc, attempt, task in connection.execute(query):
-                kind = CollectionKind(kind)
+            for name, stored_kind, row_id, doc, attempt, task in connection.execute(query):
+                kind = CollectionKind(stored_kind)
                 found[name] = CollectionRecord(name, kind, attempt if kind is CollectionKind.RUN else row_id, doc,
                                                task)
         for name in (n for n in wanted if n not in found):

@@ -10,6 +10,7 @@ by the adapter's own ``DBB_METADATA``.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import attrs
 import sqlalchemy as sa
@@ -44,7 +45,7 @@ class DatasetTypes:
         self._known.clear()
         self._by_id.clear()
 
-    def _record(self, row: sa.Row[tuple[int, str, str, str, str]]) -> TypeRecord:
+    def _record(self, row: Any) -> TypeRecord:
         type_id, name, units, storage_class, table = row
         record = TypeRecord(type_id, DatasetType(name, tuple(json.loads(units)), storage_class),
                             self._catalog.metadata_table(table))

@@ -10,7 +10,7 @@ name (see ``artifacts``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -105,8 +105,7 @@ class Datasets:
 
     # -- rows -> refs -------------------------------------------------------------------------
 
-    def refs(self, connection: sa.Connection, record: TypeRecord, rows: Iterable[Mapping[str, Any]]
-             ) -> list[DatasetRef]:
+    def refs(self, connection: sa.Connection, record: TypeRecord, rows: Iterable[Any]) -> list[DatasetRef]:
         """DatasetRefs of ``record`` for rows of ``source``/``search`` (implied values completed from records)."""
         rows = list(rows)
         units, carried = self.carried(record)
@@ -119,7 +118,7 @@ class Datasets:
         return refs
 
     def _complete(self, connection: sa.Connection, units: tuple[str, ...], carried: tuple[str, ...],
-                  rows: list[Mapping[str, Any]]) -> list[DataId]:
+                  rows: list[Any]) -> list[DataId]:
         implied = self._universe.implied(units)
         values = [{u: row[u] for u in units} for row in rows]
         known = [{u: row[u] for u in carried if row[u] is not None} for row in rows]
@@ -130,10 +129,12 @@ class Datasets:
                 if not implies or not any(i in missing for i in implies):
                     continue
                 fields = self._universe.required(unit)
-                keys = {tuple({**v, **k}.get(f) for f in fields) for v, k in zip(values, known, strict=True)}
+                keys: set[tuple[Any, ...]] = {tuple({**v, **k}.get(f) for f in fields)
+                                              for v, k in zip(values, known, strict=True)}
                 found = self._data_units.lookup(connection, unit, [k for k in keys if None not in k])
                 for v, k in zip(values, known, strict=True):
-                    hit = found.get(tuple({**v, **k}.get(f) for f in fields))
+                    wanted_key: tuple[Any, ...] = tuple({**v, **k}.get(f) for f in fields)
+                    hit = found.get(wanted_key)
                     for name, value in (hit or {}).items():
                         if value is not None:
                             k.setdefault(name, value)
@@ -148,7 +149,7 @@ class Datasets:
         if not search or not data_ids:
             return [None] * len(data_ids)
         found = self.search(record, search, ranked=True).subquery("found")
-        best: dict[tuple[Any, ...], tuple[int, Mapping[str, Any]]] = {}
+        best: dict[tuple[Any, ...], tuple[int, Any]] = {}
         wanted = list(dict.fromkeys(tuple(d[u] for u in units) for d in data_ids))
         columns = [found.c[u] for u in units]
         for part in chunks(wanted):
@@ -172,9 +173,9 @@ class Datasets:
             present = set(connection.execute(sa.select(f.ID).where(f.ID.in_(part), f.ID.not_in(claimed))).scalars())
             result.update({i: n for i, n in derived.items() if n in present})
         others = [i for i in ids if i not in derived]
-        for part in chunks(others):
+        for chunk in chunks(others):
             result.update({uuid_from_db(d): n for d, n in connection.execute(
-                sa.select(x.dataset_id, x.desfile_id).where(x.dataset_id.in_(part)))})
+                sa.select(x.dataset_id, x.desfile_id).where(x.dataset_id.in_(chunk)))})
         return result
 
     def get(self, connection: sa.Connection, ids: Sequence[uuid.UUID]) -> list[DatasetRef | None]:
@@ -288,8 +289,8 @@ class Datasets:
             connection.execute(side.tag.delete().where(side.tag.c.desfile_id.in_(part)))
             connection.execute(side.dataset.delete().where(side.dataset.c.desfile_id.in_(part)))
             connection.execute(f.delete().where(f.c.ID.in_(part)))
-        for part in chunks(list(files)):
-            connection.execute(side.artifact.delete().where(side.artifact.c.dataset_id.in_(part)))
+        for ids_part in chunks(list(files)):
+            connection.execute(side.artifact.delete().where(side.artifact.c.dataset_id.in_(ids_part)))
 
     def associate(self, connection: sa.Connection, tag: str, search_record: CollectionRecord,
                   refs: Sequence[DatasetRef]) -> None:

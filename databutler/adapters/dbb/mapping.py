@@ -62,7 +62,7 @@ class MetadataTable:
         """The column of ``unit``, cast to the DataUnit's key type when the site stores it otherwise (NITE)."""
         column = self.columns[unit]
         wanted = column_type(universe.unit(unit).key)
-        if column.type._type_affinity is wanted._type_affinity:  # noqa: SLF001 - SQLAlchemy's type family
+        if column.type._type_affinity is wanted._type_affinity:
             return column
         return sa.cast(column, wanted)
 

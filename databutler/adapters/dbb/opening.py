@@ -25,7 +25,7 @@ from ..sql.schema import build_schema
 from ..sql.session import dispose
 from .catalog import Catalog
 from .mapping import OWN_TABLE, MetadataTable, describe_table, unit_mapping
-from .tables import PREFIX, SIDE_VERSION, desdm_tables, meta_table, side_tables, upper
+from .tables import PREFIX, SIDE_VERSION, Desdm, desdm_tables, meta_table, side_tables, upper
 
 
 @attrs.frozen
@@ -102,7 +102,8 @@ def _open(settings: Settings, universe: Universe | None) -> Opened:
                     universe = _stored_universe(connection, settings.namespace, shown)
                     side = side_tables(universe, settings.namespace)
                 mapping = unit_mapping(universe, settings.units)
-                metadata = _metadata_tables(connection, desdm, settings, universe, mapping, side.own_metadata)
+                metadata = _metadata_tables(connection, desdm, settings, universe, mapping=mapping,
+                                            own=side.own_metadata)
     except BaseException:
         dispose(engine, connection)
         raise
@@ -135,10 +136,10 @@ def _stored_universe(connection: sa.Connection, namespace: str | None, shown: st
         raise RegistryError(f"the universe stored in the side tables at {shown} is unreadable: {err}") from None
 
 
-def _metadata_tables(connection: sa.Connection, desdm: object, settings: Settings, universe: Universe,
+def _metadata_tables(connection: sa.Connection, desdm: Desdm, settings: Settings, universe: Universe, *,
                      mapping: Mapping[str, str], own: sa.Table) -> dict[str, MetadataTable]:
     """The site's metadata tables (reflected, keys upper case) and the adapter's own, described."""
-    filetype = desdm.ops_filetype  # type: ignore[attr-defined]
+    filetype = desdm.ops_filetype
     named = {str(n).upper() for n in connection.execute(
         sa.select(filetype.c.METADATA_TABLE).where(filetype.c.METADATA_TABLE.is_not(None)).distinct()).scalars()}
     named |= {n.upper() for n in settings.metadata_tables}

@@ -55,7 +55,8 @@ class Provenance:
             return
         catalog, side, desdm = self._catalog, self._catalog.side, self._catalog.desdm
         runs = self._collections.find(connection, list({q.run for q in new}))
-        rows, io = [], []
+        rows: list[dict[str, Any]] = []
+        io: list[dict[str, Any]] = []
         for quantum in new:
             run = runs.get(quantum.run)
             parent = run.task_id if run is not None else None
@@ -98,9 +99,10 @@ class Provenance:
                     sa.select(o.quantum_id, o.output, o.dataset_id).where(o.quantum_id.in_(part))
                     .order_by(o.quantum_id, o.output, o.position)):
                 lists.setdefault((uuid_from_db(quantum_id), bool(output)), []).append(uuid_from_db(dataset_id))
-            for quantum_id, run, data_id, status, metadata, name, start, end, host in rows:
-                quantum_id = uuid_from_db(quantum_id)
-                found[quantum_id] = Quantum(name, run, _read_data_id(data_id), tuple(lists.get((quantum_id, False), ())),
+            for stored_id, run, data_id, status, metadata, name, start, end, host in rows:
+                quantum_id = uuid_from_db(stored_id)
+                found[quantum_id] = Quantum(name, run, _read_data_id(data_id),
+                                            tuple(lists.get((quantum_id, False), ())),
                                             tuple(lists.get((quantum_id, True), ())), QuantumStatus(status), start,
                                             end, host, json.loads(metadata), quantum_id)
         tasks = {i: n for i in wanted if i not in found and (n := task_id_of(i)) is not None}
@@ -179,9 +181,8 @@ class Provenance:
         conditions: list[sa.ColumnElement[bool]] = [  # jobs only: not recorded quanta, attempts, our deliveries
             t.ID.not_in(sa.select(side.quantum.c.task_id)), t.ID.not_in(attempts),
             sa.or_(t.LABEL.is_(None), t.LABEL != MODULE)]
-        if input is None and output is None and run is None:
-            if task is None:
-                return []
+        if input is None and output is None and run is None and task is None:
+            return []
         if run is not None:
             record = self._collections.find(connection, [run]).get(run)
             if record is None or record.task_id is None:
