@@ -114,7 +114,7 @@ class FileIntegrityError(DatastoreError):
 
 
 class BadFileError(DatastoreError):
-    """An ingest gateway refused a file (a duplicate name, a checksum that changed in the copy); nothing was ingested."""
+    """An ingest gateway refused files (a duplicate name, a checksum changed in the copy); ``names`` are theirs."""
 
     def __init__(self, message: str, names: tuple[str, ...] = (), *, remedy: Remedy | None = None) -> None:
         super().__init__(message, remedy=remedy)
