@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 from ...domain.dataset import StoredArtifact
@@ -44,6 +45,7 @@ class DbbDatastore(PosixDatastore):
         self._archive = archive
         self._catalog = catalog
         self._gateway = IngestGateway(catalog)
+        self._planned = threading.local()  # this thread's current ingest: plans by (id(request), mode)
 
     def __repr__(self) -> str:
         return f"DbbDatastore(archive={self._archive!r}, root={self._layout.root!r})"
@@ -66,9 +68,20 @@ class DbbDatastore(PosixDatastore):
         """Bring files into the archive through the gateway; all or nothing, refused files recorded as bad."""
         self._require(DatastoreCapability.INGEST, "ingest files")
         mode = transfer_mode(transfer, self.ingest_modes, repr(self))
-        # Every name is checked in one look-up before anything is copied; the kit then plans again.
-        self._gateway.refuse_duplicates([self._plan_ingest(request, mode) for request in requests])
-        return super().ingest(requests, mode)
+        planned = [self._plan_ingest(request, mode) for request in requests]
+        self._gateway.refuse_duplicates(planned)  # every name in one look-up, before any copy
+        # The kit's ingest plans the same requests again: it gets these.
+        self._planned.plans = {(id(request), mode): plan for request, plan in zip(requests, planned, strict=True)}
+        try:
+            return super().ingest(requests, mode)
+        finally:
+            self._planned.plans = None
+
+    def _plan_ingest(self, request: IngestRequest, mode: TransferMode) -> IngestPlan:
+        plans: dict[tuple[int, TransferMode], IngestPlan] | None = getattr(self._planned, "plans", None)
+        if plans is not None and (plan := plans.get((id(request), mode))) is not None and plan.ref is request.ref:
+            return plan
+        return super()._plan_ingest(request, mode)
 
     def _place(self, plan: IngestPlan) -> StoredArtifact:
         """Sum and size the delivered file, copy it in, sum and size the copy; refuse it if they differ."""
