@@ -1,4 +1,5 @@
-"""The Datastore contract suite against the DBB datastore, on a DESDM database on SQLite and on PostgreSQL.
+"""The Datastore contract suite against the DBB datastore, on a DESDM database on SQLite and on PostgreSQL,
+and the Butler contract over the SQL registry and the DBB datastore, configured by butler.yaml.
 
 One filled DESDM database per backend serves the module; each fresh datastore is a new archive
 (an OPS_ARCHIVE row, inserted by the owner as operators do) with an empty root of its own. On
@@ -17,12 +18,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from databutler import Butler
 from databutler.adapters.dbb.datastore import DbbDatastore
 from databutler.adapters.dbb.datastore_factory import make_dbb_datastore
 from databutler.adapters.formats import default_formatter_set
 from databutler.domain import StorageClassRegistry, StoredArtifact
-from databutler.ports.capabilities import DatastoreCapability
+from databutler.ports.capabilities import DatastoreCapability, RegistryCapability
 from databutler.ports.datastore import TransferMode
+from databutler.testing.butler import ButlerContract
 from databutler.testing.datastore import DatastoreContract
 from databutler.testing.desdm import (
     DesdmDatabase,
@@ -35,7 +38,12 @@ from databutler.testing.desdm import (
 )
 from databutler.testing.desdm.fixtures import with_search_path
 from databutler.testing.postgres import PostgresServer
+from databutler.testing.requirements import Harness
 
+SQL_REGISTRY = frozenset({RegistryCapability.WRITE, RegistryCapability.PROVENANCE_QUERIES, RegistryCapability.QUERIES,
+                          RegistryCapability.SQL_SELECT, RegistryCapability.PERSISTENT,
+                          RegistryCapability.CONCURRENT_WRITERS})
+"""What the SQL registry on a SQLite file declares."""
 WRITEABLE = frozenset(DatastoreCapability) | {TransferMode.COPY, TransferMode.MOVE, TransferMode.AUTO}
 """What the DBB datastore declares: everything, and the transfer modes that bring a file into the archive."""
 _archive_numbers = itertools.count()
@@ -71,25 +79,33 @@ def desdm_postgres_module(postgres_server: PostgresServer,
         postgres_server.drop_role(role)
 
 
-def dbb_factory(desdm: DesdmDatabase, base: Path, **options: Any) -> Callable[..., DbbDatastore]:
-    """A factory of fresh DBB datastores, each in a new archive whose root is under ``base``."""
-    ops_archive = table(desdm.metadata(), "OPS_ARCHIVE")
+def new_archive(desdm: DesdmDatabase, base: Path) -> tuple[str, Path]:
+    """A new archive in OPS_ARCHIVE (inserted by the owner, as operators do), its root under ``base`` (not made)."""
+    number = next(_archive_numbers)
+    name, root = f"contract{number}", base / f"archive{number}"
+    engine = desdm.engine()
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.insert(table(desdm.metadata(), "OPS_ARCHIVE")).values(NAME=name, SITE="test",
+                                                                                         ROOT=str(root)))
+    finally:
+        engine.dispose()
+    return name, root
 
+
+def dbb_section(desdm: DesdmDatabase, archive: str) -> dict[str, Any]:
+    """The ``datastore:`` section of the DBB datastore of ``archive``, connecting as the pipeline writer."""
+    return {"adapter": "dbb", "url": desdm.writer_url or desdm.url, "namespace": desdm.schema, "archive": archive}
+
+
+def dbb_factory(desdm: DesdmDatabase, base: Path) -> Callable[..., DbbDatastore]:
+    """A factory of fresh DBB datastores, each in a new archive whose root is under ``base``."""
     def make(*, writeable: bool = True) -> DbbDatastore:
-        number = next(_archive_numbers)
-        name, root = f"contract{number}", base / f"archive{number}"
-        engine = desdm.engine()
-        try:
-            with engine.begin() as connection:
-                connection.execute(sa.insert(ops_archive).values(NAME=name, SITE="test", ROOT=str(root)))
-        finally:
-            engine.dispose()
+        name, root = new_archive(desdm, base)
         if not writeable:
             root.mkdir()
-        return make_dbb_datastore({"adapter": "dbb", "url": desdm.writer_url or desdm.url,
-                                   "namespace": desdm.schema, "archive": name, **options},
-                                  storage_classes=StorageClassRegistry(), formatters=default_formatter_set(),
-                                  create=writeable, writeable=writeable)
+        return make_dbb_datastore(dbb_section(desdm, name), storage_classes=StorageClassRegistry(),
+                                  formatters=default_formatter_set(), create=writeable, writeable=writeable)
 
     return make
 
@@ -133,3 +149,25 @@ class TestDbbDatastorePostgres(DatastoreContract):
     @pytest.fixture
     def corrupt_artifact(self) -> Callable[[Any, StoredArtifact], None]:
         return flip_a_byte
+
+
+class TestSqlRegistryOverDbbDatastore(ButlerContract):
+    """A SQL registry (SQLite) and the DBB datastore of a fresh archive, from butler.yaml as a user configures them."""
+
+    capabilities = SQL_REGISTRY | WRITEABLE | {Harness.BUTLER_YAML}
+
+    @pytest.fixture
+    def make_butler(self, desdm_sqlite_module: DesdmDatabase, tmp_path: Path) -> Iterator[Callable[..., Butler]]:
+        made: list[Butler] = []
+
+        def make(run: str | None = None, collections: Any = None) -> Butler:
+            archive, _ = new_archive(desdm_sqlite_module, tmp_path)
+            config = {"registry": {"adapter": "sql", "url": "sqlite:///{root}/registry.sqlite3"},
+                      "datastore": dbb_section(desdm_sqlite_module, archive)}
+            butler = Butler.create(tmp_path / f"repo{len(made)}", config, run=run, collections=collections)
+            made.append(butler)
+            return butler
+
+        yield make
+        for butler in made:
+            butler.close()

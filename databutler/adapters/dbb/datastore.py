@@ -62,6 +62,7 @@ class DbbDatastore(PosixDatastore):
 
     def close(self) -> None:
         """Close the connections to the DESDM database."""
+        super().close()
         self._catalog.close()
 
     def ingest(self, requests: Sequence[IngestRequest], transfer: TransferMode) -> list[StoredArtifact]:
