@@ -14,6 +14,7 @@ from .domain import (
 from .domain.errors import (
     ArgumentError,
     ArtifactExistsError,
+    BadFileError,
     CapabilityError,
     CollectionError,
     CollectionKindError,
@@ -45,6 +46,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ArgumentError",
     "ArtifactExistsError",
+    "BadFileError",
     "Butler",
     "CapabilityError",
     "CollectionError",

@@ -11,6 +11,7 @@ from ..adapters.cache import make_datastore as make_cache_datastore
 from ..adapters.dbb import make_registry as make_dbb_registry
 from ..adapters.chained import child_sections
 from ..adapters.chained import make_datastore as make_chained_datastore
+from ..adapters.dbb.datastore_factory import make_dbb_datastore
 from ..adapters.formats import default_formatter_set
 from ..adapters.memory import make_datastore as make_memory_datastore
 from ..adapters.nosql import make_registry as make_limited_registry
@@ -101,7 +102,7 @@ REGISTRIES = AdapterTable(REGISTRY_GROUP, "registry", {"sql": make_sql_registry,
 """Every registry adapter: the bundled ones, then the plug-ins of entry-point group ``databutler.registries``."""
 DATASTORES = AdapterTable(DATASTORE_GROUP, "datastore", {
     "posix": make_posix_datastore, "memory": make_memory_datastore, "objectstore": make_objectstore_datastore,
-    "cache": build_cache_datastore, "chained": build_chained_datastore,
+    "cache": build_cache_datastore, "chained": build_chained_datastore, "dbb": make_dbb_datastore,
 })
 """Every datastore adapter, proxies included: the bundled ones, then the plug-ins of ``databutler.datastores``."""
 

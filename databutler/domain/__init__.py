@@ -7,6 +7,7 @@ from .dataset_type import DatasetType, split_component
 from .errors import (
     ArgumentError,
     ArtifactExistsError,
+    BadFileError,
     CapabilityError,
     CollectionError,
     CollectionKindError,
@@ -47,6 +48,7 @@ __all__ = [
     "DEFAULT_TEMPLATE",
     "ArgumentError",
     "ArtifactExistsError",
+    "BadFileError",
     "CapabilityError",
     "Collection",
     "CollectionError",

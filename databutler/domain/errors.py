@@ -113,6 +113,14 @@ class FileIntegrityError(DatastoreError):
     """An artifact does not match its recorded checksum or size."""
 
 
+class BadFileError(DatastoreError):
+    """An ingest gateway refused files (a duplicate name, a checksum changed in the copy); ``names`` are theirs."""
+
+    def __init__(self, message: str, names: tuple[str, ...] = (), *, remedy: Remedy | None = None) -> None:
+        super().__init__(message, remedy=remedy)
+        self.names = names
+
+
 class FormatterError(DatastoreError):
     """A formatter could not turn an object into bytes, or bytes into an object."""
 
