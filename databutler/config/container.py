@@ -8,9 +8,9 @@ from typing import Any
 from dependency_injector import containers, providers
 
 from ..adapters.cache import make_datastore as make_cache_datastore
-from ..adapters.dbb import make_registry as make_dbb_registry
 from ..adapters.chained import child_sections
 from ..adapters.chained import make_datastore as make_chained_datastore
+from ..adapters.dbb import make_registry as make_dbb_registry
 from ..adapters.dbb.datastore_factory import make_dbb_datastore
 from ..adapters.formats import default_formatter_set
 from ..adapters.memory import make_datastore as make_memory_datastore

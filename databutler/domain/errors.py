@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .remedies import PYTHON, Action, Remedy
 
 
@@ -114,11 +116,24 @@ class FileIntegrityError(DatastoreError):
 
 
 class BadFileError(DatastoreError):
-    """An ingest gateway refused files (a duplicate name, a checksum changed in the copy); ``names`` are theirs."""
+    """An ingest gateway refused files (a duplicate name, a checksum changed in the copy); ``names`` are theirs.
 
-    def __init__(self, message: str, names: tuple[str, ...] = (), *, remedy: Remedy | None = None) -> None:
+    ``pending`` is set when the refusal could not be recorded at once because the caller's own
+    transaction holds the database (SQLite allows one writer): whoever rolls that transaction back
+    calls ``record_pending()`` afterwards (``Butler.ingest`` does).
+    """
+
+    def __init__(self, message: str, names: tuple[str, ...] = (), *, remedy: Remedy | None = None,
+                 pending: Callable[[], None] | None = None) -> None:
         super().__init__(message, remedy=remedy)
         self.names = names
+        self.pending = pending
+
+    def record_pending(self) -> None:
+        """Record the refusal now, if it is still pending (raises what the recording raises)."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending()
 
 
 class FormatterError(DatastoreError):

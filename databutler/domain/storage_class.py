@@ -92,6 +92,8 @@ BUILTIN_STORAGE_CLASSES: tuple[StorageClass, ...] = (
                  components={"array": "NumpyArray", "metadata": "StructuredDataDict"},
                  parameters=frozenset({"slices"}),
                  doc="A composite: {'array': ndarray, 'metadata': dict}; components read alone."),
+    StorageClass("Bytes", ("builtins.bytes", "builtins.bytearray"),
+                 doc="A file's content as it is (data without a formatter of its own, such as an archive's files)."),
 )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from ..domain.dataset import DatasetRef, StoredArtifact
-from ..domain.errors import ArtifactExistsError, CapabilityError
+from ..domain.errors import ArtifactExistsError, BadFileError, CapabilityError, DataButlerError
 from ..ports.capabilities import DatastoreCapability, require
 from ..ports.datastore import IngestRequest, TransferMode
 from .butler_parts import ButlerParts
@@ -73,8 +73,13 @@ class ButlerIngest:
                     for (index, _), ref in zip(group, refs, strict=True):
                         results[index] = ref
                     advance(len(group))
-        except BaseException:
+        except BaseException as err:
             self._undo_ingest(placed, written, datastore_mode)
+            if isinstance(err, BadFileError) and err.pending is not None:
+                try:  # the gateway's record of the refusal waited for our transaction to end
+                    err.record_pending()
+                except DataButlerError:
+                    log.warning("could not record the files the ingest gateway refused", exc_info=True)
             raise
         self._runs_registered.add(output)
         if mode is TransferMode.MOVE:

@@ -61,6 +61,10 @@ class DesdmTables:
                                            "DELIVERY_DATE", "REJECTED_DATE", "REJECTED_MSG"), schema))
 
 
+_QUICK_MS = 200
+"""How long a rejection waits for a busy SQLite database before it is left for after the rollback."""
+
+
 class ArchiveCatalog:
     """The DESDM catalog as the DBB datastore sees it: archive roots, taken names, rejected files.
 
@@ -122,8 +126,27 @@ class ArchiveCatalog:
                         found.add((filename, compression or None))
         return found
 
-    def record_bad_files(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Insert ``rows`` (column name to value) into DTS_BAD_FILE and commit them."""
-        if rows:
-            with self._connection("record rejected files in DTS_BAD_FILE", write=True) as connection:
-                connection.execute(sa.insert(self._tables.bad_file), list(rows))
+    def record_bad_files(self, rows: Sequence[Mapping[str, Any]], *, wait: bool = True) -> None:
+        """Insert ``rows`` (column name to value) into DTS_BAD_FILE and commit them.
+
+        Without ``wait``, a SQLite database another connection is writing to is not waited for
+        (the writer may be this process's own registry, which waits for us): DatastoreError at once.
+        """
+        if not rows:
+            return
+        action = "record rejected files in DTS_BAD_FILE"
+        try:
+            with self._engine.connect() as connection:
+                quick = not wait and connection.dialect.name == "sqlite"
+                if quick:
+                    busy = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout = {_QUICK_MS}")
+                try:
+                    with begin(connection, write=True):
+                        connection.execute(sa.insert(self._tables.bad_file), list(rows))
+                finally:
+                    if quick:
+                        connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(busy)}")
+        except sa.exc.SQLAlchemyError as err:
+            raise DatastoreError(f"cannot {action} in the DESDM database {self._shown}: "
+                                 f"{driver_message(err)}") from None

@@ -24,7 +24,7 @@ from .datasets import Datasets, placeholder_name
 
 COMPRESSIONS = (".fz", ".gz", ".bz2")
 """File name endings DESDM records as COMPRESSION, apart from FILENAME."""
-PRODUCTION_FORMATTER = "databutler.formats.bytes.BytesFormatter"
+PRODUCTION_FORMATTER = "bytes"
 """The formatter recorded for the files production registered (their bytes as they are)."""
 
 

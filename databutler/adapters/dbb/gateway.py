@@ -93,12 +93,14 @@ class IngestGateway:
         names = tuple(rejection.name for rejection in rejections)
         shown = ", ".join(repr(name) for name in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         message = f"the ingest gateway refused {shown} ({rejections[0].reason}): {why}; nothing was ingested"
+        rows = bad_file_rows(rejections, _now())
         try:
-            self._catalog.record_bad_files(bad_file_rows(rejections, _now()))
-        except DatastoreError as err:
-            message += f"; the rejection could not be recorded in DTS_BAD_FILE: {err}"
-        else:
-            message += "; the rejection is recorded in DTS_BAD_FILE"
+            self._catalog.record_bad_files(rows, wait=False)
+        except DatastoreError as err:  # our caller's own transaction may hold the database (SQLite): after it
+            message += (f"; the rejection is recorded in DTS_BAD_FILE once the ingest's transaction has rolled back "
+                        f"(the database is busy now: {err})")
+            raise BadFileError(message, names, pending=lambda: self._catalog.record_bad_files(rows)) from None
+        message += "; the rejection is recorded in DTS_BAD_FILE"
         raise BadFileError(message, names)
 
 

@@ -1,6 +1,7 @@
-"""The bundled formatters: JSON, YAML, pickle, ``.npy`` and ``.npz`` files."""
+"""The bundled formatters: JSON, YAML, pickle, ``.npy`` and ``.npz`` files, and files as plain bytes."""
 
 from ...ports.formatter import FormatterSet
+from .bytes_format import BytesFormatter
 from .json_format import JsonFormatter
 from .npy_format import NpyFormatter
 from .npz_format import NpzFormatter
@@ -14,17 +15,19 @@ DEFAULT_FORMATTERS = {
     "NumpyArray": NpyFormatter.name,
     "Object": PickleFormatter.name,
     "ArrayWithMetadata": NpzFormatter.name,
+    "Bytes": BytesFormatter.name,
 }
 """The default formatter name of each builtin StorageClass."""
 
 
 def default_formatter_set() -> FormatterSet:
     """All bundled formatters, with the defaults of ``DEFAULT_FORMATTERS`` (YAML by name or extension)."""
-    formatters = (JsonFormatter(), YamlFormatter(), PickleFormatter(), NpyFormatter(), NpzFormatter())
+    formatters = (JsonFormatter(), YamlFormatter(), PickleFormatter(), NpyFormatter(), NpzFormatter(), BytesFormatter())
     return FormatterSet(formatters, DEFAULT_FORMATTERS)
 
 
 __all__ = [
+    "BytesFormatter",
     "DEFAULT_FORMATTERS",
     "JsonFormatter",
     "NpyFormatter",
