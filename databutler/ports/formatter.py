@@ -21,6 +21,8 @@ class Formatter(abc.ABC):
     """The name recorded in the registry for artifacts written by this formatter."""
     extension: ClassVar[str]
     """The file extension, with its dot (``.json``)."""
+    any_extension: ClassVar[bool] = False
+    """Whether it reads files whatever their extension (then an ingested file keeps its own)."""
     storage_classes: ClassVar[frozenset[str]]
     """The StorageClass names this formatter writes and reads."""
     partial_read: ClassVar[bool] = False
@@ -73,7 +75,7 @@ class FormatterSet:
     def for_extension(self, extension: str, storage_class: str) -> Formatter:
         """The formatter that reads ``storage_class`` from files ending in ``extension``."""
         default = self.for_storage_class(storage_class)
-        if default.extension == extension:
+        if default.extension == extension or default.any_extension:
             return default
         for formatter in self._by_name.values():
             if formatter.extension == extension and storage_class in formatter.storage_classes:

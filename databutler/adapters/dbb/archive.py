@@ -146,7 +146,7 @@ class ArchiveCatalog:
                         connection.execute(sa.insert(self._tables.bad_file), list(rows))
                 finally:
                     if quick:
-                        connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(busy)}")
+                        connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(busy or 0)}")
         except sa.exc.SQLAlchemyError as err:
             raise DatastoreError(f"cannot {action} in the DESDM database {self._shown}: "
                                  f"{driver_message(err)}") from None

@@ -96,10 +96,10 @@ class Artifacts:
         connection.execute(f.update().where(f.c.ID == file_id).values(**values))
         if self._catalog.archive is not None and relative:
             info = desdm.file_archive_info
-            connection.execute(info.delete().where(info.c.DESFILE_ID == file_id))
-            connection.execute(info.insert().values(FILENAME=filename, ARCHIVE_NAME=self._catalog.archive,
-                                                    PATH=posixpath.dirname(artifact.uri), COMPRESSION=compression,
-                                                    DESFILE_ID=file_id))
+            if connection.execute(sa.select(info.c.DESFILE_ID).where(info.c.DESFILE_ID == file_id)).first() is None:
+                connection.execute(info.insert().values(
+                    FILENAME=filename, ARCHIVE_NAME=self._catalog.archive, PATH=posixpath.dirname(artifact.uri),
+                    COMPRESSION=compression, DESFILE_ID=file_id))
 
     def get(self, connection: sa.Connection, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[StoredArtifact]]:
         """The recorded artifacts of each dataset id (ids without artifacts absent)."""

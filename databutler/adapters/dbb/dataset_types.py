@@ -130,7 +130,7 @@ class DatasetTypes:
         missing = [u for u in required if u not in known.columns]
         if missing:
             raise DatasetTypeError(f"file type {name!r}: its metadata table {known.name} has no column mapped to "
-                                   f"DataUnits {missing} (mapped: {dict(sorted(known.columns.items()))}); map one "
+                                   f"DataUnits {missing} (mapped: {_mapped(known)}); map one "
                                    "in the registry's 'units' option or register the DatasetType with other DataUnits")
         return known
 
@@ -157,3 +157,8 @@ class DatasetTypes:
             connection.execute(desdm.ops_filetype.delete().where(f.FILETYPE == name))
         self._known.pop(name, None)
         self._by_id.pop(record.id, None)
+
+
+def _mapped(table: MetadataTable) -> dict[str, str]:
+    """DataUnit -> column name of a metadata table, for messages."""
+    return {unit: str(column.name).upper() for unit, column in sorted(table.columns.items())}

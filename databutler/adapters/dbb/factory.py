@@ -65,7 +65,13 @@ def make_registry(options: Mapping[str, Any], *, universe: Universe | None, crea
             raise ConfigError("creating a registry needs a universe")
         if not writeable:
             raise ConfigError("a registry cannot be created read-only")
-        return DbbRegistry(_create(settings, universe), writeable=True)
+        registry = DbbRegistry(_create(settings, universe), writeable=True)
+        try:
+            registry.adopt_data_units()
+        except BaseException:
+            registry.close()
+            raise
+        return registry
     return DbbRegistry(open_existing(settings), writeable=writeable)
 
 

@@ -20,7 +20,7 @@ from ...domain.collection import Collection, CollectionKind
 from ...domain.data_id import DataId
 from ...domain.dataset import DatasetRef, StoredArtifact
 from ...domain.dataset_type import DatasetType
-from ...domain.errors import ConflictingDefinitionError
+from ...domain.errors import ConfigError, ConflictingDefinitionError
 from ...domain.quantum import Quantum
 from ...domain.records import Implied, Key
 from ...domain.universe import Universe
@@ -32,10 +32,13 @@ from ..sql.data_units import DataUnitManager
 from ..sql.errors import translating
 from ..sql.query.executor import Streamer
 from ..sql.session import Session
+from .adoption import adopt_data_units
 from .artifacts import Artifacts
 from .collections import Collections
 from .dataset_types import DatasetTypes
 from .datasets import Datasets
+from .grants import writer_grants
+from .mapping import OWN_TABLE
 from .opening import Opened
 from .provenance import Provenance
 from .queries import DbbQueries
@@ -86,6 +89,15 @@ class DbbRegistry(RegistryBase):
         """The database URL this registry was opened with."""
         return self._opened.url
 
+    def writer_grants(self, role: str, *, removal: bool = False) -> list[str]:
+        """The PostgreSQL GRANTs an operator runs so that ``role`` can write through databutler (see ``grants``)."""
+        catalog = self._opened.catalog
+        if catalog.namespace is None:
+            raise ConfigError("writer grants name the PostgreSQL schema of the catalog: configure 'namespace'")
+        side = [str(t.name) for t in catalog.side.metadata.sorted_tables]
+        sites = [name for name in catalog.metadata_tables if name != OWN_TABLE]
+        return writer_grants(catalog.namespace, role, side, sites, removal=removal)
+
     def close(self) -> None:
         """Close the connections."""
         self._queries.close()
@@ -108,6 +120,23 @@ class DbbRegistry(RegistryBase):
         return self._session.writing(action)
 
     # -- DataUnits ----------------------------------------------------------------------------
+
+    def adopt_data_units(self) -> dict[str, int]:
+        """Insert the DataUnit records production's metadata columns imply; return the new ones per DataUnit.
+
+        Run after production has delivered new data (see ``adoption``); existing records are kept.
+        """
+        self._check_writeable("adopt DataUnit records")
+        with self.transaction(), self._reading() as connection:
+            tables = list(self._opened.catalog.metadata_tables.values())
+            return adopt_data_units(connection, self._universe, tables, self._insert_new_records)
+
+    def _insert_new_records(self, element: str, records: Sequence[dict[str, Any]]) -> int:
+        """Insert those of ``records`` whose keys are not stored (a stored record is kept as it is)."""
+        fields = self._universe.key_fields(element)
+        stored = {tuple(r[f] for f in fields) for r in self.fetch_data_unit_records(
+            element, [{f: r[f] for f in fields} for r in records])}
+        return self.insert_data_units(element, [r for r in records if tuple(r[f] for f in fields) not in stored])
 
     @translating("look up DataUnit records")
     def _lookup_data_units(self, unit: str, keys: Sequence[Key]) -> dict[Key, Implied]:

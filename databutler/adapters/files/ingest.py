@@ -61,7 +61,7 @@ def plan_ingest(request: IngestRequest, mode: TransferMode, source: str, *,
         if mode is TransferMode.DIRECT:
             return IngestPlan(source, request.ref, storage_class, formatter, mode, absolute_uri(source))
         mode = TransferMode.COPY
-    relative = templates.render(request.ref) + formatter.extension
+    relative = templates.render(request.ref) + (_extension(source) if formatter.any_extension else formatter.extension)
     return IngestPlan(source, request.ref, storage_class, formatter, mode, relative)
 
 
@@ -75,3 +75,12 @@ def choose_formatter(request: IngestRequest, source: str, storage_class: Storage
         raise StorageClassError(f"formatter {formatter.name!r} cannot read storage class {storage_class.name!r} "
                                 f"(dataset {request.ref}); it reads {sorted(formatter.storage_classes)}")
     return formatter
+
+
+def _extension(source: str) -> str:
+    """The extension of a delivered file, compression included (``x.fits.fz`` -> ``.fits.fz``)."""
+    name = posixpath.basename(source)
+    stem, last = posixpath.splitext(name)
+    if last in (".fz", ".gz", ".bz2"):
+        return posixpath.splitext(stem)[1] + last
+    return last

@@ -27,8 +27,8 @@ def default_formatter_set() -> FormatterSet:
 
 
 __all__ = [
-    "BytesFormatter",
     "DEFAULT_FORMATTERS",
+    "BytesFormatter",
     "JsonFormatter",
     "NpyFormatter",
     "NpzFormatter",

@@ -14,6 +14,7 @@ class BytesFormatter(Formatter):
 
     name = "bytes"
     extension = ".bin"
+    any_extension = True
     storage_classes = frozenset({"Bytes"})
 
     def write(self, obj: Any, stream: IO[bytes], storage_class: StorageClass) -> None:

@@ -33,6 +33,9 @@ def translate(err: Exception, action: str) -> DataButlerError:
     if "locked" in lowered or "lock timeout" in lowered:
         return RegistryError(f"cannot {action}: the database stayed locked by another writer longer than "
                              f"the busy timeout ({message}); retry, or raise busy_timeout_s")
+    if "permission denied" in lowered:
+        return RegistryError(f"cannot {action}: the database role lacks a privilege it needs ({message}); the "
+                             "database's operators grant it, or keep this step for a role that has it")
     if "no such table" in lowered or "does not exist" in lowered:
         return RegistryError(f"cannot {action}: the registry schema is missing or damaged ({message})")
     if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
