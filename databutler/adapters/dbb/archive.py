@@ -137,16 +137,18 @@ class ArchiveCatalog:
         action = "record rejected files in DTS_BAD_FILE"
         try:
             with self._engine.connect() as connection:
+                # Straight to the driver: a statement through SQLAlchemy would begin a transaction first.
                 quick = not wait and connection.dialect.name == "sqlite"
-                if quick:
-                    busy = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
-                    connection.exec_driver_sql(f"PRAGMA busy_timeout = {_QUICK_MS}")
+                driver: Any = connection.connection.driver_connection if quick else None
+                busy = driver.execute("PRAGMA busy_timeout").fetchone()[0] if driver is not None else 0
+                if driver is not None:
+                    driver.execute(f"PRAGMA busy_timeout = {_QUICK_MS}")
                 try:
                     with begin(connection, write=True):
                         connection.execute(sa.insert(self._tables.bad_file), list(rows))
                 finally:
-                    if quick:
-                        connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(busy or 0)}")
+                    if driver is not None:
+                        driver.execute(f"PRAGMA busy_timeout = {int(busy)}")
         except sa.exc.SQLAlchemyError as err:
             raise DatastoreError(f"cannot {action} in the DESDM database {self._shown}: "
                                  f"{driver_message(err)}") from None
