@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from databutler.adapters.dbb import DbbRegistry, make_registry
 from databutler.config.universe import default_universe
@@ -14,6 +16,7 @@ from databutler.domain import Universe
 from databutler.ports import Registry
 from databutler.ports.capabilities import RegistryCapability
 from databutler.testing.desdm import create_desdm, desdm_engine
+from databutler.testing.postgres import PostgresServer
 from databutler.testing.query import QueryContract
 from databutler.testing.registry import MakeRegistry, RegistryContract, ReopenRegistry
 
@@ -95,3 +98,95 @@ class TestDbbQueries(QueryContract):
             return closing[-1]
 
         return make
+
+
+NAMESPACE = "desdm"
+
+
+def empty_postgres_catalog(server: PostgresServer, database: str) -> str:
+    """An empty DESDM catalog in schema ``desdm`` of ``database``; the database's URL."""
+    url = server.url(database=database)
+    engine = desdm_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.schema.CreateSchema(NAMESPACE))
+        create_desdm(engine, NAMESPACE)
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="module")
+def dbb_postgres_template(postgres_server: PostgresServer) -> Iterator[str]:
+    """A database holding an empty DESDM catalog with the side tables of the default universe."""
+    name = postgres_server.create_database()
+    url = empty_postgres_catalog(postgres_server, name)
+    make_registry(options(url, namespace=NAMESPACE), universe=default_universe(), create=True,
+                  writeable=True).close()
+    yield name
+    postgres_server.drop_database(name)
+
+
+class TestDbbRegistryPostgres(RegistryContract):
+    """DbbRegistry over a DESDM catalog in PostgreSQL schema ``desdm`` of a fresh database per test."""
+
+    capabilities = DBB_CAPABILITIES
+
+    @pytest.fixture
+    def make_registry(self, closing: list[Registry], postgres_server: PostgresServer,
+                      dbb_postgres_template: str) -> Iterator[MakeRegistry]:
+        databases: list[str] = []
+
+        def make(universe: Universe | None = None) -> Registry:
+            databases.append(postgres_server.create_database(None if universe else dbb_postgres_template))
+            if universe is None:
+                url = postgres_server.url(database=databases[-1])
+                registry = make_registry(options(url, namespace=NAMESPACE), universe=None, create=False,
+                                         writeable=True)
+            else:
+                url = empty_postgres_catalog(postgres_server, databases[-1])
+                registry = make_registry(options(url, namespace=NAMESPACE, units={}), universe=universe, create=True,
+                                         writeable=True)
+            closing.append(registry)
+            return registry
+
+        yield make
+        for registry in closing:
+            registry.close()
+        for name in databases:
+            postgres_server.drop_database(name)
+
+    @pytest.fixture
+    def reopen_registry(self, closing: list[Registry]) -> ReopenRegistry:
+        def reopen(registry: Registry, *, writeable: bool = True) -> Registry:
+            assert isinstance(registry, DbbRegistry)
+            units = UNITS if "instrument" in registry.universe else {}
+            closing.append(make_registry(options(registry.url, namespace=NAMESPACE, units=units), universe=None,
+                                         create=False, writeable=writeable))
+            return closing[-1]
+
+        return reopen
+
+
+class TestDbbQueriesPostgres(QueryContract):
+    """The query contract on DbbRegistry in PostgreSQL."""
+
+    capabilities = DBB_CAPABILITIES
+
+    @pytest.fixture
+    def make_registry(self, closing: list[Registry], postgres_server: PostgresServer,
+                      dbb_postgres_template: str) -> Iterator[MakeRegistry]:
+        databases: list[str] = []
+
+        def make() -> Registry:
+            databases.append(postgres_server.create_database(dbb_postgres_template))
+            url = postgres_server.url(database=databases[-1])
+            closing.append(make_registry(options(url, namespace=NAMESPACE), universe=None, create=False,
+                                         writeable=True))
+            return closing[-1]
+
+        yield make
+        for registry in closing:
+            registry.close()
+        for name in databases:
+            postgres_server.drop_database(name)
