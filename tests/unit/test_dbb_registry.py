@@ -295,3 +295,35 @@ def test_a_pipeline_writer_on_postgresql_puts_and_reads_but_cannot_define_file_t
         butler.registry.register_dataset_type(DatasetType("new_type", ("instrument",), "Bytes"))
     assert counts(desdm_postgres) == before
     butler.close()
+
+
+# -- the example configuration -----------------------------------------------------------------------
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "dbb" / "butler.yaml"
+
+
+def test_the_example_configuration_creates_a_repository_with_the_cli(
+        desdm_postgres: DesdmDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """examples/dbb/butler.yaml as shipped, but for where the database is: create, then find production's files."""
+    from click.testing import CliRunner
+
+    from databutler.cli.main import cli
+
+    owner = sa.make_url(desdm_postgres.url)
+    monkeypatch.setenv("DBB_USER", owner.username or "")
+    monkeypatch.setenv("DBB_PASSWORD", owner.password or "")
+    text = EXAMPLE.read_text().replace("desdb.example.org/desoper", f"{owner.host}:{owner.port}/{owner.database}")
+    example = yaml.safe_load(text)
+    assert desdm_postgres.schema is not None
+    for section in ("registry", "datastore"):
+        example[section]["namespace"] = desdm_postgres.schema
+    config_file = tmp_path / "dbb.yaml"
+    config_file.write_text(yaml.safe_dump(example))
+    result = CliRunner().invoke(cli, ["create", str(tmp_path / "prod"), "--config", str(config_file)])
+    assert result.exit_code == 0, result.output
+    butler = Butler(tmp_path / "prod")
+    butler.registry.register_dataset_type(RED_BKG)
+    attempt = first_good_attempt(desdm_postgres)
+    found = list(butler.registry.query_datasets("red_bkg", [run_name(attempt)], where="detector = 1"))
+    assert len(found) == 1 and butler.get(found[0]).startswith(b"D")
+    butler.close()
