@@ -31,7 +31,7 @@ from databutler.ports.capabilities import DatastoreCapability, RegistryCapabilit
 from databutler.ports.datastore import TransferMode
 from databutler.testing.butler import ButlerContract
 from databutler.testing.data import insert_standard_data_units
-from databutler.testing.desdm import create_desdm, desdm_engine
+from databutler.testing.desdm import create_desdm, desdm_engine, desdm_metadata
 from databutler.testing.postgres import PostgresRole, PostgresServer
 from databutler.testing.requirements import Harness, Need
 from databutler.testing.s3 import drop_bucket, new_bucket
@@ -49,6 +49,8 @@ class Site:
         self.request = request
         self.tmp_path = tmp_path
         self.cleanups: list[Callable[[], None]] = []
+        self.desdm: tuple[str, str | None, str] | None = None
+        """The DESDM catalog a dbb registry section made: (butler.yaml URL, namespace, URL to set it up with)."""
 
     def fixture(self, name: str) -> Any:
         """A module fixture, started only by the pairs that need it."""
@@ -110,14 +112,21 @@ DBB_UNITS = {"CAMSYM": "instrument", "EXPNUM": "exposure", "CCDNUM": "detector",
 """The DESDM metadata columns the DBB registries map to DataUnits."""
 
 
-def dbb_sqlite(site: Site) -> dict[str, Any] | None:
-    """The Data Backbone registry over an empty DESDM catalog in a SQLite file (made the way production's is)."""
-    url = f"sqlite:///{site.tmp_path / 'desdm.sqlite3'}"
+def empty_desdm_sqlite(site: Site) -> str:
+    """An empty DESDM catalog (tables, no rows) in a new SQLite file; its URL."""
+    url = f"sqlite:///{site.tmp_path / site.unique('desdm')}.sqlite3"
     engine = desdm_engine(url)
     try:
         create_desdm(engine)
     finally:
         engine.dispose()
+    return url
+
+
+def dbb_sqlite(site: Site) -> dict[str, Any] | None:
+    """The Data Backbone registry over an empty DESDM catalog in a SQLite file (made the way production's is)."""
+    url = empty_desdm_sqlite(site)
+    site.desdm = (url, None, url)
     return {"adapter": "dbb", "url": url, "units": DBB_UNITS}
 
 
@@ -135,6 +144,7 @@ def dbb_postgresql(site: Site) -> dict[str, Any] | None:
         engine.dispose()
     site.cleanups.append(lambda: server.execute(f'DROP SCHEMA IF EXISTS "{namespace}" CASCADE', database=database))
     url = postgres_url(server, database, server.user, PASSWORD_VARIABLES["superuser"])
+    site.desdm = (url, namespace, server.url(database=database))
     return {"adapter": "dbb", "url": url, "namespace": namespace, "units": DBB_UNITS}
 
 
@@ -169,6 +179,25 @@ def chained(site: Site) -> dict[str, Any] | None:
     ]}
 
 
+def dbb_archive(site: Site) -> dict[str, Any] | None:
+    """The Data Backbone datastore in a new archive of the dbb registry's catalog (else of an empty SQLite one)."""
+    if site.desdm is None:
+        url = empty_desdm_sqlite(site)
+        site.desdm = (url, None, url)
+    url, namespace, setup_url = site.desdm
+    name = site.unique("archive")
+    root = site.tmp_path / name
+    root.mkdir()
+    engine = desdm_engine(setup_url)
+    try:
+        with engine.begin() as connection:
+            archives = desdm_metadata(namespace).tables[f"{namespace}.OPS_ARCHIVE" if namespace else "OPS_ARCHIVE"]
+            connection.execute(archives.insert().values(NAME=name, SITE="matrix", ROOT=str(root)))
+    finally:
+        engine.dispose()
+    return {"adapter": "dbb", "url": url, "namespace": namespace, "archive": name}
+
+
 def memory(site: Site) -> dict[str, Any] | None:
     """The in-memory datastore."""
     return {"adapter": "memory"}
@@ -181,6 +210,7 @@ REGISTRIES: dict[str, Section] = {
 }
 DATASTORES: dict[str, Section] = {
     "posix": posix, "objectstore": objectstore, "cache": cache, "chained": chained, "memory": memory,
+    "dbb": dbb_archive,
 }
 PAIRS = [f"{r}+{d}" for r, d in itertools.product(REGISTRIES, DATASTORES)]
 
@@ -205,6 +235,7 @@ DATASTORE_DECLARES: dict[str, frozenset[Need]] = {
     "posix": _FILES | frozenset(TransferMode), "objectstore": _FILES | _OBJECT_MODES, "cache": _FILES | _OBJECT_MODES,
     "chained": _FILES | _OBJECT_MODES,  # the modes every writeable child honours
     "memory": frozenset({DatastoreCapability.WRITE, DatastoreCapability.REMOVE, DatastoreCapability.LIST}),
+    "dbb": frozenset(DatastoreCapability) | {TransferMode.COPY, TransferMode.MOVE, TransferMode.AUTO},
 }
 
 

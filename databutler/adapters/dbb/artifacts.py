@@ -80,12 +80,13 @@ class Artifacts:
         filename, compression = row[0], None
         relative = "://" not in artifact.uri and not artifact.uri.startswith("/")
         placeholder = row[0] == placeholder_name(row[1], artifact.dataset_id)
+        named = not placeholder  # whether the row is named after its file (production reads ROOT/PATH/FILENAME)
         if placeholder:
             wanted, compression = split_compression(posixpath.basename(artifact.uri))
             clash = connection.execute(sa.select(f.c.ID).where(
                 f.c.FILENAME == wanted, sa.func.coalesce(f.c.COMPRESSION, "") == (compression or ""))).first()
-            if clash is None:
-                filename = wanted
+            if clash is None:  # else another row has the file (one file, several datasets): this one stays unnamed
+                filename, named = wanted, True
                 values.update(FILENAME=wanted, COMPRESSION=compression)
                 record = self._types.find(connection, row[1])
                 if record is not None:
@@ -94,7 +95,7 @@ class Artifacts:
             else:
                 compression = None
         connection.execute(f.update().where(f.c.ID == file_id).values(**values))
-        if self._catalog.archive is not None and relative:
+        if self._catalog.archive is not None and relative and named:
             info = desdm.file_archive_info
             if connection.execute(sa.select(info.c.DESFILE_ID).where(info.c.DESFILE_ID == file_id)).first() is None:
                 connection.execute(info.insert().values(

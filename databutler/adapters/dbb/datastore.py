@@ -70,7 +70,9 @@ class DbbDatastore(PosixDatastore):
         self._require(DatastoreCapability.INGEST, "ingest files")
         mode = transfer_mode(transfer, self.ingest_modes, repr(self))
         planned = [self._plan_ingest(request, mode) for request in requests]
-        self._gateway.refuse_duplicates(planned)  # every name in one look-up, before any copy
+        # Every delivered name in one look-up, before any copy; a file AUTO leaves where it is in the
+        # archive is not a delivery (it may be the file of another dataset: one file, several datasets).
+        self._gateway.refuse_duplicates([plan for plan in planned if plan.mode is not TransferMode.DIRECT])
         # The kit's ingest plans the same requests again: it gets these.
         self._planned.plans = {(id(request), mode): plan for request, plan in zip(requests, planned, strict=True)}
         try:
