@@ -21,8 +21,9 @@ Then it times, on each registry, with the same seeded random DataIds:
  where   ``query_datasets`` through the tag with ``where="instrument = 'D' AND exposure = :e"``: one
          exposure's CCDs (median and p95 over ``--queries``).
 
-Every measurement stops early once it has run ``--budget`` seconds (the ``n`` column says how many
-calls it made), so the whole run stays within a few minutes. PostgreSQL is ANALYZEd after building.
+Every measurement stops early once it has run ``--budget`` seconds (the count in parentheses says
+how many calls it timed), so the whole run stays within a few minutes. PostgreSQL is ANALYZEd after
+building, as its autovacuum soon would be; SQLite is not, as nothing ANALYZEs a SQLite file in use.
 
     python bench/dbb_find.py                        # 800 exposures x 62 CCDs, SQLite and PostgreSQL
     python bench/dbb_find.py --exposures 80 --no-postgres
