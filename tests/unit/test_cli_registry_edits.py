@@ -94,10 +94,10 @@ def test_describe_data_unit_lists_units_and_the_fields_of_one(repo: Path) -> Non
 
 def test_unknown_adapter_lists_built_in_and_plug_in_adapters_with_the_closest(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"no adapter 'sqll' for the registry.*did you mean 'sql'\?.*"
-                                          r"built-in adapters: \['limited', 'sql'\]; plug-in adapters"):
+                                          r"built-in adapters: \['dbb', 'limited', 'sql'\]; plug-in adapters"):
         Butler.create(tmp_path / "a", config={"registry": {"adapter": "sqll", "url": "sqlite://"}})
     datastore: dict[str, Any] = {"datastore": {"adapter": "posx", "root": "{root}/d"}}
-    with pytest.raises(ConfigError, match=r"did you mean 'posix'\?.*'cache', 'chained', 'memory', 'objectstore'"):
+    with pytest.raises(ConfigError, match=r"did you mean 'posix'\?.*'cache', 'chained', 'dbb', 'memory', 'objectstore'"):
         Butler.create(tmp_path / "b", config=datastore)
     child = {"datastore": {"adapter": "cache", "directory": "{root}/c", "child": {"adapter": "memroy"}}}
     with pytest.raises(ConfigError, match=r"did you mean 'memory'\?"):
