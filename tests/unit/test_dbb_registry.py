@@ -327,3 +327,27 @@ def test_the_example_configuration_creates_a_repository_with_the_cli(
     found = list(butler.registry.query_datasets("red_bkg", [run_name(attempt)], where="detector = 1"))
     assert len(found) == 1 and butler.get(found[0]).startswith(b"D")
     butler.close()
+
+
+def test_the_operators_index_statements_run_twice_and_change_no_answer(production: Butler,
+                                                                       desdm_sqlite: DesdmDatabase) -> None:
+    registry = production.registry
+    assert isinstance(registry, DbbRegistry)
+    statements = registry.index_statements()
+    assert any("ON MISCFILE (EXPNUM, CCDNUM, CAMSYM)" in s for s in statements), statements
+    assert any("ON DESFILE (PFW_ATTEMPT_ID)" in s for s in statements), statements
+    attempt = first_good_attempt(desdm_sqlite)
+    before = sorted(r.id for r in registry.query_datasets("red_bkg", [run_name(attempt), "Y2A1_FINALCUT"]))
+    engine = desdm_sqlite.engine()
+    try:
+        for _ in range(2):  # IF NOT EXISTS: an operator may run them again
+            with engine.begin() as connection:
+                for statement in statements:
+                    connection.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+    assert sorted(r.id for r in registry.query_datasets("red_bkg", [run_name(attempt), "Y2A1_FINALCUT"])) == before
+    data_ids = [{"instrument": "D", "exposure": r["EXPNUM"], "detector": r["CCDNUM"]}
+                for r in rows(desdm_sqlite, "MISCFILE", FILETYPE="red_bkg")]
+    found = registry.find_datasets("red_bkg", data_ids, ["Y2A1_FINALCUT", "Y2A1_FINALCUT_TEST"])
+    assert all(ref is not None for ref in found) and len({ref.id for ref in found if ref}) == len(data_ids)
