@@ -29,6 +29,8 @@ from .dataset_types import DatasetTypes, TypeRecord
 from .ids import file_id_of, file_uuid
 
 RANK = "search_rank"
+_LOCK_SPACE = 0x0DBB
+"""The first key of the PostgreSQL advisory locks the DBB registry takes (the second is the attempt id)."""
 
 
 def placeholder_name(dataset_type: str, dataset_id: uuid.UUID) -> str:
@@ -279,7 +281,14 @@ class Datasets:
 
     def insert(self, connection: sa.Connection, record: TypeRecord, run: CollectionRecord,
                refs: Sequence[DatasetRef]) -> None:
-        """Write DESFILE, metadata and DBB_DATASET rows for new datasets of one type and run."""
+        """Write DESFILE, metadata and DBB_DATASET rows for new datasets of one type and run.
+
+        DESDM has no unique key on (file type, attempt, DataId): on PostgreSQL writers to one run take
+        turns (a transaction-scoped advisory lock on the attempt), so that two cannot both find a
+        DataId free and both insert it; SQLite has one writer at a time anyway.
+        """
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOCK_SPACE, run.id)))
         self._refuse_taken(connection, record, run, refs)
         catalog, desdm, side = self._catalog, self._catalog.desdm, self._catalog.side
         task = run.task_id

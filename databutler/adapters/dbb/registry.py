@@ -199,8 +199,13 @@ class DbbRegistry(RegistryBase):
     @translating("register a dataset type")
     def _store_dataset_type(self, dataset_type: DatasetType) -> DatasetType | None:
         """Register ``dataset_type`` as a file type (adopting production's of that name)."""
-        with self._writing(f"register dataset type {dataset_type.name!r}") as connection:
-            return self._types.store(connection, dataset_type)
+        action = f"register dataset type {dataset_type.name!r}"
+        try:
+            with self._writing(action) as connection:
+                return self._types.store(connection, dataset_type)
+        except sa.exc.IntegrityError:  # registered concurrently: decide against what is there now
+            with self._writing(action) as connection:
+                return self._types.store(connection, dataset_type)
 
     def _find_dataset_type(self, name: str) -> DatasetType | None:
         """DatasetType ``name`` (remembered ones need no read), or None."""
@@ -230,8 +235,13 @@ class DbbRegistry(RegistryBase):
     def _register_collection(self, name: str, kind: CollectionKind, doc: str) -> CollectionKind | None:
         """Register ``name`` (a RUN becomes a PFW_ATTEMPT), or return the kind of the one there."""
         self._resolved.clear()
-        with self._writing(f"register collection {name!r}") as connection:
-            return self._runs.register(connection, name, kind, doc)
+        try:
+            with self._writing(f"register collection {name!r}") as connection:
+                return self._runs.register(connection, name, kind, doc)
+        except sa.exc.IntegrityError:  # registered concurrently: decide against what is there now
+            self._runs.clear_cache()
+            with self._writing(f"register collection {name!r}") as connection:
+                return self._runs.register(connection, name, kind, doc)
 
     @translating("get a collection")
     def _collections(self, names: Sequence[str] | None) -> list[Collection]:
