@@ -21,6 +21,7 @@ import yaml
 from databutler import Butler, DatasetType
 from databutler.adapters.dbb import DbbRegistry, make_registry
 from databutler.adapters.dbb.ids import file_id_of
+from databutler.config.universe import default_universe
 from databutler.domain import Quantum
 from databutler.domain.collection import CollectionKind
 from databutler.domain.errors import (
@@ -327,3 +328,65 @@ def test_the_example_configuration_creates_a_repository_with_the_cli(
     found = list(butler.registry.query_datasets("red_bkg", [run_name(attempt)], where="detector = 1"))
     assert len(found) == 1 and butler.get(found[0]).startswith(b"D")
     butler.close()
+
+
+def test_the_operators_index_statements_run_twice_and_change_no_answer(production: Butler,
+                                                                       desdm_sqlite: DesdmDatabase) -> None:
+    registry = production.registry
+    assert isinstance(registry, DbbRegistry)
+    statements = registry.index_statements()
+    assert any("ON MISCFILE (EXPNUM, CCDNUM, CAMSYM)" in s for s in statements), statements
+    assert any("ON DESFILE (PFW_ATTEMPT_ID)" in s for s in statements), statements
+    attempt = first_good_attempt(desdm_sqlite)
+    before = sorted(r.id for r in registry.query_datasets("red_bkg", [run_name(attempt), "Y2A1_FINALCUT"]))
+    engine = desdm_sqlite.engine()
+    try:
+        for _ in range(2):  # IF NOT EXISTS: an operator may run them again
+            with engine.begin() as connection:
+                for statement in statements:
+                    connection.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+    assert sorted(r.id for r in registry.query_datasets("red_bkg", [run_name(attempt), "Y2A1_FINALCUT"])) == before
+    data_ids = [{"instrument": "D", "exposure": r["EXPNUM"], "detector": r["CCDNUM"]}
+                for r in rows(desdm_sqlite, "MISCFILE", FILETYPE="red_bkg")]
+    found = registry.find_datasets("red_bkg", data_ids, ["Y2A1_FINALCUT", "Y2A1_FINALCUT_TEST"])
+    assert all(ref is not None for ref in found) and len({ref.id for ref in found if ref}) == len(data_ids)
+
+
+def test_two_writers_of_one_data_id_in_one_run_on_postgresql_leave_one_dataset(desdm_postgres: DesdmDatabase,
+                                                                              tmp_path: Path) -> None:
+    """DESDM has no unique key for (file type, attempt, DataId): the second writer waits, then is refused."""
+    import threading
+
+    from databutler.domain.errors import ConflictingDefinitionError
+
+    section = config(desdm_postgres)["registry"]
+    first = make_registry(section, universe=default_universe(), create=True, writeable=True)
+    second = make_registry(section, universe=None, create=False, writeable=True)
+    try:
+        first.register_dataset_type(RED_BKG)
+        first.register_collection("race", CollectionKind.RUN)
+        label = rows(desdm_postgres, "MISCFILE", FILETYPE="red_bkg")[0]
+        data_id = {"instrument": "D", "exposure": label["EXPNUM"], "detector": label["CCDNUM"]}
+        outcome: list[BaseException | None] = []
+
+        def other_writer() -> None:
+            try:
+                second.insert_datasets("red_bkg", "race", [data_id])
+                outcome.append(None)
+            except BaseException as err:
+                outcome.append(err)
+
+        with first.transaction():
+            first.insert_datasets("red_bkg", "race", [data_id])
+            thread = threading.Thread(target=other_writer)
+            thread.start()
+            thread.join(timeout=1.0)
+            assert thread.is_alive(), "the second writer must wait for the first's transaction"
+        thread.join(timeout=30)
+        assert len(outcome) == 1 and isinstance(outcome[0], ConflictingDefinitionError), outcome
+        assert len(list(first.query_datasets("red_bkg", ["race"]))) == 1
+    finally:
+        second.close()
+        first.close()

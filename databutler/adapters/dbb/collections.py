@@ -47,18 +47,22 @@ class Collections:
     def __init__(self, catalog: Catalog) -> None:
         self._catalog = catalog
         self._names: dict[int, str] = {}
+        self._records: dict[str, CollectionRecord] = {}
 
     def clear_cache(self) -> None:
-        """Forget remembered attempt names (after a rollback)."""
+        """Forget remembered collections and attempt names (after a rollback or a change of collections)."""
         self._names.clear()
+        self._records.clear()
 
     # -- lookup -------------------------------------------------------------------------------
 
     def find(self, connection: sa.Connection, names: Sequence[str]) -> dict[str, CollectionRecord]:
-        """The collections among ``names`` that exist, by name."""
+        """The collections among ``names`` that exist, by name (remembered once found)."""
         side, desdm = self._catalog.side, self._catalog.desdm
-        found: dict[str, CollectionRecord] = {}
-        wanted = list(dict.fromkeys(names))
+        found: dict[str, CollectionRecord] = {n: self._records[n] for n in names if n in self._records}
+        wanted = [n for n in dict.fromkeys(names) if n not in found]
+        if not wanted:
+            return found
         c, a = side.collection.c, desdm.pfw_attempt.c
         for part in chunks(wanted):
             query = sa.select(c.name, c.kind, c.id, c.doc, c.attempt_id, a.TASK_ID).select_from(
@@ -71,6 +75,7 @@ class Collections:
             record = self._production(connection, name)
             if record is not None:
                 found[name] = record
+        self._records.update((n, found[n]) for n in wanted if n in found)
         return found
 
     def _production(self, connection: sa.Connection, name: str) -> CollectionRecord | None:
@@ -79,20 +84,17 @@ class Collections:
         desdm, side = self._catalog.desdm, self._catalog.side
         match = _ATTEMPT.match(name)
         if match:
-            a = desdm.pfw_attempt.c
+            a, c = desdm.pfw_attempt.c, side.collection.c
+            claimed = sa.exists().where(c.attempt_id == a.ID)  # then it is named as registered, not like this
             row = connection.execute(sa.select(a.ID, a.TASK_ID).where(
-                a.UNITNAME == match["unit"], a.REQNUM == int(match["req"]), a.ATTNUM == int(match["att"]))).first()
-            if row is not None and not self._claimed(connection, row[0]):
+                a.UNITNAME == match["unit"], a.REQNUM == int(match["req"]), a.ATTNUM == int(match["att"]),
+                ~claimed)).first()
+            if row is not None:
                 return CollectionRecord(name, CollectionKind.RUN, row[0], "", row[1])
         p = desdm.proctag.c
-        del side
         if connection.execute(sa.select(p.TAG).where(p.TAG == name).limit(1)).first() is not None:
             return CollectionRecord(name, CollectionKind.TAGGED, 0, "PROCTAG tag")
         return None
-
-    def _claimed(self, connection: sa.Connection, attempt: int) -> bool:
-        c = self._catalog.side.collection.c
-        return connection.execute(sa.select(c.id).where(c.attempt_id == attempt)).first() is not None
 
     def get(self, connection: sa.Connection, name: str) -> CollectionRecord:
         """Collection ``name`` (RegistryBase checked that it exists)."""
@@ -160,6 +162,7 @@ class Collections:
         existing = self.find(connection, [name]).get(name)
         if existing is not None:
             return existing.kind
+        self._records.pop(name, None)
         attempt = None
         if kind is CollectionKind.RUN:
             attempt = self._new_attempt(connection, name)
@@ -182,6 +185,7 @@ class Collections:
     def set_chain(self, connection: sa.Connection, name: str, children: Sequence[str]) -> None:
         """Replace the children of chain ``name`` (RegistryBase checked the chain rules)."""
         chain = self._catalog.side.chain
+        self._records.pop(name, None)
         connection.execute(chain.delete().where(chain.c.parent == name))
         if children:
             connection.execute(chain.insert(), [{"parent": name, "position": i, "child": c}
@@ -191,6 +195,7 @@ class Collections:
         """Remove ``name`` unless it is a chain's child, a non-empty RUN, or production's."""
         side, desdm = self._catalog.side, self._catalog.desdm
         record = self.get(connection, name)
+        self._records.pop(name, None)
         ch = side.chain.c
         parents = sorted(set(connection.execute(sa.select(ch.parent).where(ch.child == name)).scalars()))
         if parents:

@@ -10,7 +10,7 @@ name (see ``artifacts``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,12 +22,15 @@ from ...domain.errors import ConflictingDefinitionError, DatasetNotFoundError
 from ...domain.universe import Universe
 from ..sql.data_units import DataUnitManager
 from ..sql.dialect import chunks, uuid_from_db
+from ..sql.schema import column_type
 from .catalog import MODULE, Catalog, now
 from .collections import DELIVERED, CollectionRecord, Collections
 from .dataset_types import DatasetTypes, TypeRecord
 from .ids import file_id_of, file_uuid
 
 RANK = "search_rank"
+_LOCK_SPACE = 0x0DBB
+"""The first key of the PostgreSQL advisory locks the DBB registry takes (the second is the attempt id)."""
 
 
 def placeholder_name(dataset_type: str, dataset_id: uuid.UUID) -> str:
@@ -45,6 +48,12 @@ class Datasets:
         self._types = types
         self._collections = collections
         self._data_units = data_units
+        self._statements: dict[tuple[Any, ...], sa.Select[Any]] = {}
+        """Finds of one DataId, by DatasetType and search-path shape, with bound parameters (built once)."""
+
+    def clear_cache(self) -> None:
+        """Forget the built statements (after a rollback: a DatasetType may be gone)."""
+        self._statements.clear()
 
     # -- the relation of one DatasetType --------------------------------------------------------
 
@@ -54,39 +63,64 @@ class Datasets:
         implied = tuple(u for u in self._universe.implied(units) if u in record.table.columns)
         return units, implied
 
-    def source(self, record: TypeRecord) -> sa.Select[Any]:
-        """Every dataset of ``record``: id (null when derived), desfile_id, run_id, then its DataUnit columns."""
+    def source(self, record: TypeRecord, *, wanted: sa.FromClause | None = None,
+               equal: Mapping[str, Any] | None = None) -> sa.Select[Any]:
+        """Every dataset of ``record``: id (null when derived), desfile_id, run_id, then its DataUnit columns.
+
+        ``wanted`` (a VALUES list of DataIds, one column per required DataUnit) or ``equal`` (one
+        DataId) keeps only those DataIds, compared on the metadata columns themselves so that an
+        index on them is used (a condition on the selected, relabelled columns would hide it).
+        """
         desdm, side = self._catalog.desdm, self._catalog.side
         f, x, meta = desdm.desfile, side.dataset, record.table
         units, implied = self.carried(record)
         columns = [x.c.dataset_id.label("id"), f.c.ID.label("desfile_id"),
                    sa.func.coalesce(f.c.PFW_ATTEMPT_ID, DELIVERED).label("run_id"),
                    *(meta.value(self._universe, u).label(u) for u in (*units, *implied))]
-        joined = f.join(meta.table, meta.table.c.FILENAME == f.c.FILENAME).outerjoin(x, x.c.desfile_id == f.c.ID)
-        return sa.select(*columns).select_from(joined).where(f.c.FILETYPE == record.definition.name)
+        labelled: sa.FromClause = meta.table
+        if wanted is not None:  # the DataIds first: each is looked up in the metadata table
+            labelled = wanted.join(meta.table, sa.and_(*(meta.value(self._universe, u) == wanted.c[u]
+                                                         for u in units)))
+        joined = labelled.join(f, meta.table.c.FILENAME == f.c.FILENAME).outerjoin(x, x.c.desfile_id == f.c.ID)
+        query = sa.select(*columns).select_from(joined).where(f.c.FILETYPE == record.definition.name)
+        if equal is not None:
+            query = query.where(*(meta.value(self._universe, u) == equal[u] for u in units))
+        return query
 
-    def search(self, record: TypeRecord, search: Sequence[CollectionRecord], *, ranked: bool) -> sa.Select[Any]:
-        """The datasets of ``record`` in the RUN and TAGGED collections ``search`` (with their rank if ``ranked``)."""
+    def search(self, record: TypeRecord, search: Sequence[CollectionRecord], *, ranked: bool,
+               wanted: sa.FromClause | None = None, equal: Mapping[str, Any] | None = None,
+               bound: bool = False) -> sa.Select[Any]:
+        """The datasets of ``record`` in the RUN and TAGGED collections ``search`` (with their rank if ``ranked``).
+
+        One part per way of being in a collection, united: RUNs by DESFILE.PFW_ATTEMPT_ID (the
+        delivered run by a null one), a TAGGED collection by its one-by-one members and by its
+        PROCTAG attempts, each a condition an index serves (an OR of them would not be). ``bound``
+        names the attempts and tags as parameters ``run_<i>`` and ``tag_<i>`` (``i``: the position in
+        ``search``), so that the statement serves every search path of the same shape.
+        """
         desdm, side = self._catalog.desdm, self._catalog.side
-        base = self.source(record)
         f = desdm.desfile.c
-        runs = [(i, r) for i, r in enumerate(search) if r.kind is CollectionKind.RUN]
         parts: list[sa.Select[Any]] = []
-        if runs or not search:
-            run_of = sa.func.coalesce(f.PFW_ATTEMPT_ID, DELIVERED)
-            part = base.where(run_of.in_([r.id for _, r in runs]))
-            if ranked:
-                rank = sa.case({r.id: i for i, r in runs}, value=run_of, else_=len(search))
-                part = part.add_columns(rank.label(RANK))
-            parts.append(part)
+
+        def add(condition: sa.ColumnElement[bool], rank: int) -> None:
+            part = self.source(record, wanted=wanted, equal=equal).where(condition)
+            parts.append(part.add_columns(sa.literal(rank, sa.Integer()).label(RANK)) if ranked else part)
+
+        runs = [(i, r) for i, r in enumerate(search) if r.kind is CollectionKind.RUN]
+        attempts = [r.id for _, r in runs if r.id != DELIVERED]
+        if attempts and not ranked:
+            add(f.PFW_ATTEMPT_ID.in_(attempts), 0)
+        for i, run in runs:
+            if run.id == DELIVERED:
+                add(f.PFW_ATTEMPT_ID.is_(None), i)
+            elif ranked:
+                add(f.PFW_ATTEMPT_ID == (sa.bindparam(f"run_{i}", type_=sa.Integer()) if bound else run.id), i)
         for i, tag in ((i, r) for i, r in enumerate(search) if r.kind is CollectionKind.TAGGED):
-            members = sa.or_(
-                f.ID.in_(sa.select(side.tag.c.desfile_id).where(side.tag.c.tag == tag.name)),
-                f.PFW_ATTEMPT_ID.in_(sa.select(desdm.proctag.c.PFW_ATTEMPT_ID).where(desdm.proctag.c.TAG == tag.name)))
-            part = base.where(members)
-            if ranked:
-                part = part.add_columns(sa.literal(i, sa.Integer()).label(RANK))
-            parts.append(part)
+            name: Any = sa.bindparam(f"tag_{i}", type_=sa.Text()) if bound else tag.name
+            add(f.ID.in_(sa.select(side.tag.c.desfile_id).where(side.tag.c.tag == name)), i)
+            add(f.PFW_ATTEMPT_ID.in_(sa.select(desdm.proctag.c.PFW_ATTEMPT_ID).where(desdm.proctag.c.TAG == name)), i)
+        if not parts:
+            return self.source(record).where(sa.false())
         if len(parts) == 1:
             return parts[0]
         union = sa.union_all(*parts).subquery("found") if ranked else sa.union(*parts).subquery("found")
@@ -148,20 +182,41 @@ class Datasets:
         units, _ = self.carried(record)
         if not search or not data_ids:
             return [None] * len(data_ids)
-        found = self.search(record, search, ranked=True).subquery("found")
         best: dict[tuple[Any, ...], tuple[int, Any]] = {}
         wanted = list(dict.fromkeys(tuple(d[u] for u in units) for d in data_ids))
-        columns = [found.c[u] for u in units]
         for part in chunks(wanted):
-            where = columns[0].in_([k[0] for k in part]) if len(columns) == 1 else sa.tuple_(*columns).in_(part)
-            for row in connection.execute(sa.select(found).where(where)).mappings():
+            parameters: dict[str, Any] = {}
+            if len(part) == 1:
+                query, parameters = self._find_one(record, search, part[0])
+            else:
+                listed = sa.values(*(sa.column(u, column_type(self._universe.unit(u).key)) for u in units),
+                                   name="wanted").data(list(part)).cte("wanted")  # SQLite: no VALUES alias
+                query = self.search(record, search, ranked=True, wanted=listed)
+            for row in connection.execute(query, parameters).mappings():
                 key = tuple(row[u] for u in units)
-                rank = int(row[RANK]) if RANK in row else 0
+                rank = int(row[RANK])
                 if key not in best or rank < best[key][0]:
                     best[key] = (rank, row)
         keys = list(best)
         refs = dict(zip(keys, self.refs(connection, record, [best[k][1] for k in keys]), strict=True))
         return [refs.get(tuple(d[u] for u in units)) for d in data_ids]
+
+    def _find_one(self, record: TypeRecord, search: Sequence[CollectionRecord], key: tuple[Any, ...]
+                  ) -> tuple[sa.Select[Any], dict[str, Any]]:
+        """The statement finding one DataId in ``search`` (built once per type and shape) and its parameters."""
+        units = record.definition.units
+        shape = (record.id, tuple((r.kind, r.id == DELIVERED) for r in search))
+        statement = self._statements.get(shape)
+        if statement is None:
+            equal = {u: sa.bindparam(f"unit_{u}", type_=record.table.value(self._universe, u).type) for u in units}
+            statement = self._statements[shape] = self.search(record, search, ranked=True, equal=equal, bound=True)
+        parameters: dict[str, Any] = {f"unit_{u}": v for u, v in zip(units, key, strict=True)}
+        for i, collection in enumerate(search):
+            if collection.kind is CollectionKind.TAGGED:
+                parameters[f"tag_{i}"] = collection.name
+            elif collection.id != DELIVERED:
+                parameters[f"run_{i}"] = collection.id
+        return statement, parameters
 
     def desfile_ids(self, connection: sa.Connection, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
         """The DESFILE.ID of each dataset id that exists."""
@@ -226,7 +281,14 @@ class Datasets:
 
     def insert(self, connection: sa.Connection, record: TypeRecord, run: CollectionRecord,
                refs: Sequence[DatasetRef]) -> None:
-        """Write DESFILE, metadata and DBB_DATASET rows for new datasets of one type and run."""
+        """Write DESFILE, metadata and DBB_DATASET rows for new datasets of one type and run.
+
+        DESDM has no unique key on (file type, attempt, DataId): on PostgreSQL writers to one run take
+        turns (a transaction-scoped advisory lock on the attempt), so that two cannot both find a
+        DataId free and both insert it; SQLite has one writer at a time anyway.
+        """
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOCK_SPACE, run.id)))
         self._refuse_taken(connection, record, run, refs)
         catalog, desdm, side = self._catalog, self._catalog.desdm, self._catalog.side
         task = run.task_id

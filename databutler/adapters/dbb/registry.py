@@ -38,6 +38,7 @@ from .collections import Collections
 from .dataset_types import DatasetTypes
 from .datasets import Datasets
 from .grants import writer_grants
+from .indexes import index_statements
 from .mapping import OWN_TABLE
 from .opening import Opened
 from .provenance import Provenance
@@ -62,6 +63,7 @@ class DbbRegistry(RegistryBase):
         self._data_units = DataUnitManager(self._universe, opened.layout)
         self._types = DatasetTypes(self._universe, catalog)
         self._runs = Collections(catalog)
+        self._resolved: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._datasets = Datasets(self._universe, catalog, self._types, self._runs, self._data_units)
         self._artifacts = Artifacts(catalog, self._datasets, self._types)
         self._provenance = Provenance(catalog, self._datasets, self._runs)
@@ -98,6 +100,12 @@ class DbbRegistry(RegistryBase):
         sites = [name for name in catalog.metadata_tables if name != OWN_TABLE]
         return writer_grants(catalog.namespace, role, side, sites, removal=removal)
 
+    def index_statements(self) -> list[str]:
+        """CREATE INDEX statements an operator runs once so that finds probe indexes (see ``indexes``)."""
+        with self._reading() as connection:
+            records = [r for d in self._types.all(connection) if (r := self._types.find(connection, d.name))]
+        return index_statements(self._opened.catalog.namespace, self._universe, records)
+
     def close(self) -> None:
         """Close the connections."""
         self._queries.close()
@@ -107,6 +115,8 @@ class DbbRegistry(RegistryBase):
         self._data_units.clear_cache()
         self._types.clear_cache()
         self._runs.clear_cache()
+        self._datasets.clear_cache()
+        self._resolved.clear()
         self._forget_remembered()
 
     def transaction(self) -> AbstractContextManager[None]:
@@ -189,8 +199,13 @@ class DbbRegistry(RegistryBase):
     @translating("register a dataset type")
     def _store_dataset_type(self, dataset_type: DatasetType) -> DatasetType | None:
         """Register ``dataset_type`` as a file type (adopting production's of that name)."""
-        with self._writing(f"register dataset type {dataset_type.name!r}") as connection:
-            return self._types.store(connection, dataset_type)
+        action = f"register dataset type {dataset_type.name!r}"
+        try:
+            with self._writing(action) as connection:
+                return self._types.store(connection, dataset_type)
+        except sa.exc.IntegrityError:  # registered concurrently: decide against what is there now
+            with self._writing(action) as connection:
+                return self._types.store(connection, dataset_type)
 
     def _find_dataset_type(self, name: str) -> DatasetType | None:
         """DatasetType ``name`` (remembered ones need no read), or None."""
@@ -219,8 +234,14 @@ class DbbRegistry(RegistryBase):
     @translating("register a collection")
     def _register_collection(self, name: str, kind: CollectionKind, doc: str) -> CollectionKind | None:
         """Register ``name`` (a RUN becomes a PFW_ATTEMPT), or return the kind of the one there."""
-        with self._writing(f"register collection {name!r}") as connection:
-            return self._runs.register(connection, name, kind, doc)
+        self._resolved.clear()
+        try:
+            with self._writing(f"register collection {name!r}") as connection:
+                return self._runs.register(connection, name, kind, doc)
+        except sa.exc.IntegrityError:  # registered concurrently: decide against what is there now
+            self._runs.clear_cache()
+            with self._writing(f"register collection {name!r}") as connection:
+                return self._runs.register(connection, name, kind, doc)
 
     @translating("get a collection")
     def _collections(self, names: Sequence[str] | None) -> list[Collection]:
@@ -228,15 +249,24 @@ class DbbRegistry(RegistryBase):
         with self._reading() as connection:
             return self._runs.describe(connection, names)
 
+    def _resolve_collections(self, search_path: tuple[str, ...]) -> tuple[str, ...]:
+        """Flatten ``search_path`` into RUN and TAGGED names (remembered until a collection changes here)."""
+        hit = self._resolved.get(search_path)
+        if hit is None:
+            hit = self._resolved[search_path] = super()._resolve_collections(search_path)
+        return hit
+
     @translating("set a chain")
     def _set_chain(self, name: str, children: tuple[str, ...]) -> None:
         """Replace the children of chain ``name``."""
+        self._resolved.clear()
         with self._writing(f"set the children of chain {name!r}") as connection:
             self._runs.set_chain(connection, name, children)
 
     @translating("remove a collection")
     def _remove_collection(self, name: str) -> None:
         """Remove collection ``name`` (a RUN must be empty; a chain's child is refused)."""
+        self._resolved.clear()
         with self._writing(f"remove collection {name!r}") as connection:
             record = self._runs.get(connection, name)
             held = self._datasets.count_in_run(connection, record.id) if record.kind is CollectionKind.RUN else 0
