@@ -330,11 +330,15 @@ def test_the_example_configuration_creates_a_repository_with_the_cli(
     butler.close()
 
 
-def test_the_operators_index_statements_run_twice_and_change_no_answer(production: Butler,
-                                                                       desdm_sqlite: DesdmDatabase) -> None:
+def test_the_operators_index_statements_run_twice_and_change_no_answer(
+        production: Butler, desdm_sqlite: DesdmDatabase, caplog: pytest.LogCaptureFixture) -> None:
     registry = production.registry
     assert isinstance(registry, DbbRegistry)
     statements = registry.index_statements()
+    assert registry.index_statements(missing_only=True) == statements
+    with caplog.at_level("WARNING"):
+        make_registry(config(desdm_sqlite)["registry"], universe=None, create=False, writeable=False).close()
+    assert f"lacks {len(statements)} indexes" in caplog.text and "index_statements()" in caplog.text
     assert any("ON MISCFILE (EXPNUM, CCDNUM, CAMSYM)" in s for s in statements), statements
     assert any("ON DESFILE (PFW_ATTEMPT_ID)" in s for s in statements), statements
     attempt = first_good_attempt(desdm_sqlite)
@@ -347,6 +351,7 @@ def test_the_operators_index_statements_run_twice_and_change_no_answer(productio
                     connection.exec_driver_sql(statement)
     finally:
         engine.dispose()
+    assert registry.index_statements(missing_only=True) == []
     assert sorted(r.id for r in registry.query_datasets("red_bkg", [run_name(attempt), "Y2A1_FINALCUT"])) == before
     data_ids = [{"instrument": "D", "exposure": r["EXPNUM"], "detector": r["CCDNUM"]}
                 for r in rows(desdm_sqlite, "MISCFILE", FILETYPE="red_bkg")]

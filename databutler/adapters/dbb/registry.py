@@ -9,6 +9,7 @@ with ``DbbRegistry.create`` (side tables) or ``DbbRegistry.open``; see ``factory
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -20,7 +21,7 @@ from ...domain.collection import Collection, CollectionKind
 from ...domain.data_id import DataId
 from ...domain.dataset import DatasetRef, StoredArtifact
 from ...domain.dataset_type import DatasetType
-from ...domain.errors import ConfigError, ConflictingDefinitionError
+from ...domain.errors import ConfigError, ConflictingDefinitionError, DataButlerError
 from ...domain.quantum import Quantum
 from ...domain.records import Implied, Key
 from ...domain.universe import Universe
@@ -38,11 +39,13 @@ from .collections import Collections
 from .dataset_types import DatasetTypes
 from .datasets import Datasets
 from .grants import writer_grants
-from .indexes import index_statements
+from .indexes import index_statements, missing_indexes, wanted_indexes
 from .mapping import OWN_TABLE
 from .opening import Opened
 from .provenance import Provenance
 from .queries import DbbQueries
+
+log = logging.getLogger(__name__)
 
 
 class DbbRegistry(RegistryBase):
@@ -71,6 +74,7 @@ class DbbRegistry(RegistryBase):
                                    Streamer(self._session, opened.engine, shared_only=False),
                                    types=self._types, collections=self._runs, datasets=self._datasets,
                                    resolve=self.resolve_collections)
+        self._warn_of_missing_indexes()
 
     def __repr__(self) -> str:
         mode = "" if self._writeable else ", writeable=False"
@@ -100,11 +104,26 @@ class DbbRegistry(RegistryBase):
         sites = [name for name in catalog.metadata_tables if name != OWN_TABLE]
         return writer_grants(catalog.namespace, role, side, sites, removal=removal)
 
-    def index_statements(self) -> list[str]:
+    def index_statements(self, *, missing_only: bool = False) -> list[str]:
         """CREATE INDEX statements an operator runs once so that finds probe indexes (see ``indexes``)."""
+        namespace = self._opened.catalog.namespace
         with self._reading() as connection:
             records = [r for d in self._types.all(connection) if (r := self._types.find(connection, d.name))]
-        return index_statements(self._opened.catalog.namespace, self._universe, records)
+            wanted = wanted_indexes(self._universe, records)
+            if missing_only:
+                wanted = missing_indexes(connection, namespace, wanted)
+        return index_statements(namespace, wanted)
+
+    def _warn_of_missing_indexes(self) -> None:
+        """Log which indexes finds would use are missing (the catalog answers, but reads whole tables)."""
+        try:
+            missing = self.index_statements(missing_only=True)
+        except DataButlerError:
+            return
+        if missing:
+            log.warning("%r: the Data Backbone catalog lacks %d indexes that finds use, so each find reads whole "
+                        "tables; an operator creates them once with DbbRegistry.index_statements(): %s",
+                        self, len(missing), "; ".join(missing))
 
     def close(self) -> None:
         """Close the connections."""
