@@ -16,7 +16,7 @@ A plug-in that fails to import, or gives something else, is a ConfigError naming
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
@@ -49,6 +49,8 @@ def load_plugin(entry: EntryPoint, kind: type, what: str) -> list[Any]:
             made = loaded()
         else:
             made = loaded
+        if not isinstance(made, kind | Iterable) or isinstance(made, str | bytes | Mapping):
+            raise ConfigError(f"{_describe(entry)} gave {made!r}, not a {kind.__name__} or an iterable of them")
         items = [made] if isinstance(made, kind) else list(made)
     except ConfigError:
         raise
@@ -160,6 +162,9 @@ class PluginStorageClasses(StorageClassRegistry):
 
     def __len__(self) -> int:
         return len(self.names())
+
+    def __bool__(self) -> bool:
+        return True  # never import every plug-in to answer ``registry or default``
 
     def names(self) -> tuple[str, ...]:
         """Every StorageClass name, the plug-ins' included (all imported)."""

@@ -91,11 +91,11 @@ class Butler(ButlerQueries, ButlerIntegrity, ButlerIngest):
         ``storage_classes`` (default: the builtin ones), so an unknown one is refused when a
         DatasetType is registered.
         """
-        storage_classes = storage_classes or StorageClassRegistry()
+        storage_classes = StorageClassRegistry() if storage_classes is None else storage_classes
         if registry.restricted_storage_classes is None:
             registry.restrict_storage_classes(storage_classes if isinstance(storage_classes, Collection)
                                               else storage_classes.names())
-        repo = Repository(root, registry, datastore, storage_classes, {}, converters or ConverterRegistry())
+        repo = Repository(root, registry, datastore, storage_classes, {}, ConverterRegistry() if converters is None else converters)
         return cls(repo, run=run, collections=collections)
 
     # -- properties -----------------------------------------------------------------------------
