@@ -51,7 +51,8 @@ def load_plugin(entry: EntryPoint, kind: type, what: str) -> list[Any]:
             made = loaded
         if not isinstance(made, kind | Iterable) or isinstance(made, str | bytes | Mapping):
             raise ConfigError(f"{_describe(entry)} gave {made!r}, not a {kind.__name__} or an iterable of them")
-        items = [made] if isinstance(made, kind) else list(made)
+        many: Iterable[Any] = (made,) if isinstance(made, kind) else made
+        items = list(many)
     except ConfigError:
         raise
     except Exception as err:

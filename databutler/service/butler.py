@@ -95,7 +95,8 @@ class Butler(ButlerQueries, ButlerIntegrity, ButlerIngest):
         if registry.restricted_storage_classes is None:
             registry.restrict_storage_classes(storage_classes if isinstance(storage_classes, Collection)
                                               else storage_classes.names())
-        repo = Repository(root, registry, datastore, storage_classes, {}, ConverterRegistry() if converters is None else converters)
+        converters = ConverterRegistry() if converters is None else converters
+        repo = Repository(root, registry, datastore, storage_classes, {}, converters)
         return cls(repo, run=run, collections=collections)
 
     # -- properties -----------------------------------------------------------------------------

@@ -97,7 +97,8 @@ def test_unknown_adapter_lists_built_in_and_plug_in_adapters_with_the_closest(tm
                                           r"built-in adapters: \['dbb', 'limited', 'sql'\]; plug-in adapters"):
         Butler.create(tmp_path / "a", config={"registry": {"adapter": "sqll", "url": "sqlite://"}})
     datastore: dict[str, Any] = {"datastore": {"adapter": "posx", "root": "{root}/d"}}
-    with pytest.raises(ConfigError, match=r"did you mean 'posix'\?.*'cache', 'chained', 'dbb', 'memory', 'objectstore'"):
+    with pytest.raises(ConfigError,
+                       match=r"did you mean 'posix'\?.*'cache', 'chained', 'dbb', 'memory', 'objectstore'"):
         Butler.create(tmp_path / "b", config=datastore)
     child = {"datastore": {"adapter": "cache", "directory": "{root}/c", "child": {"adapter": "memroy"}}}
     with pytest.raises(ConfigError, match=r"did you mean 'memory'\?"):

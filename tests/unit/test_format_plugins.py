@@ -45,7 +45,7 @@ def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Install:
     """Installs a throwaway distribution of one module with the given source; returns the module name."""
     def make(sources: Mapping[str, str], groups: Mapping[str, Mapping[str, str]]) -> str:
         module = f"fake_plugin_{uuid.uuid4().hex[:8]}"
-        modules = {module: source for source in sources.values()}
+        modules = dict.fromkeys([module], "\n".join(sources.values()))
         entries = {g: {k: v.replace("MOD", module) for k, v in e.items()} for g, e in groups.items()}
         monkeypatch.syspath_prepend(str(fake_distribution(tmp_path, module.replace("_", "-"), modules, entries)))
         monkeypatch.delitem(sys.modules, module, raising=False)
@@ -103,7 +103,7 @@ def test_a_plugin_that_fails_to_import_is_a_config_error_naming_it(tmp_path: Pat
 def test_a_plugin_giving_something_else_than_a_formatter_is_refused(install: Install) -> None:
     install({"m": "NOT_A_FORMATTER = 42"}, {FORMATTER_GROUP: {"odd": "MOD:NOT_A_FORMATTER"}})
     formatters = default_formatter_set().with_plugins(PluginFormatters())
-    with pytest.raises(ConfigError, match="plug-in 'odd'.*42"):
+    with pytest.raises(ConfigError, match=r"plug-in 'odd'.*42"):
         formatters.by_name("odd")
     assert "odd" not in formatters.names()
 
@@ -124,7 +124,7 @@ def test_an_unknown_storage_class_is_refused_at_registration_with_the_closest_na
         tmp_path: Path, install: Install) -> None:
     install({"m": FORMATTER_SOURCE.format(name="ujson")}, {STORAGE_CLASS_GROUP: {"Ledger": "MOD:LEDGER"}})
     butler = _repo(tmp_path)
-    with pytest.raises(StorageClassError, match="'Ledgr'.*did you mean 'Ledger'"):
+    with pytest.raises(StorageClassError, match=r"'Ledgr'.*did you mean 'Ledger'"):
         butler.registry.register_dataset_type(DatasetType("ledger", ("instrument",), "Ledgr"))
     with pytest.raises(StorageClassError, match="did you mean 'StructuredDataDict'"):
         butler.registry.register_dataset_type(DatasetType("meta", ("instrument",), "StructuredDataDic"))
@@ -137,7 +137,7 @@ def test_a_broken_storage_class_plugin_is_named_only_when_a_name_is_missing(inst
     install({"m": "raise RuntimeError('half installed')"}, {STORAGE_CLASS_GROUP: {"Broken": "MOD:X"}})
     storage_classes = PluginStorageClasses(BUILTIN_STORAGE_CLASSES)
     assert "StructuredData" in storage_classes  # known names never import plug-ins
-    with pytest.raises(ConfigError, match="plug-in 'Broken'.*half installed"):
+    with pytest.raises(ConfigError, match=r"plug-in 'Broken'.*half installed"):
         storage_classes["Unheard"]
     assert storage_classes["NumpyArray"].name == "NumpyArray"
 

@@ -49,6 +49,6 @@ def test_a_repository_uses_the_plugin_storage_class_formatter_and_conversion(tmp
         ("flux",), [("2.5",), ("3.5",)])
     assert butler.get("sources", instrument="Cam1", storage_class="StructuredDataList") == [
         {"id": "1", "flux": "2.5"}, {"id": "2", "flux": "3.5"}]
-    with pytest.raises(StorageClassError, match="CsvTable.*StructuredDataList"):
+    with pytest.raises(StorageClassError, match=r"CsvTable.*StructuredDataList"):
         butler.get("sources", instrument="Cam1", storage_class="NumpyArray")
     butler.close()
