@@ -18,7 +18,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import Any, cast
 
 from ..domain.conversion import Conversion
 from ..domain.errors import ConfigError
@@ -51,7 +51,7 @@ def load_plugin(entry: EntryPoint, kind: type, what: str) -> list[Any]:
             made = loaded
         if not isinstance(made, kind | Iterable) or isinstance(made, str | bytes | Mapping):
             raise ConfigError(f"{_describe(entry)} gave {made!r}, not a {kind.__name__} or an iterable of them")
-        many: Iterable[Any] = (made,) if isinstance(made, kind) else made
+        many = (made,) if isinstance(made, kind) else cast(Iterable[Any], made)
         items = list(many)
     except ConfigError:
         raise
