@@ -147,9 +147,9 @@ class PluginStorageClasses(StorageClassRegistry):
         return name in self._by_name
 
     def _load_all(self) -> None:
-        if not self._all_loaded:
-            self._all_loaded = True
+        if not self._all_loaded:  # a plug-in that fails is named again at the next miss, not forgotten
             self._take(self._plugins.everything())
+            self._all_loaded = True
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self._look_for(name)

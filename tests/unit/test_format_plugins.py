@@ -139,7 +139,9 @@ def test_a_broken_storage_class_plugin_is_named_only_when_a_name_is_missing(inst
     assert "StructuredData" in storage_classes  # known names never import plug-ins
     with pytest.raises(ConfigError, match=r"plug-in 'Broken'.*half installed"):
         storage_classes["Unheard"]
-    assert storage_classes["NumpyArray"].name == "NumpyArray"
+    assert storage_classes["NumpyArray"].name == "NumpyArray"  # still true: the known ones serve
+    with pytest.raises(ConfigError, match="plug-in 'Broken'"):  # and the broken plug-in is named again
+        storage_classes["Unheard"]
 
 
 def test_butler_from_parts_restricts_a_fresh_registry_to_its_storage_classes(tmp_path: Path) -> None:
