@@ -12,25 +12,32 @@ from ..adapters.chained import child_sections
 from ..adapters.chained import make_datastore as make_chained_datastore
 from ..adapters.dbb import make_registry as make_dbb_registry
 from ..adapters.dbb.datastore_factory import make_dbb_datastore
-from ..adapters.formats import default_formatter_set
+from ..adapters.formats.conversions import DEFAULT_CONVERSIONS
 from ..adapters.memory import make_datastore as make_memory_datastore
 from ..adapters.nosql import make_registry as make_limited_registry
 from ..adapters.objectstore import make_datastore as make_objectstore_datastore
 from ..adapters.posix import make_datastore as make_posix_datastore
 from ..adapters.sql import make_registry as make_sql_registry
+from ..domain.conversion import ConverterRegistry
 from ..domain.errors import ConfigError, StorageClassError
-from ..domain.storage_class import StorageClass, StorageClassRegistry
+from ..domain.storage_class import BUILTIN_STORAGE_CLASSES, StorageClass, StorageClassRegistry
 from ..domain.universe import Universe
 from ..ports.datastore import Datastore
 from ..ports.formatter import FormatterSet
 from ..ports.registry import Registry
+from .format_plugins import PluginStorageClasses, plugin_conversions
+from .formatter_config import build_formatters
 from .plugins import DATASTORE_GROUP, REGISTRY_GROUP, AdapterTable
 from .universe import load_universe
 
 
-def build_storage_classes(extra: Mapping[str, Any] | None) -> StorageClassRegistry:
-    """The builtin StorageClasses plus those defined under ``storage_classes:`` in butler.yaml."""
-    registry = StorageClassRegistry()
+def build_storage_classes(extra: Mapping[str, Any] | None) -> PluginStorageClasses:
+    """The builtin StorageClasses, those defined under ``storage_classes:`` in butler.yaml, then plug-ins'.
+
+    Plug-in StorageClasses (entry-point group ``databutler.storage_classes``) are imported the first
+    time a name is not among the others.
+    """
+    registry = PluginStorageClasses(BUILTIN_STORAGE_CLASSES)
     for name, spec in (extra or {}).items():
         if not isinstance(spec, Mapping):
             raise ConfigError(f"storage class {name!r}: expected a mapping")
@@ -41,6 +48,11 @@ def build_storage_classes(extra: Mapping[str, Any] | None) -> StorageClassRegist
         except (StorageClassError, TypeError, ValueError) as err:
             raise ConfigError(f"storage class {name!r} is invalid: {err}") from None
     return registry
+
+
+def build_converters() -> ConverterRegistry:
+    """The bundled conversions; those of plug-ins (``databutler.converters``) are imported when one is missing."""
+    return ConverterRegistry(DEFAULT_CONVERSIONS, load_more=plugin_conversions())
 
 
 def universe_for(spec: Any, create: bool) -> Universe | None:
@@ -113,7 +125,8 @@ class RepositoryContainer(containers.DeclarativeContainer):
     config = providers.Configuration(strict=True)
     universe = providers.Singleton(universe_for, config.universe, config.runtime.create)
     storage_classes = providers.Singleton(build_storage_classes, config.storage_classes)
-    formatters = providers.Singleton(default_formatter_set)
+    formatters = providers.Singleton(build_formatters, config.formatters, storage_classes)
+    converters = providers.Singleton(build_converters)
     registry = providers.Singleton(build_registry, config.registry, universe=universe, create=config.runtime.create,
                                    writeable=config.runtime.writeable)
     datastore = providers.Singleton(build_datastore, config.datastore, storage_classes=storage_classes,
@@ -126,6 +139,6 @@ def build_container(config: Mapping[str, Any], *, create: bool, writeable: bool)
     REGISTRIES.factory(config["registry"]["adapter"])
     DATASTORES.factory(config["datastore"]["adapter"])
     container = RepositoryContainer()
-    container.config.from_dict({"storage_classes": {}, **config,
+    container.config.from_dict({"storage_classes": {}, "formatters": {}, **config,
                                 "runtime": {"create": create, "writeable": writeable}})
     return container

@@ -87,12 +87,13 @@ class ConfigRepositoryLoader:
         container = build_container(config, create=create, writeable=writeable)
         try:
             storage_classes = container.storage_classes()
+            container.formatters()  # refuses an unknown formatter name now, before anything is built
             # The datastore first: creating one checks that its storage is usable (an object store's
             # bucket and credentials), and a refusal then leaves no new registry behind.
             datastore = container.datastore()
             try:
                 registry = container.registry()
-                registry.restrict_storage_classes(storage_classes.names())
+                registry.restrict_storage_classes(storage_classes)  # live: learns plug-in StorageClasses
             except BaseException:
                 datastore.close()
                 raise
@@ -100,4 +101,4 @@ class ConfigRepositoryLoader:
             raise
         except (TypeError, KeyError, ValueError) as err:
             raise ConfigError(f"repository configuration at {root!r} is invalid: {err}") from err
-        return Repository(root, registry, datastore, storage_classes, config)
+        return Repository(root, registry, datastore, storage_classes, config, container.converters())

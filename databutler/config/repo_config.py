@@ -22,7 +22,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
                   "template": "{run}/{dataset_type}/{data_id}", "checksum": "blake2b"},
     "universe": "default",
 }
-TOP_LEVEL_KEYS = frozenset({"registry", "datastore", "universe", "storage_classes"})
+TOP_LEVEL_KEYS = frozenset({"registry", "datastore", "universe", "storage_classes", "formatters"})
 
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _ENV = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import collections.abc
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -94,15 +95,25 @@ class Registry(abc.ABC):
 
     # -- DatasetTypes ---------------------------------------------------------------------------
 
-    _storage_classes: frozenset[str] | None = None
+    _storage_classes: collections.abc.Collection[str] | None = None
+
+    @property
+    def restricted_storage_classes(self) -> collections.abc.Collection[str] | None:
+        """The StorageClass names DatasetTypes may use (``restrict_storage_classes``), or None if any."""
+        return self._storage_classes
 
     def restrict_storage_classes(self, names: Iterable[str]) -> None:
         """From now on, refuse to register DatasetTypes whose storage class is not in ``names``.
 
-        The repository loader gives every registry the names of its repository's StorageClasses,
-        so a misspelled one is refused when the DatasetType is registered, not at the first put.
+        The repository loader gives every registry its repository's StorageClasses, so a misspelled
+        one is refused when the DatasetType is registered, not at the first put. A Collection is
+        kept as it is (a live one, such as the repository's StorageClassRegistry, learns the
+        StorageClasses of plug-ins when asked); any other iterable is copied.
         """
-        self._storage_classes = frozenset(names)
+        if isinstance(names, collections.abc.Collection) and not isinstance(names, str | list | set | dict):
+            self._storage_classes = names
+        else:
+            self._storage_classes = frozenset(names)
 
     def register_dataset_type(self, dataset_type: DatasetType) -> bool:
         """Register ``dataset_type``; return False if an identical one exists.

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 import attrs
 
+from ..domain.conversion import ConverterRegistry
 from ..domain.storage_class import StorageClassRegistry
 from .datastore import Datastore
 from .registry import Registry
@@ -21,6 +22,8 @@ class Repository:
     datastore: Datastore
     storage_classes: StorageClassRegistry
     config: Mapping[str, Any]
+    converters: ConverterRegistry = attrs.field(factory=ConverterRegistry)
+    """The read-time conversions between StorageClasses (``Butler.get(..., storage_class=...)``)."""
 
 
 class RepositoryLoader(Protocol):

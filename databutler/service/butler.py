@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..domain.arguments import check_parameters, check_put_items, check_refs, check_search_path
 from ..domain.collection import CollectionKind
+from ..domain.conversion import ConverterRegistry
 from ..domain.dataset import DatasetRef, StoredArtifact
 from ..domain.dataset_type import DatasetType, split_component
 from ..domain.errors import (
@@ -32,6 +33,7 @@ from .butler_queries import ButlerQueries
 from .loader import repository_loader
 from .ownership import delete_unrecorded, explain_taken, unshared
 from .progress import Progress, in_batches
+from .read_view import read_view
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +83,20 @@ class Butler(ButlerQueries, ButlerIntegrity, ButlerIngest):
     @classmethod
     def from_parts(cls, registry: Registry, datastore: Datastore, *,
                    storage_classes: StorageClassRegistry | None = None, run: str | None = None,
-                   collections: Sequence[str] | str | None = None, root: str = "") -> Butler:
-        """Build a Butler over already-constructed adapters (tests, embedding, proxies)."""
-        repo = Repository(root, registry, datastore, storage_classes or StorageClassRegistry(), {})
+                   collections: Sequence[str] | str | None = None, root: str = "",
+                   converters: ConverterRegistry | None = None) -> Butler:
+        """Build a Butler over already-constructed adapters (tests, embedding, proxies).
+
+        A registry not yet restricted to a repository's StorageClasses is restricted to
+        ``storage_classes`` (default: the builtin ones), so an unknown one is refused when a
+        DatasetType is registered.
+        """
+        storage_classes = StorageClassRegistry() if storage_classes is None else storage_classes
+        if registry.restricted_storage_classes is None:
+            registry.restrict_storage_classes(storage_classes if isinstance(storage_classes, Collection)
+                                              else storage_classes.names())
+        converters = ConverterRegistry() if converters is None else converters
+        repo = Repository(root, registry, datastore, storage_classes, {}, converters)
         return cls(repo, run=run, collections=collections)
 
     # -- properties -----------------------------------------------------------------------------
@@ -252,11 +265,17 @@ class Butler(ButlerQueries, ButlerIntegrity, ButlerIngest):
 
     def get(self, dataset: DatasetRef | DatasetTypeLike, data_id: DataIdLike | None = None, /, *,
             collections: Sequence[str] | str | None = None, parameters: Mapping[str, Any] | None = None,
-            component: str | None = None, **data_id_kwargs: Any) -> Any:
-        """Read a Dataset (by ref, or by DatasetType and DataId), optionally a component or a part."""
+            component: str | None = None, storage_class: str | None = None, **data_id_kwargs: Any) -> Any:
+        """Read a Dataset (by ref, or by DatasetType and DataId), optionally a component or a part.
+
+        ``storage_class`` asks for another view of it, by a registered conversion from its
+        StorageClass (or its component's); parameters apply to the stored one.
+        """
         parameters = check_parameters(parameters)
         ref, artifacts, component = self._find_stored(dataset, data_id, collections, data_id_kwargs, component)
-        return self.datastore.get([ReadRequest(ref, artifacts, parameters, component)])[0]
+        view = read_view(self.storage_classes, self._repo.converters, ref, component, storage_class)
+        obj = self.datastore.get([ReadRequest(ref, artifacts, parameters, component)])[0]
+        return obj if view is None else view(obj)
 
     def get_many(self, refs: Sequence[DatasetRef], *, parameters: Mapping[str, Any] | None = None) -> list[Any]:
         """Read many Datasets by ref, in one registry round trip and one datastore batch."""

@@ -6,6 +6,10 @@ Plug formatters in with a ``formatter_case`` fixture parametrised over ``formatt
 
     CASES = formatter_cases(my_formatter_set(), StorageClassRegistry())
 
+A third party whose formatters write StorageClasses of its own passes Samples of them
+(``formatter_cases(formatters, storage_classes, samples=MY_SAMPLES)``); a Sample whose read
+parameters the builtin rules do not know says how to apply them (``narrow``).
+
     class TestMyFormatters(FormatterContract):
         @pytest.fixture(params=CASES, ids=[case.id for case in CASES])
         def formatter_case(self, request):
@@ -54,6 +58,8 @@ class Sample:
     reads: tuple[Read, ...] = ()
     wrong_types: tuple[Any, ...] = ()
     needs_numpy: bool = False
+    narrow: Callable[[Any, Mapping[str, Any]], Any] | None = None
+    """Applies read parameters to the full object, for parameters other than the builtin ``keys``/``slices``."""
 
     @property
     def id(self) -> str:
@@ -120,9 +126,9 @@ SAMPLES: tuple[Sample, ...] = (
 """Samples of every builtin StorageClass."""
 
 
-def samples_of(storage_class: str) -> tuple[Sample, ...]:
-    """The samples of ``storage_class``."""
-    return tuple(s for s in SAMPLES if s.storage_class == storage_class)
+def samples_of(storage_class: str, samples: Sequence[Sample] = SAMPLES) -> tuple[Sample, ...]:
+    """The samples of ``storage_class`` among ``samples``."""
+    return tuple(s for s in samples if s.storage_class == storage_class)
 
 
 def assert_same(actual: Any, expected: Any, where: str = "dataset") -> None:
@@ -151,9 +157,13 @@ def assert_same(actual: Any, expected: Any, where: str = "dataset") -> None:
 
 
 def expected_read(storage_class: StorageClass, full: Any, parameters: Mapping[str, Any] | None,
-                  component: str | None) -> Any:
+                  component: str | None, narrow: Callable[[Any, Mapping[str, Any]], Any] | None = None) -> Any:
     """What a read with ``parameters`` and ``component`` must return, given the full Dataset."""
-    narrowed = apply_read_parameters(storage_class, full, parameters)
+    if narrow is not None:
+        storage_class.check_parameters(parameters)
+        narrowed = narrow(full, parameters) if parameters else full
+    else:
+        narrowed = apply_read_parameters(storage_class, full, parameters)
     return narrowed if component is None else extract_component(storage_class, narrowed, component)
 
 
@@ -171,14 +181,15 @@ class FormatterCase:
         return f"{self.formatter.name}-{self.sample.id}"
 
 
-def formatter_cases(formatters: FormatterSet, storage_classes: StorageClassRegistry) -> list[FormatterCase]:
+def formatter_cases(formatters: FormatterSet, storage_classes: StorageClassRegistry,
+                    samples: Sequence[Sample] = SAMPLES) -> list[FormatterCase]:
     """A case for every formatter of ``formatters``, StorageClass it handles, and sample of that class."""
     cases: list[FormatterCase] = []
     for name in formatters.names():
         formatter = formatters.by_name(name)
         for storage_class in sorted(formatter.storage_classes):
             cases.extend(FormatterCase(formatter, storage_classes[storage_class], sample)
-                         for sample in samples_of(storage_class))
+                         for sample in samples_of(storage_class, samples))
     return cases
 
 
@@ -239,7 +250,7 @@ class FormatterContract:
         full = formatter.read_full(io.BytesIO(data), storage_class)
         for parameters, component in formatter_case.sample.reads:
             got = formatter.read(io.BytesIO(data), storage_class, parameters, component)
-            assert_same(got, expected_read(storage_class, full, parameters, component),
+            assert_same(got, expected_read(storage_class, full, parameters, component, formatter_case.sample.narrow),
                         f"read({parameters}, {component})")
 
     def test_unknown_read_parameter_or_component_is_refused(self, formatter_case: FormatterCase) -> None:

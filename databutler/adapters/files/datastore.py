@@ -172,7 +172,7 @@ class FileDatastore(Datastore):
             kind = type(obj)
             raise StorageClassError(f"cannot put a {kind.__module__}.{kind.__qualname__} as {ref}: storage class "
                                     f"{storage_class.name!r} expects one of {list(storage_class.python_types)}")
-        formatter = self._formatters.for_storage_class(storage_class.name)
+        formatter = self._formatters.for_dataset_type(ref.dataset_type)
         return PlannedWrite(obj, ref, storage_class, formatter, self._templates.render(ref) + formatter.extension)
 
     # -- reading --------------------------------------------------------------------------------
