@@ -395,3 +395,22 @@ def test_two_writers_of_one_data_id_in_one_run_on_postgresql_leave_one_dataset(d
     finally:
         second.close()
         first.close()
+
+
+def test_a_batch_find_lists_its_keys_in_the_statement_on_a_database_without_json_or_arrays(
+        production: Butler, desdm_sqlite: DesdmDatabase) -> None:
+    """The fallback for other databases (Oracle, where DESDM lives) gives the answers the bound forms give."""
+    registry = production.registry
+    assert isinstance(registry, DbbRegistry)
+    labels = rows(desdm_sqlite, "MISCFILE", FILETYPE="red_bkg")[:5]
+    keys = [("D", r["CCDNUM"], r["EXPNUM"]) for r in labels]
+    with registry._reading() as connection:
+        record = registry._types.find(connection, "red_bkg")
+        assert record is not None and record.definition.units == ("instrument", "detector", "exposure")
+        search = list(registry._runs.find(connection, ["Y2A1_FINALCUT"]).values())
+        answers = {}
+        for dialect in ("sqlite", "a database with neither"):
+            statement, parameters = registry._datasets._statement(dialect, record, search, keys)
+            answers[dialect] = sorted(tuple(row[u] for u in record.definition.units)
+                                      for row in connection.execute(statement, parameters).mappings())
+    assert answers["sqlite"] == answers["a database with neither"] == sorted(keys)

@@ -22,11 +22,11 @@ from ...domain.errors import ConflictingDefinitionError, DatasetNotFoundError
 from ...domain.universe import Universe
 from ..sql.data_units import DataUnitManager
 from ..sql.dialect import chunks, uuid_from_db
-from ..sql.schema import column_type
 from .catalog import MODULE, Catalog, now
 from .collections import DELIVERED, CollectionRecord, Collections
 from .dataset_types import DatasetTypes, TypeRecord
 from .ids import file_id_of, file_uuid
+from .keys import key_parameters, listed_keys, wanted_keys
 
 RANK = "search_rank"
 _LOCK_SPACE = 0x0DBB
@@ -185,13 +185,7 @@ class Datasets:
         best: dict[tuple[Any, ...], tuple[int, Any]] = {}
         wanted = list(dict.fromkeys(tuple(d[u] for u in units) for d in data_ids))
         for part in chunks(wanted):
-            parameters: dict[str, Any] = {}
-            if len(part) == 1:
-                query, parameters = self._find_one(record, search, part[0])
-            else:
-                listed = sa.values(*(sa.column(u, column_type(self._universe.unit(u).key)) for u in units),
-                                   name="wanted").data(list(part)).cte("wanted")  # SQLite: no VALUES alias
-                query = self.search(record, search, ranked=True, wanted=listed)
+            query, parameters = self._statement(connection.dialect.name, record, search, part)
             for row in connection.execute(query, parameters).mappings():
                 key = tuple(row[u] for u in units)
                 rank = int(row[RANK])
@@ -201,22 +195,29 @@ class Datasets:
         refs = dict(zip(keys, self.refs(connection, record, [best[k][1] for k in keys]), strict=True))
         return [refs.get(tuple(d[u] for u in units)) for d in data_ids]
 
-    def _find_one(self, record: TypeRecord, search: Sequence[CollectionRecord], key: tuple[Any, ...]
-                  ) -> tuple[sa.Select[Any], dict[str, Any]]:
-        """The statement finding one DataId in ``search`` (built once per type and shape) and its parameters."""
+    def _statement(self, dialect: str, record: TypeRecord, search: Sequence[CollectionRecord],
+                   keys: Sequence[tuple[Any, ...]]) -> tuple[sa.Select[Any], dict[str, Any]]:
+        """The statement finding ``keys`` in ``search`` (built once per type, shape and one/many) and its parameters."""
         units = record.definition.units
-        shape = (record.id, tuple((r.kind, r.id == DELIVERED) for r in search))
+        one = len(keys) == 1
+        shape = (record.id, one, tuple((r.kind, r.id == DELIVERED) for r in search))
         statement = self._statements.get(shape)
         if statement is None:
-            equal = {u: sa.bindparam(f"unit_{u}", type_=record.table.value(self._universe, u).type) for u in units}
-            statement = self._statements[shape] = self.search(record, search, ranked=True, equal=equal, bound=True)
-        parameters: dict[str, Any] = {f"unit_{u}": v for u, v in zip(units, key, strict=True)}
-        for i, collection in enumerate(search):
-            if collection.kind is CollectionKind.TAGGED:
-                parameters[f"tag_{i}"] = collection.name
-            elif collection.id != DELIVERED:
-                parameters[f"run_{i}"] = collection.id
-        return statement, parameters
+            types = [record.table.value(self._universe, u).type for u in units]
+            if one:
+                equal = {u: sa.bindparam(f"unit_{u}", type_=kind) for u, kind in zip(units, types, strict=True)}
+                statement = self.search(record, search, ranked=True, equal=equal, bound=True)
+            else:
+                listed = wanted_keys(dialect, units, types)
+                if listed is None:  # a database without JSON or arrays: the keys go in the statement itself
+                    wanted = listed_keys(units, types, keys)
+                    return (self.search(record, search, ranked=True, wanted=wanted, bound=True),
+                            _collection_parameters(search))
+                statement = self.search(record, search, ranked=True, wanted=listed, bound=True)
+            self._statements[shape] = statement
+        parameters = ({f"unit_{u}": v for u, v in zip(units, keys[0], strict=True)} if one
+                      else key_parameters(dialect, keys))
+        return statement, {**parameters, **_collection_parameters(search)}
 
     def desfile_ids(self, connection: sa.Connection, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
         """The DESFILE.ID of each dataset id that exists."""
@@ -403,6 +404,17 @@ class Datasets:
                 "the Data Backbone's operators untag attempts")
         t = self._catalog.side.tag
         connection.execute(t.delete().where(t.c.tag == tag, t.c.desfile_id.in_(list(files.values()))))
+
+
+def _collection_parameters(search: Sequence[CollectionRecord]) -> dict[str, Any]:
+    """The bound attempt ids and tag names of a search path (see ``Datasets.search(bound=True)``)."""
+    parameters: dict[str, Any] = {}
+    for i, collection in enumerate(search):
+        if collection.kind is CollectionKind.TAGGED:
+            parameters[f"tag_{i}"] = collection.name
+        elif collection.id != DELIVERED:
+            parameters[f"run_{i}"] = collection.id
+    return parameters
 
 
 def _stored(column: sa.Column[Any], value: Any) -> Any:
