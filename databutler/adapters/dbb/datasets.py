@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from ...domain.collection import CollectionKind
 from ...domain.data_id import DataId
 from ...domain.dataset import DatasetRef
-from ...domain.errors import ConflictingDefinitionError, DatasetNotFoundError
+from ...domain.errors import ConflictingDefinitionError
 from ...domain.universe import Universe
 from ..sql.data_units import DataUnitManager
 from ..sql.dialect import chunks, uuid_from_db
@@ -50,6 +50,16 @@ class Datasets:
         self._data_units = data_units
         self._statements: dict[tuple[Any, ...], sa.Select[Any]] = {}
         """Finds of one DataId, by DatasetType and search-path shape, with bound parameters (built once)."""
+
+    @property
+    def catalog(self) -> Catalog:
+        """The tables this works on."""
+        return self._catalog
+
+    @property
+    def types(self) -> DatasetTypes:
+        """The registered DatasetTypes."""
+        return self._types
 
     def clear_cache(self) -> None:
         """Forget the built statements (after a rollback: a DatasetType may be gone)."""
@@ -354,56 +364,6 @@ class Datasets:
             connection.execute(f.delete().where(f.c.ID.in_(part)))
         for ids_part in chunks(list(files)):
             connection.execute(side.artifact.delete().where(side.artifact.c.dataset_id.in_(ids_part)))
-
-    def associate(self, connection: sa.Connection, tag: str, search_record: CollectionRecord,
-                  refs: Sequence[DatasetRef]) -> None:
-        """Tag ``refs`` one by one into ``tag`` (a TAGGED collection holds one dataset per type and DataId)."""
-        files = self.desfile_ids(connection, [ref.id for ref in refs])
-        unknown = [ref.id for ref in refs if ref.id not in files]
-        if unknown:
-            raise DatasetNotFoundError(f"cannot tag {len(unknown)} datasets into {tag!r}: dataset {unknown[0]} "
-                                       "is not in the registry")
-        by_type: dict[str, list[DatasetRef]] = {}
-        for ref in {r.id: r for r in refs}.values():
-            by_type.setdefault(ref.dataset_type.name, []).append(ref)
-        for name, group in by_type.items():
-            record = self._types.find(connection, name)
-            assert record is not None
-            units, _ = self.carried(record)
-            seen: dict[tuple[Any, ...], uuid.UUID] = {}
-            for ref in group:
-                other = seen.setdefault(tuple(ref.data_id[u] for u in units), ref.id)
-                if other != ref.id:
-                    raise ConflictingDefinitionError(f"datasets {other} and {ref.id} have the same dataset type and "
-                                                     "data ID; a TAGGED collection holds only one of them")
-            present = self.find(connection, record, [ref.data_id for ref in group], [search_record])
-            for ref, there in zip(group, present, strict=True):
-                if there is not None and there.id != ref.id:
-                    raise ConflictingDefinitionError(
-                        f"cannot tag dataset {ref.id} into {tag!r}: dataset {there.id} with the same dataset type "
-                        "and data ID is already there; disassociate it first")
-        t = self._catalog.side.tag
-        existing = set(connection.execute(sa.select(t.c.desfile_id).where(
-            t.c.tag == tag, t.c.desfile_id.in_(list(files.values())))).scalars())
-        new = sorted(set(files.values()) - existing)
-        if new:
-            connection.execute(t.insert(), [{"tag": tag, "desfile_id": n} for n in new])
-
-    def disassociate(self, connection: sa.Connection, tag: str, ids: Sequence[uuid.UUID]) -> None:
-        """Untag these datasets from ``tag`` (those tagged through PROCTAG are refused)."""
-        files = self.desfile_ids(connection, ids)
-        if not files:
-            return
-        p, f = self._catalog.desdm.proctag.c, self._catalog.desdm.desfile.c
-        via_attempt = connection.execute(sa.select(f.ID).where(
-            f.ID.in_(list(files.values())), f.PFW_ATTEMPT_ID.in_(sa.select(p.PFW_ATTEMPT_ID).where(p.TAG == tag)))
-            ).first()
-        if via_attempt is not None:
-            raise ConflictingDefinitionError(
-                f"cannot untag DESFILE {via_attempt[0]} from {tag!r}: PROCTAG tags its whole processing attempt; "
-                "the Data Backbone's operators untag attempts")
-        t = self._catalog.side.tag
-        connection.execute(t.delete().where(t.c.tag == tag, t.c.desfile_id.in_(list(files.values()))))
 
 
 def _collection_parameters(search: Sequence[CollectionRecord]) -> dict[str, Any]:

@@ -44,6 +44,7 @@ from .mapping import OWN_TABLE
 from .opening import Opened
 from .provenance import Provenance
 from .queries import DbbQueries
+from .tags import Tags
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class DbbRegistry(RegistryBase):
         self._runs = Collections(catalog)
         self._resolved: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._datasets = Datasets(self._universe, catalog, self._types, self._runs, self._data_units)
+        self._tags = Tags(self._datasets)
         self._artifacts = Artifacts(catalog, self._datasets, self._types)
         self._provenance = Provenance(catalog, self._datasets, self._runs)
         self._queries = DbbQueries(self._universe, opened.layout.reads,
@@ -295,13 +297,13 @@ class DbbRegistry(RegistryBase):
     def _associate(self, tagged: str, refs: list[DatasetRef]) -> None:
         """Tag ``refs`` into ``tagged`` one by one (DBB_TAG)."""
         with self._writing(f"tag datasets into {tagged!r}") as connection:
-            self._datasets.associate(connection, tagged, self._runs.get(connection, tagged), refs)
+            self._tags.associate(connection, tagged, self._runs.get(connection, tagged), refs)
 
     @translating("disassociate datasets")
     def _disassociate(self, tagged: str, refs: list[DatasetRef]) -> None:
         """Untag ``refs`` from ``tagged``."""
         with self._writing(f"untag datasets from {tagged!r}") as connection:
-            self._datasets.disassociate(connection, tagged, [ref.id for ref in refs])
+            self._tags.disassociate(connection, tagged, [ref.id for ref in refs])
 
     # -- Datasets -----------------------------------------------------------------------------
 
