@@ -50,10 +50,12 @@ def plan_parts_read(request: ReadRequest, storage_classes: StorageClassRegistry,
     """The part reads ``request`` needs, or None when a whole-dataset artifact serves it."""
     parts = {a.component: a for a in request.artifacts if a.component is not None}
     whole = any(a.component is None for a in request.artifacts)
-    if not parts or (request.component is None and whole) or (request.component is not None
-                                                              and request.component not in parts):
+    if not parts or (request.component is None and whole):
         return None
     composite = storage_classes[request.ref.dataset_type.storage_class]
+    if request.component is not None and request.component not in parts:
+        composite.component(request.component)  # StorageClassError for a component the composite lacks
+        return None  # a whole artifact serves it, or DatasetNotFoundError: this part is not stored
     composite.check_parameters(request.parameters)
     assembler = assemblers.for_storage_class(composite.name)
     if request.component is not None:

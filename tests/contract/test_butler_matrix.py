@@ -36,6 +36,9 @@ from databutler.testing.postgres import PostgresRole, PostgresServer
 from databutler.testing.requirements import Harness, Need
 from databutler.testing.s3 import drop_bucket, new_bucket
 
+WHOLE_FILES = frozenset(DatastoreCapability) - {DatastoreCapability.DISASSEMBLY}
+"""Every capability but DISASSEMBLY: what a file datastore not configured to write composites in parts declares."""
+
 PASSWORD_VARIABLES = {"superuser": "DATABUTLER_MATRIX_PGPASSWORD", "reader": "DATABUTLER_MATRIX_READER_PGPASSWORD"}
 """The environment variables butler.yaml reads the PostgreSQL passwords from (never written in the file)."""
 RELEASE = "dr1"
@@ -235,7 +238,7 @@ DATASTORE_DECLARES: dict[str, frozenset[Need]] = {
     "posix": _FILES | frozenset(TransferMode), "objectstore": _FILES | _OBJECT_MODES, "cache": _FILES | _OBJECT_MODES,
     "chained": _FILES | _OBJECT_MODES,  # the modes every writeable child honours
     "memory": frozenset({DatastoreCapability.WRITE, DatastoreCapability.REMOVE, DatastoreCapability.LIST}),
-    "dbb": frozenset(DatastoreCapability) | {TransferMode.COPY, TransferMode.MOVE, TransferMode.AUTO},
+    "dbb": WHOLE_FILES | {TransferMode.COPY, TransferMode.MOVE, TransferMode.AUTO},
 }
 
 
