@@ -370,3 +370,30 @@ class TestButlerOverAChainWritingArraysLocally(ButlerContract):
                 {"name": "objects", "datastore": objectstore(site)}]}}
 
         yield from butlers(site, config)
+
+
+DISASSEMBLING_PAIRS = [f"{r}+{d}" for r, d in itertools.product(("sqlite", "postgresql", "limited", "dbb_sqlite"),
+                                                                  ("posix", "objectstore"))]
+"""The registries whose artifact records must hold several parts per dataset, over both file datastores."""
+
+
+class TestButlerMatrixDisassembling(ButlerContract):
+    """Pairs whose file datastore writes composites one file per component (``disassemble: true``)."""
+
+    @classmethod
+    def declared_needs(cls, params: Mapping[str, Any]) -> frozenset[Need]:
+        """What the pair declares, DISASSEMBLY included."""
+        return declared(params["make_butler"]) | {DatastoreCapability.DISASSEMBLY}
+
+    @pytest.fixture(params=DISASSEMBLING_PAIRS)
+    def make_butler(self, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Butler]]:
+        """A factory of fresh Butlers on the parametrised pair, its datastore disassembling."""
+        site = Site(request, tmp_path)
+
+        def config() -> dict[str, Any]:
+            registry_name, datastore_name = request.param.split("+")
+            datastore = DATASTORES[datastore_name](site) or {"adapter": "posix", "root": "{root}/datasets"}
+            sections = {"registry": REGISTRIES[registry_name](site), "datastore": {**datastore, "disassemble": True}}
+            return {key: value for key, value in sections.items() if value is not None}
+
+        yield from butlers(site, config)
