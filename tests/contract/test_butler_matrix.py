@@ -29,7 +29,12 @@ from databutler.adapters.sql import SqlRegistry
 from databutler.config.universe import default_universe
 from databutler.ports.capabilities import DatastoreCapability, RegistryCapability
 from databutler.ports.datastore import TransferMode
-from databutler.testing.butler import ButlerContract
+from databutler.testing.butler import (
+    ButlerContract,
+    ButlerDisassemblyContract,
+    ButlerPersistenceContract,
+    ButlerPutGetContract,
+)
 from databutler.testing.data import insert_standard_data_units
 from databutler.testing.desdm import create_desdm, desdm_engine, desdm_metadata
 from databutler.testing.postgres import PostgresRole, PostgresServer
@@ -377,8 +382,12 @@ DISASSEMBLING_PAIRS = [f"{r}+{d}" for r, d in itertools.product(("sqlite", "post
 """The registries whose artifact records must hold several parts per dataset, over both file datastores."""
 
 
-class TestButlerMatrixDisassembling(ButlerContract):
-    """Pairs whose file datastore writes composites one file per component (``disassemble: true``)."""
+class TestButlerMatrixDisassembling(ButlerPutGetContract, ButlerPersistenceContract, ButlerDisassemblyContract):
+    """Pairs whose file datastore writes composites one file per component (``disassemble: true``).
+
+    The groups where parts make a difference (put/get, what the registry records, parts): the full
+    ButlerContract passed on these eight pairs too (about 5 minutes), too long to run every time.
+    """
 
     @classmethod
     def declared_needs(cls, params: Mapping[str, Any]) -> frozenset[Need]:
