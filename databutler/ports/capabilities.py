@@ -44,6 +44,8 @@ class DatastoreCapability(enum.Enum):
     """Datastore hands out the stored bytes of an artifact (``open_artifact``), for caches and transfers."""
     LIST = "list"
     """Datastore lists every artifact file it holds (``list_artifacts``, ``remove_uris``), to find orphans."""
+    DISASSEMBLY = "disassembly"
+    """Datastore writes each component of a composite that has an assembler to its own artifact (parts)."""
 
 
 DATASTORE_WRITE_SIDE = frozenset({DatastoreCapability.WRITE, DatastoreCapability.REMOVE, DatastoreCapability.INGEST})

@@ -32,11 +32,16 @@ class TransferMode(enum.Enum):
 
 @attrs.frozen
 class IngestRequest:
-    """One existing file to ingest as the Dataset ``ref`` (the formatter is chosen if None)."""
+    """One existing file to ingest as the Dataset ``ref`` (the formatter is chosen if None).
+
+    With ``component``, the file is the part of a composite stored in parts that holds that
+    component (as ``transfer`` copies one), recorded with that component and its StorageClass.
+    """
 
     path: str
     ref: DatasetRef
     formatter: str | None = None
+    component: str | None = None
 
 
 @attrs.frozen
@@ -89,10 +94,12 @@ class Datastore(abc.ABC):
 
     @abc.abstractmethod
     def put(self, items: Sequence[tuple[Any, DatasetRef]]) -> list[StoredArtifact]:
-        """Write each object as the Dataset ``ref``; return one artifact per item, in order.
+        """Write each object as the Dataset ``ref``; return the artifacts of the items, in order.
 
-        Never overwrites an existing artifact (ConflictingDefinitionError). Raises
-        StorageClassError if an object does not match its DatasetType's StorageClass.
+        One artifact per item, or, from a datastore declaring DISASSEMBLY, one per component of a
+        composite it writes in parts (each with its ``component``, in component-name order). Never
+        overwrites an existing artifact (ConflictingDefinitionError). Raises StorageClassError if an
+        object does not match its DatasetType's StorageClass.
         """
 
     @abc.abstractmethod

@@ -21,7 +21,8 @@ def transfer(refs: Sequence[tuple[DatasetRef, StoredArtifact]], source: Datastor
     """Copy each (ref, artifact of ``source``) into ``target``; return the new artifacts, in order.
 
     The bytes are copied unchanged (``source.open_artifact`` into ``target.ingest`` by copy, with the
-    recorded formatter), so the target's checksum equals the source's when both use the same
+    recorded formatter and component: each part of a composite stored in parts is one pair, and copies
+    as a part), so the target's checksum equals the source's when both use the same
     algorithm; a difference raises FileIntegrityError. All or nothing: on failure whatever was
     already copied into ``target`` is removed. The caller records the new artifacts in its registry.
     ``progress(done, total)`` is told after each artifact (see ``service.progress``).
@@ -37,7 +38,8 @@ def transfer(refs: Sequence[tuple[DatasetRef, StoredArtifact]], source: Datastor
                 local = os.path.join(staging, f"{number}{extension}")
                 with source.open_artifact(artifact) as stream, open(local, "wb") as file:
                     shutil.copyfileobj(stream, file, _CHUNK)
-                (new,) = target.ingest([IngestRequest(local, ref, formatter=artifact.formatter)], TransferMode.COPY)
+                (new,) = target.ingest([IngestRequest(local, ref, formatter=artifact.formatter,
+                                                      component=artifact.component)], TransferMode.COPY)
                 copied.append(new)
                 _check_same(artifact, new, source.uri(artifact), target.uri(new))
                 os.unlink(local)

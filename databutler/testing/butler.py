@@ -21,11 +21,13 @@ The groups and their modules (each needs only ``make_butler``; ``butler_support`
 - ``ButlerPersistenceContract`` (butler_persistence): what the registry records, names at their limits, reopening.
 - ``ButlerOrphanContract`` (butler_orphans): finding and removing orphan files (LIST).
 - ``ButlerOwnershipContract`` (butler_ownership): shared files, in-place ingest, failed removals.
+- ``ButlerDisassemblyContract`` (butler_disassembly): composites in parts (DISASSEMBLY), or stored whole.
 """
 
 from __future__ import annotations
 
 from .butler_collections import ButlerCollectionsContract
+from .butler_disassembly import ButlerDisassemblyContract
 from .butler_ingest import ButlerIngestContract
 from .butler_orphans import ButlerOrphanContract
 from .butler_ownership import ButlerOwnershipContract
@@ -44,7 +46,7 @@ from .butler_support import (
 )
 
 GROUPS = (ButlerPutGetContract, ButlerCollectionsContract, ButlerIngestContract, ButlerPersistenceContract,
-          ButlerOrphanContract, ButlerOwnershipContract)
+          ButlerOrphanContract, ButlerOwnershipContract, ButlerDisassemblyContract)
 """The topic groups of the Butler contract, in the order ``ButlerContract`` runs them."""
 
 
@@ -53,6 +55,7 @@ class ButlerContract(*GROUPS):  # type: ignore[misc]
 
 
 __all__ = ["GROUPS", "HAS_NUMPY", "INSTRUMENT", "RUN", "ButlerCollectionsContract", "ButlerContract",
+           "ButlerDisassemblyContract",
            "ButlerFixtures", "ButlerIngestContract", "ButlerOrphanContract", "ButlerOwnershipContract",
            "ButlerPersistenceContract", "ButlerPutGetContract", "InjectedFaultError", "MakeButler", "data_id",
            "payload", "setup_units"]

@@ -20,6 +20,7 @@ The groups, their modules, and the fixtures each needs (``datastore_support`` do
 - ``DatastoreIngestContract`` (datastore_ingest): make_datastore
 - ``DatastoreListingContract`` (datastore_listing): make_datastore
 - ``DatastoreOwnershipContract`` (datastore_ownership): make_datastore
+- ``DatastoreDisassemblyContract`` (datastore_disassembly): make_datastore (one test needs corrupt_artifact)
 
 Tests that need a capability say so with ``@requires(...)``; for each capability the datastore does
 not declare, a test marked ``@refuses(...)`` checks that the calls needing it are refused. Both are
@@ -29,6 +30,7 @@ decided at collection from the class's ``capabilities``.
 from __future__ import annotations
 
 from .datastore_declarations import DatastoreDeclarationsContract
+from .datastore_disassembly import DatastoreDisassemblyContract
 from .datastore_ingest import DatastoreIngestContract
 from .datastore_integrity import DatastoreIntegrityContract
 from .datastore_listing import DatastoreListingContract
@@ -46,7 +48,7 @@ from .datastore_support import (
 )
 
 GROUPS = (DatastoreDeclarationsContract, DatastorePutGetContract, DatastoreIntegrityContract,
-          DatastoreIngestContract, DatastoreListingContract, DatastoreOwnershipContract)
+          DatastoreIngestContract, DatastoreListingContract, DatastoreOwnershipContract, DatastoreDisassemblyContract)
 """The topic groups of the Datastore contract, in the order ``DatastoreContract`` runs them."""
 
 
@@ -55,5 +57,6 @@ class DatastoreContract(*GROUPS):  # type: ignore[misc]
 
 
 __all__ = ["GROUPS", "INSTRUMENT", "RUN", "CorruptArtifact", "DatastoreContract", "DatastoreDeclarationsContract",
+           "DatastoreDisassemblyContract",
            "DatastoreFixtures", "DatastoreIngestContract", "DatastoreIntegrityContract", "DatastoreListingContract",
            "DatastoreOwnershipContract", "DatastorePutGetContract", "MakeDatastore", "each_mode", "make_ref", "read"]

@@ -29,12 +29,20 @@ from databutler.adapters.sql import SqlRegistry
 from databutler.config.universe import default_universe
 from databutler.ports.capabilities import DatastoreCapability, RegistryCapability
 from databutler.ports.datastore import TransferMode
-from databutler.testing.butler import ButlerContract
+from databutler.testing.butler import (
+    ButlerContract,
+    ButlerDisassemblyContract,
+    ButlerPersistenceContract,
+    ButlerPutGetContract,
+)
 from databutler.testing.data import insert_standard_data_units
 from databutler.testing.desdm import create_desdm, desdm_engine, desdm_metadata
 from databutler.testing.postgres import PostgresRole, PostgresServer
 from databutler.testing.requirements import Harness, Need
 from databutler.testing.s3 import drop_bucket, new_bucket
+
+WHOLE_FILES = frozenset(DatastoreCapability) - {DatastoreCapability.DISASSEMBLY}
+"""Every capability but DISASSEMBLY: what a file datastore not configured to write composites in parts declares."""
 
 PASSWORD_VARIABLES = {"superuser": "DATABUTLER_MATRIX_PGPASSWORD", "reader": "DATABUTLER_MATRIX_READER_PGPASSWORD"}
 """The environment variables butler.yaml reads the PostgreSQL passwords from (never written in the file)."""
@@ -235,7 +243,7 @@ DATASTORE_DECLARES: dict[str, frozenset[Need]] = {
     "posix": _FILES | frozenset(TransferMode), "objectstore": _FILES | _OBJECT_MODES, "cache": _FILES | _OBJECT_MODES,
     "chained": _FILES | _OBJECT_MODES,  # the modes every writeable child honours
     "memory": frozenset({DatastoreCapability.WRITE, DatastoreCapability.REMOVE, DatastoreCapability.LIST}),
-    "dbb": frozenset(DatastoreCapability) | {TransferMode.COPY, TransferMode.MOVE, TransferMode.AUTO},
+    "dbb": WHOLE_FILES | {TransferMode.COPY, TransferMode.MOVE, TransferMode.AUTO},
 }
 
 
@@ -365,5 +373,36 @@ class TestButlerOverAChainWritingArraysLocally(ButlerContract):
                 {"name": "local", "dataset_types": ["image", "composite"],
                  "datastore": {"adapter": "posix", "root": "{root}/datasets"}},
                 {"name": "objects", "datastore": objectstore(site)}]}}
+
+        yield from butlers(site, config)
+
+
+DISASSEMBLING_PAIRS = [f"{r}+{d}" for r, d in itertools.product(("sqlite", "postgresql", "limited", "dbb_sqlite"),
+                                                                  ("posix", "objectstore"))]
+"""The registries whose artifact records must hold several parts per dataset, over both file datastores."""
+
+
+class TestButlerMatrixDisassembling(ButlerPutGetContract, ButlerPersistenceContract, ButlerDisassemblyContract):
+    """Pairs whose file datastore writes composites one file per component (``disassemble: true``).
+
+    The groups where parts make a difference (put/get, what the registry records, parts): the full
+    ButlerContract passed on these eight pairs too (about 5 minutes), too long to run every time.
+    """
+
+    @classmethod
+    def declared_needs(cls, params: Mapping[str, Any]) -> frozenset[Need]:
+        """What the pair declares, DISASSEMBLY included."""
+        return declared(params["make_butler"]) | {DatastoreCapability.DISASSEMBLY}
+
+    @pytest.fixture(params=DISASSEMBLING_PAIRS)
+    def make_butler(self, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Butler]]:
+        """A factory of fresh Butlers on the parametrised pair, its datastore disassembling."""
+        site = Site(request, tmp_path)
+
+        def config() -> dict[str, Any]:
+            registry_name, datastore_name = request.param.split("+")
+            datastore = DATASTORES[datastore_name](site) or {"adapter": "posix", "root": "{root}/datasets"}
+            sections = {"registry": REGISTRIES[registry_name](site), "datastore": {**datastore, "disassemble": True}}
+            return {key: value for key, value in sections.items() if value is not None}
 
         yield from butlers(site, config)

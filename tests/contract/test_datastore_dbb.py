@@ -40,14 +40,17 @@ from databutler.testing.desdm.fixtures import with_search_path
 from databutler.testing.postgres import PostgresServer
 from databutler.testing.requirements import Harness
 
+WHOLE_FILES = frozenset(DatastoreCapability) - {DatastoreCapability.DISASSEMBLY}
+"""Every capability but DISASSEMBLY: what a file datastore not configured to write composites in parts declares."""
+
 SQL_REGISTRY = frozenset({RegistryCapability.WRITE, RegistryCapability.PROVENANCE_QUERIES, RegistryCapability.QUERIES,
                           RegistryCapability.SQL_SELECT, RegistryCapability.PERSISTENT,
                           RegistryCapability.CONCURRENT_WRITERS})
 """What the SQL registry on a SQLite file declares."""
-WRITEABLE = frozenset(DatastoreCapability) | {TransferMode.COPY, TransferMode.MOVE, TransferMode.AUTO}
+WRITEABLE = WHOLE_FILES | {TransferMode.COPY, TransferMode.MOVE, TransferMode.AUTO}
 """What the DBB datastore declares: everything, and the transfer modes that bring a file into the archive."""
 _archive_numbers = itertools.count()
-READ_ONLY = frozenset(DatastoreCapability) - {DatastoreCapability.WRITE, DatastoreCapability.REMOVE,
+READ_ONLY = WHOLE_FILES - {DatastoreCapability.WRITE, DatastoreCapability.REMOVE,
                                               DatastoreCapability.INGEST}
 
 

@@ -20,10 +20,13 @@ from databutler.adapters.posix import make_datastore as make_posix_datastore
 from databutler.domain import StorageClassRegistry, StoredArtifact
 from databutler.ports.capabilities import DatastoreCapability
 from databutler.ports.datastore import TransferMode
-from databutler.testing.datastore import DatastoreContract
+from databutler.testing.datastore import DatastoreContract, DatastoreDisassemblyContract
 from databutler.testing.s3 import S3Fixtures
 
-READ_ONLY = frozenset(DatastoreCapability) - {DatastoreCapability.WRITE, DatastoreCapability.REMOVE,
+WHOLE_FILES = frozenset(DatastoreCapability) - {DatastoreCapability.DISASSEMBLY}
+"""Every capability but DISASSEMBLY: what a file datastore not configured to write composites in parts declares."""
+
+READ_ONLY = WHOLE_FILES - {DatastoreCapability.WRITE, DatastoreCapability.REMOVE,
                                               DatastoreCapability.INGEST}
 """What a read-only file datastore declares: no writes, so no ingest modes either."""
 OBJECT_MODES = frozenset({TransferMode.COPY, TransferMode.MOVE, TransferMode.DIRECT, TransferMode.AUTO})
@@ -50,11 +53,25 @@ def flip_a_byte(datastore: Any, artifact: StoredArtifact) -> None:
 
 
 class TestS3Datastore(DatastoreContract, S3Fixtures):
-    capabilities = frozenset(DatastoreCapability) | OBJECT_MODES
+    capabilities = WHOLE_FILES | OBJECT_MODES
 
     @pytest.fixture
     def make_datastore(self, s3_bucket: str) -> Callable[..., ObjectStoreDatastore]:
         return objectstore_factory(s3_bucket)
+
+    @pytest.fixture
+    def corrupt_artifact(self) -> Callable[[Any, StoredArtifact], None]:
+        return flip_a_byte
+
+
+class TestS3DatastoreDisassembling(DatastoreContract, S3Fixtures):
+    """Composites written one object per component (``disassemble: [ArrayWithMetadata]``)."""
+
+    capabilities = frozenset(DatastoreCapability) | OBJECT_MODES
+
+    @pytest.fixture
+    def make_datastore(self, s3_bucket: str) -> Callable[..., ObjectStoreDatastore]:
+        return objectstore_factory(s3_bucket, disassemble=["ArrayWithMetadata"])
 
     @pytest.fixture
     def corrupt_artifact(self) -> Callable[[Any, StoredArtifact], None]:
@@ -71,7 +88,7 @@ class TestReadOnlyS3Datastore(DatastoreContract, S3Fixtures):
 
 
 class TestFsspecMemoryDatastore(DatastoreContract):
-    capabilities = frozenset(DatastoreCapability) | OBJECT_MODES
+    capabilities = WHOLE_FILES | OBJECT_MODES
 
     @pytest.fixture
     def make_datastore(self) -> Iterator[Callable[..., ObjectStoreDatastore]]:
@@ -87,7 +104,7 @@ class TestFsspecMemoryDatastore(DatastoreContract):
 
 
 class TestFsspecMemoryDatastoreWithoutChecksums(DatastoreContract):
-    capabilities = (frozenset(DatastoreCapability) - {DatastoreCapability.CHECKSUMS}) | OBJECT_MODES
+    capabilities = (WHOLE_FILES - {DatastoreCapability.CHECKSUMS}) | OBJECT_MODES
 
     @pytest.fixture
     def make_datastore(self) -> Callable[..., ObjectStoreDatastore]:
@@ -107,11 +124,25 @@ def cache_factory(remote: Callable[..., Any], directory: Path, **options: Any) -
 
 
 class TestCacheOverS3(DatastoreContract, S3Fixtures):
-    capabilities = frozenset(DatastoreCapability) | OBJECT_MODES
+    capabilities = WHOLE_FILES | OBJECT_MODES
 
     @pytest.fixture
     def make_datastore(self, s3_bucket: str, tmp_path: Path) -> Callable[..., CachingDatastore]:
         return cache_factory(objectstore_factory(s3_bucket), tmp_path, max_files=50)
+
+    @pytest.fixture
+    def corrupt_artifact(self) -> Callable[[Any, StoredArtifact], None]:
+        return flip_a_byte
+
+
+class TestCacheOverDisassemblingS3(DatastoreDisassemblyContract, S3Fixtures):
+    """A cache over an object store writing composites in parts: each part is cached on its own."""
+
+    capabilities = frozenset(DatastoreCapability) | OBJECT_MODES
+
+    @pytest.fixture
+    def make_datastore(self, s3_bucket: str, tmp_path: Path) -> Callable[..., CachingDatastore]:
+        return cache_factory(objectstore_factory(s3_bucket, disassemble=True), tmp_path)
 
     @pytest.fixture
     def corrupt_artifact(self) -> Callable[[Any, StoredArtifact], None]:
@@ -135,7 +166,7 @@ def layered_factory(tmp_path: Path, release_root: str) -> Callable[..., ChainedD
 
 
 class TestLayeredPosixOverS3(DatastoreContract, S3Fixtures):
-    capabilities = frozenset(DatastoreCapability) | frozenset(TransferMode)
+    capabilities = WHOLE_FILES | frozenset(TransferMode)
 
     @pytest.fixture
     def make_datastore(self, s3_bucket: str, tmp_path: Path) -> Callable[..., ChainedDatastore]:

@@ -16,7 +16,10 @@ from databutler.ports.capabilities import DatastoreCapability
 from databutler.ports.datastore import TransferMode
 from databutler.testing.datastore import DatastoreContract
 
-READ_ONLY = frozenset(DatastoreCapability) - {DatastoreCapability.WRITE, DatastoreCapability.REMOVE,
+WHOLE_FILES = frozenset(DatastoreCapability) - {DatastoreCapability.DISASSEMBLY}
+"""Every capability but DISASSEMBLY: what a file datastore not configured to write composites in parts declares."""
+
+READ_ONLY = WHOLE_FILES - {DatastoreCapability.WRITE, DatastoreCapability.REMOVE,
                                               DatastoreCapability.INGEST}
 """What a read-only file datastore declares: no writes, so no ingest modes either."""
 
@@ -45,7 +48,7 @@ def flip_a_byte(datastore: Any, artifact: StoredArtifact) -> None:
 
 
 class TestPosixDatastore(DatastoreContract):
-    capabilities = frozenset(DatastoreCapability) | frozenset(TransferMode)
+    capabilities = WHOLE_FILES | frozenset(TransferMode)
 
     @pytest.fixture
     def make_datastore(self, tmp_path: Path) -> Callable[..., PosixDatastore]:
@@ -56,8 +59,22 @@ class TestPosixDatastore(DatastoreContract):
         return flip_a_byte
 
 
+class TestPosixDatastoreDisassembling(DatastoreContract):
+    """Composites written one file per component (``disassemble: true``): every group holds, parts included."""
+
+    capabilities = frozenset(DatastoreCapability) | frozenset(TransferMode)
+
+    @pytest.fixture
+    def make_datastore(self, tmp_path: Path) -> Callable[..., PosixDatastore]:
+        return posix_factory(tmp_path, disassemble=True)
+
+    @pytest.fixture
+    def corrupt_artifact(self) -> Callable[[Any, StoredArtifact], None]:
+        return flip_a_byte
+
+
 class TestPosixDatastoreWithoutChecksumsWithFsync(DatastoreContract):
-    capabilities = (frozenset(DatastoreCapability) - {DatastoreCapability.CHECKSUMS}) | frozenset(TransferMode)
+    capabilities = (WHOLE_FILES - {DatastoreCapability.CHECKSUMS}) | frozenset(TransferMode)
 
     @pytest.fixture
     def make_datastore(self, tmp_path: Path) -> Callable[..., PosixDatastore]:

@@ -11,9 +11,11 @@ from typing import IO, Any
 from ...domain.dataset import DatasetRef, StoredArtifact
 from ...domain.errors import FileIntegrityError
 from ...domain.storage_class import StorageClassRegistry
+from ...ports.assembler import AssemblerSet, default_assembler_set
 from ...ports.capabilities import DatastoreCapability
 from ...ports.datastore import Datastore, IngestRequest, ListedArtifact, ReadRequest, TransferMode
 from ...ports.formatter import FormatterSet
+from ...ports.parts import plan_parts_read
 from ..files.checksums import HashingWriter, checksum_algorithm
 from ..files.datastore import artifact_for
 from ..files.integrity import IN_MEMORY_LIMIT, check_bytes, check_size, checksum_problem, size_problem, stream_problem
@@ -32,8 +34,9 @@ class CachingDatastore(Datastore):
     """
 
     def __init__(self, remote: Datastore, cache: LocalCache, *, storage_classes: StorageClassRegistry,
-                 formatters: FormatterSet) -> None:
+                 formatters: FormatterSet, assemblers: AssemblerSet | None = None) -> None:
         self.remote = remote
+        self._assemblers = assemblers or default_assembler_set()
         self.cache = cache
         self._storage_classes = storage_classes
         self._formatters = formatters
@@ -115,8 +118,12 @@ class CachingDatastore(Datastore):
     # -- reading --------------------------------------------------------------------------------
 
     def get(self, requests: Sequence[ReadRequest]) -> list[Any]:
-        """Read each Dataset from its cached copy, fetching the copy first on a miss."""
-        return [self._get_one(request) for request in requests]
+        """Read each Dataset from its cached copy, fetching the copy first on a miss (one copy per part)."""
+        results = []
+        for request in requests:
+            parts = plan_parts_read(request, self._storage_classes, self._assemblers)
+            results.append(self._get_one(request) if parts is None else parts.run(self._get_one))
+        return results
 
     def _get_one(self, request: ReadRequest) -> Any:
         artifact, component = artifact_for(request)

@@ -63,6 +63,10 @@ class ChainedDatastore(Datastore):
         capabilities.discard(DatastoreCapability.LIST)
         if writers and all(DatastoreCapability.LIST in c.datastore.capabilities for c in writers):
             capabilities.add(DatastoreCapability.LIST)
+        # Writing in parts means whichever child a composite goes to: all writeable children must.
+        capabilities.discard(DatastoreCapability.DISASSEMBLY)
+        if writers and all(DatastoreCapability.DISASSEMBLY in c.datastore.capabilities for c in writers):
+            capabilities.add(DatastoreCapability.DISASSEMBLY)
         # A declared ingest mode must work whichever writeable child a dataset goes to: the modes they all share.
         shared = [frozenset(c.datastore.ingest_modes) if DatastoreCapability.INGEST in c.datastore.capabilities
                   else frozenset() for c in writers]
@@ -78,7 +82,7 @@ class ChainedDatastore(Datastore):
     @property
     def capabilities(self) -> frozenset[DatastoreCapability]:
         """Read-side capabilities of any child; write-side ones of any writeable child; LIST if all writeable
-        children list; INGEST if they all share an ingest mode."""
+        children list (DISASSEMBLY likewise); INGEST if they all share an ingest mode."""
         return self._capabilities
 
     @property
@@ -137,7 +141,7 @@ class ChainedDatastore(Datastore):
         groups: dict[int, list[int]] = {}
         for index, ref in enumerate(refs):
             groups.setdefault(self._target(ref, action), []).append(index)
-        results: dict[int, StoredArtifact] = {}
+        results: dict[int, list[StoredArtifact]] = {}
         done: list[tuple[Datastore, list[T], list[StoredArtifact]]] = []
         try:
             for position, indexes in groups.items():
@@ -145,8 +149,11 @@ class ChainedDatastore(Datastore):
                 batch = [items[i] for i in indexes]
                 written = call(child, batch)
                 done.append((child, batch, written))
-                for i, artifact in zip(indexes, written, strict=True):
-                    results[i] = attrs.evolve(artifact, uri=child.uri(artifact))
+                # A child writing a composite in parts returns several artifacts for it: matched by dataset.
+                by_dataset = {refs[i].id: i for i in indexes}
+                for artifact in written:
+                    results.setdefault(by_dataset[artifact.dataset_id], []).append(
+                        attrs.evolve(artifact, uri=child.uri(artifact)))
         except BaseException:
             for child, batch, written in done:
                 try:
@@ -154,7 +161,7 @@ class ChainedDatastore(Datastore):
                 except DataButlerError as err:  # the original error matters more
                     log.error("%r could not undo its part of a failed %s: %s", child, action, err)
             raise
-        return [results[i] for i in range(len(refs))]
+        return [artifact for i in range(len(refs)) for artifact in results[i]]
 
     def _target(self, ref: DatasetRef, action: str) -> int:
         for position, child in enumerate(self._children):

@@ -4,7 +4,9 @@ Recording the whole-dataset artifact of a dataset databutler registered names it
 after the file (FILENAME and COMPRESSION from the artifact's file name, when no other file has that
 name), with its size and, for an ``md5:`` checksum, MD5SUM; when the registry is configured with an
 archive, a FILE_ARCHIVE_INFO row says where the file is in it. A file production registered has no
-``DBB_ARTIFACT`` row: its artifact is read from FILE_ARCHIVE_INFO and DESFILE.
+``DBB_ARTIFACT`` row: its artifact is read from FILE_ARCHIVE_INFO and DESFILE. A dataset written in
+parts (one artifact per component) names its DESFILE row after the parts' common stem, with their
+total size and no FILE_ARCHIVE_INFO row (see ``parts_as_one``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,23 @@ def split_compression(filename: str) -> tuple[str, str | None]:
         if filename.endswith(ending) and len(filename) > len(ending):
             return filename[:-len(ending)], ending
     return filename, None
+
+
+def parts_as_one(parts: Sequence[StoredArtifact]) -> StoredArtifact:
+    """What the DESFILE row of a dataset stored in parts describes: the parts' common name, their total size.
+
+    The parts of ``run/calexp/x`` are ``run/calexp/x.image.fits``, ``run/calexp/x.wcs.json``...: the row is
+    named ``x`` (no COMPRESSION, no MD5SUM: no single file has them) and gets no FILE_ARCHIVE_INFO row,
+    since there is no file of that name for production to open; the parts are in DBB_ARTIFACT.
+    """
+    first = min(parts, key=lambda a: a.component or "")
+    directory, name = posixpath.split(first.uri)
+    marker = f".{first.component}"
+    stem = name[:name.rfind(marker)] if marker in name else name
+    sizes = [a.size for a in parts]
+    total = None if any(size is None for size in sizes) else sum(size or 0 for size in sizes)
+    return StoredArtifact(first.dataset_id, posixpath.join(directory, stem), first.formatter, first.storage_class,
+                          None, total)
 
 
 class Artifacts:
@@ -66,11 +85,18 @@ class Artifacts:
         connection.execute(side.artifact.insert(), [
             {"dataset_id": x.dataset_id, "component": x.component or "", "uri": x.uri, "formatter": x.formatter,
              "storage_class": x.storage_class, "checksum": x.checksum, "size": x.size} for x in artifacts])
+        whole = {a.dataset_id for a in artifacts if a.component is None}
+        parts: dict[uuid.UUID, list[StoredArtifact]] = {}
         for artifact in artifacts:
             if artifact.component is None:
                 self._describe_file(connection, files[artifact.dataset_id], artifact)
+            elif artifact.dataset_id not in whole:
+                parts.setdefault(artifact.dataset_id, []).append(artifact)
+        for dataset_id, found in parts.items():
+            self._describe_file(connection, files[dataset_id], parts_as_one(found), archived=False)
 
-    def _describe_file(self, connection: sa.Connection, file_id: int, artifact: StoredArtifact) -> None:
+    def _describe_file(self, connection: sa.Connection, file_id: int, artifact: StoredArtifact, *,
+                       archived: bool = True) -> None:
         desdm = self._catalog.desdm
         f = desdm.desfile
         row = connection.execute(sa.select(f.c.FILENAME, f.c.FILETYPE).where(f.c.ID == file_id)).one()
@@ -95,7 +121,7 @@ class Artifacts:
             else:
                 compression = None
         connection.execute(f.update().where(f.c.ID == file_id).values(**values))
-        if self._catalog.archive is not None and relative and named:
+        if self._catalog.archive is not None and relative and named and archived:
             info = desdm.file_archive_info
             if connection.execute(sa.select(info.c.DESFILE_ID).where(info.c.DESFILE_ID == file_id)).first() is None:
                 connection.execute(info.insert().values(

@@ -31,10 +31,12 @@ from ...domain.errors import (
 )
 from ...domain.storage_class import StorageClassRegistry
 from ...domain.template import FileTemplates, check_relative_path
+from ...ports.assembler import AssemblerSet
 from ...ports.datastore import IngestRequest, ListedArtifact, ReadRequest, TransferMode
 from ...ports.formatter import FormatterSet
 from .checksums import DEFAULT_ALGORITHM, checksum_of_bytes
 from .datastore import FileDatastore, PlannedWrite
+from .disassembly import Disassembly
 from .ingest import IngestPlan, plan_ingest
 from .integrity import bytes_problem, check_bytes
 from .local import local_path, path_to_uri, source_path, uri_to_path
@@ -59,13 +61,15 @@ class BytesDatastore(FileDatastore):
 
     def __init__(self, *, storage_classes: StorageClassRegistry, formatters: FormatterSet,
                  templates: FileTemplates | None = None, checksum: str | None = DEFAULT_ALGORITHM,
-                 writeable: bool = True, ingest_modes: frozenset[TransferMode] = BYTES_INGEST_MODES) -> None:
+                 writeable: bool = True, ingest_modes: frozenset[TransferMode] = BYTES_INGEST_MODES,
+                 disassembly: Disassembly | None = None, assemblers: AssemblerSet | None = None) -> None:
         if not ingest_modes <= BYTES_INGEST_MODES:
             raise ConfigError(f"{type(self).__name__} cannot ingest by "
                               f"{sorted(m.value for m in ingest_modes - BYTES_INGEST_MODES)}; a store of bytes "
                               f"supports {sorted(m.value for m in BYTES_INGEST_MODES)}")
         super().__init__(storage_classes=storage_classes, formatters=formatters, templates=templates,
-                         checksum=checksum, writeable=writeable, ingest_modes=ingest_modes)
+                         checksum=checksum, writeable=writeable, ingest_modes=ingest_modes,
+                         disassembly=disassembly, assemblers=assemblers)
 
     # -- what a backend implements --------------------------------------------------------------
 

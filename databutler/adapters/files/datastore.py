@@ -31,10 +31,13 @@ from ...domain.errors import (
 )
 from ...domain.storage_class import StorageClass, StorageClassRegistry
 from ...domain.template import FileTemplates, check_relative_path
+from ...ports.assembler import AssemblerSet, default_assembler_set
 from ...ports.capabilities import DATASTORE_WRITE_SIDE, DatastoreCapability, require
 from ...ports.datastore import Datastore, IngestRequest, ListedArtifact, ReadRequest, TransferMode
 from ...ports.formatter import Formatter, FormatterSet
+from ...ports.parts import part_path, plan_parts_read
 from .checksums import DEFAULT_ALGORITHM, hash_factory
+from .disassembly import Disassembly
 from .ingest import IngestPlan, transfer_mode
 
 log = logging.getLogger(__name__)
@@ -50,6 +53,8 @@ class PlannedWrite:
     formatter: Formatter
     relative: str
     """The root-relative path, with the formatter's extension."""
+    component: str | None = None
+    """The component this file holds, for a part of a composite written in parts."""
 
 
 class FileDatastore(Datastore):
@@ -57,25 +62,31 @@ class FileDatastore(Datastore):
 
     def __init__(self, *, storage_classes: StorageClassRegistry, formatters: FormatterSet,
                  templates: FileTemplates | None, checksum: str | None = DEFAULT_ALGORITHM,
-                 writeable: bool = True, ingest_modes: frozenset[TransferMode] = frozenset(TransferMode)) -> None:
+                 writeable: bool = True, ingest_modes: frozenset[TransferMode] = frozenset(TransferMode),
+                 disassembly: Disassembly | None = None, assemblers: AssemblerSet | None = None) -> None:
         if checksum is not None:
             hash_factory(checksum)  # refuse an unknown algorithm now rather than at the first put
         self._storage_classes = storage_classes
         self._formatters = formatters
         self._templates = templates or FileTemplates()
         self._checksum = checksum
+        self._disassembly = disassembly or Disassembly()
+        self._assemblers = assemblers or default_assembler_set()
         capabilities = {DatastoreCapability.PARTIAL_READ, DatastoreCapability.PERSISTENT,
                         DatastoreCapability.ARTIFACT_BYTES, DatastoreCapability.LIST}
         if writeable:
             capabilities |= DATASTORE_WRITE_SIDE
         if checksum is not None:
             capabilities.add(DatastoreCapability.CHECKSUMS)
+        if writeable and self._disassembly.enabled:
+            capabilities.add(DatastoreCapability.DISASSEMBLY)
         self._capabilities = frozenset(capabilities)
         self._ingest_modes = ingest_modes if writeable else frozenset()
 
     @property
     def capabilities(self) -> frozenset[DatastoreCapability]:
-        """WRITE, REMOVE, INGEST unless read-only; CHECKSUMS unless disabled; always the rest (LIST included)."""
+        """WRITE, REMOVE, INGEST unless read-only; CHECKSUMS unless disabled; DISASSEMBLY if writeable and
+        configured to disassemble; always the rest (LIST included)."""
         return self._capabilities
 
     @property
@@ -135,7 +146,7 @@ class FileDatastore(Datastore):
     def put(self, items: Sequence[tuple[Any, DatasetRef]]) -> list[StoredArtifact]:
         """Write each object as a new file; all or nothing."""
         self._require(DatastoreCapability.WRITE, "write datasets")
-        writes = [self._plan_write(obj, ref) for obj, ref in items]
+        writes = [write for obj, ref in items for write in self._plan_writes(obj, ref)]
         artifacts: list[StoredArtifact] = []
         try:
             with self._batch():
@@ -149,10 +160,12 @@ class FileDatastore(Datastore):
     def _write_new(self, write: PlannedWrite) -> StoredArtifact:
         """``_write``, with a taken path reported as ArtifactExistsError naming it as a registry may record it."""
         try:
-            return self._write(write)
+            artifact = self._write(write)
         except ConflictingDefinitionError as err:
-            artifact = StoredArtifact(write.ref.id, write.relative, write.formatter.name, write.storage_class.name)
+            artifact = StoredArtifact(write.ref.id, write.relative, write.formatter.name, write.storage_class.name,
+                                      component=write.component)
             raise self._taken(artifact, err) from None
+        return artifact if write.component is None else attrs.evolve(artifact, component=write.component)
 
     def _taken(self, artifact: StoredArtifact, err: ConflictingDefinitionError) -> ArtifactExistsError:
         """``err`` (a taken path) as an ArtifactExistsError naming ``artifact`` relative and absolute."""
@@ -166,26 +179,39 @@ class FileDatastore(Datastore):
             log.error("%r could not delete %d files it wrote before a failure (find them with find_orphans): %s",
                       self, len(uris), err)
 
-    def _plan_write(self, obj: Any, ref: DatasetRef) -> PlannedWrite:
+    def _plan_writes(self, obj: Any, ref: DatasetRef) -> list[PlannedWrite]:
+        """The files of one object: its whole file, or one part per component of a composite written in parts."""
         storage_class = self._storage_classes[ref.dataset_type.storage_class]
-        if not storage_class.accepts(obj):
-            kind = type(obj)
-            raise StorageClassError(f"cannot put a {kind.__module__}.{kind.__qualname__} as {ref}: storage class "
-                                    f"{storage_class.name!r} expects one of {list(storage_class.python_types)}")
-        formatter = self._formatters.for_dataset_type(ref.dataset_type)
-        return PlannedWrite(obj, ref, storage_class, formatter, self._templates.render(ref) + formatter.extension)
+        _check_accepts(storage_class, obj, ref)
+        path = self._templates.render(ref)
+        assembler = self._disassembly.assembler(storage_class, self._assemblers)
+        if assembler is None:
+            formatter = self._formatters.for_dataset_type(ref.dataset_type)
+            return [PlannedWrite(obj, ref, storage_class, formatter, path + formatter.extension)]
+        writes = []
+        for component, value in sorted(assembler.disassemble(obj, storage_class).items()):
+            part_class = self._storage_classes[storage_class.component(component)]
+            _check_accepts(part_class, value, ref, component)
+            formatter = self._formatters.for_storage_class(part_class.name)
+            writes.append(PlannedWrite(value, ref, part_class, formatter,
+                                       part_path(path, component) + formatter.extension, component))
+        return writes
 
     # -- reading --------------------------------------------------------------------------------
 
     def get(self, requests: Sequence[ReadRequest]) -> list[Any]:
-        """Read each Dataset or component, verifying what was recorded."""
+        """Read each Dataset or component, verifying what was recorded; a Dataset stored in parts is assembled."""
         results = []
         for request in requests:
-            artifact, component = artifact_for(request)
-            partial = (self._formatters.by_name(artifact.formatter).partial_read
-                       and bool(request.parameters or component is not None))
-            results.append(self._read_artifact(request, artifact, component, partial))
+            parts = plan_parts_read(request, self._storage_classes, self._assemblers)
+            results.append(self._read_one(request) if parts is None else parts.run(self._read_one))
         return results
+
+    def _read_one(self, request: ReadRequest) -> Any:
+        artifact, component = artifact_for(request)
+        partial = (self._formatters.by_name(artifact.formatter).partial_read
+                   and bool(request.parameters or component is not None))
+        return self._read_artifact(request, artifact, component, partial)
 
     # -- removing and ingesting -----------------------------------------------------------------
 
@@ -218,7 +244,9 @@ class FileDatastore(Datastore):
         try:
             with self._batch():
                 for plan in plans:
-                    artifacts.append(self._place(plan))
+                    artifact = self._place(plan)
+                    artifacts.append(artifact if plan.component is None
+                                     else attrs.evolve(artifact, component=plan.component))
             self._remove_moved_sources(plans)
         except BaseException:
             self._undo([a.uri for a, p in zip(artifacts, plans, strict=False) if p.mode is not TransferMode.DIRECT])
@@ -252,6 +280,15 @@ class FileDatastore(Datastore):
         if capability in DATASTORE_WRITE_SIDE:
             raise ReadOnlyError(f"{self!r} is read-only; it cannot {action} (open the repository writeable)")
         require(self._capabilities, capability, repr(self), action)  # pragma: no cover - all others declared
+
+
+def _check_accepts(storage_class: StorageClass, obj: Any, ref: DatasetRef, component: str | None = None) -> None:
+    """Raise StorageClassError unless ``obj`` is of ``storage_class`` (a composite's ``component`` if named)."""
+    if not storage_class.accepts(obj):
+        kind = type(obj)
+        what = ref if component is None else f"component {component!r} of {ref}"
+        raise StorageClassError(f"cannot put a {kind.__module__}.{kind.__qualname__} as {what}: storage class "
+                                f"{storage_class.name!r} expects one of {list(storage_class.python_types)}")
 
 
 def artifact_for(request: ReadRequest) -> tuple[StoredArtifact, str | None]:

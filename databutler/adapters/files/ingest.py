@@ -13,6 +13,7 @@ from ...domain.storage_class import StorageClass, StorageClassRegistry
 from ...domain.template import FileTemplates
 from ...ports.datastore import IngestRequest, TransferMode
 from ...ports.formatter import Formatter, FormatterSet
+from ...ports.parts import part_path
 
 
 @attrs.frozen
@@ -28,6 +29,8 @@ class IngestPlan:
     """COPY, MOVE or a link mode; DIRECT means left in place (AUTO is resolved)."""
     uri: str
     """The artifact URI: root-relative for files the datastore owns, absolute for others."""
+    component: str | None = None
+    """The component the file holds, for a part of a composite stored in parts."""
 
 
 def transfer_mode(transfer: TransferMode | str, modes: frozenset[TransferMode], owner: str) -> TransferMode:
@@ -53,16 +56,22 @@ def plan_ingest(request: IngestRequest, mode: TransferMode, source: str, *,
     None), ``absolute_uri`` the URI to record for a source left in place outside it.
     """
     storage_class = storage_classes[request.ref.dataset_type.storage_class]
+    component = request.component
+    if component is not None:  # a part of a composite stored in parts (as transfer copies one)
+        storage_class = storage_classes[storage_class.component(component)]
     formatter = choose_formatter(request, source, storage_class, formatters)
     if mode in (TransferMode.DIRECT, TransferMode.AUTO):
         relative = relative_in_place(source)
         if relative is not None:
-            return IngestPlan(source, request.ref, storage_class, formatter, TransferMode.DIRECT, relative)
+            return IngestPlan(source, request.ref, storage_class, formatter, TransferMode.DIRECT, relative, component)
         if mode is TransferMode.DIRECT:
-            return IngestPlan(source, request.ref, storage_class, formatter, mode, absolute_uri(source))
+            return IngestPlan(source, request.ref, storage_class, formatter, mode, absolute_uri(source), component)
         mode = TransferMode.COPY
-    relative = templates.render(request.ref) + (_extension(source) if formatter.any_extension else formatter.extension)
-    return IngestPlan(source, request.ref, storage_class, formatter, mode, relative)
+    path = templates.render(request.ref)
+    if component is not None:
+        path = part_path(path, component)
+    relative = path + (_extension(source) if formatter.any_extension else formatter.extension)
+    return IngestPlan(source, request.ref, storage_class, formatter, mode, relative, component)
 
 
 def choose_formatter(request: IngestRequest, source: str, storage_class: StorageClass,

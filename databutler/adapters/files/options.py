@@ -8,11 +8,14 @@ from typing import Any
 import attrs
 
 from ...domain.errors import ConfigError
+from ...domain.storage_class import StorageClassRegistry
 from ...domain.template import FileTemplates
+from ...ports.assembler import AssemblerSet, default_assembler_set
 from ...ports.formatter import FormatterSet
 from .checksums import DEFAULT_ALGORITHM, hash_factory
+from .disassembly import Disassembly, disassemble_option
 
-COMMON_OPTIONS = frozenset({"adapter", "root", "template", "checksum", "formatters"})
+COMMON_OPTIONS = frozenset({"adapter", "root", "template", "checksum", "formatters", "disassemble"})
 
 
 def check_known(options: Mapping[str, Any], known: frozenset[str], adapter: str) -> None:
@@ -48,11 +51,17 @@ class FileOptions:
     templates: FileTemplates
     checksum: str | None
     formatters: FormatterSet
+    disassembly: Disassembly = attrs.field(factory=Disassembly)
+    assemblers: AssemblerSet = attrs.field(factory=default_assembler_set)
 
 
 def file_options(options: Mapping[str, Any], formatters: FormatterSet, adapter: str,
-                 extra: frozenset[str] = frozenset()) -> FileOptions:
-    """Refuse options other than the common ones and ``extra``; read ``template``, ``checksum``, ``formatters``."""
+                 extra: frozenset[str] = frozenset(), storage_classes: StorageClassRegistry | None = None
+                 ) -> FileOptions:
+    """Refuse options other than the common ones and ``extra``; read ``template``, ``checksum``, ``formatters``,
+    ``disassemble`` (its StorageClass names checked against ``storage_classes`` when given)."""
     check_known(options, COMMON_OPTIONS | extra, adapter)
+    assemblers = default_assembler_set()
     return FileOptions(FileTemplates.from_config(options.get("template")), checksum_option(options, adapter),
-                       formatters_option(options, formatters, adapter))
+                       formatters_option(options, formatters, adapter),
+                       disassemble_option(options, adapter, storage_classes, assemblers), assemblers)

@@ -20,10 +20,12 @@ from ...domain.errors import (
 )
 from ...domain.storage_class import StorageClass, StorageClassRegistry
 from ...domain.template import FileTemplates
+from ...ports.assembler import AssemblerSet
 from ...ports.datastore import IngestRequest, ListedArtifact, ReadRequest, TransferMode
 from ...ports.formatter import Formatter, FormatterSet
 from ..files.checksums import DEFAULT_ALGORITHM, checksum_algorithm, checksum_of_stream
 from ..files.datastore import FileDatastore, PlannedWrite
+from ..files.disassembly import Disassembly
 from ..files.ingest import IngestPlan, plan_ingest
 from ..files.integrity import IN_MEMORY_LIMIT, check_bytes, check_size, checksum_problem, stream_problem
 from ..files.verifying_reader import VerifyingReader
@@ -51,9 +53,11 @@ class ObjectStoreDatastore(FileDatastore):
     def __init__(self, root: str, *, storage_classes: StorageClassRegistry, formatters: FormatterSet,
                  storage_options: Mapping[str, Any] | None = None, templates: FileTemplates | None = None,
                  checksum: str | None = DEFAULT_ALGORITHM, writeable: bool = True, block_size: int | None = None,
-                 partial_read_block_size: int = PARTIAL_READ_BLOCK_SIZE) -> None:
+                 partial_read_block_size: int = PARTIAL_READ_BLOCK_SIZE, disassembly: Disassembly | None = None,
+                 assemblers: AssemblerSet | None = None) -> None:
         super().__init__(storage_classes=storage_classes, formatters=formatters, templates=templates,
-                         checksum=checksum, writeable=writeable, ingest_modes=INGEST_MODES)
+                         checksum=checksum, writeable=writeable, ingest_modes=INGEST_MODES,
+                         disassembly=disassembly, assemblers=assemblers)
         self._location = ObjectLocation(root, storage_options or {})
         self._secrets = secrets_of(storage_options or {})
         self._block_size = block_size

@@ -24,7 +24,7 @@ def make_datastore(options: Mapping[str, Any], *, storage_classes: StorageClassR
     placeholders); ``block_size`` is the upload part and streamed-read block size and
     ``partial_read_block_size`` the range size of partial reads.
     """
-    common = file_options(options, formatters, _ADAPTER, OPTIONS)
+    common = file_options(options, formatters, _ADAPTER, OPTIONS, storage_classes)
     root = options.get("root")
     if not isinstance(root, str) or not root:
         raise ConfigError("objectstore datastore: 'root' must be a URI such as s3://bucket/prefix")
@@ -39,7 +39,8 @@ def make_datastore(options: Mapping[str, Any], *, storage_classes: StorageClassR
                                      storage_options=storage_options, templates=common.templates,
                                      checksum=common.checksum, writeable=writeable,
                                      block_size=block_size,
-                                     partial_read_block_size=partial or PARTIAL_READ_BLOCK_SIZE)
+                                     partial_read_block_size=partial or PARTIAL_READ_BLOCK_SIZE,
+                                     disassembly=common.disassembly, assemblers=common.assemblers)
     if create:  # a missing bucket or refused credentials show now, not at the first put
         datastore.check_root()
     return datastore

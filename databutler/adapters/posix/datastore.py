@@ -14,10 +14,12 @@ from ...domain.dataset import StoredArtifact
 from ...domain.errors import DatasetNotFoundError, DatastoreError
 from ...domain.storage_class import StorageClassRegistry
 from ...domain.template import FileTemplates
+from ...ports.assembler import AssemblerSet
 from ...ports.datastore import IngestRequest, ListedArtifact, ReadRequest, TransferMode
 from ...ports.formatter import FormatterSet
 from ..files.checksums import DEFAULT_ALGORITHM
 from ..files.datastore import FileDatastore, PlannedWrite
+from ..files.disassembly import Disassembly
 from ..files.ingest import IngestPlan
 from ..files.local import local_path
 from .directories import DirectoryCache, Target, open_chain, prune
@@ -54,9 +56,10 @@ class PosixDatastore(FileDatastore):
 
     def __init__(self, root: str, *, storage_classes: StorageClassRegistry, formatters: FormatterSet,
                  templates: FileTemplates | None = None, checksum: str | None = DEFAULT_ALGORITHM,
-                 fsync: bool = False, writeable: bool = True) -> None:
+                 fsync: bool = False, writeable: bool = True, disassembly: Disassembly | None = None,
+                 assemblers: AssemblerSet | None = None) -> None:
         super().__init__(storage_classes=storage_classes, formatters=formatters, templates=templates,
-                         checksum=checksum, writeable=writeable)
+                         checksum=checksum, writeable=writeable, disassembly=disassembly, assemblers=assemblers)
         self._layout = RootLayout(root)
         self._batch_state = threading.local()  # the DirectoryCache of this thread's current batch
         self._fsync = fsync

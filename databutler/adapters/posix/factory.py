@@ -15,8 +15,8 @@ from .datastore import PosixDatastore
 
 def make_datastore(options: Mapping[str, Any], *, storage_classes: StorageClassRegistry, formatters: FormatterSet,
                    create: bool, writeable: bool) -> PosixDatastore:
-    """A PosixDatastore configured by ``options`` (root, template, checksum, fsync, formatters)."""
-    common = file_options(options, formatters, "posix", frozenset({"fsync"}))
+    """A PosixDatastore configured by ``options`` (root, template, checksum, fsync, formatters, disassemble)."""
+    common = file_options(options, formatters, "posix", frozenset({"fsync"}), storage_classes)
     root = options.get("root")
     if not isinstance(root, str | os.PathLike) or not os.fspath(root):
         raise ConfigError("posix datastore: 'root' must be the path of the directory holding the datasets")
@@ -34,4 +34,5 @@ def make_datastore(options: Mapping[str, Any], *, storage_classes: StorageClassR
     elif not os.path.isdir(root):
         raise ConfigError(f"posix datastore: root {root} is not a directory; create the repository first")
     return PosixDatastore(root, storage_classes=storage_classes, formatters=common.formatters,
-                          templates=common.templates, checksum=common.checksum, fsync=fsync, writeable=writeable)
+                          templates=common.templates, checksum=common.checksum, fsync=fsync, writeable=writeable,
+                          disassembly=common.disassembly, assemblers=common.assemblers)
