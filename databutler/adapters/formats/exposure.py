@@ -21,7 +21,12 @@ WCS_TOLERANCE = 1e-10
 
 
 def _metadata(value: Any) -> dict[str, Any]:
-    return {} if value is None else value  # type: ignore[no-any-return]
+    return {} if value is None else value
+
+
+def _whole_box(exposure: Exposure) -> Box:
+    height, width = exposure.check_planes()
+    return 0, 0, width, height
 
 
 @attrs.frozen(eq=False)
@@ -39,12 +44,9 @@ class Exposure:
     variance: Any
     wcs: Any = None
     metadata: dict[str, Any] = attrs.field(factory=dict, converter=_metadata)
-    bbox: Box = attrs.field(default=None)
+    bbox: Box = attrs.field(default=attrs.Factory(_whole_box, takes_self=True))
 
     def __attrs_post_init__(self) -> None:
-        shape = self.check_planes()
-        if self.bbox is None:
-            object.__setattr__(self, "bbox", (0, 0, shape[1], shape[0]))
         self.check()
 
     def check_planes(self) -> tuple[int, int]:
@@ -56,7 +58,8 @@ class Exposure:
                 raise StorageClassError(f"the {name} of an Exposure must be a 2-D numpy array of numbers, got "
                                         f"{_describe(plane)}")
         if self.mask.dtype.kind not in "iu":
-            raise StorageClassError(f"the mask of an Exposure must be an array of integers, got dtype {self.mask.dtype}")
+            raise StorageClassError(f"the mask of an Exposure must be an array of integers, got dtype "
+                                    f"{self.mask.dtype}")
         shapes = {name: getattr(self, name).shape for name in PLANES}
         if len(set(shapes.values())) != 1:
             raise StorageClassError(f"the planes of an Exposure must have one shape, got {shapes}")
