@@ -83,8 +83,9 @@ def metadata_header(metadata: Mapping[str, Any]) -> Any:
             raise StorageClassError(f"the metadata cannot be a FITS header: {err}") from None
     for key, value in metadata.items():
         if key not in again or again[key] != _as_read(key, value):
-            raise StorageClassError(f"metadata {key!r} = {value!r} would read back from FITS as "
-                                    f"{again.get(key, '(missing)')!r}; give a value FITS holds as it is")
+            read_back = repr(again[key]) if key in again else "nothing"
+            raise StorageClassError(f"metadata {key!r} = {value!r} would read back from FITS as {read_back}; "
+                                    "give a value that FITS holds as it is")
     return header
 
 
