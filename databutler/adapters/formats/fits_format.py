@@ -47,7 +47,7 @@ class FitsExposureFormatter(Formatter):
             hdus.append(fits.ImageHDU(getattr(obj, plane), header=planes_header.copy(), name=extname))
         try:
             with quiet():
-                hdus.writeto(stream, output_verify="exception")
+                hdus.writeto(_Appender(stream), output_verify="exception")
         except (ValueError, TypeError, fits.VerifyError) as err:
             raise FormatterError(f"cannot write the Exposure as FITS: {err}") from None
 
@@ -127,6 +127,33 @@ def _plane(hdus: Any, plane: str, box: Box, full: Box) -> Any:
 
 def _wcs(header: Any, box: Box, full: Box) -> Any:
     return shifted_wcs(header_wcs(header), box[1] - full[1], box[0] - full[0])
+
+
+class _Appender:
+    """A write-only view of ``stream`` that knows its position, which astropy asks for while writing.
+
+    The datastore's stream may hash what passes through and cannot tell; FITS is written front to back.
+    """
+
+    mode = "wb"
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self._position = 0
+
+    def write(self, data: Any) -> int:
+        """Write ``data``; return its length."""
+        self._stream.write(data)
+        self._position += memoryview(data).nbytes
+        return memoryview(data).nbytes
+
+    def tell(self) -> int:
+        """Bytes written so far."""
+        return self._position
+
+    def flush(self) -> None:
+        """Flush the stream."""
+        self._stream.flush()
 
 
 def _native(array: Any) -> Any:
