@@ -147,7 +147,8 @@ def test_a_bbox_outside_the_image_is_refused_and_nothing_is_read_wrongly(bbox: t
         exposure().cutout(bbox)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("bbox", [(60, 75, 59, 80), (60, 75, 60, 80), (60, 80, 63, 75)], ids=["x1<x0", "empty", "y1<y0"])
+@pytest.mark.parametrize("bbox", [(60, 75, 59, 80), (60, 75, 60, 80), (60, 80, 63, 75)],
+                         ids=["x1<x0", "empty", "y1<y0"])
 def test_a_bbox_without_pixels_is_refused(bbox: tuple[int, ...]) -> None:
     with pytest.raises(StorageClassError, match="holds no pixels"):
         read(written(exposure()), {"bbox": bbox})
@@ -171,7 +172,8 @@ def test_numpy_integers_make_a_bbox() -> None:
 
 def test_an_unknown_component_or_parameter_is_refused() -> None:
     data = written(exposure())
-    with pytest.raises(StorageClassError, match=r"no component 'psf'.*'bbox', 'image', 'mask', 'metadata', 'variance', 'wcs'"):
+    components = r"'bbox', 'image', 'mask', 'metadata', 'variance', 'wcs'"
+    with pytest.raises(StorageClassError, match=r"no component 'psf'.*" + components):
         read(data, None, "psf")
     with pytest.raises(StorageClassError, match="does not accept read parameters"):
         read(data, {"columns": ["a"]})
