@@ -161,6 +161,6 @@ def _native(array: Any) -> Any:
     if array.dtype.isnative:
         return array
     native = array.dtype.newbyteorder("=")
-    if array.flags.writeable and array.flags.owndata:
+    if array.flags.writeable:  # astropy read it into a buffer of its own, which no one else sees
         return array.byteswap(inplace=True).view(native)
     return array.astype(native)
