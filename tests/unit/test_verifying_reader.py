@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 
-from databutler.adapters.files.verifying_reader import VerifyingReader
+from databutler.adapters.files.verifying_reader import MAX_GAP, VerifyingReader
 
 DATA = bytes(range(256)) * 40
 
@@ -28,9 +28,15 @@ def test_rereading_and_seeking_ahead_without_reading_keep_one_pass_of_hashing() 
     assert reader.finish() == sha256(DATA)
 
 
-def test_a_read_past_the_hashed_prefix_gives_up_hashing() -> None:
+def test_a_small_skip_is_read_and_hashed_and_a_large_one_gives_up_hashing() -> None:
     reader = VerifyingReader(io.BytesIO(DATA), "sha256")
     reader.read(100)
-    reader.seek(200)
+    reader.seek(200)  # padding skipped
+    assert reader.read(10) == DATA[200:210]
+    assert reader.finish() == sha256(DATA)
+    big = DATA * 20
+    reader = VerifyingReader(io.BytesIO(big), "sha256")
+    reader.read(100)
+    reader.seek(100 + MAX_GAP + 1)
     reader.read(10)
     assert reader.finish() is None

@@ -6,15 +6,19 @@ from typing import IO
 
 from .checksums import _CHUNK, Hash, format_checksum, hash_factory
 
+MAX_GAP = 64 << 10
+"""Bytes a parser may skip (padding, a small header field) that the reader still fetches and hashes itself."""
+
 
 class VerifyingReader:
     """A seekable read-only view of ``stream`` that hashes the bytes read while no read skips any.
 
     The hashed prefix grows with every read that starts inside it (or at its end), so a parser may
     seek back and read again, or seek ahead without reading (astropy's FITS reader does both), and
-    the bytes are still hashed once, in order. ``finish`` reads and hashes whatever the parser left
-    unread and returns the checksum of the whole stream, or None if a read started past the
-    prefix (the caller then hashes in a second pass).
+    the bytes are still hashed once, in order. A read that skips at most ``MAX_GAP`` bytes (FITS
+    padding) first reads and hashes the skipped bytes itself. ``finish`` reads and hashes whatever
+    the parser left unread and returns the checksum of the whole stream, or None if a read skipped
+    more (the caller then hashes in a second pass).
     """
 
     def __init__(self, stream: IO[bytes], algorithm: str) -> None:
@@ -26,9 +30,21 @@ class VerifyingReader:
     def read(self, size: int | None = -1) -> bytes:
         """Read up to ``size`` bytes (all with -1), hashing those past the hashed prefix."""
         position = self._stream.tell()
+        if self._digest is not None and 0 < position - self._hashed <= MAX_GAP:
+            self._fill_gap(position)
         data = self._stream.read(-1 if size is None else size)
         self._hash(position, data)
         return data
+
+    def _fill_gap(self, position: int) -> None:
+        """Hash the few bytes between the hashed prefix and ``position`` that the parser skips (FITS padding)."""
+        assert self._digest is not None
+        self._stream.seek(self._hashed)
+        gap = self._stream.read(position - self._hashed)
+        self._stream.seek(position)
+        if len(gap) == position - self._hashed:
+            self._digest.update(gap)
+            self._hashed = position
 
     def _hash(self, position: int, data: bytes) -> None:
         """Extend the hashed prefix with ``data`` read at ``position``; a read past it (a gap) stops hashing."""
