@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from .box import cut_out
 from .errors import StorageClassError
 
 MAX_STORAGE_CLASS_NAME = 128
@@ -94,6 +95,14 @@ BUILTIN_STORAGE_CLASSES: tuple[StorageClass, ...] = (
                  doc="A composite: {'array': ndarray, 'metadata': dict}; components read alone."),
     StorageClass("Bytes", ("builtins.bytes", "builtins.bytearray"),
                  doc="A file's content as it is (data without a formatter of its own, such as an archive's files)."),
+    StorageClass("Box", ("builtins.tuple",),
+                 doc="A pixel box (x0, y0, x1, y1) in the parent frame, x1 and y1 exclusive."),
+    StorageClass("Wcs", ("astropy.wcs.wcs.WCS",), doc="An astropy WCS: pixel to sky coordinates."),
+    StorageClass("Exposure", ("databutler.adapters.formats.exposure.Exposure",),
+                 components={"image": "NumpyArray", "mask": "NumpyArray", "variance": "NumpyArray",
+                             "wcs": "Wcs", "metadata": "StructuredDataDict", "bbox": "Box"},
+                 parameters=frozenset({"bbox"}),
+                 doc="An image with mask, variance, WCS and header; multi-extension FITS; 'bbox' reads a sub-image."),
 )
 
 
@@ -129,7 +138,8 @@ def apply_read_parameters(storage_class: StorageClass, obj: Any, parameters: Map
     """Return ``obj`` narrowed by ``parameters`` for formats that cannot apply them while reading.
 
     ``keys`` selects a subset of a dict (in the given order); ``slices`` indexes an array-like
-    (``obj[slices]``), or the ``array`` of an ArrayWithMetadata composite.
+    (``obj[slices]``), or the ``array`` of an ArrayWithMetadata composite; ``bbox`` cuts out a
+    pixel box (``obj.cutout(box)``, see ``domain.box``).
     """
     storage_class.check_parameters(parameters)
     if not parameters:
@@ -153,6 +163,8 @@ def apply_read_parameters(storage_class: StorageClass, obj: Any, parameters: Map
                 result = result[slices]
         except (IndexError, TypeError) as err:
             raise StorageClassError(f"read parameter 'slices' {slices!r} does not fit: {err}") from None
+    if "bbox" in parameters:
+        result = cut_out(result, parameters["bbox"])
     return result
 
 

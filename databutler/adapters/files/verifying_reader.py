@@ -6,12 +6,19 @@ from typing import IO
 
 from .checksums import _CHUNK, Hash, format_checksum, hash_factory
 
+MAX_GAP = 64 << 10
+"""Bytes a parser may skip (padding, a small header field) that the reader still fetches and hashes itself."""
+
 
 class VerifyingReader:
-    """A seekable read-only view of ``stream`` that hashes the bytes read while reads stay sequential.
+    """A seekable read-only view of ``stream`` that hashes the bytes read while no read skips any.
 
-    ``finish`` reads and hashes whatever the parser left unread and returns the checksum of the
-    whole stream, or None if the parser seeked away (the caller then hashes in a second pass).
+    The hashed prefix grows with every read that starts inside it (or at its end), so a parser may
+    seek back and read again, or seek ahead without reading (astropy's FITS reader does both), and
+    the bytes are still hashed once, in order. A read that skips at most ``MAX_GAP`` bytes (FITS
+    padding) first reads and hashes the skipped bytes itself. ``finish`` reads and hashes whatever
+    the parser left unread and returns the checksum of the whole stream, or None if a read skipped
+    more (the caller then hashes in a second pass).
     """
 
     def __init__(self, stream: IO[bytes], algorithm: str) -> None:
@@ -21,12 +28,34 @@ class VerifyingReader:
         self._hashed = 0
 
     def read(self, size: int | None = -1) -> bytes:
-        """Read up to ``size`` bytes (all with -1), hashing them if they follow the hashed prefix."""
+        """Read up to ``size`` bytes (all with -1), hashing those past the hashed prefix."""
+        position = self._stream.tell()
+        if self._digest is not None and 0 < position - self._hashed <= MAX_GAP:
+            self._fill_gap(position)
         data = self._stream.read(-1 if size is None else size)
-        if self._digest is not None:
-            self._digest.update(data)
-            self._hashed += len(data)
+        self._hash(position, data)
         return data
+
+    def _fill_gap(self, position: int) -> None:
+        """Hash the few bytes between the hashed prefix and ``position`` that the parser skips (FITS padding)."""
+        assert self._digest is not None
+        self._stream.seek(self._hashed)
+        gap = self._stream.read(position - self._hashed)
+        self._stream.seek(position)
+        if len(gap) == position - self._hashed:
+            self._digest.update(gap)
+            self._hashed = position
+
+    def _hash(self, position: int, data: bytes) -> None:
+        """Extend the hashed prefix with ``data`` read at ``position``; a read past it (a gap) stops hashing."""
+        if self._digest is None:
+            return
+        end = position + len(data)
+        if position > self._hashed:
+            self._digest = None  # the bytes in between were never seen
+        elif end > self._hashed:
+            self._digest.update(memoryview(data)[self._hashed - position:])
+            self._hashed = end
 
     def readinto(self, buffer: bytearray | memoryview) -> int:
         """Read into ``buffer``; return the byte count."""
@@ -35,11 +64,8 @@ class VerifyingReader:
         return len(data)
 
     def seek(self, offset: int, whence: int = 0) -> int:
-        """Move; hashing stops for good unless the new position is where hashing left off."""
-        position = self._stream.seek(offset, whence)
-        if position != self._hashed:
-            self._digest = None
-        return position
+        """Move; hashing goes on as long as later reads start within the hashed prefix."""
+        return int(self._stream.seek(offset, whence))
 
     def tell(self) -> int:
         """The current position."""
@@ -58,9 +84,10 @@ class VerifyingReader:
         return False
 
     def finish(self) -> str | None:
-        """The checksum of the whole stream (reading its unread rest), or None if reads were not sequential."""
-        if self._digest is None or self._stream.tell() != self._hashed:
+        """The checksum of the whole stream (reading its unread rest), or None if a read skipped bytes."""
+        if self._digest is None:
             return None
+        self._stream.seek(self._hashed)
         while chunk := self._stream.read(_CHUNK):
             self._digest.update(chunk)
         return format_checksum(self._algorithm, self._digest)

@@ -1,7 +1,9 @@
-"""The bundled formatters: JSON, YAML, pickle, ``.npy`` and ``.npz`` files, and files as plain bytes."""
+"""The bundled formatters: JSON, YAML, pickle, ``.npy``, ``.npz`` and FITS files, and files as plain bytes."""
 
 from ...ports.formatter import FormatterSet
 from .bytes_format import BytesFormatter
+from .exposure import Exposure
+from .fits_format import FitsExposureFormatter
 from .json_format import JsonFormatter
 from .npy_format import NpyFormatter
 from .npz_format import NpzFormatter
@@ -16,19 +18,23 @@ DEFAULT_FORMATTERS = {
     "Object": PickleFormatter.name,
     "ArrayWithMetadata": NpzFormatter.name,
     "Bytes": BytesFormatter.name,
+    "Exposure": FitsExposureFormatter.name,
 }
 """The default formatter name of each builtin StorageClass."""
 
 
 def default_formatter_set() -> FormatterSet:
     """All bundled formatters, with the defaults of ``DEFAULT_FORMATTERS`` (YAML by name or extension)."""
-    formatters = (JsonFormatter(), YamlFormatter(), PickleFormatter(), NpyFormatter(), NpzFormatter(), BytesFormatter())
+    formatters = (JsonFormatter(), YamlFormatter(), PickleFormatter(), NpyFormatter(), NpzFormatter(), BytesFormatter(),
+                  FitsExposureFormatter())
     return FormatterSet(formatters, DEFAULT_FORMATTERS)
 
 
 __all__ = [
     "DEFAULT_FORMATTERS",
     "BytesFormatter",
+    "Exposure",
+    "FitsExposureFormatter",
     "JsonFormatter",
     "NpyFormatter",
     "NpzFormatter",
