@@ -1,10 +1,11 @@
-"""The bundled formatters: JSON, YAML, pickle, ``.npy`` and ``.npz`` files, and files as plain bytes."""
+"""The bundled formatters: JSON, YAML, pickle, ``.npy``, ``.npz`` and Parquet files, and files as plain bytes."""
 
 from ...ports.formatter import FormatterSet
 from .bytes_format import BytesFormatter
 from .json_format import JsonFormatter
 from .npy_format import NpyFormatter
 from .npz_format import NpzFormatter
+from .parquet_format import ParquetFormatter
 from .pickle_format import PickleFormatter
 from .yaml_format import YamlFormatter
 
@@ -16,13 +17,17 @@ DEFAULT_FORMATTERS = {
     "Object": PickleFormatter.name,
     "ArrayWithMetadata": NpzFormatter.name,
     "Bytes": BytesFormatter.name,
+    "ArrowTable": ParquetFormatter.name,
+    "DataFrame": ParquetFormatter.name,
+    "AstropyTable": ParquetFormatter.name,
 }
 """The default formatter name of each builtin StorageClass."""
 
 
 def default_formatter_set() -> FormatterSet:
     """All bundled formatters, with the defaults of ``DEFAULT_FORMATTERS`` (YAML by name or extension)."""
-    formatters = (JsonFormatter(), YamlFormatter(), PickleFormatter(), NpyFormatter(), NpzFormatter(), BytesFormatter())
+    formatters = (JsonFormatter(), YamlFormatter(), PickleFormatter(), NpyFormatter(), NpzFormatter(), BytesFormatter(),
+                  ParquetFormatter())
     return FormatterSet(formatters, DEFAULT_FORMATTERS)
 
 
@@ -32,6 +37,7 @@ __all__ = [
     "JsonFormatter",
     "NpyFormatter",
     "NpzFormatter",
+    "ParquetFormatter",
     "PickleFormatter",
     "YamlFormatter",
     "default_formatter_set",
