@@ -26,6 +26,7 @@ import pytest
 from ..domain.errors import FormatterError, StorageClassError
 from ..domain.storage_class import StorageClass, StorageClassRegistry, apply_read_parameters, extract_component
 from ..ports.formatter import Formatter, FormatterSet
+from . import table_samples
 
 HAS_NUMPY = importlib.util.find_spec("numpy") is not None
 Read = tuple[Mapping[str, Any] | None, str | None]
@@ -54,6 +55,14 @@ class Sample:
     reads: tuple[Read, ...] = ()
     wrong_types: tuple[Any, ...] = ()
     needs_numpy: bool = False
+    needs: tuple[str, ...] = ()
+    """Optional modules the sample needs (the test is skipped without them)."""
+    build_wrong: Callable[[], tuple[Any, ...]] | None = None
+    """More objects the class refuses, built when needed (they may need optional modules)."""
+    narrow: Callable[[Any, Mapping[str, Any] | None, str | None], Any] | None = None
+    """What a read with parameters and a component returns, when ``expected_read`` does not know."""
+    same: Callable[[Any, Any, str], None] | None = None
+    """How to compare two Datasets of this sample, when ``assert_same`` does not know."""
 
     @property
     def id(self) -> str:
@@ -64,7 +73,27 @@ class Sample:
         """A fresh copy of the sample (skips the test if it needs numpy and numpy is absent)."""
         if self.needs_numpy:
             _numpy()
+        for module in self.needs:
+            pytest.importorskip(module, reason=f"{module} is not installed")
         return self.build()
+
+    def wrong_objects(self) -> tuple[Any, ...]:
+        """Objects of types the StorageClass refuses."""
+        return self.wrong_types + (self.build_wrong() if self.build_wrong else ())
+
+    def expected(self, storage_class: StorageClass, full: Any, parameters: Mapping[str, Any] | None,
+                 component: str | None) -> Any:
+        """What a read with ``parameters`` and ``component`` must return, given the full Dataset."""
+        if self.narrow is not None:
+            storage_class.check_parameters(parameters)
+            if component is not None:
+                storage_class.component(component)
+            return self.narrow(full, parameters, component)
+        return expected_read(storage_class, full, parameters, component)
+
+    def assert_same(self, actual: Any, expected: Any, where: str = "dataset") -> None:
+        """Assert two Datasets of this sample are equal."""
+        (self.same or assert_same)(actual, expected, where)
 
 
 def _structured_dict() -> dict[str, Any]:
@@ -116,6 +145,14 @@ SAMPLES: tuple[Sample, ...] = (
            reads=tuple(({"slices": s}, None) for s in (slice(1, 3), (2, 1), (slice(None), 0, 2))), needs_numpy=True),
     Sample("ArrayWithMetadata", "composite", _composite, reads=_COMPOSITE_READS,
            wrong_types=([1], {"metadata": {}}, {"array": [1, 2], "metadata": {}}), needs_numpy=True),
+    *(Sample(storage_class, label, build, reads=table_samples.READS, wrong_types=("a string",),
+             needs=("pyarrow", *needs), build_wrong=lambda sc=storage_class: table_samples.wrong_for(sc),
+             narrow=table_samples.narrow, same=table_samples.assert_same_table)
+      for storage_class, label, build, needs in (
+          ("ArrowTable", "catalog", table_samples.arrow_catalog, ()),
+          ("DataFrame", "indexed", table_samples.dataframe_catalog, ("pandas",)),
+          ("DataFrame", "range-index", table_samples.dataframe_range_indexed, ("pandas",)),
+          ("AstropyTable", "catalog", table_samples.astropy_catalog, ("astropy",)))),
 )
 """Samples of every builtin StorageClass."""
 
@@ -222,14 +259,16 @@ class FormatterContract:
     def test_write_then_read_round_trips(self, formatter_case: FormatterCase) -> None:
         obj = formatter_case.sample.make()
         data = write_bytes(formatter_case, obj)
-        assert_same(formatter_case.formatter.read_full(io.BytesIO(data), formatter_case.storage_class), obj)
-        assert_same(formatter_case.formatter.read(io.BytesIO(data), formatter_case.storage_class), obj)
+        same = formatter_case.sample.assert_same
+        same(formatter_case.formatter.read_full(io.BytesIO(data), formatter_case.storage_class), obj)
+        same(formatter_case.formatter.read(io.BytesIO(data), formatter_case.storage_class), obj)
 
     def test_writes_to_a_stream_that_cannot_seek(self, formatter_case: FormatterCase) -> None:
         obj = formatter_case.sample.make()
         stream = WriteOnlyStream()
         formatter_case.formatter.write(obj, stream, formatter_case.storage_class)  # type: ignore[arg-type]
-        assert_same(formatter_case.formatter.read(io.BytesIO(stream.getvalue()), formatter_case.storage_class), obj)
+        formatter_case.sample.assert_same(
+            formatter_case.formatter.read(io.BytesIO(stream.getvalue()), formatter_case.storage_class), obj)
 
     def test_partial_read_equals_full_read_then_narrowed(self, formatter_case: FormatterCase) -> None:
         if not formatter_case.sample.reads:
@@ -239,8 +278,9 @@ class FormatterContract:
         full = formatter.read_full(io.BytesIO(data), storage_class)
         for parameters, component in formatter_case.sample.reads:
             got = formatter.read(io.BytesIO(data), storage_class, parameters, component)
-            assert_same(got, expected_read(storage_class, full, parameters, component),
-                        f"read({parameters}, {component})")
+            formatter_case.sample.assert_same(
+                got, formatter_case.sample.expected(storage_class, full, parameters, component),
+                f"read({parameters}, {component})")
 
     def test_unknown_read_parameter_or_component_is_refused(self, formatter_case: FormatterCase) -> None:
         formatter, storage_class = formatter_case.formatter, formatter_case.storage_class
@@ -264,10 +304,10 @@ class FormatterContract:
                 formatter_case.formatter.read_full(io.BytesIO(data[:size]), formatter_case.storage_class)
 
     def test_wrong_type_is_refused_with_storage_class_error(self, formatter_case: FormatterCase) -> None:
-        if not formatter_case.sample.wrong_types:
+        if not formatter_case.sample.wrong_types and formatter_case.sample.build_wrong is None:
             pytest.skip(f"storage class {formatter_case.storage_class.name} accepts every sample type")
         formatter_case.sample.make()  # skips when the sample needs a missing optional package
-        for wrong in formatter_case.sample.wrong_types:
+        for wrong in formatter_case.sample.wrong_objects():
             stream = io.BytesIO()
             with pytest.raises(StorageClassError):
                 formatter_case.formatter.write(wrong, stream, formatter_case.storage_class)

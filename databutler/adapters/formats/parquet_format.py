@@ -34,13 +34,16 @@ class ParquetFormatter(Formatter):
     storage_classes = TABLE_CLASSES
     partial_read = True
 
+    def __init__(self, *, row_group_rows: int = ROW_GROUP_ROWS) -> None:
+        self.row_group_rows = row_group_rows
+
     def write(self, obj: Any, stream: IO[bytes], storage_class: StorageClass) -> None:
         """Write table ``obj`` to ``stream`` as Parquet (converted to Arrow first, so a refusal writes nothing)."""
         check_writable(self, obj, storage_class)
         table = to_arrow(obj, storage_class.name)
         parquet = require("pyarrow.parquet")
         try:
-            parquet.write_table(table, stream, row_group_size=ROW_GROUP_ROWS)
+            parquet.write_table(table, stream, row_group_size=self.row_group_rows)
         except arrow_errors() as err:
             raise FormatterError(f"cannot write this {storage_class.name} as Parquet: {err}") from None
 
