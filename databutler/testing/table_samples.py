@@ -7,6 +7,7 @@ through Parquet, so the suite checks a formatter against an independent answer.
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -117,7 +118,7 @@ def _values(obj: Any, column: str) -> list[Any]:
 
 
 def _is_nan(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _row_mask(obj: Any, filters: Any) -> list[bool]:

@@ -109,7 +109,7 @@ def test_filters_skip_the_row_groups_their_statistics_rule_out(wide: tuple[Any, 
 
 @pytest.mark.parametrize(("parameters", "expected"), [(None, ROWS), ({"filters": [("id", ">=", 99_990)]}, 10)])
 def test_rowcount_and_columns_come_from_the_footer(wide: tuple[Any, bytes], parameters: Any, expected: int) -> None:
-    table, data = wide
+    _, data = wide
     stream = CountingStream(data)
     assert FORMATTER.read(stream, STORAGE_CLASSES["ArrowTable"], parameters, "rowcount") == expected
     footer_and_at_most_one_row_group = (64 << 10) + 10_000 * 8
