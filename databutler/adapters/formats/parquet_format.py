@@ -43,7 +43,7 @@ class ParquetFormatter(Formatter):
         table = to_arrow(obj, storage_class.name)
         parquet = require("pyarrow.parquet")
         try:
-            parquet.write_table(table, stream, row_group_size=self.row_group_rows,
+            parquet.write_table(table, _KeptOpen(stream), row_group_size=self.row_group_rows,
                                 use_dictionary=_dictionary_columns(table.schema))
         except arrow_errors() as err:
             raise FormatterError(f"cannot write this {storage_class.name} as Parquet: {err}") from None
@@ -77,6 +77,34 @@ class ParquetFormatter(Formatter):
             columns += [c for c in pandas_index_columns(schema) if c not in columns]
         table = _scan(fragment, columns, expression, groups)
         return check_read(self, from_arrow(table, storage_class.name), storage_class)
+
+
+class _KeptOpen(io.RawIOBase):
+    """A writable view of the datastore's stream that pyarrow cannot close (it closes the sinks it is given)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        super().__init__()
+        self._stream = stream
+        self._written = 0
+
+    def writable(self) -> bool:
+        """True."""
+        return True
+
+    def write(self, data: Any) -> int:
+        """Write ``data`` to the stream."""
+        view = memoryview(data).cast("B")
+        self._stream.write(view)
+        self._written += view.nbytes
+        return view.nbytes
+
+    def tell(self) -> int:
+        """Bytes written so far (the stream itself may not tell: a hashing upload pipe)."""
+        return self._written
+
+    def close(self) -> None:
+        """Stop accepting writes; the stream stays open for its owner."""
+        super().close()
 
 
 def _dictionary_columns(schema: Any) -> list[str]:
