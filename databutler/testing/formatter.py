@@ -15,6 +15,7 @@ Plug formatters in with a ``formatter_case`` fixture parametrised over ``formatt
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import io
 from collections.abc import Callable, Mapping, Sequence
@@ -146,7 +147,7 @@ SAMPLES: tuple[Sample, ...] = (
     Sample("ArrayWithMetadata", "composite", _composite, reads=_COMPOSITE_READS,
            wrong_types=([1], {"metadata": {}}, {"array": [1, 2], "metadata": {}}), needs_numpy=True),
     *(Sample(storage_class, label, build, reads=table_samples.READS, wrong_types=("a string",),
-             needs=("pyarrow", *needs), build_wrong=lambda sc=storage_class: table_samples.wrong_for(sc),
+             needs=("pyarrow", *needs), build_wrong=functools.partial(table_samples.wrong_for, storage_class),
              narrow=table_samples.narrow, same=table_samples.assert_same_table)
       for storage_class, label, build, needs in (
           ("ArrowTable", "catalog", table_samples.arrow_catalog, ()),
