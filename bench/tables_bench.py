@@ -84,7 +84,9 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
 def run_child(repo: str, phase: str, args: argparse.Namespace) -> dict[str, Any]:
     command = [sys.executable, __file__, "--child", phase, "--repo", repo, "--rows", str(args.rows),
                "--columns", str(args.columns), "--storage-class", args.storage_class]
-    out = subprocess.run(command, check=True, capture_output=True, text=True, env={**os.environ})
+    out = subprocess.run(command, capture_output=True, text=True, env={**os.environ})
+    if out.returncode:
+        raise SystemExit(f"{phase} failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
