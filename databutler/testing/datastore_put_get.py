@@ -33,7 +33,7 @@ class DatastorePutGetContract(DatastoreFixtures):
         ref = make_ref(sample.storage_class)
         artifact = put_one(writeable, obj, ref)
         assert artifact.dataset_id == ref.id and artifact.storage_class == sample.storage_class
-        assert_same(read(writeable, ref, artifact), obj)
+        sample.assert_same(read(writeable, ref, artifact), obj)
         assert writeable.exists([artifact]) == [True]
         assert writeable.verify([artifact]) == [None]
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from databutler import Butler, DatasetType
+from databutler.adapters.objectstore import datastore as objectstore_module
 from databutler.domain import MissingCollectionError, StorageClassError
 from databutler.testing.s3 import S3Fixtures, S3Server, s3_filesystem
 
@@ -83,6 +84,14 @@ class TestTablesOnS3(TablesThroughAButler, S3Fixtures):
                                 "storage_options": {"endpoint_url": "${AWS_ENDPOINT_URL}"}}}
         with Butler.create(tmp_path / "repo", config, run="run") as butler:
             yield prepared(butler)
+
+    def test_a_large_object_is_read_whole_through_the_verifying_stream(
+            self, butler: Butler, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(objectstore_module, "IN_MEMORY_LIMIT", 1024)  # objects above it are streamed
+        frame = wide_frame()
+        ref = butler.put(frame, "objects", instrument="Cam1")
+        pandas.testing.assert_frame_equal(butler.get(ref), frame)
+        assert butler.verify([ref]) == {}
 
     def test_two_of_fifty_columns_fetch_a_fraction_of_the_object(self, butler: Butler, s3_server: S3Server) -> None:
         frame = wide_frame()

@@ -98,6 +98,32 @@ def test_a_column_subset_reads_only_those_column_chunks(wide: tuple[Any, bytes])
     assert stream.bytes_read < len(data) / 8
 
 
+class MinimalStream:
+    """Only read, seek and tell, like the datastore's verifying reader of large objects."""
+
+    def __init__(self, data: bytes) -> None:
+        self._inner = io.BytesIO(data)
+        self.closed_by_reader = False
+
+    def read(self, size: int = -1) -> bytes:
+        return self._inner.read(size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._inner.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._inner.tell()
+
+
+def test_a_stream_with_only_read_seek_and_tell_reads_and_stays_usable(wide: tuple[Any, bytes]) -> None:
+    table, data = wide
+    stream = MinimalStream(data)
+    assert FORMATTER.read(stream, STORAGE_CLASSES["ArrowTable"], {"columns": ["c2"]}).equals(table.select(["c2"]))
+    assert FORMATTER.read_full(stream, STORAGE_CLASSES["ArrowTable"]).equals(table)
+    stream.seek(0)
+    assert stream.read(4) == b"PAR1"  # still open for the datastore (which hashes the rest)
+
+
 def test_filters_skip_the_row_groups_their_statistics_rule_out(wide: tuple[Any, bytes]) -> None:
     table, data = wide
     stream = CountingStream(data)

@@ -107,6 +107,44 @@ class _KeptOpen(io.RawIOBase):
         super().close()
 
 
+class _KeptOpenReader(io.RawIOBase):
+    """A seekable read view of the datastore's stream with what pyarrow asks of a file (``closed``...).
+
+    The datastore's streams may be minimal (a verifying reader has read, seek and tell only), and
+    pyarrow closes the files it is given; the stream itself stays open for its owner.
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        super().__init__()
+        self._stream = stream
+
+    def readable(self) -> bool:
+        """True."""
+        return True
+
+    def seekable(self) -> bool:
+        """True."""
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Up to ``size`` bytes (all with -1), straight from the stream."""
+        return self._stream.read(-1 if size is None else size)
+
+    def readinto(self, buffer: Any) -> int:
+        """Read into ``buffer``; return the byte count."""
+        data = self._stream.read(len(buffer))
+        memoryview(buffer).cast("B")[:len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        """Move in the stream."""
+        return self._stream.seek(offset, whence)
+
+    def tell(self) -> int:
+        """The stream's position."""
+        return self._stream.tell()
+
+
 def _dictionary_columns(schema: Any) -> list[str]:
     """The columns worth dictionary-encoding: all but floating-point ones.
 
@@ -122,7 +160,7 @@ def _open(stream: IO[bytes]) -> Any:
     pa = require("pyarrow")
     dataset = require("pyarrow.dataset")
     source = (pa.BufferReader(pa.py_buffer(stream.getbuffer())) if isinstance(stream, io.BytesIO)
-              else pa.PythonFile(stream, mode="r"))
+              else pa.PythonFile(_KeptOpenReader(stream), mode="r"))
     try:
         return dataset.ParquetFileFormat().make_fragment(source)
     except read_errors() as err:
