@@ -40,7 +40,7 @@ def syscall_read_bytes() -> int:
 def child(args: argparse.Namespace) -> dict[str, Any]:
     import numpy as np
     import pyarrow as pa
-    import pyarrow.parquet  # noqa: F401
+    import pyarrow.parquet
     from lsst.daf.butler import Butler
 
     butler = Butler.from_config(args.repo, writeable=args.phase == "put", run="bench" if args.phase == "put" else None,

@@ -60,7 +60,15 @@ class ParquetFormatter(Formatter):
         if component is not None:
             storage_class.component(component)
         parameters = parameters or {}
-        fragment = _open(stream)
+        source = _source(stream)
+        try:
+            return self._read(source, storage_class, parameters, component)
+        finally:
+            source.close()  # now, not when a collector gets to it (at exit, pyarrow may then abort)
+
+    def _read(self, source: Any, storage_class: StorageClass, parameters: Mapping[str, Any],
+              component: str | None) -> Any:
+        fragment = _open(source)
         schema = _schema(fragment)
         columns = selected_columns(parameters["columns"], schema.names) if "columns" in parameters else None
         groups = filter_groups(parameters["filters"], schema.names) if "filters" in parameters else None
@@ -155,12 +163,17 @@ def _dictionary_columns(schema: Any) -> list[str]:
     return [field.name for field in schema if not types.is_floating(field.type)]
 
 
-def _open(stream: IO[bytes]) -> Any:
-    """A Parquet fragment over ``stream``: in-memory bytes without a copy, any other stream through reads at offsets."""
+def _source(stream: IO[bytes]) -> Any:
+    """A pyarrow file over ``stream``: in-memory bytes without a copy, any other stream through reads at offsets."""
     pa = require("pyarrow")
+    if isinstance(stream, io.BytesIO):
+        return pa.BufferReader(pa.py_buffer(stream.getbuffer()))
+    return pa.PythonFile(_KeptOpenReader(stream), mode="r")
+
+
+def _open(source: Any) -> Any:
+    """A Parquet fragment over the pyarrow file ``source``."""
     dataset = require("pyarrow.dataset")
-    source = (pa.BufferReader(pa.py_buffer(stream.getbuffer())) if isinstance(stream, io.BytesIO)
-              else pa.PythonFile(_KeptOpenReader(stream), mode="r"))
     try:
         return dataset.ParquetFileFormat().make_fragment(source)
     except read_errors() as err:
