@@ -68,8 +68,8 @@ class ParquetFormatter(Formatter):
 
     def _read(self, source: Any, storage_class: StorageClass, parameters: Mapping[str, Any],
               component: str | None) -> Any:
-        fragment = _open(source)
-        schema = _schema(fragment)
+        parquet_file = _open(source)
+        schema = parquet_file.schema_arrow
         columns = selected_columns(parameters["columns"], schema.names) if "columns" in parameters else None
         groups = filter_groups(parameters["filters"], schema.names) if "filters" in parameters else None
         expression = None if groups is None else filter_expression(groups)
@@ -78,12 +78,12 @@ class ParquetFormatter(Formatter):
                 return schema
             return require("pyarrow").schema([schema.field(c) for c in columns], metadata=schema.metadata)
         if component == "rowcount":
-            if expression is None:
-                return int(fragment.metadata.num_rows)
-            return _scan(fragment, filter_columns(groups or []), expression, groups).num_rows
+            if groups is None:
+                return int(parquet_file.metadata.num_rows)
+            return _read_table(parquet_file, source, [], groups, expression).num_rows
         if columns is not None and storage_class.name == "DataFrame":
             columns += [c for c in pandas_index_columns(schema) if c not in columns]
-        table = _scan(fragment, columns, expression, groups)
+        table = _read_table(parquet_file, source, columns, groups, expression)
         return check_read(self, from_arrow(table, storage_class.name), storage_class)
 
 
@@ -172,25 +172,31 @@ def _source(stream: IO[bytes]) -> Any:
 
 
 def _open(source: Any) -> Any:
-    """A Parquet fragment over the pyarrow file ``source``."""
-    dataset = require("pyarrow.dataset")
+    """The Parquet file over the pyarrow file ``source`` (its footer read, nothing else)."""
+    parquet = require("pyarrow.parquet")
     try:
-        return dataset.ParquetFileFormat().make_fragment(source)
+        return parquet.ParquetFile(source)
     except read_errors() as err:
         raise FormatterError(f"not a readable Parquet file: {err}") from None
 
 
-def _schema(fragment: Any) -> Any:
-    try:
-        return fragment.physical_schema  # reads and keeps the footer
-    except read_errors() as err:
-        raise FormatterError(f"not a readable Parquet file: {err}") from None
+def _read_table(parquet_file: Any, source: Any, columns: list[str] | None, groups: Any, expression: Any) -> Any:
+    """The table of ``columns`` (all if None) and of the rows matching ``expression``.
 
-
-def _scan(fragment: Any, columns: list[str] | None, expression: Any, groups: Any) -> Any:
-    """The table of ``columns`` (all if None) and the rows matching ``expression``, pruning row groups."""
+    Without a filter the column chunks are read directly. With one, the row groups that the
+    footer's min/max statistics rule out are skipped (pyarrow's dataset fragment decides, from
+    the footer alone), the others are read with the filter's columns, then filtered exactly.
+    Reads go through ``ParquetFile`` rather than a dataset scan: a scan's read-ahead through a
+    Python file left work in pyarrow's thread pools that aborted the interpreter at exit.
+    """
     try:
-        return fragment.to_table(columns=columns, filter=expression)
+        if expression is None:
+            return parquet_file.read(columns=columns, use_pandas_metadata=False)
+        fragment = require("pyarrow.dataset").ParquetFileFormat().make_fragment(source)
+        kept = [piece.row_groups[0].id for piece in fragment.split_by_row_group(expression)]
+        wanted = None if columns is None else list(dict.fromkeys([*columns, *filter_columns(groups)]))
+        table = parquet_file.read_row_groups(kept, columns=wanted, use_pandas_metadata=False).filter(expression)
+        return table if columns is None else table.select(columns)
     except (require("pyarrow").lib.ArrowNotImplementedError, require("pyarrow").lib.ArrowTypeError) as err:
         raise StorageClassError(f"read parameter 'filters' {groups!r} does not fit the column types: {err}") from None
     except read_errors() as err:
