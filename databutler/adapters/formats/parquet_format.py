@@ -60,7 +60,8 @@ class ParquetFormatter(Formatter):
         if component is not None:
             storage_class.component(component)
         parameters = parameters or {}
-        source = _source(stream)
+        whole = not parameters and component is None
+        source = _source(stream, whole)
         try:
             return self._read(source, storage_class, parameters, component)
         finally:
@@ -163,11 +164,17 @@ def _dictionary_columns(schema: Any) -> list[str]:
     return [field.name for field in schema if not types.is_floating(field.type)]
 
 
-def _source(stream: IO[bytes]) -> Any:
-    """A pyarrow file over ``stream``: in-memory bytes without a copy, any other stream through reads at offsets."""
+def _source(stream: IO[bytes], whole: bool) -> Any:
+    """A pyarrow file over ``stream``: in-memory bytes without a copy, any other stream through reads at offsets.
+
+    For a ``whole`` read the stream is read once, in order, into memory: a datastore that hashes
+    while it reads (an object store's large objects) then fetches every byte once, not twice.
+    """
     pa = require("pyarrow")
     if isinstance(stream, io.BytesIO):
         return pa.BufferReader(pa.py_buffer(stream.getbuffer()))
+    if whole:
+        return pa.BufferReader(pa.py_buffer(stream.read()))
     return pa.PythonFile(_KeptOpenReader(stream), mode="r")
 
 
