@@ -55,7 +55,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
         table = pa.table({f"c{i}": rng.random(args.rows) for i in range(args.columns)})
         nbytes = table.nbytes
     if args.phase != "put":
-        butler.get("table", instrument="Cam1", parameters={"columns": ["c0"]})  # warm-up (its rowcount component fails here)
+        butler.get("table", instrument="Cam1", parameters={"columns": ["c0"]})  # warm-up (rowcount failed here)
     start_rss, start_read = rss_bytes(), syscall_read_bytes()
     start = time.perf_counter()
     if args.phase == "put":
