@@ -79,6 +79,11 @@ def _type_matches(kind: type, python_types: tuple[str, ...]) -> bool:
     return any(t in names for t in python_types)
 
 
+_TABLE_COMPONENTS = {"columns": "ArrowSchema", "rowcount": "Integer"}
+"""The components of the table StorageClasses: the schema and the row count, both read from the footer."""
+_TABLE_PARAMETERS = frozenset({"columns", "filters"})
+"""The read parameters of the table StorageClasses: a column subset and a row filter."""
+
 BUILTIN_STORAGE_CLASSES: tuple[StorageClass, ...] = (
     StorageClass("StructuredData", ("builtins.dict", "builtins.list"), parameters=frozenset({"keys"}),
                  doc="A dict or list of plain values; JSON or YAML files."),
@@ -103,6 +108,17 @@ BUILTIN_STORAGE_CLASSES: tuple[StorageClass, ...] = (
                              "wcs": "Wcs", "metadata": "StructuredDataDict", "bbox": "Box"},
                  parameters=frozenset({"bbox"}),
                  doc="An image with mask, variance, WCS and header; multi-extension FITS; 'bbox' reads a sub-image."),
+    # Tables (Parquet files; pip install 'databutler[tables]'): one family, three in-memory views of the same bytes.
+    StorageClass("ArrowTable", ("pyarrow.lib.Table",), components=_TABLE_COMPONENTS, parameters=_TABLE_PARAMETERS,
+                 doc="A pyarrow Table in Parquet files; 'columns' and 'filters' read part of it."),
+    StorageClass("DataFrame", ("pandas.DataFrame", "pandas.core.frame.DataFrame"),  # pandas 3 / pandas 2 names
+                 components=_TABLE_COMPONENTS, parameters=_TABLE_PARAMETERS,
+                 doc="A pandas DataFrame (its index kept) in Parquet files; 'columns' and 'filters' read part of it."),
+    StorageClass("AstropyTable", ("astropy.table.table.Table",), components=_TABLE_COMPONENTS,
+                 parameters=_TABLE_PARAMETERS,
+                 doc="An astropy Table (units, descriptions, masks, meta kept) in Parquet files."),
+    StorageClass("ArrowSchema", ("pyarrow.lib.Schema",), doc="The column names and types of a table."),
+    StorageClass("Integer", ("builtins.int",), doc="A whole number, such as the row count of a table."),
 )
 
 

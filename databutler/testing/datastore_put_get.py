@@ -37,7 +37,7 @@ class DatastorePutGetContract(DatastoreFixtures):
         assert all(a.dataset_id == ref.id for a in artifacts)
         if len(artifacts) == 1:
             assert artifacts[0].storage_class == sample.storage_class and artifacts[0].component is None
-        assert_same(writeable.get([ReadRequest(ref, artifacts)])[0], obj)
+        sample.assert_same(writeable.get([ReadRequest(ref, artifacts)])[0], obj)
         assert writeable.exists(artifacts) == [True] * len(artifacts)
         assert writeable.verify(artifacts) == [None] * len(artifacts)
 

@@ -8,7 +8,8 @@ Plug formatters in with a ``formatter_case`` fixture parametrised over ``formatt
 
 A third party whose formatters write StorageClasses of its own passes Samples of them
 (``formatter_cases(formatters, storage_classes, samples=MY_SAMPLES)``); a Sample whose read
-parameters the builtin rules do not know says how to apply them (``narrow``).
+parameters the builtin rules do not know says what a read returns (``narrow(full, parameters, component)``)
+and, if ``==`` is not the comparison, how to compare (``same``).
 
     class TestMyFormatters(FormatterContract):
         @pytest.fixture(params=CASES, ids=[case.id for case in CASES])
@@ -19,6 +20,7 @@ parameters the builtin rules do not know says how to apply them (``narrow``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import io
 from collections.abc import Callable, Mapping, Sequence
@@ -30,6 +32,7 @@ import pytest
 from ..domain.errors import FormatterError, StorageClassError
 from ..domain.storage_class import StorageClass, StorageClassRegistry, apply_read_parameters, extract_component
 from ..ports.formatter import Formatter, FormatterSet
+from . import table_samples
 
 HAS_NUMPY = importlib.util.find_spec("numpy") is not None
 Read = tuple[Mapping[str, Any] | None, str | None]
@@ -58,8 +61,14 @@ class Sample:
     reads: tuple[Read, ...] = ()
     wrong_types: tuple[Any, ...] = ()
     needs_numpy: bool = False
-    narrow: Callable[[Any, Mapping[str, Any]], Any] | None = None
-    """Applies read parameters to the full object, for parameters other than the builtin ``keys``/``slices``."""
+    needs: tuple[str, ...] = ()
+    """Optional modules the sample needs (the test is skipped without them)."""
+    build_wrong: Callable[[], tuple[Any, ...]] | None = None
+    """More objects the class refuses, built when needed (they may need optional modules)."""
+    narrow: Callable[[Any, Mapping[str, Any] | None, str | None], Any] | None = None
+    """What a read with parameters and a component returns, when ``expected_read`` does not know."""
+    same: Callable[[Any, Any, str], None] | None = None
+    """How to compare two Datasets of this sample, when ``assert_same`` does not know."""
 
     @property
     def id(self) -> str:
@@ -70,7 +79,27 @@ class Sample:
         """A fresh copy of the sample (skips the test if it needs numpy and numpy is absent)."""
         if self.needs_numpy:
             _numpy()
+        for module in self.needs:
+            pytest.importorskip(module, reason=f"{module} is not installed")
         return self.build()
+
+    def wrong_objects(self) -> tuple[Any, ...]:
+        """Objects of types the StorageClass refuses."""
+        return self.wrong_types + (self.build_wrong() if self.build_wrong else ())
+
+    def expected(self, storage_class: StorageClass, full: Any, parameters: Mapping[str, Any] | None,
+                 component: str | None) -> Any:
+        """What a read with ``parameters`` and ``component`` must return, given the full Dataset."""
+        if self.narrow is not None:
+            storage_class.check_parameters(parameters)
+            if component is not None:
+                storage_class.component(component)
+            return self.narrow(full, parameters, component)
+        return expected_read(storage_class, full, parameters, component)
+
+    def assert_same(self, actual: Any, expected: Any, where: str = "dataset") -> None:
+        """Assert two Datasets of this sample are equal."""
+        (self.same or assert_same)(actual, expected, where)
 
 
 def _structured_dict() -> dict[str, Any]:
@@ -164,6 +193,14 @@ SAMPLES: tuple[Sample, ...] = (
            needs_numpy=True),
     Sample("Exposure", "int16-uint8", lambda: _exposure("int16", "uint8", with_wcs=False, bbox=(-5, -7, 8, 2)),
            reads=(({"bbox": (-5, -7, -4, -6)}, None),), needs_numpy=True),
+    *(Sample(storage_class, label, build, reads=table_samples.READS, wrong_types=("a string",),
+             needs=("pyarrow", *needs), build_wrong=functools.partial(table_samples.wrong_for, storage_class),
+             narrow=table_samples.narrow, same=table_samples.assert_same_table)
+      for storage_class, label, build, needs in (
+          ("ArrowTable", "catalog", table_samples.arrow_catalog, ()),
+          ("DataFrame", "indexed", table_samples.dataframe_catalog, ("pandas",)),
+          ("DataFrame", "range-index", table_samples.dataframe_range_indexed, ("pandas",)),
+          ("AstropyTable", "catalog", table_samples.astropy_catalog, ("astropy",)))),
 )
 """Samples of every builtin StorageClass."""
 
@@ -204,13 +241,9 @@ def assert_same(actual: Any, expected: Any, where: str = "dataset") -> None:
 
 
 def expected_read(storage_class: StorageClass, full: Any, parameters: Mapping[str, Any] | None,
-                  component: str | None, narrow: Callable[[Any, Mapping[str, Any]], Any] | None = None) -> Any:
+                  component: str | None) -> Any:
     """What a read with ``parameters`` and ``component`` must return, given the full Dataset."""
-    if narrow is not None:
-        storage_class.check_parameters(parameters)
-        narrowed = narrow(full, parameters) if parameters else full
-    else:
-        narrowed = apply_read_parameters(storage_class, full, parameters)
+    narrowed = apply_read_parameters(storage_class, full, parameters)
     return narrowed if component is None else extract_component(storage_class, narrowed, component)
 
 
@@ -280,14 +313,16 @@ class FormatterContract:
     def test_write_then_read_round_trips(self, formatter_case: FormatterCase) -> None:
         obj = formatter_case.sample.make()
         data = write_bytes(formatter_case, obj)
-        assert_same(formatter_case.formatter.read_full(io.BytesIO(data), formatter_case.storage_class), obj)
-        assert_same(formatter_case.formatter.read(io.BytesIO(data), formatter_case.storage_class), obj)
+        same = formatter_case.sample.assert_same
+        same(formatter_case.formatter.read_full(io.BytesIO(data), formatter_case.storage_class), obj)
+        same(formatter_case.formatter.read(io.BytesIO(data), formatter_case.storage_class), obj)
 
     def test_writes_to_a_stream_that_cannot_seek(self, formatter_case: FormatterCase) -> None:
         obj = formatter_case.sample.make()
         stream = WriteOnlyStream()
         formatter_case.formatter.write(obj, stream, formatter_case.storage_class)  # type: ignore[arg-type]
-        assert_same(formatter_case.formatter.read(io.BytesIO(stream.getvalue()), formatter_case.storage_class), obj)
+        formatter_case.sample.assert_same(
+            formatter_case.formatter.read(io.BytesIO(stream.getvalue()), formatter_case.storage_class), obj)
 
     def test_partial_read_equals_full_read_then_narrowed(self, formatter_case: FormatterCase) -> None:
         if not formatter_case.sample.reads:
@@ -297,8 +332,9 @@ class FormatterContract:
         full = formatter.read_full(io.BytesIO(data), storage_class)
         for parameters, component in formatter_case.sample.reads:
             got = formatter.read(io.BytesIO(data), storage_class, parameters, component)
-            assert_same(got, expected_read(storage_class, full, parameters, component, formatter_case.sample.narrow),
-                        f"read({parameters}, {component})")
+            formatter_case.sample.assert_same(
+                got, formatter_case.sample.expected(storage_class, full, parameters, component),
+                f"read({parameters}, {component})")
 
     def test_unknown_read_parameter_or_component_is_refused(self, formatter_case: FormatterCase) -> None:
         formatter, storage_class = formatter_case.formatter, formatter_case.storage_class
@@ -322,10 +358,10 @@ class FormatterContract:
                 formatter_case.formatter.read_full(io.BytesIO(data[:size]), formatter_case.storage_class)
 
     def test_wrong_type_is_refused_with_storage_class_error(self, formatter_case: FormatterCase) -> None:
-        if not formatter_case.sample.wrong_types:
+        if not formatter_case.sample.wrong_types and formatter_case.sample.build_wrong is None:
             pytest.skip(f"storage class {formatter_case.storage_class.name} accepts every sample type")
         formatter_case.sample.make()  # skips when the sample needs a missing optional package
-        for wrong in formatter_case.sample.wrong_types:
+        for wrong in formatter_case.sample.wrong_objects():
             stream = io.BytesIO()
             with pytest.raises(StorageClassError):
                 formatter_case.formatter.write(wrong, stream, formatter_case.storage_class)

@@ -31,3 +31,14 @@ def test_running_the_tour_again_says_how_to_open_the_repository(tmp_path: Path,
     with pytest.raises(ConflictingDefinitionError,
                        match=r"already exists.*open it with Butler\('.*repo'\)"):
         Butler.create("repo/")
+
+
+def test_the_table_example_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("pyarrow")
+    section = README.read_text().split("### Table datasets (Parquet)", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S)
+    assert code is not None
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    exec(compile(code.group(1), "README tables", "exec"), namespace)
+    assert os.path.exists(tmp_path / "tables-repo" / "butler.yaml")

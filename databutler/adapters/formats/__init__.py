@@ -1,4 +1,4 @@
-"""The bundled formatters: JSON, YAML, pickle, ``.npy``, ``.npz`` and FITS files, and files as plain bytes."""
+"""The bundled formatters: JSON, YAML, pickle, ``.npy``, ``.npz``, Parquet and FITS files, and files as plain bytes."""
 
 from ...ports.formatter import FormatterSet
 from .bytes_format import BytesFormatter
@@ -7,6 +7,7 @@ from .fits_format import FitsExposureFormatter
 from .json_format import JsonFormatter
 from .npy_format import NpyFormatter
 from .npz_format import NpzFormatter
+from .parquet_format import ParquetFormatter
 from .pickle_format import PickleFormatter
 from .yaml_format import YamlFormatter
 
@@ -19,6 +20,9 @@ DEFAULT_FORMATTERS = {
     "ArrayWithMetadata": NpzFormatter.name,
     "Bytes": BytesFormatter.name,
     "Exposure": FitsExposureFormatter.name,
+    "ArrowTable": ParquetFormatter.name,
+    "DataFrame": ParquetFormatter.name,
+    "AstropyTable": ParquetFormatter.name,
 }
 """The default formatter name of each builtin StorageClass."""
 
@@ -26,7 +30,7 @@ DEFAULT_FORMATTERS = {
 def default_formatter_set() -> FormatterSet:
     """All bundled formatters, with the defaults of ``DEFAULT_FORMATTERS`` (YAML by name or extension)."""
     formatters = (JsonFormatter(), YamlFormatter(), PickleFormatter(), NpyFormatter(), NpzFormatter(), BytesFormatter(),
-                  FitsExposureFormatter())
+                  FitsExposureFormatter(), ParquetFormatter())
     return FormatterSet(formatters, DEFAULT_FORMATTERS)
 
 
@@ -38,6 +42,7 @@ __all__ = [
     "JsonFormatter",
     "NpyFormatter",
     "NpzFormatter",
+    "ParquetFormatter",
     "PickleFormatter",
     "YamlFormatter",
     "default_formatter_set",
