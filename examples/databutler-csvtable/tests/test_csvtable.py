@@ -16,7 +16,8 @@ from databutler.testing.formatter import FormatterCase, FormatterContract, Sampl
 SAMPLES = (
     Sample("CsvTable", "small", lambda: Table(("id", "ra", "note"), [("1", "10.5", "a, b"), ("2", "-3", 'q"t')]),
            reads=(({"columns": ["ra"]}, None), ({"columns": ["note", "id"]}, None), ({"columns": []}, None)),
-           wrong_types=([["1"]], {"id": "1"}, "id,ra"), narrow=lambda table, p, component: table.select(p["columns"]) if p else table),
+           wrong_types=([["1"]], {"id": "1"}, "id,ra"),
+           narrow=lambda table, p, component: table.select(p["columns"]) if p else table),
     Sample("CsvTable", "empty", lambda: Table(("only",))),
     Sample("CsvTable", "unicode", lambda: Table(("name",), [("Ω ∑ ✓ é",), ("multi\nline",)])),
 )
