@@ -1,6 +1,7 @@
-"""The bundled formatters: JSON, YAML, pickle, ``.npy``, ``.npz`` and FITS files, and files as plain bytes."""
+"""The bundled formatters: JSON, YAML, pickle, ``.npy``, ``.npz`` and FITS files, boxes, WCS headers, plain bytes."""
 
 from ...ports.formatter import FormatterSet
+from .box_format import BoxFormatter
 from .bytes_format import BytesFormatter
 from .exposure import Exposure
 from .fits_format import FitsExposureFormatter
@@ -8,6 +9,7 @@ from .json_format import JsonFormatter
 from .npy_format import NpyFormatter
 from .npz_format import NpzFormatter
 from .pickle_format import PickleFormatter
+from .wcs_format import WcsHeaderFormatter
 from .yaml_format import YamlFormatter
 
 DEFAULT_FORMATTERS = {
@@ -19,6 +21,8 @@ DEFAULT_FORMATTERS = {
     "ArrayWithMetadata": NpzFormatter.name,
     "Bytes": BytesFormatter.name,
     "Exposure": FitsExposureFormatter.name,
+    "Box": BoxFormatter.name,
+    "Wcs": WcsHeaderFormatter.name,
 }
 """The default formatter name of each builtin StorageClass."""
 
@@ -26,12 +30,13 @@ DEFAULT_FORMATTERS = {
 def default_formatter_set() -> FormatterSet:
     """All bundled formatters, with the defaults of ``DEFAULT_FORMATTERS`` (YAML by name or extension)."""
     formatters = (JsonFormatter(), YamlFormatter(), PickleFormatter(), NpyFormatter(), NpzFormatter(), BytesFormatter(),
-                  FitsExposureFormatter())
+                  FitsExposureFormatter(), BoxFormatter(), WcsHeaderFormatter())
     return FormatterSet(formatters, DEFAULT_FORMATTERS)
 
 
 __all__ = [
     "DEFAULT_FORMATTERS",
+    "BoxFormatter",
     "BytesFormatter",
     "Exposure",
     "FitsExposureFormatter",
@@ -39,6 +44,7 @@ __all__ = [
     "NpyFormatter",
     "NpzFormatter",
     "PickleFormatter",
+    "WcsHeaderFormatter",
     "YamlFormatter",
     "default_formatter_set",
 ]
