@@ -180,3 +180,39 @@ class TestObjectStore(S3Fixtures):
         with pytest.raises(StorageClassError):
             get(parts, ref, artifacts, {"bbox": BAD[0]})
         assert len(list(parts.list_artifacts())) == 6
+
+
+def test_without_astropy_the_wcs_formatter_names_the_fits_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    from databutler.domain.errors import FormatterError
+
+    formatter, storage_class = default_formatter_set().by_name("wcs-header"), StorageClassRegistry()["Wcs"]
+    stream = io.BytesIO()
+    formatter.write(exposure().wcs, stream, storage_class)
+    wcs = exposure().wcs
+    for module in [name for name in sys.modules if name == "astropy" or name.startswith("astropy.")]:
+        monkeypatch.setitem(sys.modules, module, None)  # what an environment without astropy looks like
+    with pytest.raises(FormatterError, match=r"pip install 'databutler\[fits\]'"):
+        formatter.read_full(io.BytesIO(stream.getvalue()), storage_class)
+    empty = io.BytesIO()
+    with pytest.raises(FormatterError, match=r"pip install 'databutler\[fits\]'"):
+        formatter.write(wcs, empty, storage_class)
+    assert empty.getvalue() == b""  # nothing written
+    assert default_formatter_set().for_storage_class("Box").read_full(io.BytesIO(b"[0, 0, 2, 3]"),
+                                                                     StorageClassRegistry()["Box"]) == (0, 0, 2, 3)
+
+
+def test_a_sip_distortion_survives_the_wcs_part() -> None:
+    import io
+
+    from databutler.testing.formatter import SAMPLES
+
+    (sample,) = [s for s in SAMPLES if s.id == "Wcs-tan-sip"]
+    wcs, formatter = sample.make(), default_formatter_set().by_name("wcs-header")
+    stream = io.BytesIO()
+    formatter.write(wcs, stream, StorageClassRegistry()["Wcs"])
+    again = formatter.read_full(io.BytesIO(stream.getvalue()), StorageClassRegistry()["Wcs"])
+    assert again.sip is not None and np.allclose(again.sip.a, wcs.sip.a) and np.allclose(again.sip.b, wcs.sip.b)
+    assert np.allclose(again.pixel_to_world_values(7.0, 9.0), wcs.pixel_to_world_values(7.0, 9.0), atol=1e-12)
