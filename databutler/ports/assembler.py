@@ -50,7 +50,7 @@ class Assembler(abc.ABC):
         return frozenset()
 
     def apply_parameters(self, obj: Any, parameters: Mapping[str, Any], storage_class: StorageClass) -> Any:
-        """``obj``, assembled, narrowed by ``parameters`` (those of ``own_parameters``): the builtin rules by default."""
+        """``obj``, assembled, narrowed by ``parameters`` (of ``own_parameters``): the builtin rules by default."""
         return apply_read_parameters(storage_class, obj, parameters)
 
     def optional_components(self, storage_class: StorageClass) -> Mapping[str, Any]:

@@ -84,13 +84,15 @@ def plan_parts_read(request: ReadRequest, storage_classes: StorageClassRegistry,
     applied = {name: value for name, value in parameters.items() if name in own}
     routed = {name: value for name, value in parameters.items() if name not in own}
     if component is not None and not applied:
-        return PartsRead({component: _part_request(request, parts[component], composite, assembler, routed,
-                                                   storage_classes)}, composite, None)
+        alone = _part_request(request, parts[component], composite, assembler, parameters=routed,
+                              storage_classes=storage_classes)
+        return PartsRead({component: alone}, composite, None)
     if assembler is None:
         raise DatastoreError(f"{request.ref} is stored in parts ({sorted(parts)}) but storage class "
                              f"{composite.name!r} has no assembler here; read its components one by one, or "
                              "register its assembler (databutler.ports.assembler)")
-    requests = {name: _part_request(request, artifact, composite, assembler, routed, storage_classes)
+    requests = {name: _part_request(request, artifact, composite, assembler, parameters=routed,
+                                    storage_classes=storage_classes)
                 for name, artifact in sorted(parts.items())}
     unused = set(routed) - {name for r in requests.values() for name in r.parameters or ()}
     if unused:
@@ -100,7 +102,7 @@ def plan_parts_read(request: ReadRequest, storage_classes: StorageClassRegistry,
 
 
 def _part_request(request: ReadRequest, artifact: StoredArtifact, composite: StorageClass,
-                  assembler: Assembler | None, parameters: Mapping[str, Any],
+                  assembler: Assembler | None, *, parameters: Mapping[str, Any],
                   storage_classes: StorageClassRegistry) -> ReadRequest:
     component = artifact.component
     assert component is not None
