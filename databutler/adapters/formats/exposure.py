@@ -145,8 +145,8 @@ class ExposureAssembler(Assembler):
         if missing:
             raise FormatterError(f"an Exposure stored in parts lacks the parts {missing}")
         try:
-            return Exposure(*(components[plane] for plane in PLANES), wcs=components.get("wcs"),
-                            metadata=components["metadata"], bbox=components["bbox"])
+            return Exposure(components["image"], components["mask"], components["variance"],
+                            wcs=components.get("wcs"), metadata=components["metadata"], bbox=components["bbox"])
         except StorageClassError as err:
             raise FormatterError(f"the parts of an Exposure do not fit together: {err}") from None
 
