@@ -4,11 +4,9 @@ A file datastore configured to disassemble writes each component of a composite 
 when the composite's StorageClass has an assembler here; a composite without one is stored whole.
 One assembler per StorageClass, registered by name: ``BUILTIN_ASSEMBLERS`` holds the bundled ones,
 either as an instance or as a ``"module:Class"`` string imported on first use (so a formatter package
-such as the FITS one registers its composite without this module importing it)::
-
-    BUILTIN_ASSEMBLERS["Exposure"] = "databutler.adapters.formats.exposure:ExposureAssembler"
-
-or, for one datastore, ``default_assembler_set().with_assemblers({"Exposure": ExposureAssembler()})``.
+such as the FITS one registers its composite without this module importing it: ``Exposure`` is
+``"databutler.adapters.formats.exposure:ExposureAssembler"``), or, for one datastore,
+``default_assembler_set().with_assemblers({"MyComposite": MyAssembler()})``.
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..domain.errors import ConfigError, StorageClassError
-from ..domain.storage_class import StorageClass
+from ..domain.storage_class import StorageClass, apply_read_parameters
 
 
 class Assembler(abc.ABC):
@@ -42,6 +40,23 @@ class Assembler(abc.ABC):
         """
         return {name: value for name, value in parameters.items() if name in component_class.parameters}
 
+    def own_parameters(self, storage_class: StorageClass) -> frozenset[str]:
+        """The read parameters this assembler applies itself, to the assembled composite (none by default).
+
+        Such a parameter goes to no part: the parts are read as if it were not given, assembled,
+        then ``apply_parameters`` narrows the result. Use it where a parameter needs what another
+        part holds (an Exposure's ``bbox`` is in the parent frame, which only its ``bbox`` part knows).
+        """
+        return frozenset()
+
+    def apply_parameters(self, obj: Any, parameters: Mapping[str, Any], storage_class: StorageClass) -> Any:
+        """``obj``, assembled, narrowed by ``parameters`` (of ``own_parameters``): the builtin rules by default."""
+        return apply_read_parameters(storage_class, obj, parameters)
+
+    def optional_components(self, storage_class: StorageClass) -> Mapping[str, Any]:
+        """Components a composite may have no part for, with what a read of such a missing one gives (none here)."""
+        return {}
+
 
 class MappingAssembler(Assembler):
     """Composites that are dicts keyed by component name (``ArrayWithMetadata``: ``{'array', 'metadata'}``)."""
@@ -59,7 +74,10 @@ class MappingAssembler(Assembler):
         return dict(components)
 
 
-BUILTIN_ASSEMBLERS: dict[str, Assembler | str] = {"ArrayWithMetadata": MappingAssembler()}
+BUILTIN_ASSEMBLERS: dict[str, Assembler | str] = {
+    "ArrayWithMetadata": MappingAssembler(),
+    "Exposure": "databutler.adapters.formats.exposure:ExposureAssembler",
+}
 """The assembler of each bundled composite StorageClass: an instance, or ``"module:Class"`` imported late."""
 
 

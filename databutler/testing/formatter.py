@@ -150,6 +150,24 @@ def _exposure(image_dtype: str, mask_dtype: str, *, with_wcs: bool, bbox: tuple[
     return Exposure(image, mask, variance, wcs=wcs, metadata=metadata, bbox=bbox)
 
 
+def _wcs(sip: bool) -> Any:
+    """A small TAN WCS, with SIP distortion if ``sip`` (skips the test when astropy is absent)."""
+    pytest.importorskip("astropy", reason="astropy (databutler[fits]) is not installed")
+    numpy = _numpy()
+    from astropy.wcs import WCS, Sip
+
+    wcs = WCS(naxis=2)
+    wcs.wcs.ctype = ["RA---TAN-SIP", "DEC--TAN-SIP"] if sip else ["RA---TAN", "DEC--TAN"]
+    wcs.wcs.crpix = [100.5, 200.25]
+    wcs.wcs.crval = [10.75, -45.125]
+    wcs.wcs.cd = [[-5.5e-5, 1e-7], [2e-7, 5.5e-5]]
+    if sip:
+        a, b = numpy.zeros((3, 3)), numpy.zeros((3, 3))
+        a[2, 0], b[0, 2] = 1.5e-6, -2.5e-6
+        wcs.sip = Sip(a, b, None, None, wcs.wcs.crpix)
+    return wcs
+
+
 _EXPOSURE_READS: tuple[Read, ...] = (
     *((None, component) for component in ("image", "mask", "variance", "wcs", "metadata", "bbox")),
     ({"bbox": (1002, 2003, 1007, 2009)}, None), ({"bbox": (1000, 2000, 1013, 2009)}, None),
@@ -185,6 +203,11 @@ SAMPLES: tuple[Sample, ...] = (
            reads=tuple(({"slices": s}, None) for s in (slice(1, 3), (2, 1), (slice(None), 0, 2))), needs_numpy=True),
     Sample("ArrayWithMetadata", "composite", _composite, reads=_COMPOSITE_READS,
            wrong_types=([1], {"metadata": {}}, {"array": [1, 2], "metadata": {}}), needs_numpy=True),
+    Sample("Box", "positive", lambda: (1000, 2000, 1013, 2009), wrong_types=([0, 0, 1, 1], (0, 0, 0, 1), (1, 2))),
+    Sample("Box", "negative-corner", lambda: (-5, -7, 8, 2)),
+    Sample("Wcs", "tan", lambda: _wcs(sip=False), wrong_types=("RA---TAN", {"CTYPE1": "RA---TAN"}),
+           needs_numpy=True),
+    Sample("Wcs", "tan-sip", lambda: _wcs(sip=True), needs_numpy=True),
     Sample("Exposure", "float32-wcs",
            lambda: _exposure("float32", "int32", with_wcs=True, bbox=(1000, 2000, 1013, 2009)),
            reads=_EXPOSURE_READS, wrong_types=([1], {"image": 1}, "exposure"), needs_numpy=True),

@@ -78,6 +78,17 @@ def test_exposure_put_and_get_by_bbox_and_component_on_posix(tmp_path: Path) -> 
     check_refusals(butler, whole)
 
 
+def test_an_exposure_in_parts_reads_as_one_fits_file_through_the_butler(tmp_path: Path) -> None:
+    butler = new_butler(tmp_path / "repo", {"datastore": {"adapter": "posix", "root": "{root}/datasets",
+                                                          "disassemble": True}})
+    butler.registry.insert_data_units("detector", [{"instrument": "Cam", "id": 2}])
+    whole = exposure()
+    butler.put(whole, "calexp", instrument="Cam", detector=1)
+    assert len(list((tmp_path / "repo" / "datasets").rglob("*.*"))) == 6
+    check_reads(butler, whole)
+    check_refusals(butler, whole)
+
+
 class TestExposureOnS3(S3Fixtures):
     def test_exposure_put_and_get_by_bbox_and_component(self, s3_bucket: str, tmp_path: Path) -> None:
         butler = new_butler(tmp_path / "repo", {"datastore": {"adapter": "objectstore", "root": f"{s3_bucket}/repo"}})

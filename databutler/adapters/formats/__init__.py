@@ -1,6 +1,7 @@
-"""The bundled formatters: JSON, YAML, pickle, ``.npy``, ``.npz``, Parquet and FITS files, and files as plain bytes."""
+"""The bundled formatters: JSON, YAML, pickle, npy, npz, Parquet and FITS files, boxes, WCS headers, plain bytes."""
 
 from ...ports.formatter import FormatterSet
+from .box_format import BoxFormatter
 from .bytes_format import BytesFormatter
 from .exposure import Exposure
 from .fits_format import FitsExposureFormatter
@@ -9,6 +10,7 @@ from .npy_format import NpyFormatter
 from .npz_format import NpzFormatter
 from .parquet_format import ParquetFormatter
 from .pickle_format import PickleFormatter
+from .wcs_format import WcsHeaderFormatter
 from .yaml_format import YamlFormatter
 
 DEFAULT_FORMATTERS = {
@@ -23,6 +25,8 @@ DEFAULT_FORMATTERS = {
     "ArrowTable": ParquetFormatter.name,
     "DataFrame": ParquetFormatter.name,
     "AstropyTable": ParquetFormatter.name,
+    "Box": BoxFormatter.name,
+    "Wcs": WcsHeaderFormatter.name,
 }
 """The default formatter name of each builtin StorageClass."""
 
@@ -30,12 +34,13 @@ DEFAULT_FORMATTERS = {
 def default_formatter_set() -> FormatterSet:
     """All bundled formatters, with the defaults of ``DEFAULT_FORMATTERS`` (YAML by name or extension)."""
     formatters = (JsonFormatter(), YamlFormatter(), PickleFormatter(), NpyFormatter(), NpzFormatter(), BytesFormatter(),
-                  FitsExposureFormatter(), ParquetFormatter())
+                  FitsExposureFormatter(), ParquetFormatter(), BoxFormatter(), WcsHeaderFormatter())
     return FormatterSet(formatters, DEFAULT_FORMATTERS)
 
 
 __all__ = [
     "DEFAULT_FORMATTERS",
+    "BoxFormatter",
     "BytesFormatter",
     "Exposure",
     "FitsExposureFormatter",
@@ -44,6 +49,7 @@ __all__ = [
     "NpzFormatter",
     "ParquetFormatter",
     "PickleFormatter",
+    "WcsHeaderFormatter",
     "YamlFormatter",
     "default_formatter_set",
 ]

@@ -5,12 +5,15 @@ numpy (and astropy, for a WCS) are optional: they are imported when an Exposure 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from ...domain.box import Box, box_shape, check_box, check_box_within
-from ...domain.errors import StorageClassError
+from ...domain.errors import FormatterError, StorageClassError
+from ...domain.storage_class import StorageClass
+from ...ports.assembler import Assembler
 from .array_io import import_numpy
 from .checks import type_name
 
@@ -113,6 +116,47 @@ class Exposure:
         return (f"Exposure(bbox={self.bbox!r}, image={self.image.dtype}, mask={self.mask.dtype}, "
                 f"variance={self.variance.dtype}, wcs={'yes' if self.wcs is not None else 'none'}, "
                 f"metadata={len(self.metadata)} cards)")
+
+
+class ExposureAssembler(Assembler):
+    """Exposures in parts: the three planes (``.npy``), ``wcs`` (FITS header text), ``metadata`` and ``bbox`` (JSON).
+
+    An Exposure without a WCS has no ``wcs`` part (a read of that component gives None). The
+    ``bbox`` read parameter is in the parent frame, which only the ``bbox`` part knows: the
+    assembler applies it itself, cutting the assembled Exposure (planes read whole, WCS shifted)
+    as the FITS formatter would have read it.
+    """
+
+    def disassemble(self, obj: Any, storage_class: StorageClass) -> dict[str, Any]:
+        """The planes, metadata, bbox (a tuple of ints) and, if there is one, the WCS of Exposure ``obj``."""
+        if not isinstance(obj, Exposure):
+            raise StorageClassError(f"a {storage_class.name} dataset in parts must be an Exposure, got "
+                                    f"{type_name(obj)}")
+        obj.check()
+        parts = {plane: getattr(obj, plane) for plane in PLANES}
+        parts.update(metadata=obj.metadata, bbox=check_box(obj.bbox))
+        if obj.wcs is not None:
+            parts["wcs"] = obj.wcs
+        return parts
+
+    def assemble(self, components: Mapping[str, Any], storage_class: StorageClass) -> Any:
+        """The Exposure of ``components`` (FormatterError if parts are missing or do not fit together)."""
+        missing = sorted({*PLANES, "metadata", "bbox"} - set(components))
+        if missing:
+            raise FormatterError(f"an Exposure stored in parts lacks the parts {missing}")
+        try:
+            return Exposure(components["image"], components["mask"], components["variance"],
+                            wcs=components.get("wcs"), metadata=components["metadata"], bbox=components["bbox"])
+        except StorageClassError as err:
+            raise FormatterError(f"the parts of an Exposure do not fit together: {err}") from None
+
+    def own_parameters(self, storage_class: StorageClass) -> frozenset[str]:
+        """``bbox``: applied to the assembled Exposure (``Exposure.cutout``)."""
+        return frozenset({"bbox"})
+
+    def optional_components(self, storage_class: StorageClass) -> Mapping[str, Any]:
+        """``wcs``: an Exposure without one has no ``wcs`` part, and its ``wcs`` is None."""
+        return {"wcs": None}
 
 
 def shifted_wcs(wcs: Any, row: int, column: int) -> Any:
