@@ -29,6 +29,8 @@ CLI: dict[Action, str] = {
                            "with `databutler verify {subject} --orphans --remove-orphans --older-than 0`; "
                            "then put again",
     Action.CREATE_REGISTRY: "create a repository with it: `databutler create NEW_REPO --config CONFIG`",
+    Action.REGISTER_CONVERSION: ("install a plug-in that registers it under the entry-point group "
+                                 "'databutler.converters'"),
 }
 """How the command line phrases each action (every Action has an entry: a test checks it)."""
 

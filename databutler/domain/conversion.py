@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from .errors import StorageClassError
+from .remedies import Action, Remedy
 
 
 @attrs.frozen
@@ -124,9 +125,8 @@ class ConverterRegistry:
         every = [f"{s}->{t}" for s, t in sorted(self._by_pair)]
         raise StorageClassError(
             f"no conversion from storage class {source!r} to {target!r} is registered; {source!r} converts to "
-            f"{from_source or 'nothing'}; registered conversions: {every} (register one with "
-            "ConverterRegistry.register(Conversion(source, target, function)) or under the entry-point group "
-            "'databutler.converters')") from None
+            f"{from_source or 'nothing'}; registered conversions: {every}",
+            remedy=Remedy(Action.REGISTER_CONVERSION, source, target)) from None
 
     def convert(self, obj: Any, source: str, target: str) -> Any:
         """``obj`` (of StorageClass ``source``) as StorageClass ``target``; the same object if they are equal."""

@@ -32,6 +32,7 @@ class Action(enum.Enum):
     CREATE_REPO = "create_repo"
     CREATE_REGISTRY = "create_registry"
     REMOVE_ORPHANS = "remove_orphans"
+    REGISTER_CONVERSION = "register_conversion"
 
 
 @attrs.frozen
@@ -65,5 +66,7 @@ PYTHON: dict[Action, str] = {
     Action.CREATE_REGISTRY: "create one with {value}",
     Action.REMOVE_ORPHANS: "delete that file, or all orphans while no other process writes to this repository "
                            "with butler.remove_orphans(butler.find_orphans(older_than_s=0)); then put again",
+    Action.REGISTER_CONVERSION: ("register one with ConverterRegistry.register(Conversion({subject!r}, {value!r}, "
+                                 "function)) or under the entry-point group 'databutler.converters'"),
 }
 """How the Python API phrases each action."""
