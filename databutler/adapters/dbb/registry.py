@@ -26,11 +26,10 @@ from ...domain.quantum import Quantum
 from ...domain.records import Implied, Key
 from ...domain.universe import Universe
 from ...ports.capabilities import RegistryCapability
-from ...ports.query_results import QueryResults
-from ...ports.registry import DataIdLike
 from ...ports.registry_base import RegistryBase
 from ..sql.data_units import DataUnitManager
 from ..sql.errors import translating
+from ..sql.query.entry_points import QueryEntryPoints
 from ..sql.query.executor import Streamer
 from ..sql.session import Session
 from .adoption import adopt_data_units
@@ -49,7 +48,7 @@ from .tags import Tags
 log = logging.getLogger(__name__)
 
 
-class DbbRegistry(RegistryBase):
+class DbbRegistry(QueryEntryPoints, RegistryBase):
     """A Registry whose datasets, runs, tags, file types and provenance are DESDM rows (see the package doc)."""
 
     def __init__(self, opened: Opened, *, writeable: bool) -> None:
@@ -422,29 +421,3 @@ class DbbRegistry(RegistryBase):
             return self._provenance.find(connection, run=run, task=task, input=input, output=output)
 
     # -- Queries ------------------------------------------------------------------------------
-
-    @translating("query datasets")
-    def query_datasets(self, dataset_types: str | Sequence[str], collections: Sequence[str], *,
-                       where: str = "", bind: Mapping[str, Any] | None = None,
-                       data_id: DataIdLike | None = None, find_first: bool = False,
-                       order_by: Sequence[str] = (), limit: int | None = None) -> QueryResults[DatasetRef]:
-        """Datasets of the given types in ``collections`` matching ``where``."""
-        results = self._queries.datasets(dataset_types, collections, where=where, bind=bind, data_id=data_id,
-                                         find_first=find_first)
-        if order_by:
-            results = results.order_by(*order_by)
-        return results if limit is None else results.limit(limit)
-
-    @translating("query data IDs")
-    def query_data_ids(self, units: str | Sequence[str], *, where: str = "", bind: Mapping[str, Any] | None = None,
-                       datasets: str | Sequence[str] | None = None, collections: Sequence[str] | None = None,
-                       data_id: DataIdLike | None = None) -> QueryResults[DataId]:
-        """Distinct DataIds of ``units`` matching ``where``."""
-        return self._queries.data_ids(units, where=where, bind=bind, datasets=datasets, collections=collections,
-                                      data_id=data_id)
-
-    @translating("query DataUnit records")
-    def query_data_unit_records(self, element: str, *, where: str = "", bind: Mapping[str, Any] | None = None,
-                                data_id: DataIdLike | None = None) -> QueryResults[dict[str, Any]]:
-        """Records of ``element`` matching ``where``."""
-        return self._queries.records(element, where, bind, data_id)

@@ -18,7 +18,6 @@ from ...domain.records import Implied, Key
 from ...domain.universe import Universe
 from ...ports.capabilities import RegistryCapability
 from ...ports.query_results import QueryResults
-from ...ports.registry import DataIdLike
 from ...ports.registry_base import RegistryBase
 from .artifacts import ArtifactManager
 from .collections import CollectionManager
@@ -29,6 +28,7 @@ from .engine import DEFAULT_BUSY_TIMEOUT_S, is_memory
 from .errors import translated, translating
 from .layout import Layout
 from .quanta import QuantumManager
+from .query.entry_points import QueryEntryPoints
 from .query.executor import Streamer
 from .query.queries import RegistryQueries
 from .query.read_only import DEFAULT_SELECT_TIMEOUT_S, ReadOnlyConnections
@@ -39,7 +39,7 @@ from .setup import create_database, open_database
 from .tags import TagManager
 
 
-class SqlRegistry(RegistryBase):
+class SqlRegistry(QueryEntryPoints, RegistryBase):
     """A Registry in a SQL database: one connection, one universe, tables generated from it.
 
     Make one with ``SqlRegistry.create`` (new schema) or ``SqlRegistry.open`` (existing schema,
@@ -51,6 +51,8 @@ class SqlRegistry(RegistryBase):
     registry in the same database (see ``release``): it reads both layers as one and writes only
     its own tables; a write aimed at the release raises ReleaseWriteError.
     """
+
+    _queries: RegistryQueries
 
     def __init__(self, engine: sa.Engine, connection: sa.Connection, universe: Universe, layout: Layout, *,
                  url: str, namespace: str | None, writeable: bool, layering: Layering | None = None,
@@ -414,32 +416,6 @@ class SqlRegistry(RegistryBase):
             return self._quanta.find(connection, run=run, task=task, input=input, output=output)
 
     # -- Queries ------------------------------------------------------------------------------
-
-    @translating("query datasets")
-    def query_datasets(self, dataset_types: str | Sequence[str], collections: Sequence[str], *,
-                       where: str = "", bind: Mapping[str, Any] | None = None,
-                       data_id: DataIdLike | None = None, find_first: bool = False,
-                       order_by: Sequence[str] = (), limit: int | None = None) -> QueryResults[DatasetRef]:
-        """Datasets of the given types in ``collections`` matching ``where``."""
-        results = self._queries.datasets(dataset_types, collections, where=where, bind=bind, data_id=data_id,
-                                         find_first=find_first)
-        if order_by:
-            results = results.order_by(*order_by)
-        return results if limit is None else results.limit(limit)
-
-    @translating("query data IDs")
-    def query_data_ids(self, units: str | Sequence[str], *, where: str = "", bind: Mapping[str, Any] | None = None,
-                       datasets: str | Sequence[str] | None = None, collections: Sequence[str] | None = None,
-                       data_id: DataIdLike | None = None) -> QueryResults[DataId]:
-        """Distinct DataIds of ``units`` related through the universe, matching ``where``."""
-        return self._queries.data_ids(units, where=where, bind=bind, datasets=datasets, collections=collections,
-                                      data_id=data_id)
-
-    @translating("query DataUnit records")
-    def query_data_unit_records(self, element: str, *, where: str = "", bind: Mapping[str, Any] | None = None,
-                                data_id: DataIdLike | None = None) -> QueryResults[dict[str, Any]]:
-        """Records of DataUnit or join element ``element`` matching ``where``."""
-        return self._queries.records(element, where, bind, data_id)
 
     def select_sql(self, sql: str, bind: Mapping[str, Any] | None = None, *,
                    timeout_s: float | None = None) -> QueryResults[dict[str, Any]]:

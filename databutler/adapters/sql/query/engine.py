@@ -1,0 +1,119 @@
+"""The query methods any SQL-backed registry shares: validate arguments, prepare constraints, build lazy results.
+
+What differs between registries is where the datasets of one type are: a subclass says it in
+``_dataset_sources`` (a Relation per DatasetType, and what turns its rows into DatasetRefs). The SQL
+registry reads its ``dataset`` table; the Data Backbone registry DESFILE rows and metadata tables.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from ....domain.data_id import DataId
+from ....domain.dataset import DatasetRef
+from ....domain.errors import QueryError
+from ....domain.remedies import Action, Remedy
+from ....domain.universe import Universe
+from ....domain.values import KeyValue
+from ....ports.query_results import QueryResults
+from ..schema import Schema
+from .cache import StatementCache
+from .constraints import Constraints, prepare_constraints
+from .data_ids import DataIdQuery
+from .datasets import ConcatenatedQuery, DatasetQuery, RefBuilder
+from .executor import Streamer
+from .plan import Relation
+from .records import RecordQuery
+
+GOVERNOR_SAMPLE = 6
+"""How many values of a governor are read to infer it (one) or to list choices (several)."""
+
+
+class QueryEngine(abc.ABC):
+    """Answers query_data_ids, query_datasets and query_data_unit_records over ``schema``'s DataUnit tables."""
+
+    def __init__(self, universe: Universe, schema: Schema, streamer: Streamer) -> None:
+        self._universe = universe
+        self._schema = schema
+        self._streamer = streamer
+        self._statements = StatementCache()
+
+    def close(self) -> None:
+        """Release the streaming connection."""
+        self._streamer.close()
+
+    @abc.abstractmethod
+    def _dataset_sources(self, connection: sa.Connection, dataset_types: Sequence[str], collections: Sequence[str],
+                         *, find_first: bool) -> list[tuple[RefBuilder, Relation]]:
+        """For each DatasetType, the relation of its datasets in ``collections`` and what makes refs of its rows."""
+
+    def _governor_values(self, connection: sa.Connection) -> Any:
+        def values(governor: str) -> list[KeyValue]:
+            table = self._schema.elements[governor]
+            key = table.c[self._universe.unit(governor).key.name]
+            return list(connection.execute(sa.select(key).order_by(key).limit(GOVERNOR_SAMPLE)).scalars())
+        return values
+
+    def _constraints(self, connection: sa.Connection, where: str, bind: Mapping[str, Any] | None,
+                     data_id: Mapping[str, Any] | None) -> Constraints:
+        return prepare_constraints(self._universe, where, bind, data_id, self._governor_values(connection))
+
+    def _sources(self, connection: sa.Connection, dataset_types: Sequence[str], collections: Sequence[str] | None,
+                 *, find_first: bool) -> list[tuple[RefBuilder, Relation]]:
+        if collections is None:
+            raise QueryError("a query of datasets needs collections to search",
+                             remedy=Remedy(Action.PASS_COLLECTIONS))
+        return self._dataset_sources(connection, dataset_types, collections, find_first=find_first)
+
+    def data_ids(self, units: str | Sequence[str], *, where: str, bind: Mapping[str, Any] | None,
+                 datasets: str | Sequence[str] | None, collections: Sequence[str] | None,
+                 data_id: Mapping[str, Any] | None) -> QueryResults[DataId]:
+        """See Registry.query_data_ids."""
+        names = names_of(units, "units")
+        if not names:
+            raise QueryError("query_data_ids needs at least one DataUnit")
+        for name in names:
+            self._universe.unit(name)
+        with self._streamer.reading() as connection:
+            constraints = self._constraints(connection, where, bind, data_id)
+            base = [] if datasets is None else [relation for _, relation in self._sources(
+                connection, names_of(datasets, "datasets"), collections, find_first=False)]
+        return QueryResults(DataIdQuery(self._streamer, self._universe, self._schema, units=names,
+                                        constraints=constraints, base=base, cache=self._statements))
+
+    def datasets(self, dataset_types: str | Sequence[str], collections: Sequence[str], *, where: str,
+                 bind: Mapping[str, Any] | None, data_id: Mapping[str, Any] | None,
+                 find_first: bool) -> QueryResults[DatasetRef]:
+        """See Registry.query_datasets."""
+        names = names_of(dataset_types, "dataset_types")
+        with self._streamer.reading() as connection:
+            constraints = self._constraints(connection, where, bind, data_id)
+            sources = self._sources(connection, names, collections, find_first=find_first)
+        parts = [DatasetQuery(self._streamer, self._universe, self._schema, datasets=refs, source=source,
+                              constraints=constraints, cache=self._statements)
+                 for refs, source in sources]
+        if len(parts) == 1:
+            return QueryResults(parts[0])
+        return QueryResults(ConcatenatedQuery(parts, ("dataset_type", "run", "id")))
+
+    def records(self, element: str, where: str, bind: Mapping[str, Any] | None,
+                data_id: Mapping[str, Any] | None) -> QueryResults[dict[str, Any]]:
+        """See Registry.query_data_unit_records."""
+        self._universe.element(element)
+        with self._streamer.reading() as connection:
+            constraints = self._constraints(connection, where, bind, data_id)
+        return QueryResults(RecordQuery(self._streamer, self._universe, self._schema, element=element,
+                                        constraints=constraints, cache=self._statements))
+
+
+def names_of(value: str | Sequence[str], what: str) -> tuple[str, ...]:
+    """``value`` (a name or names) as a tuple of names; QueryError for anything else."""
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, Sequence) or not all(isinstance(v, str) for v in value):
+        raise QueryError(f"{what} must be a name or a sequence of names, not {value!r}")
+    return tuple(value)
