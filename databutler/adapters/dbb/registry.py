@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -23,10 +23,11 @@ from ...domain.dataset import DatasetRef, StoredArtifact
 from ...domain.dataset_type import DatasetType
 from ...domain.errors import ConfigError, ConflictingDefinitionError, DataButlerError
 from ...domain.quantum import Quantum
-from ...domain.records import Implied, Key
+from ...domain.records import Key
 from ...domain.universe import Universe
 from ...ports.capabilities import RegistryCapability
 from ...ports.registry_base import RegistryBase
+from ..sql.data_unit_hooks import DataUnitHooks
 from ..sql.data_units import DataUnitManager
 from ..sql.errors import translating
 from ..sql.query.entry_points import QueryEntryPoints
@@ -48,7 +49,7 @@ from .tags import Tags
 log = logging.getLogger(__name__)
 
 
-class DbbRegistry(QueryEntryPoints, RegistryBase):
+class DbbRegistry(DataUnitHooks, QueryEntryPoints, RegistryBase):
     """A Registry whose datasets, runs, tags, file types and provenance are DESDM rows (see the package doc)."""
 
     def __init__(self, opened: Opened, *, writeable: bool) -> None:
@@ -139,10 +140,6 @@ class DbbRegistry(QueryEntryPoints, RegistryBase):
         self._resolved.clear()
         self._forget_remembered()
 
-    def transaction(self) -> AbstractContextManager[None]:
-        """Group writes so that they all happen or none do; transactions nest (savepoints)."""
-        return self._session.transaction()
-
     def _reading(self) -> AbstractContextManager[sa.Connection]:
         return self._session.reading()
 
@@ -167,35 +164,6 @@ class DbbRegistry(QueryEntryPoints, RegistryBase):
         stored = {tuple(r[f] for f in fields) for r in self.fetch_data_unit_records(
             element, [{f: r[f] for f in fields} for r in records])}
         return self.insert_data_units(element, [r for r in records if tuple(r[f] for f in fields) not in stored])
-
-    @translating("look up DataUnit records")
-    def _lookup_data_units(self, unit: str, keys: Sequence[Key]) -> dict[Key, Implied]:
-        """The implied values of the records of ``unit`` with these keys."""
-        self._session.check_open()
-        hit = self._data_units.cached(unit, keys)
-        if hit is not None:
-            return hit
-        with self._reading() as connection:
-            return self._data_units.lookup(connection, unit, keys)
-
-    @translating("fetch DataUnit records")
-    def _fetch_data_unit_records(self, element: str, keys: Sequence[Key] | None) -> list[dict[str, Any]]:
-        """The records of ``element`` with these keys, in that order (all if None)."""
-        with self._reading() as connection:
-            return self._data_units.fetch(connection, element, keys)
-
-    @translating("insert DataUnit records")
-    def _insert_data_units(self, element: str, records: Sequence[dict[str, Any]], *,
-                           ignore_conflicts: bool = False) -> None:
-        """Insert validated new records of ``element``."""
-        with self._writing(f"insert {element} records") as connection:
-            self._data_units.insert(connection, element, records, ignore_conflicts=ignore_conflicts)
-
-    @translating("update DataUnit records")
-    def _update_data_units(self, element: str, records: Mapping[Key, dict[str, Any]]) -> None:
-        """Replace the records of ``element`` with these keys."""
-        with self._writing(f"update {element} records") as connection:
-            self._data_units.update(connection, element, records)
 
     @translating("update DataUnit records")
     def _data_unit_in_use(self, element: str, key: Key) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,13 +13,14 @@ from ...domain.data_id import DataId
 from ...domain.dataset import DatasetRef, StoredArtifact
 from ...domain.dataset_type import DatasetType
 from ...domain.quantum import Quantum
-from ...domain.records import Implied, Key
+from ...domain.records import Key
 from ...domain.universe import Universe
 from ...ports.capabilities import RegistryCapability
 from ...ports.query_results import QueryResults
 from ...ports.registry_base import RegistryBase
 from .artifacts import ArtifactManager
 from .collections import CollectionManager
+from .data_unit_hooks import DataUnitHooks
 from .data_units import DataUnitManager
 from .dataset_types import DatasetTypeManager
 from .datasets import DatasetManager
@@ -39,7 +39,7 @@ from .setup import create_database, open_database
 from .tags import TagManager
 
 
-class SqlRegistry(QueryEntryPoints, RegistryBase):
+class SqlRegistry(DataUnitHooks, QueryEntryPoints, RegistryBase):
     """A Registry in a SQL database: one connection, one universe, tables generated from it.
 
     Make one with ``SqlRegistry.create`` (new schema) or ``SqlRegistry.open`` (existing schema,
@@ -159,41 +159,7 @@ class SqlRegistry(QueryEntryPoints, RegistryBase):
         self._collections_table.clear_cache()
         self._forget_remembered()
 
-    def transaction(self) -> AbstractContextManager[None]:
-        """Group writes so that they all happen or none do; transactions nest (savepoints)."""
-        return self._session.transaction()
-
-    # -- DataUnits (storage hooks of RegistryBase) ---------------------------------------------
-
-    def _lookup_data_units(self, unit: str, keys: Sequence[Key]) -> dict[Key, Implied]:
-        """The implied values of the records of ``unit`` with these keys (remembered keys need no read)."""
-        self._session.check_open()
-        hit = self._data_units.cached(unit, keys)
-        return hit if hit is not None else self._read_data_units(unit, keys)
-
-    @translating("look up DataUnit records")
-    def _read_data_units(self, unit: str, keys: Sequence[Key]) -> dict[Key, Implied]:
-        with self._session.reading() as connection:
-            return self._data_units.lookup(connection, unit, keys)
-
-    @translating("fetch DataUnit records")
-    def _fetch_data_unit_records(self, element: str, keys: Sequence[Key] | None) -> list[dict[str, Any]]:
-        """The records of ``element`` with these keys, in that order (all, by key, if None)."""
-        with self._session.reading() as connection:
-            return self._data_units.fetch(connection, element, keys)
-
-    @translating("insert DataUnit records")
-    def _insert_data_units(self, element: str, records: Sequence[dict[str, Any]], *,
-                           ignore_conflicts: bool = False) -> None:
-        """Insert validated new records of ``element``."""
-        with self._session.writing(f"insert {element} records", atomic=True) as connection:
-            self._data_units.insert(connection, element, records, ignore_conflicts=ignore_conflicts)
-
-    @translating("update DataUnit records")
-    def _update_data_units(self, element: str, records: Mapping[Key, dict[str, Any]]) -> None:
-        """Replace the records of ``element`` with these keys."""
-        with self._session.writing(f"update {element} records") as connection:
-            self._data_units.update(connection, element, records)
+    # -- DataUnits (the other storage hooks are DataUnitHooks') ------------------------------------
 
     @translating("update DataUnit records")
     def _data_unit_in_use(self, element: str, key: Key) -> bool:
