@@ -148,6 +148,10 @@ class QueryError(DataButlerError, ValueError):
     """A query expression or its bind values are invalid."""
 
 
+class PipelineError(DataButlerError):
+    """A pipeline, one of its tasks, or a quantum graph is invalid or does not fit the repository."""
+
+
 class ArtifactExistsError(ConflictingDefinitionError):
     """A datastore refused to write over an existing file; ``uris`` spell it as a registry may record it."""
 

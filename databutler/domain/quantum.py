@@ -19,6 +19,8 @@ class QuantumStatus(enum.Enum):
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
     RUNNING = "RUNNING"
+    SKIPPED = "SKIPPED"
+    """Not run because a quantum it depends on failed."""
 
 
 def _as_dict(value: Mapping[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 
@@ -59,3 +59,14 @@ def export_subset(registry: Registry, refs: Sequence[DatasetRef]) -> RegistrySub
     ordered = {u.name: list(records[u.name].values()) for u in universe.units if u.name in records}
     return RegistrySubset(universe, ordered, tuple(types.values()), tuple(found),
                           tuple(a for i in ids for a in artifacts.get(i, [])))
+
+
+@runtime_checkable
+class WorkerRegistry(Protocol):
+    """A registry a batch job works in: seeded from a full registry, its work merged back (the limited one)."""
+
+    def load_subset(self, subset: RegistrySubset) -> None:
+        """Seed this registry with ``subset``."""
+
+    def merge_into(self, full: Registry) -> dict[str, int]:
+        """Copy what this registry holds that ``full`` lacks into ``full``, idempotently; counts by kind."""

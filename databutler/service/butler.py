@@ -30,6 +30,7 @@ from ..ports.repository import Repository
 from .butler_ingest import ButlerIngest
 from .butler_integrity import ButlerIntegrity
 from .butler_queries import ButlerQueries
+from .butler_resolved import ButlerResolvedPuts
 from .loader import repository_loader
 from .ownership import delete_unrecorded, explain_taken, unshared
 from .progress import Progress, in_batches
@@ -51,7 +52,7 @@ def _merge_data_id(data_id: DataIdLike | None, kwargs: Mapping[str, Any]) -> dic
     return merged
 
 
-class Butler(ButlerQueries, ButlerIntegrity, ButlerIngest):
+class Butler(ButlerQueries, ButlerIntegrity, ButlerIngest, ButlerResolvedPuts):
     """The convenience layer of a repository: one Registry, one Datastore, a run and a search path.
 
     ``Butler("repo/", run="u/alice/run1", collections=["u/alice/run1", "release/dr1"])`` opens
@@ -115,6 +116,11 @@ class Butler(ButlerQueries, ButlerIntegrity, ButlerIngest):
     def storage_classes(self) -> StorageClassRegistry:
         """The StorageClasses this repository knows."""
         return self._repo.storage_classes
+
+    @property
+    def config(self) -> Mapping[str, Any]:
+        """The repository's configuration, as opened (placeholders resolved)."""
+        return self._repo.config
 
     @property
     def root(self) -> str:

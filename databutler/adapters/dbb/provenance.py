@@ -28,7 +28,10 @@ from .collections import Collections
 from .datasets import Datasets
 from .ids import file_uuid, task_id_of, task_uuid
 
-_STATUS = {QuantumStatus.SUCCEEDED: 0, QuantumStatus.FAILED: 1, QuantumStatus.RUNNING: None}
+# DESDM's TASK.STATUS: 0 succeeded, non-zero failed, NULL still running; a quantum skipped because an
+# upstream one failed never ran, which production records as a failure of its own (2).
+_STATUS = {QuantumStatus.SUCCEEDED: 0, QuantumStatus.FAILED: 1, QuantumStatus.RUNNING: None,
+           QuantumStatus.SKIPPED: 2}
 
 
 class Provenance:
