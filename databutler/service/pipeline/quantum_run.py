@@ -55,6 +55,25 @@ def run_quantum(butler: Butler, node: TaskNode, task: PipelineTask, planned: Pla
     A quantum that fails (its inputs cannot be read, ``run`` raises, returns undeclared outputs or
     objects its StorageClasses refuse) writes nothing but a FAILED quantum record carrying the error.
     """
+    computed = compute_quantum(butler, node, task, planned, run)
+    if isinstance(computed, QuantumOutcome):
+        return computed
+    return store_quanta(butler, [computed])[0]
+
+
+@attrs.frozen
+class ComputedQuantum:
+    """A quantum whose task has run: the outputs to store and the record to commit with them."""
+
+    node: TaskNode
+    planned: PlannedQuantum
+    items: list[tuple[Any, DatasetRef]]
+    record: Quantum
+
+
+def compute_quantum(butler: Butler, node: TaskNode, task: PipelineTask, planned: PlannedQuantum, run: str
+                    ) -> ComputedQuantum | QuantumOutcome:
+    """Read the inputs and call the task; a failure is recorded and returned as a FAILED outcome."""
     started = _now()
     capture = _Capture()
     metadata: dict[str, Any] = {"task_class": node.class_name, "config": node.config_values(),
@@ -70,17 +89,41 @@ def run_quantum(butler: Butler, node: TaskNode, task: PipelineTask, planned: Pla
         finally:
             root.removeHandler(capture)
         items = _outputs(node, planned, returned)
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - any failure of user code fails this quantum only
         return _failed(butler, node, planned, run, started=started, metadata=metadata, capture=capture, err=err)
     metadata["log"] = capture.records
-    quantum = Quantum(node.label, run, planned.data_id, [r.id for r in planned.read_refs()],
-                      [ref.id for _, ref in items], QuantumStatus.SUCCEEDED, started, _now(),
-                      socket.gethostname(), metadata, planned.id)
-    try:
-        butler.put_resolved(items, quanta=[quantum], replace_orphans=True)
-    except DataButlerError as err:
-        return _failed(butler, node, planned, run, started=started, metadata=metadata, capture=capture, err=err)
-    return QuantumOutcome(planned.id, node.label, QuantumStatus.SUCCEEDED)
+    record = Quantum(node.label, run, planned.data_id, [r.id for r in planned.read_refs()],
+                     [ref.id for _, ref in items], QuantumStatus.SUCCEEDED, started, _now(),
+                     socket.gethostname(), metadata, planned.id)
+    return ComputedQuantum(node, planned, items, record)
+
+
+def store_quanta(butler: Butler, computed: Sequence[ComputedQuantum]) -> list[QuantumOutcome]:
+    """Store the outputs of ``computed`` quanta and their records in one transaction.
+
+    If that fails, each quantum is stored on its own, so one refused object fails its quantum only.
+    """
+    if len(computed) > 1:
+        try:
+            butler.put_resolved([i for c in computed for i in c.items], quanta=[c.record for c in computed],
+                                replace_orphans=True)
+        except DataButlerError:
+            pass  # one of them is refused: find which, one by one
+        else:
+            return [QuantumOutcome(c.planned.id, c.node.label, QuantumStatus.SUCCEEDED) for c in computed]
+    outcomes = []
+    for c in computed:
+        try:
+            butler.put_resolved(c.items, quanta=[c.record], replace_orphans=True)
+        except DataButlerError as err:
+            metadata = {k: v for k, v in c.record.metadata.items() if k != "log"}
+            capture = _Capture()
+            capture.records = list(c.record.metadata.get("log", []))
+            outcomes.append(_failed(butler, c.node, c.planned, c.record.run, started=c.record.started or _now(),
+                                    metadata=metadata, capture=capture, err=err))
+        else:
+            outcomes.append(QuantumOutcome(c.planned.id, c.node.label, QuantumStatus.SUCCEEDED))
+    return outcomes
 
 
 def _failed(butler: Butler, node: TaskNode, planned: PlannedQuantum, run: str, *, started: datetime.datetime,

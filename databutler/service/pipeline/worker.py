@@ -25,7 +25,7 @@ from ...domain.pipeline import PlannedQuantum, TaskNode
 from ...ports.registry import Registry
 from ...ports.subset import RegistrySubset, WorkerRegistry
 from ..butler import Butler
-from .quantum_run import QuantumOutcome, run_quantum
+from .quantum_run import ComputedQuantum, QuantumOutcome, compute_quantum, store_quanta
 
 REGISTRY_DIR = "registry"
 JOURNALS_DIR = "journal"  # the limited registry keeps its journals here (adapters/nosql)
@@ -78,8 +78,15 @@ def run_job(job: QuantumJob) -> JobResult:
                 butler.registry.register_dataset_type(dataset_type)
             butler.registry.register_collection(job.output_run, CollectionKind.RUN)
             tasks = {label: node.make_task() for label, node in job.tasks.items()}
-            outcomes = tuple(run_quantum(butler, job.tasks[q.label], tasks[q.label], q, job.output_run)
-                             for q in job.quanta)
+            # The scratch registry's work reaches the repository only when the job is done, so the
+            # job's outputs are stored in one transaction (one journal record to replay, not one per quantum).
+            failed: list[QuantumOutcome] = []
+            computed: list[ComputedQuantum] = []
+            for quantum in job.quanta:
+                result = compute_quantum(butler, job.tasks[quantum.label], tasks[quantum.label], quantum,
+                                         job.output_run)
+                (failed if isinstance(result, QuantumOutcome) else computed).append(result)  # type: ignore[arg-type]
+            outcomes = (*failed, *store_quanta(butler, computed))
         files = {}
         journals = os.path.join(scratch, REGISTRY_DIR, JOURNALS_DIR)
         for name in sorted(os.listdir(journals)):
