@@ -258,7 +258,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:  # noqa: PLR0915 - one phase after another
+def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Run the phases and print one JSON object."""
     args = parse_args(argv)
     v, d, verbose = args.visits, args.detectors, args.verbose

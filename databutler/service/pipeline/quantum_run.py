@@ -89,7 +89,7 @@ def compute_quantum(butler: Butler, node: TaskNode, task: PipelineTask, planned:
         finally:
             root.removeHandler(capture)
         items = _outputs(node, planned, returned)
-    except Exception as err:  # noqa: BLE001 - any failure of user code fails this quantum only
+    except Exception as err:
         return _failed(butler, node, planned, run, started=started, metadata=metadata, capture=capture, err=err)
     metadata["log"] = capture.records
     record = Quantum(node.label, run, planned.data_id, [r.id for r in planned.read_refs()],
