@@ -1,4 +1,4 @@
-"""A demo input repository for the example pipeline: one instrument, its detectors and visits, raws, zero points."""
+"""A demo input repository for the example pipeline: one instrument, its detectors and visits, and raws."""
 
 from __future__ import annotations
 
@@ -11,17 +11,15 @@ from databutler import Butler, DatasetType
 
 INSTRUMENT = "DemoCam"
 RAW_RUN = "DemoCam/raw"
-CALIB_RUN = "DemoCam/calib"
 PIXELS = 64
 """Pixels of one raw (a flat list of counts: enough for a median and a few sources)."""
 
 
 def make_demo_repository(root: str | os.PathLike[str], *, visits: int = 3, detectors: int = 4,
                          broken: Iterable[tuple[int, int]] = (), seed: int = 42) -> Butler:
-    """Create a repository at ``root`` (the embedded default) holding raws and zero points; return its Butler.
+    """Create a repository at ``root`` (the embedded default) holding raws; return its Butler.
 
-    Raws (instrument, visit, detector) go into the run ``DemoCam/raw``, the per-instrument
-    ``zero_points`` calibration into ``DemoCam/calib``. A (visit, detector) pair in ``broken`` gets a
+    Raws (instrument, visit, detector) go into the run ``DemoCam/raw``. A (visit, detector) pair in ``broken`` gets a
     raw without pixels, which Calibrate refuses: a quantum that fails, on purpose.
     """
     if visits < 1 or detectors < 1:
@@ -40,7 +38,6 @@ def make_demo_repository(root: str | os.PathLike[str], *, visits: int = 3, detec
                                           "day_obs": 20260101, "exposure_time": 30.0}
                                          for v in range(1, visits + 1)])
     registry.register_dataset_type(DatasetType("raw", ("instrument", "visit", "detector"), "StructuredData"))
-    registry.register_dataset_type(DatasetType("zero_points", ("instrument",), "StructuredData"))
     raws = []
     for visit in range(1, visits + 1):
         for detector in range(detectors):
@@ -48,8 +45,6 @@ def make_demo_repository(root: str | os.PathLike[str], *, visits: int = 3, detec
             raws.append(({"visit": visit, "detector": detector, "exposure_time": 30.0, "pixels": pixels}, "raw",
                          {"instrument": INSTRUMENT, "visit": visit, "detector": detector}))
     butler.put_many(raws)
-    butler.put({str(d): 27.0 + 0.01 * d for d in range(detectors)}, "zero_points", instrument=INSTRUMENT,
-               run=CALIB_RUN)
     return butler
 
 
@@ -71,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     with make_demo_repository(args.repo, visits=args.visits, detectors=args.detectors):
         pass
     print(f"created {args.repo}: instrument {INSTRUMENT}, {args.detectors} detectors, {args.visits} visits; "
-          f"{args.visits * args.detectors} raws in run {RAW_RUN!r}, zero_points in {CALIB_RUN!r}")
+          f"{args.visits * args.detectors} raws in run {RAW_RUN!r}")
 
 
 if __name__ == "__main__":

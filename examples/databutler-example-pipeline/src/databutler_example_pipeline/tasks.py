@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from databutler.domain.pipeline import Input, Output, PipelineTask, PrerequisiteInput
+from databutler.domain.pipeline import Input, Output, PipelineTask
 
 DETECTOR = ("instrument", "visit", "detector")
 VISIT = ("instrument", "visit")
@@ -26,8 +26,8 @@ class CalibrateConfig:
 
     threshold: float = 5.0
     """A pixel is part of a source when it is this many counts above the background."""
-    default_zero_point: float = 27.0
-    """The zero point of a detector the zero_points calibration does not list."""
+    zero_point: float = 27.0
+    """The photometric zero point (magnitude of one count per second)."""
 
 
 class Calibrate(PipelineTask):
@@ -36,22 +36,18 @@ class Calibrate(PipelineTask):
     units = DETECTOR
     config_class = CalibrateConfig
     raw = Input("raw", DETECTOR, "StructuredData", doc="{'pixels': [counts...], 'exposure_time': s}")
-    zero_points = PrerequisiteInput("zero_points", INSTRUMENT, "StructuredData",
-                                    doc="{'detector id': zero point}, one calibration per instrument")
     calexp = Output("calexp", DETECTOR, "StructuredData")
 
     def run(self, **inputs: Any) -> Mapping[str, Any]:
         """``{"calexp": {...}}``: background, sources and zero point of one detector's exposure."""
         raw: Mapping[str, Any] = inputs["raw"]
-        zero_points: Mapping[str, float] = inputs["zero_points"]
         pixels = [float(p) for p in raw.get("pixels", [])]
         if not pixels:
             raise ValueError(f"raw of visit {raw.get('visit')} detector {raw.get('detector')} has no pixels")
         background = statistics.median(pixels)
         sources = sum(1 for p in pixels if p - background > self.config.threshold)
-        zero_point = float(zero_points.get(str(raw.get("detector")), self.config.default_zero_point))
         return {"calexp": {"visit": raw.get("visit"), "detector": raw.get("detector"), "background": background,
-                           "n_sources": sources, "zero_point": zero_point,
+                           "n_sources": sources, "zero_point": self.config.zero_point,
                            "exposure_time": raw.get("exposure_time")}}
 
 
