@@ -141,10 +141,11 @@ def run(*, repo: str, pipeline_file: str | None, graph_file: str | None, jobs: i
             report = run_graph(butler, graph, executor=executor, listener=listener)
     _print_report(graph, report, output_format)
     if not report.ok:
+        run_name = shlex.quote(graph.output_run)
         again = (f"databutler pipeline run {shlex.quote(repo)} --graph {shlex.quote(graph_file or save or '')}"
                  if graph_file or save else
-                 f"databutler pipeline build ... -o {shlex.quote(graph.output_run)} --extend-run --clobber "
-                 "--save FILE, then pipeline run --graph FILE")
+                 f"databutler pipeline run {shlex.quote(repo)} {shlex.quote(pipeline_file or '')} -i ... -o {run_name} "
+                 f"--extend-run --skip-existing-in {run_name} --clobber")
         failed = sum(c["failed"] for c in report.counts.values())
         skipped = sum(c["skipped"] for c in report.counts.values())
         click.secho(f"error: {_quanta(failed)} failed and {_quanta(skipped)} skipped (downstream of a failure) in "
