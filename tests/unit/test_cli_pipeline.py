@@ -234,13 +234,6 @@ def test_dask_without_distributed_names_the_extra(monkeypatch: pytest.MonkeyPatc
         make_executor(None, "local")
 
 
-def test_an_unreachable_dask_scheduler_is_a_config_error(repo: Path) -> None:
-    pytest.importorskip("distributed")
-    result = run("pipeline", "run", *plan(repo, "--dask", "tcp://127.0.0.1:9"))
-    assert result.exit_code == 1, result.output
-    assert "error: ConfigError: cannot reach the Dask scheduler at 'tcp://127.0.0.1:9'" in result.stderr
-
-
 def test_run_draws_a_bar_per_task_on_a_terminal_and_nothing_on_a_pipe(repo: Path) -> None:
     args = [BIN, "pipeline", "run", *map(str, plan(repo))]
     env = {**os.environ, "COLUMNS": "160", "TERM": "xterm-256color"}
