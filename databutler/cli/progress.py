@@ -81,7 +81,7 @@ def task_progress(totals: Mapping[str, int]) -> Iterator[QuantumListener | None]
     width = max(len(label) for label in totals)
     columns = (TextColumn(f"{{task.description:<{width}}}"), BarColumn(), MofNCompleteColumn(), OutcomesColumn(),
                RateColumn(), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         rows = {label: bar.add_task(label, total=total, done=0, failed=0, skipped=0, existing=0)
                 for label, total in totals.items()}
         counts = {label: dict.fromkeys(("done", "failed", "skipped", "existing"), 0) for label in totals}
