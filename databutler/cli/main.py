@@ -16,6 +16,7 @@ from . import (
     commands_describe,
     commands_files,
     commands_migrate,
+    commands_pipeline,
     commands_query,
     commands_registry,
 )
@@ -87,7 +88,8 @@ def config_validate(repo: str) -> None:
 
 
 for _command in (*commands_registry.COMMANDS, *commands_query.COMMANDS, *commands_collections.COMMANDS,
-                 *commands_files.COMMANDS, *commands_describe.COMMANDS, *commands_migrate.COMMANDS):
+                 *commands_files.COMMANDS, *commands_describe.COMMANDS, *commands_migrate.COMMANDS,
+                 *commands_pipeline.COMMANDS):
     cli.add_command(_command)
 
 
