@@ -57,6 +57,7 @@ def setup_repository(butler: Butler, visits: Sequence[int] = (1, 2), detectors: 
                                           "day_obs": 20240101, "exposure_time": 30.0} for v in visits])
     registry.register_dataset_type(DatasetType(RAW, DETECTOR_UNITS, "StructuredData"))
     registry.register_dataset_type(DatasetType(FLAT, ("instrument", "detector"), "StructuredData"))
+    butler.register_collection(CALIB_RUN, CollectionKind.RUN)
     flat_detectors = list(detectors if flats is None else flats)
     if flat_detectors:
         butler.put_many([({"gain": GAIN}, FLAT, {"instrument": INSTRUMENT, "detector": d})
