@@ -8,7 +8,7 @@ dataset per visit and detector in ``RAW_RUN`` and a flat per detector in ``CALIB
 
 ``CalibrateTask`` misbehaves on purpose for one visit and detector when its config says so
 (``failure``: raise, return an undeclared output, return an object its StorageClass refuses,
-or SIGKILL its own process the first time, remembered by a marker file).
+or SIGKILL its own process), every time or, with a marker file, only the first time.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ class CalibrateConfig:
     fail_detector: int = 0
     failure: str = attrs.field(default="raise", validator=attrs.validators.in_(FAILURES))
     marker: str = ""
-    """For ``kill``: a file created just before the first kill, so a re-run is not killed again."""
+    """A file created on the first misbehaviour; once it exists the task behaves (so a re-run succeeds)."""
 
 
 class CalibrateTask(PipelineTask):
@@ -100,7 +100,7 @@ class CalibrateTask(PipelineTask):
         config = self.config
         calexp = {"visit": raw["visit"], "detector": raw["detector"],
                   "value": raw["value"] * config.scale * flat["gain"]}
-        if (raw["visit"], raw["detector"]) == (config.fail_visit, config.fail_detector):
+        if (raw["visit"], raw["detector"]) == (config.fail_visit, config.fail_detector) and self._first_attempt():
             if config.failure == "raise":
                 raise RuntimeError(f"calibration failed on purpose for visit {raw['visit']} "
                                    f"detector {raw['detector']}")
@@ -108,11 +108,19 @@ class CalibrateTask(PipelineTask):
                 return {"calexp": calexp, "background": {"level": 1}}
             if config.failure == "refused":
                 return {"calexp": "a string is not StructuredData"}
-            if not os.path.exists(config.marker):
-                with open(config.marker, "w", encoding="utf-8") as stream:
-                    stream.write(str(os.getpid()))
-                os.kill(os.getpid(), signal.SIGKILL)
+            os.kill(os.getpid(), signal.SIGKILL)
         return {"calexp": calexp}
+
+    def _first_attempt(self) -> bool:
+        """Whether to misbehave: always without a marker file, else only until it exists (then it does)."""
+        if not self.config.marker:
+            return True
+        try:
+            with open(self.config.marker, "x", encoding="utf-8") as stream:
+                stream.write(str(os.getpid()))
+        except FileExistsError:
+            return False
+        return True
 
 
 class VisitSummaryTask(PipelineTask):

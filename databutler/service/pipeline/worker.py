@@ -3,8 +3,8 @@
 A worker never opens the central database. It gets the DataUnit records, dataset types,
 datasets and artifacts its quanta read (``Registry.export_subset``), writes outputs to the
 repository's shared datastore, records its quanta in a limited registry in a scratch directory,
-and returns that registry's journals. The coordinator replays the journals of many jobs into one
-limited registry and merges it into the central one: one transaction per batch of jobs.
+and returns that registry's journals. The coordinator merges the registries of many jobs into one
+limited registry and that into the central one: one central transaction per batch of jobs.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -98,17 +97,33 @@ def run_job(job: QuantumJob) -> JobResult:
 
 
 def merge_results(central: Registry, config: Mapping[str, Any], results: Sequence[JobResult]) -> dict[str, int]:
-    """Replay the journals of ``results`` into one limited registry and merge it into ``central`` (one transaction)."""
+    """Merge the limited registries of ``results`` into one, then that one into ``central`` (one transaction).
+
+    Each job's journals are replayed into a registry of their own and merged (idempotently) into
+    the combined one: jobs seeded with overlapping subsets (a flat read by many quanta) hold the
+    same input artifacts, which replaying every journal into one registry would insert twice.
+    """
     scratch = tempfile.mkdtemp(prefix="databutler-merge-")
     try:
-        Butler.create(scratch, config=dict(config)).close()
-        journals = os.path.join(scratch, REGISTRY_DIR, JOURNALS_DIR)
-        for result in results:
-            prefix = uuid.uuid4().hex
-            for name, data in result.files.items():
-                with open(os.path.join(journals, f"{prefix}-{name}"), "wb") as stream:
-                    stream.write(data)
-        with Butler(scratch, writeable=False) as merged:
-            return _registry_of(merged).merge_into(central)
+        roots = [_replayable(os.path.join(scratch, f"job-{number}"), config, result)
+                 for number, result in enumerate(results)]
+        if len(roots) == 1:
+            with Butler(roots[0], writeable=False) as only:
+                return _registry_of(only).merge_into(central)
+        with Butler.create(os.path.join(scratch, "combined"), config=dict(config)) as combined:
+            for root in roots:
+                with Butler(root, writeable=False) as job:
+                    _registry_of(job).merge_into(combined.registry)
+            return _registry_of(combined).merge_into(central)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _replayable(root: str, config: Mapping[str, Any], result: JobResult) -> str:
+    """A worker repository at ``root`` whose limited registry holds ``result``'s journals; ``root``."""
+    Butler.create(root, config=dict(config)).close()
+    journals = os.path.join(root, REGISTRY_DIR, JOURNALS_DIR)
+    for name, data in result.files.items():
+        with open(os.path.join(journals, name), "wb") as stream:
+            stream.write(data)
+    return root
