@@ -12,7 +12,7 @@ from databutler.service.pipeline import build_quantum_graph, run_graph
 from databutler.testing.pipeline_tasks import INPUTS, outputs_of, setup_repository, three_task_pipeline
 
 pytest.importorskip("distributed")
-from databutler.adapters.executors.dask import DaskExecutor  # noqa: E402 - only with distributed installed
+from databutler.adapters.executors.dask import DaskExecutor
 
 pytestmark = pytest.mark.slow
 
@@ -20,8 +20,9 @@ VISITS, DETECTORS = (1, 2), (1, 2, 3)
 
 
 def test_dask_run_writes_what_a_serial_run_writes_and_records_failures(tmp_path: Path) -> None:
-    results = []
-    with DaskExecutor(workers=2) as dask:
+    results: list[tuple[object, object]] = []
+    dask = DaskExecutor(workers=2)
+    with dask:
         assert dask.address.startswith("tcp://127.0.0.1:")
         for executor in (None, dask):
             with Butler.create(tmp_path / f"repo-{len(results)}") as butler:

@@ -64,7 +64,8 @@ def test_where_and_data_id_restrict_the_quanta(butler: Butler, where: str, data_
 
 
 def test_bind_values_fill_the_where_expression(butler: Butler) -> None:
-    graph = build_quantum_graph(butler, three_task_pipeline(), INPUTS, OUT, where="visit IN (:visits)", bind={"visits": [2]})
+    graph = build_quantum_graph(butler, three_task_pipeline(), INPUTS, OUT, where="visit IN (:visits)",
+                                bind={"visits": [2]})
     assert {q.data_id["visit"] for q in graph if q.label != "instrument_summary"} == {2}
 
 
