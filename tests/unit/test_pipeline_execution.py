@@ -62,43 +62,8 @@ def data_id(visit: int, detector: int) -> tuple[tuple[str, Any], ...]:
     return (("detector", detector), ("instrument", INSTRUMENT), ("visit", visit))
 
 
-def test_serial_and_process_pool_write_the_same_outputs(tmp_path: Path, pool: ProcessPoolExecutorAdapter) -> None:
-    results: list[dict[str, dict[tuple[Any, ...], Any]]] = []
-    for executor in (None, pool):
-        with Butler.create(tmp_path / f"repo-{len(results)}") as butler:
-            setup_repository(butler, VISITS, DETECTORS)
-            graph = plan(butler, scale=0.5)
-            report = run_graph(butler, graph, executor=executor)
-            assert report.ok and report.failures == []
-            assert {label: c["done"] for label, c in report.counts.items()} == graph.counts()
-            results.append(outputs_of(butler, OUT))
-            planned = {r.id for q in graph for r in q.output_refs()}
-            assert {r.id for t in (CALEXP, VISIT_SUMMARY, SUMMARY)
-                    for r in butler.registry.datasets_in_collection(OUT, t)} == planned
-            assert butler.verify(butler.registry.datasets_in_collection(OUT)) == {}
-            assert butler.find_orphans(0) == []
-    serial, pooled = results
-    assert serial == pooled
-    assert serial[SUMMARY][(("instrument", INSTRUMENT),)] == {
-        "visits": 2, "total": expected_total(VISITS, DETECTORS, scale=0.5)}
-    assert len(serial[CALEXP]) == 6 and len(serial[VISIT_SUMMARY]) == 2
-
-
-def test_remote_runs_merge_in_few_transactions(tmp_path: Path, pool: ProcessPoolExecutorAdapter) -> None:
-    butler = Butler.create(tmp_path / "repo")
-    setup_repository(butler, (1, 2, 3), (1, 2, 3, 4))
-    graph = plan(butler)
-    report = run_graph(butler, graph, executor=pool)
-    assert report.ok
-    # at least one per task (each waits for the one before), far fewer than quanta
-    assert 3 <= report.merges <= len(graph) // 3
-    butler.close()
-
-
-@pytest.mark.parametrize("kind", ["serial", "pool"])
-def test_every_quantum_is_recorded_with_its_provenance(butler: Butler, pool: Executor, kind: str) -> None:
-    graph = plan(butler, scale=2.0)
-    run_graph(butler, graph, executor=executor_of(kind, pool))
+def assert_provenance(butler: Butler, graph: QuantumGraph) -> None:
+    """Every planned quantum is recorded SUCCEEDED with its task, class, config, DataId, refs, run, times, host."""
     records = butler.registry.get_quanta([q.id for q in graph])
     for planned, record in zip(graph, records, strict=True):
         assert record is not None, planned
@@ -111,8 +76,43 @@ def test_every_quantum_is_recorded_with_its_provenance(butler: Butler, pool: Exe
         node = graph.pipeline[planned.label]
         assert record.metadata["task_class"] == node.class_name
         assert record.metadata["config"] == node.config_values()
-    calibrate = next(r for r in records if r is not None and r.task == "calibrate")
-    assert calibrate.metadata["config"]["scale"] == 2.0
+
+
+def test_serial_and_process_pool_write_the_same_outputs_and_provenance(
+        tmp_path: Path, pool: ProcessPoolExecutorAdapter) -> None:
+    visits, detectors = (1, 2, 3), (1, 2, 3, 4)
+    results: list[dict[str, dict[tuple[Any, ...], Any]]] = []
+    for executor in (None, pool):
+        with Butler.create(tmp_path / f"repo-{len(results)}") as butler:
+            setup_repository(butler, visits, detectors)
+            graph = plan(butler, scale=0.5)
+            report = run_graph(butler, graph, executor=executor)
+            assert report.ok and report.failures == []
+            assert {label: c["done"] for label, c in report.counts.items()} == graph.counts()
+            results.append(outputs_of(butler, OUT))
+            planned = {r.id for q in graph for r in q.output_refs()}
+            assert {r.id for t in (CALEXP, VISIT_SUMMARY, SUMMARY)
+                    for r in butler.registry.datasets_in_collection(OUT, t)} == planned
+            assert_provenance(butler, graph)
+            assert butler.verify(butler.registry.datasets_in_collection(OUT)) == {}
+            assert butler.find_orphans(0) == []
+            if executor is pool:
+                # at least one merge per task (each waits for the one before), far fewer than quanta
+                assert 3 <= report.merges <= len(graph) // 3
+    serial, pooled = results
+    assert serial == pooled
+    assert serial[SUMMARY][(("instrument", INSTRUMENT),)] == {
+        "visits": 3, "total": expected_total(visits, detectors, scale=0.5)}
+    assert len(serial[CALEXP]) == 12 and len(serial[VISIT_SUMMARY]) == 3
+
+
+def test_config_values_are_recorded_with_each_quantum(butler: Butler) -> None:
+    graph = plan(butler, scale=2.0)
+    run_graph(butler, graph)
+    records = [r for r in butler.registry.get_quanta([q.id for q in graph]) if r is not None]
+    assert {r.metadata["config"]["scale"] for r in records if r.task == "calibrate"} == {2.0}
+    assert {r.task: r.metadata["config"] for r in records if r.task != "calibrate"} == {
+        "visit_summary": {}, "instrument_summary": {}}
 
 
 @pytest.mark.parametrize("kind", ["serial", "pool"])
@@ -131,8 +131,8 @@ def test_failed_quantum_keeps_its_error_skips_its_downstream_and_not_the_other_b
     [record] = [q for q in failed if q.status is QuantumStatus.FAILED]
     assert "RuntimeError: calibration failed on purpose" in record.metadata["error"] and record.outputs == ()
     skipped = [q for q in butler.registry.find_quanta(run=OUT) if q.status is QuantumStatus.SKIPPED]
-    assert sorted((q.task, (q.data_id or {}).get("visit")) for q in skipped) == [("instrument_summary", None),
-                                                                        ("visit_summary", 2)]
+    skipped_ids = sorted((q.task, q.data_id.get("visit") if q.data_id else None) for q in skipped)
+    assert skipped_ids == [("instrument_summary", None), ("visit_summary", 2)]
     assert all("did not succeed" in q.metadata["error"] for q in skipped)
     outputs = outputs_of(butler, OUT)
     assert data_id(2, 3) not in outputs[CALEXP] and len(outputs[CALEXP]) == 5
@@ -160,11 +160,11 @@ def test_rerunning_the_same_graph_runs_only_what_is_missing(butler: Butler, pool
     assert sorted(q.id for q in succeeded) == sorted(q.id for q in graph)
 
 
-@pytest.mark.parametrize(("failure", "message"), [
-    ("undeclared", r"run\(\) returned undeclared outputs \['background'\]; declared: \['calexp'\]"),
-    ("refused", r"StorageClass|StructuredData"),
+@pytest.mark.parametrize(("kind", "failure", "message"), [
+    ("serial", "undeclared", r"run\(\) returned undeclared outputs \['background'\]; declared: \['calexp'\]"),
+    ("serial", "refused", r"StorageClass|StructuredData"),
+    ("pool", "refused", r"StorageClass|StructuredData"),
 ])
-@pytest.mark.parametrize("kind", ["serial", "pool"])
 def test_output_the_task_may_not_write_fails_that_quantum_and_writes_nothing_for_it(
         butler: Butler, pool: Executor, kind: str, failure: str, message: str) -> None:
     graph = plan(butler, fail_visit=1, fail_detector=2, failure=failure)
