@@ -9,6 +9,7 @@ import attrs
 
 from ..domain.dataset import DatasetRef, StoredArtifact
 from ..domain.dataset_type import DatasetType
+from ..domain.quantum import Quantum
 from ..domain.universe import Universe
 
 if TYPE_CHECKING:
@@ -70,3 +71,6 @@ class WorkerRegistry(Protocol):
 
     def merge_into(self, full: Registry) -> dict[str, int]:
         """Copy what this registry holds that ``full`` lacks into ``full``, idempotently; counts by kind."""
+
+    def all_quanta(self) -> list[Quantum]:
+        """Every quantum recorded here (what a job hands back with its outputs)."""

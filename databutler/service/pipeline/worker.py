@@ -3,13 +3,13 @@
 A worker never opens the central database. It gets the DataUnit records, dataset types,
 datasets and artifacts its quanta read (``Registry.export_subset``), writes outputs to the
 repository's shared datastore, records its quanta in a limited registry in a scratch directory,
-and returns that registry's journals. The coordinator merges the registries of many jobs into one
-limited registry and that into the central one: one central transaction per batch of jobs.
+and returns what it wrote (``export_subset`` of its outputs) and the quanta it recorded. The
+coordinator loads the results of many jobs into one limited registry and merges that into the
+central one: one central transaction per batch of jobs.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -21,13 +21,13 @@ from ...domain.collection import CollectionKind
 from ...domain.dataset_type import DatasetType
 from ...domain.errors import ConfigError
 from ...domain.pipeline import PlannedQuantum, TaskNode
+from ...domain.quantum import Quantum, QuantumStatus
 from ...ports.registry import Registry
 from ...ports.subset import RegistrySubset, WorkerRegistry
 from ..butler import Butler
 from .quantum_run import ComputedQuantum, QuantumOutcome, compute_quantum, store_quanta
 
 REGISTRY_DIR = "registry"
-JOURNALS_DIR = "journal"  # the limited registry keeps its journals here (adapters/nosql)
 
 
 @attrs.frozen
@@ -45,10 +45,15 @@ class QuantumJob:
 
 @attrs.frozen
 class JobResult:
-    """What a job did: each quantum's outcome, and the limited registry's files (journals)."""
+    """What a job did: each quantum's outcome, what it read and wrote (as subsets), and the quanta it recorded."""
 
     outcomes: tuple[QuantumOutcome, ...]
-    files: Mapping[str, bytes]
+    read: RegistrySubset
+    """The subset the job was seeded with (the datasets its quanta read)."""
+    written: RegistrySubset
+    """The outputs it stored: their DataUnit records, dataset types, refs and artifacts."""
+    quanta: tuple[Quantum, ...]
+    """Every quantum it recorded (succeeded and failed)."""
 
 
 def worker_config(central: Mapping[str, Any]) -> dict[str, Any]:
@@ -67,7 +72,7 @@ def _registry_of(butler: Butler) -> WorkerRegistry:
 
 
 def run_job(job: QuantumJob) -> JobResult:
-    """Run the job's quanta in a scratch limited registry; return their outcomes and its journals."""
+    """Run the job's quanta in a scratch limited registry; return their outcomes, outputs and quanta."""
     scratch = tempfile.mkdtemp(prefix="databutler-job-")
     try:
         with Butler.create(scratch, config=dict(job.config)) as butler:
@@ -77,8 +82,7 @@ def run_job(job: QuantumJob) -> JobResult:
                 butler.registry.register_dataset_type(dataset_type)
             butler.registry.register_collection(job.output_run, CollectionKind.RUN)
             tasks = {label: node.make_task() for label, node in job.tasks.items()}
-            # The scratch registry's work reaches the repository only when the job is done, so the
-            # job's outputs are stored in one transaction (one journal record to replay, not one per quantum).
+            # The job's outputs and quanta are stored in one transaction of the scratch registry.
             failed: list[QuantumOutcome] = []
             computed: list[ComputedQuantum] = []
             for quantum in job.quanta:
@@ -86,44 +90,29 @@ def run_job(job: QuantumJob) -> JobResult:
                                          job.output_run)
                 (failed if isinstance(result, QuantumOutcome) else computed).append(result)  # type: ignore[arg-type]
             outcomes = (*failed, *store_quanta(butler, computed))
-        files = {}
-        journals = os.path.join(scratch, REGISTRY_DIR, JOURNALS_DIR)
-        for name in sorted(os.listdir(journals)):
-            with open(os.path.join(journals, name), "rb") as stream:
-                files[name] = stream.read()
-        return JobResult(outcomes, files)
+            planned = {quantum.id: quantum for quantum in job.quanta}
+            stored = [ref for outcome in outcomes if outcome.status is QuantumStatus.SUCCEEDED
+                      for ref in planned[outcome.id].output_refs()]
+            written = butler.registry.export_subset(stored)
+            return JobResult(tuple(outcomes), job.subset, written, tuple(registry.all_quanta()))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
 def merge_results(central: Registry, config: Mapping[str, Any], results: Sequence[JobResult]) -> dict[str, int]:
-    """Merge the limited registries of ``results`` into one, then that one into ``central`` (one transaction).
+    """Load what ``results`` read and wrote into one limited registry and merge it into ``central`` (one transaction).
 
-    Each job's journals are replayed into a registry of their own and merged (idempotently) into
-    the combined one: jobs seeded with overlapping subsets (a flat read by many quanta) hold the
-    same input artifacts, which replaying every journal into one registry would insert twice.
+    Loading subsets is idempotent, so jobs seeded with overlapping subsets (a flat read by many
+    quanta) combine; replaying their journals into one registry would insert the shared artifacts twice.
     """
     scratch = tempfile.mkdtemp(prefix="databutler-merge-")
     try:
-        roots = [_replayable(os.path.join(scratch, f"job-{number}"), config, result)
-                 for number, result in enumerate(results)]
-        if len(roots) == 1:
-            with Butler(roots[0], writeable=False) as only:
-                return _registry_of(only).merge_into(central)
-        with Butler.create(os.path.join(scratch, "combined"), config=dict(config)) as combined:
-            for root in roots:
-                with Butler(root, writeable=False) as job:
-                    _registry_of(job).merge_into(combined.registry)
-            return _registry_of(combined).merge_into(central)
+        with Butler.create(scratch, config=dict(config)) as combined:
+            registry = _registry_of(combined)
+            for result in results:
+                registry.load_subset(result.read)
+                registry.load_subset(result.written)
+                combined.registry.insert_quanta(list(result.quanta))
+            return registry.merge_into(central)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _replayable(root: str, config: Mapping[str, Any], result: JobResult) -> str:
-    """A worker repository at ``root`` whose limited registry holds ``result``'s journals; ``root``."""
-    Butler.create(root, config=dict(config)).close()
-    journals = os.path.join(root, REGISTRY_DIR, JOURNALS_DIR)
-    for name, data in result.files.items():
-        with open(os.path.join(journals, name), "wb") as stream:
-            stream.write(data)
-    return root
