@@ -174,6 +174,7 @@ def _run_remote(butler: Butler, graph: QuantumGraph, state: _State, executor: Ex
         waiting = rest
         if not ready:
             return
+        ready = _clobbered_here(butler, ready)
         size = max(1, min(MAX_JOB_QUANTA, math.ceil(len(ready) / (executor.workers * 4))))
         for start in range(0, len(ready), size):
             chunk = tuple(ready[start:start + size])
@@ -211,6 +212,19 @@ def _run_remote(butler: Butler, graph: QuantumGraph, state: _State, executor: Ex
         blocker = state.blocked_by(quantum)
         if blocker is not None:
             state.skip(quantum, blocker)
+
+
+def _clobbered_here(butler: Butler, quanta: list[PlannedQuantum]) -> list[PlannedQuantum]:
+    """Remove the outputs earlier attempts left (``clobber``) from the central repository; the quanta without them.
+
+    A worker's registry holds only what its quanta read, so it cannot remove them itself (and the
+    merge would then find two datasets for one DataId in the output run).
+    """
+    doomed = [ref for quantum in quanta for ref in quantum.clobber]
+    if not doomed:
+        return quanta
+    butler.remove(doomed)
+    return [attrs.evolve(quantum, clobber=()) if quantum.clobber else quantum for quantum in quanta]
 
 
 def _job_failed(butler: Butler, graph: QuantumGraph, state: _State, chunk: Sequence[PlannedQuantum],
