@@ -19,8 +19,8 @@ from databutler.ports.executor import Executor
 from databutler.service.pipeline import build_quantum_graph, run_graph
 from databutler.testing.pipeline_tasks import (
     CALEXP,
-    INPUTS,
     GAIN,
+    INPUTS,
     INSTRUMENT,
     SUMMARY,
     VISIT_SUMMARY,
