@@ -151,3 +151,9 @@ def test_config_values_are_typed_and_kept() -> None:
     pipeline = three_task_pipeline(scale=3.0)
     assert pipeline["calibrate"].config_values()["scale"] == 3.0
     assert pipeline["visit_summary"].config_values() == {}
+
+
+def test_bare_task_name_not_among_the_entry_points_names_the_group() -> None:
+    with pytest.raises(PipelineError, match=r"no task 'calibrate' among the 'databutler.tasks' entry points.*"
+                                            r"or name it 'package.module:Class'"):
+        pipeline_from_mapping({"tasks": {"calibrate": "calibrate"}})
