@@ -154,6 +154,6 @@ def test_config_values_are_typed_and_kept() -> None:
 
 
 def test_bare_task_name_not_among_the_entry_points_names_the_group() -> None:
-    with pytest.raises(PipelineError, match=r"no task 'calibrate' among the 'databutler.tasks' entry points.*"
+    with pytest.raises(PipelineError, match=r"no task 'no_such_task' among the 'databutler.tasks' entry points.*"
                                             r"or name it 'package.module:Class'"):
-        pipeline_from_mapping({"tasks": {"calibrate": "calibrate"}})
+        pipeline_from_mapping({"tasks": {"calibrate": "no_such_task"}})
