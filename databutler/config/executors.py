@@ -11,6 +11,8 @@ from ..ports.executor import Executor
 LOCAL_DASK = "local"
 """The Dask "address" that starts a LocalCluster on 127.0.0.1 instead of joining a scheduler."""
 DEFAULT_DASK_WORKERS = 2
+WORKER_MODULES = ("databutler", "databutler.config.container", "databutler.service.pipeline.worker")
+"""What every pipeline worker imports: loaded once in the process pool's fork server."""
 
 
 def make_executor(jobs: int | None = None, dask: str | None = None) -> Executor:
@@ -23,7 +25,7 @@ def make_executor(jobs: int | None = None, dask: str | None = None) -> Executor:
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise ConfigError(f"the number of parallel jobs must be a positive integer, not {jobs!r}")
     if dask is None:
-        return SerialExecutor() if jobs is None or jobs == 1 else ProcessPoolExecutorAdapter(jobs)
+        return SerialExecutor() if jobs is None or jobs == 1 else ProcessPoolExecutorAdapter(jobs, preload=WORKER_MODULES)
     address = dask.strip()
     if not address:
         raise ConfigError(f"a Dask scheduler address looks like 'tcp://host:8786' (or {LOCAL_DASK!r} for a "

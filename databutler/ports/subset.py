@@ -74,3 +74,22 @@ class WorkerRegistry(Protocol):
 
     def all_quanta(self) -> list[Quantum]:
         """Every quantum recorded here (what a job hands back with its outputs)."""
+
+
+def combine_subsets(subsets: Sequence[RegistrySubset]) -> RegistrySubset:
+    """One subset holding everything in ``subsets`` (same universe), each record, type, ref and artifact once."""
+    if not subsets:
+        raise ValueError("combine_subsets needs at least one subset")
+    universe = subsets[0].universe
+    records: dict[str, dict[tuple[Any, ...], Mapping[str, Any]]] = {}
+    for subset in subsets:
+        for element, rows in subset.records.items():
+            fields = universe.key_fields(element)
+            found = records.setdefault(element, {})
+            for row in rows:
+                found.setdefault(tuple(row[f] for f in fields), row)
+    types = {t.name: t for subset in subsets for t in subset.dataset_types}
+    refs = {r.id: r for subset in subsets for r in subset.refs}
+    artifacts = {(a.dataset_id, a.component, a.uri): a for subset in subsets for a in subset.artifacts}
+    ordered = {u.name: list(records[u.name].values()) for u in universe.units if u.name in records}
+    return RegistrySubset(universe, ordered, tuple(types.values()), tuple(refs.values()), tuple(artifacts.values()))

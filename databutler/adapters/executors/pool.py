@@ -6,7 +6,7 @@ import concurrent.futures
 import concurrent.futures.process
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from ...domain.errors import ConfigError
@@ -17,9 +17,13 @@ Result = TypeVar("Result")
 
 
 class ProcessPoolExecutorAdapter(Executor):
-    """Jobs on a pool of ``workers`` processes (started with ``start_method``: forkserver, spawn or fork)."""
+    """Jobs on a pool of ``workers`` processes (started with ``start_method``: forkserver, spawn or fork).
 
-    def __init__(self, workers: int | None = None, *, start_method: str = "forkserver") -> None:
+    ``preload`` names modules the fork server imports once, so that workers forked from it need not.
+    """
+
+    def __init__(self, workers: int | None = None, *, start_method: str = "forkserver",
+                 preload: Sequence[str] = ()) -> None:
         count = workers if workers is not None else (os.cpu_count() or 1)
         if not isinstance(count, int) or count < 1:
             raise ConfigError(f"a process pool needs at least one worker, not {workers!r}")
@@ -28,6 +32,9 @@ class ProcessPoolExecutorAdapter(Executor):
                               f"{multiprocessing.get_all_start_methods()}")
         self._workers = count
         self._context = multiprocessing.get_context(start_method)
+        if preload and start_method == "forkserver":
+            # Imported once in the fork server: each worker forked from it starts with them loaded.
+            self._context.set_forkserver_preload(list(preload))
         self._pool = concurrent.futures.ProcessPoolExecutor(count, mp_context=self._context)
 
     @property

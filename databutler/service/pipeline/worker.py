@@ -10,12 +10,15 @@ central one: one central transaction per batch of jobs.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
+import fsspec
 
 from ...domain.collection import CollectionKind
 from ...domain.dataset_type import DatasetType
@@ -23,7 +26,7 @@ from ...domain.errors import ConfigError
 from ...domain.pipeline import PlannedQuantum, TaskNode
 from ...domain.quantum import Quantum, QuantumStatus
 from ...ports.registry import Registry
-from ...ports.subset import RegistrySubset, WorkerRegistry
+from ...ports.subset import RegistrySubset, WorkerRegistry, combine_subsets
 from ..butler import Butler
 from .quantum_run import ComputedQuantum, QuantumOutcome, compute_quantum, store_quanta
 
@@ -63,6 +66,26 @@ def worker_config(central: Mapping[str, Any]) -> dict[str, Any]:
     return config
 
 
+@contextlib.contextmanager
+def scratch_butler(config: Mapping[str, Any], prefix: str) -> Iterator[Butler]:
+    """A Butler over ``config`` whose limited registry lives in memory, in a scratch directory removed after.
+
+    Nothing of a job's scratch registry needs to outlive the job (its work travels back as
+    subsets), so its journals are kept in memory: no files, no fsync.
+    """
+    scratch = tempfile.mkdtemp(prefix=prefix)
+    journals = f"memory://{os.path.basename(scratch)}"
+    config = {**config, "registry": {"adapter": "limited", "root": journals}}
+    try:
+        with Butler.create(scratch, config=config) as butler:
+            yield butler
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        fs, path = fsspec.core.url_to_fs(journals)
+        if fs.exists(path):
+            fs.rm(path, recursive=True)
+
+
 def _registry_of(butler: Butler) -> WorkerRegistry:
     registry = butler.registry
     if not isinstance(registry, WorkerRegistry):
@@ -73,30 +96,28 @@ def _registry_of(butler: Butler) -> WorkerRegistry:
 
 def run_job(job: QuantumJob) -> JobResult:
     """Run the job's quanta in a scratch limited registry; return their outcomes, outputs and quanta."""
-    scratch = tempfile.mkdtemp(prefix="databutler-job-")
-    try:
-        with Butler.create(scratch, config=dict(job.config)) as butler:
-            registry = _registry_of(butler)
-            registry.load_subset(job.subset)
-            for dataset_type in job.dataset_types:
-                butler.registry.register_dataset_type(dataset_type)
-            butler.registry.register_collection(job.output_run, CollectionKind.RUN)
-            tasks = {label: node.make_task() for label, node in job.tasks.items()}
-            # The job's outputs and quanta are stored in one transaction of the scratch registry.
-            failed: list[QuantumOutcome] = []
-            computed: list[ComputedQuantum] = []
-            for quantum in job.quanta:
-                result = compute_quantum(butler, job.tasks[quantum.label], tasks[quantum.label], quantum,
-                                         job.output_run)
-                (failed if isinstance(result, QuantumOutcome) else computed).append(result)  # type: ignore[arg-type]
-            outcomes = (*failed, *store_quanta(butler, computed))
-            planned = {quantum.id: quantum for quantum in job.quanta}
-            stored = [ref for outcome in outcomes if outcome.status is QuantumStatus.SUCCEEDED
-                      for ref in planned[outcome.id].output_refs()]
-            written = butler.registry.export_subset(stored)
-            return JobResult(tuple(outcomes), job.subset, written, tuple(registry.all_quanta()))
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    with scratch_butler(job.config, "databutler-job-") as butler:
+        registry = _registry_of(butler)
+        registry.load_subset(job.subset)
+        for dataset_type in job.dataset_types:
+            butler.registry.register_dataset_type(dataset_type)
+        butler.registry.register_collection(job.output_run, CollectionKind.RUN)
+        tasks = {label: node.make_task() for label, node in job.tasks.items()}
+        # The job's outputs and quanta are stored in one transaction of the scratch registry.
+        failed: list[QuantumOutcome] = []
+        computed: list[ComputedQuantum] = []
+        for quantum in job.quanta:
+            result = compute_quantum(butler, job.tasks[quantum.label], tasks[quantum.label], quantum, job.output_run)
+            if isinstance(result, QuantumOutcome):
+                failed.append(result)
+            else:
+                computed.append(result)
+        outcomes = (*failed, *store_quanta(butler, computed))
+        planned = {quantum.id: quantum for quantum in job.quanta}
+        stored = [ref for outcome in outcomes if outcome.status is QuantumStatus.SUCCEEDED
+                  for ref in planned[outcome.id].output_refs()]
+        written = butler.registry.export_subset(stored)
+        return JobResult(tuple(outcomes), job.subset, written, tuple(registry.all_quanta()))
 
 
 def merge_results(central: Registry, config: Mapping[str, Any], results: Sequence[JobResult]) -> dict[str, int]:
@@ -105,14 +126,9 @@ def merge_results(central: Registry, config: Mapping[str, Any], results: Sequenc
     Loading subsets is idempotent, so jobs seeded with overlapping subsets (a flat read by many
     quanta) combine; replaying their journals into one registry would insert the shared artifacts twice.
     """
-    scratch = tempfile.mkdtemp(prefix="databutler-merge-")
-    try:
-        with Butler.create(scratch, config=dict(config)) as combined:
-            registry = _registry_of(combined)
-            for result in results:
-                registry.load_subset(result.read)
-                registry.load_subset(result.written)
-                combined.registry.insert_quanta(list(result.quanta))
-            return registry.merge_into(central)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    with scratch_butler(config, "databutler-merge-") as combined:
+        registry = _registry_of(combined)
+        # What the jobs read is in the central registry already; what they wrote is loaded at once.
+        registry.load_subset(combine_subsets([result.written for result in results]))
+        combined.registry.insert_quanta([quantum for result in results for quantum in result.quanta])
+        return registry.merge_into(central)
