@@ -25,7 +25,9 @@ def make_executor(jobs: int | None = None, dask: str | None = None) -> Executor:
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise ConfigError(f"the number of parallel jobs must be a positive integer, not {jobs!r}")
     if dask is None:
-        return SerialExecutor() if jobs is None or jobs == 1 else ProcessPoolExecutorAdapter(jobs, preload=WORKER_MODULES)
+        if jobs is None or jobs == 1:
+            return SerialExecutor()
+        return ProcessPoolExecutorAdapter(jobs, preload=WORKER_MODULES)
     address = dask.strip()
     if not address:
         raise ConfigError(f"a Dask scheduler address looks like 'tcp://host:8786' (or {LOCAL_DASK!r} for a "
