@@ -102,7 +102,7 @@ class Lineage(ProvenanceGraph):
                       key=lambda ref: (self.depths[ref.id], ref.dataset_type.name, str(ref.id)))
 
 
-def lineage_from_edges(root: DatasetRef, direction: Direction, depth: int | None, edges: Iterable[Edge],
+def lineage_from_edges(root: DatasetRef, direction: Direction, depth: int | None, edges: Iterable[Edge], *,
                        refs: Mapping[uuid.UUID, DatasetRef], quanta: Mapping[uuid.UUID, Quantum]) -> Lineage:
     """Assemble a Lineage from the edges a registry's recursive query found and the refs and quanta it fetched.
 

@@ -44,7 +44,7 @@ class LineageRules(Registry, abc.ABC):
         refs = {ref.id: ref for ref in self.get_datasets(named) if ref is not None}
         refs[root.id] = root
         quanta = {q.id: q for q in self.get_quanta(list(dict.fromkeys(e[0] for e in edges))) if q is not None}
-        return lineage_from_edges(root, way, limit, edges, refs, quanta)
+        return lineage_from_edges(root, way, limit, edges, refs=refs, quanta=quanta)
 
     def run_provenance(self, run: str) -> ProvenanceGraph:
         """Every quantum recorded in ``run`` with the datasets it read and wrote."""

@@ -61,7 +61,8 @@ def write_graph(registry: Registry) -> Graph:
         (refs[f"r{visit}"],) = registry.insert_datasets("raw", "run1", [raw_id])
         (refs[f"c{visit}"],) = registry.insert_datasets("calexp", "run2", [calexp_id(visit)])
         (refs[f"s{visit}"],) = registry.insert_datasets("src", "run2", [calexp_id(visit)])
-        (refs[f"m{visit}"],) = registry.insert_datasets("visitSummary", "run2", [{"instrument": "Cam1", "visit": visit}])
+        summary_id = {"instrument": "Cam1", "visit": visit}
+        (refs[f"m{visit}"],) = registry.insert_datasets("visitSummary", "run2", [summary_id])
     (refs["b2"],) = registry.insert_datasets("bkg", "run2", [calexp_id(2)])
 
     def quantum(task: str, inputs: list[str], outputs: list[str]) -> Quantum:
