@@ -31,6 +31,7 @@ from .errors import (
     UniverseError,
     UnknownDataUnitError,
 )
+from .lineage import Direction, Lineage, ProvenanceGraph
 from .quantum import Quantum, QuantumStatus
 from .storage_class import (
     BUILTIN_STORAGE_CLASSES,
@@ -65,6 +66,7 @@ __all__ = [
     "DatasetType",
     "DatasetTypeError",
     "DatastoreError",
+    "Direction",
     "Element",
     "FieldSpec",
     "FieldType",
@@ -74,9 +76,11 @@ __all__ = [
     "FormatterError",
     "JoinElement",
     "KeyValue",
+    "Lineage",
     "MissingCollectionError",
     "MissingDatasetTypeError",
     "PathTemplateError",
+    "ProvenanceGraph",
     "Quantum",
     "QuantumStatus",
     "QueryError",

@@ -59,7 +59,8 @@ def records(document: ProvDocument, kind: type) -> list:  # type: ignore[type-ar
 
 
 def pairs(document: ProvDocument, kind: type, first: str, second: str) -> set[tuple[str, str]]:
-    return {(local(r.get_attribute(first).pop()), local(r.get_attribute(second).pop())) for r in records(document, kind)}
+    return {(local(r.get_attribute(first).pop()), local(r.get_attribute(second).pop()))
+            for r in records(document, kind)}
 
 
 def test_entities_are_the_datasets_with_type_run_and_data_id(registry: SqlRegistry, graph: Graph) -> None:
@@ -125,4 +126,4 @@ def test_a_lonely_dataset_exports_one_entity_and_nothing_else(registry: SqlRegis
     document = prov_json(registry.lineage(graph.id("r1")))
     assert set(document) == {"prefix", "entity"}
     assert list(document["entity"]) == [f"dataset:{graph.id('r1')}"]
-    assert uuid.UUID(list(document["entity"])[0].split(":", 1)[1]) == graph.id("r1")
+    assert uuid.UUID(next(iter(document["entity"])).split(":", 1)[1]) == graph.id("r1")
