@@ -32,6 +32,7 @@ from .errors import (
     UniverseError,
     UnknownDataUnitError,
 )
+from .lineage import Direction, Lineage, ProvenanceGraph
 from .quantum import Quantum, QuantumStatus
 from .storage_class import (
     BUILTIN_STORAGE_CLASSES,
@@ -66,6 +67,7 @@ __all__ = [
     "DatasetType",
     "DatasetTypeError",
     "DatastoreError",
+    "Direction",
     "Element",
     "FieldSpec",
     "FieldType",
@@ -75,10 +77,12 @@ __all__ = [
     "FormatterError",
     "JoinElement",
     "KeyValue",
+    "Lineage",
     "MissingCollectionError",
     "MissingDatasetTypeError",
     "PathTemplateError",
     "PipelineError",
+    "ProvenanceGraph",
     "Quantum",
     "QuantumStatus",
     "QueryError",

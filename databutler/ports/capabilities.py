@@ -19,6 +19,8 @@ class RegistryCapability(enum.Enum):
     """Registry runs read-only SQL SELECT statements over its documented views."""
     PROVENANCE_QUERIES = "provenance_queries"
     """Registry finds quanta by run, task, input or output dataset."""
+    LINEAGE = "lineage"
+    """Registry follows provenance recursively (ancestors, descendants) and returns the graph of a run."""
     CONCURRENT_WRITERS = "concurrent_writers"
     """Several processes may write to the same registry at once without losing anything."""
     PERSISTENT = "persistent"

@@ -14,6 +14,7 @@ from ..domain.data_id import DataId
 from ..domain.dataset import DatasetRef, StoredArtifact
 from ..domain.dataset_type import DatasetType, check_dataset_type
 from ..domain.errors import CapabilityError
+from ..domain.lineage import Direction, Lineage, ProvenanceGraph
 from ..domain.quantum import Quantum
 from ..domain.universe import Universe
 from .capabilities import RegistryCapability
@@ -281,6 +282,21 @@ class Registry(abc.ABC):
         """Quanta matching all given filters (needs PROVENANCE_QUERIES)."""
         raise CapabilityError(f"{type(self).__name__} does not declare the capability "
                               f"'{RegistryCapability.PROVENANCE_QUERIES.value}', needed to find quanta")
+
+    def lineage(self, dataset_id: uuid.UUID, *, direction: Direction | str = Direction.UP,
+                depth: int | None = None) -> Lineage:
+        """The ancestors ("up") or descendants ("down") of a dataset, ``depth`` quanta deep at most (needs LINEAGE).
+
+        An unknown dataset id raises DatasetNotFoundError; a dataset without provenance has a
+        lineage of itself alone.
+        """
+        raise CapabilityError(f"{type(self).__name__} does not declare the capability "
+                              f"'{RegistryCapability.LINEAGE.value}', needed to follow lineage")
+
+    def run_provenance(self, run: str) -> ProvenanceGraph:
+        """Every quantum recorded in ``run`` with the datasets it read and wrote (needs LINEAGE)."""
+        raise CapabilityError(f"{type(self).__name__} does not declare the capability "
+                              f"'{RegistryCapability.LINEAGE.value}', needed to return the provenance of a run")
 
     # -- Queries --------------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from ..ports.registry import DataIdLike, Registry
 from ..ports.repository import Repository
 from .butler_ingest import ButlerIngest
 from .butler_integrity import ButlerIntegrity
+from .butler_lineage import ButlerLineage
 from .butler_queries import ButlerQueries
 from .butler_resolved import ButlerResolvedPuts
 from .loader import repository_loader
@@ -52,7 +53,7 @@ def _merge_data_id(data_id: DataIdLike | None, kwargs: Mapping[str, Any]) -> dic
     return merged
 
 
-class Butler(ButlerQueries, ButlerIntegrity, ButlerIngest, ButlerResolvedPuts):
+class Butler(ButlerQueries, ButlerIntegrity, ButlerIngest, ButlerLineage, ButlerResolvedPuts):
     """The convenience layer of a repository: one Registry, one Datastore, a run and a search path.
 
     ``Butler("repo/", run="u/alice/run1", collections=["u/alice/run1", "release/dr1"])`` opens

@@ -11,6 +11,7 @@ from ..domain.collection import Collection, CollectionKind
 from ..domain.data_id import DataId
 from ..domain.dataset import DatasetRef, StoredArtifact
 from ..domain.dataset_type import DatasetType
+from ..domain.lineage import Direction, Lineage, ProvenanceGraph
 from ..domain.quantum import Quantum
 from ..domain.universe import Universe
 from ..ports.capabilities import DatastoreCapability, RegistryCapability
@@ -169,6 +170,15 @@ class ForwardingRegistry(Registry):
                     input: uuid.UUID | None = None, output: uuid.UUID | None = None) -> list[Quantum]:
         """Forwarded."""
         return self.inner.find_quanta(run=run, task=task, input=input, output=output)
+
+    def lineage(self, dataset_id: uuid.UUID, *, direction: Direction | str = Direction.UP,
+                depth: int | None = None) -> Lineage:
+        """Forwarded."""
+        return self.inner.lineage(dataset_id, direction=direction, depth=depth)
+
+    def run_provenance(self, run: str) -> ProvenanceGraph:
+        """Forwarded."""
+        return self.inner.run_provenance(run)
 
     def query_datasets(self, dataset_types: str | Sequence[str], collections: Sequence[str], *,
                        where: str = "", bind: Mapping[str, Any] | None = None,

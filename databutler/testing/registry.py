@@ -18,6 +18,7 @@ The groups, their modules, and the fixtures each needs (``registry_support`` doc
 - ``RegistryDatasetsContract`` (registry_datasets): make_registry
 - ``RegistryArtifactsContract`` (registry_artifacts): make_registry
 - ``RegistryProvenanceContract`` (registry_provenance): make_registry
+- ``RegistryLineageContract`` (registry_lineage): make_registry
 - ``RegistryTransactionsContract`` (registry_transactions): make_registry
 - ``RegistryReadOnlyContract`` (registry_read_only): make_registry, reopen_registry
 - ``RegistryPersistenceContract`` (registry_persistence): make_registry, reopen_registry
@@ -33,6 +34,7 @@ from .registry_artifacts import RegistryArtifactsContract
 from .registry_collections import RegistryCollectionsContract
 from .registry_dataset_types import RegistryDatasetTypesContract
 from .registry_datasets import RegistryDatasetsContract
+from .registry_lineage import RegistryLineageContract
 from .registry_persistence import RegistryPersistenceContract
 from .registry_provenance import RegistryProvenanceContract
 from .registry_read_only import RegistryReadOnlyContract
@@ -58,7 +60,7 @@ from .registry_units import RegistryDataUnitsContract
 
 GROUPS = (RegistryDataUnitsContract, RegistryDatasetTypesContract, RegistryCollectionsContract,
           RegistryDatasetsContract, RegistryArtifactsContract, RegistryProvenanceContract,
-          RegistryTransactionsContract, RegistryReadOnlyContract, RegistryPersistenceContract)
+          RegistryLineageContract, RegistryTransactionsContract, RegistryReadOnlyContract, RegistryPersistenceContract)
 """The topic groups of the Registry contract, in the order ``RegistryContract`` runs them."""
 
 
@@ -84,6 +86,7 @@ __all__ = [
     "RegistryDatasetTypesContract",
     "RegistryDatasetsContract",
     "RegistryFixtures",
+    "RegistryLineageContract",
     "RegistryPersistenceContract",
     "RegistryProvenanceContract",
     "RegistryReadOnlyContract",

@@ -44,7 +44,7 @@ WHOLE_FILES = frozenset(DatastoreCapability) - {DatastoreCapability.DISASSEMBLY}
 """Every capability but DISASSEMBLY: what a file datastore not configured to write composites in parts declares."""
 
 SQL_REGISTRY = frozenset({RegistryCapability.WRITE, RegistryCapability.PROVENANCE_QUERIES, RegistryCapability.QUERIES,
-                          RegistryCapability.SQL_SELECT, RegistryCapability.PERSISTENT,
+                          RegistryCapability.SQL_SELECT, RegistryCapability.LINEAGE, RegistryCapability.PERSISTENT,
                           RegistryCapability.CONCURRENT_WRITERS})
 """What the SQL registry on a SQLite file declares."""
 WRITEABLE = WHOLE_FILES | {TransferMode.COPY, TransferMode.MOVE, TransferMode.AUTO}

@@ -160,7 +160,7 @@ def test_a_namespace_is_refused_for_sqlite(path: Path) -> None:
 
 
 def test_capabilities_follow_the_kind_of_database(registry: SqlRegistry, path: Path) -> None:
-    queries = {RegistryCapability.QUERIES, RegistryCapability.SQL_SELECT}
+    queries = {RegistryCapability.QUERIES, RegistryCapability.SQL_SELECT, RegistryCapability.LINEAGE}
     full = {RegistryCapability.WRITE, RegistryCapability.PERSISTENT, RegistryCapability.CONCURRENT_WRITERS,
             RegistryCapability.PROVENANCE_QUERIES, *queries}
     assert registry.capabilities == full

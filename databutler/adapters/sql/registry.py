@@ -12,10 +12,12 @@ from ...domain.collection import Collection, CollectionKind
 from ...domain.data_id import DataId
 from ...domain.dataset import DatasetRef, StoredArtifact
 from ...domain.dataset_type import DatasetType
+from ...domain.lineage import Direction, Edge
 from ...domain.quantum import Quantum
 from ...domain.records import Key
 from ...domain.universe import Universe
 from ...ports.capabilities import RegistryCapability
+from ...ports.lineage_rules import LineageRules
 from ...ports.query_results import QueryResults
 from ...ports.registry_base import RegistryBase
 from .artifacts import ArtifactManager
@@ -27,6 +29,7 @@ from .datasets import DatasetManager
 from .engine import DEFAULT_BUSY_TIMEOUT_S, is_memory
 from .errors import translated, translating
 from .layout import Layout
+from .lineage import lineage_edges
 from .quanta import QuantumManager
 from .query.entry_points import QueryEntryPoints
 from .query.executor import Streamer
@@ -39,7 +42,7 @@ from .setup import create_database, open_database
 from .tags import TagManager
 
 
-class SqlRegistry(DataUnitHooks, QueryEntryPoints, RegistryBase):
+class SqlRegistry(DataUnitHooks, QueryEntryPoints, LineageRules, RegistryBase):
     """A Registry in a SQL database: one connection, one universe, tables generated from it.
 
     Make one with ``SqlRegistry.create`` (new schema) or ``SqlRegistry.open`` (existing schema,
@@ -73,7 +76,7 @@ class SqlRegistry(DataUnitHooks, QueryEntryPoints, RegistryBase):
         if not is_memory(engine.url):
             capabilities |= {RegistryCapability.PERSISTENT, RegistryCapability.CONCURRENT_WRITERS}
         if engine.dialect.name in ("sqlite", "postgresql"):
-            capabilities |= {RegistryCapability.QUERIES, RegistryCapability.SQL_SELECT}
+            capabilities |= {RegistryCapability.QUERIES, RegistryCapability.SQL_SELECT, RegistryCapability.LINEAGE}
         self._capabilities = frozenset(capabilities)
         self._data_units = DataUnitManager(universe, layout)
         self._types = DatasetTypeManager(universe, layout)
@@ -143,7 +146,7 @@ class SqlRegistry(DataUnitHooks, QueryEntryPoints, RegistryBase):
 
     @property
     def capabilities(self) -> frozenset[RegistryCapability]:
-        """WRITE (unless read-only), PERSISTENT and CONCURRENT_WRITERS (unless in memory), PROVENANCE_QUERIES."""
+        """PROVENANCE_QUERIES, QUERIES, SQL_SELECT, LINEAGE; WRITE unless read-only; PERSISTENT etc. unless in memory"""
         return self._capabilities
 
     def close(self) -> None:
@@ -380,6 +383,12 @@ class SqlRegistry(DataUnitHooks, QueryEntryPoints, RegistryBase):
         """Quanta matching all given filters, ordered by start time."""
         with self._session.reading() as connection:
             return self._quanta.find(connection, run=run, task=task, input=input, output=output)
+
+    @translating("follow lineage")
+    def _lineage_edges(self, root: uuid.UUID, direction: Direction, depth: int | None) -> list[Edge]:
+        """Every step of the lineage of ``root``, in one recursive query over both layers if layered."""
+        with self._session.reading() as connection:
+            return lineage_edges(connection, self._layout.reads, root, direction, depth)
 
     # -- Queries ------------------------------------------------------------------------------
 
