@@ -158,3 +158,11 @@ class ArtifactExistsError(ConflictingDefinitionError):
     def __init__(self, message: str, uris: tuple[str, ...] = (), *, remedy: Remedy | None = None) -> None:
         super().__init__(message, remedy=remedy)
         self.uris = uris
+
+
+class ExportFormatError(DataButlerError):
+    """An export file databutler cannot read, or whose content this repository cannot hold.
+
+    Not YAML, truncated, an unknown format version, an element the universe lacks, a calibration
+    collection.
+    """

@@ -27,6 +27,7 @@ from ..domain.storage_class import StorageClassRegistry
 from ..ports.datastore import Datastore, ReadRequest
 from ..ports.registry import DataIdLike, Registry
 from ..ports.repository import Repository
+from .butler_export import ButlerExport
 from .butler_ingest import ButlerIngest
 from .butler_integrity import ButlerIntegrity
 from .butler_lineage import ButlerLineage
@@ -53,7 +54,7 @@ def _merge_data_id(data_id: DataIdLike | None, kwargs: Mapping[str, Any]) -> dic
     return merged
 
 
-class Butler(ButlerQueries, ButlerIntegrity, ButlerIngest, ButlerLineage, ButlerResolvedPuts):
+class Butler(ButlerQueries, ButlerIntegrity, ButlerIngest, ButlerExport, ButlerLineage, ButlerResolvedPuts):
     """The convenience layer of a repository: one Registry, one Datastore, a run and a search path.
 
     ``Butler("repo/", run="u/alice/run1", collections=["u/alice/run1", "release/dr1"])`` opens

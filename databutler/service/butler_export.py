@@ -1,0 +1,252 @@
+"""The Butler's export and import: datasets, their DataUnit records, collections and files, in the
+reference system's export YAML (see ``service.interchange``)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import posixpath
+import shutil
+import urllib.parse
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+from ..domain.collection import CollectionKind
+from ..domain.dataset import DatasetRef, StoredArtifact
+from ..domain.dataset_type import DatasetType
+from ..domain.errors import CapabilityError, DataIdError, ExportFormatError
+from ..ports.capabilities import DatastoreCapability, require
+from ..ports.datastore import IngestRequest, TransferMode
+from ..ports.registry import Registry
+from .butler_parts import ButlerParts
+from .interchange import yaml_tags
+from .interchange.document import (
+    CollectionEntry,
+    DatasetTypeEntry,
+    ExportDocument,
+    FileEntry,
+    read_document,
+    write_document,
+)
+from .progress import in_batches
+
+log = logging.getLogger(__name__)
+
+
+class _ButlerParts(ButlerParts, Protocol):
+    def _undo_ingest(self, requests: Sequence[IngestRequest], artifacts: Sequence[StoredArtifact],
+                     transfer: TransferMode) -> None: ...
+
+
+def _local_path(uri: str) -> str:
+    """A ``file://`` URI as a local path; anything else unchanged."""
+    if uri.startswith("file://"):
+        return urllib.parse.unquote(urllib.parse.urlparse(uri).path)
+    return uri
+
+
+def gather_collections(registry: Registry, names: Iterable[str]) -> list[CollectionEntry]:
+    """``names`` and, for chains, their children (recursively), children first, each once."""
+    found: dict[str, CollectionEntry] = {}
+
+    def visit(name: str) -> None:
+        if name in found:
+            return
+        collection = registry.get_collection(name)
+        for child in collection.children:
+            visit(child)
+        found[name] = CollectionEntry(collection.name, collection.kind, collection.doc, collection.children)
+
+    for name in names:
+        visit(name)
+    return list(found.values())
+
+
+class ButlerExport:
+    """Export and import, mixed into Butler."""
+
+    def export(self: _ButlerParts, path: str | os.PathLike[str], refs: Iterable[DatasetRef] | None = None, *,
+               data_units: bool = True, collections: Sequence[str] | None = None,
+               transfer: str | None = None, directory: str | os.PathLike[str] | None = None) -> int:
+        """Write ``refs`` (and the collections named) to the export YAML file ``path``; return the datasets written.
+
+        The file holds the datasets' DataUnit records (unless ``data_units`` is false), their dataset
+        types and RUNs, and each collection in ``collections`` (a chain with its children, a TAGGED
+        collection with its associations among the exported datasets). Without ``refs``, every
+        dataset in ``collections`` is exported. With ``transfer=None`` each file's path is its
+        absolute URI; with ``transfer="copy"`` the files are copied under ``directory`` (default:
+        the export file's directory) and their paths are relative to it. A dataset stored in parts
+        (a disassembled composite) cannot be written in this format and is refused.
+        """
+        if transfer not in (None, "copy"):
+            raise CapabilityError(f"export transfer {transfer!r} is not supported; use None or 'copy'")
+        registry = self.registry
+        chosen = gather_collections(registry, collections or ())
+        if refs is None:
+            if not collections:
+                raise ExportFormatError("export needs refs or collections to export")
+            flat = registry.resolve_collections([c.name for c in chosen])
+            refs = [ref for name in flat for ref in registry.datasets_in_collection(name)]
+        unique = list({ref.id: ref for ref in refs}.values())
+        subset = registry.export_subset(unique)
+        exported = {ref.id for ref in subset.refs}
+        runs = gather_collections(registry, dict.fromkeys(ref.run for ref in subset.refs))
+        by_name = {c.name: c for c in [*runs, *chosen]}
+        tagged = {c.name: tuple(r.id for r in registry.datasets_in_collection(c.name) if r.id in exported)
+                  for c in by_name.values() if c.kind is CollectionKind.TAGGED}
+        artifacts: dict[uuid.UUID, list[StoredArtifact]] = {}
+        for artifact in subset.artifacts:
+            artifacts.setdefault(artifact.dataset_id, []).append(artifact)
+        target = os.fspath(directory) if directory is not None else os.path.dirname(os.path.abspath(path))
+        files = [self._export_file(ref, artifacts.get(ref.id, []), transfer, target) for ref in subset.refs]
+        document = ExportDocument(
+            registry.universe.namespace, registry.universe.version, subset.records if data_units else {},
+            tuple(DatasetTypeEntry(t.name, t.units, t.storage_class) for t in subset.dataset_types),
+            tuple(by_name.values()), tuple(files), tagged)
+        temporary = f"{os.fspath(path)}.tmp-{uuid.uuid4().hex}"
+        try:
+            with open(temporary, "w", encoding="utf-8") as stream:
+                yaml_tags.dump(write_document(document, registry.universe), stream)
+            os.replace(temporary, path)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+        return len(files)
+
+    def _export_file(self: _ButlerParts, ref: DatasetRef, artifacts: Sequence[StoredArtifact],
+                     transfer: str | None, directory: str) -> FileEntry:
+        """The file entry of ``ref``, its artifact copied under ``directory`` with ``transfer="copy"``."""
+        if not artifacts:
+            return FileEntry(ref.dataset_type.name, ref.run, (ref.id,), (dict(ref.data_id),), None, None)
+        if len(artifacts) > 1 or artifacts[0].component is not None:
+            raise ExportFormatError(f"dataset {ref!r} is stored in {len(artifacts)} parts; the export format "
+                                    "holds one file per dataset (use transfer_from between repositories)")
+        (artifact,) = artifacts
+        if transfer is None:
+            path = self.datastore.uri(artifact)
+        else:
+            require(self.datastore.capabilities, DatastoreCapability.ARTIFACT_BYTES, repr(self.datastore),
+                    "copy files for an export")
+            if "://" in artifact.uri:  # an artifact ingested in place: give it a path of its own
+                relative = posixpath.join(ref.run, ref.dataset_type.name, str(ref.id),
+                                          posixpath.basename(urllib.parse.urlparse(artifact.uri).path))
+            else:
+                relative = artifact.uri
+            path = relative
+            local = os.path.join(directory, *relative.split("/"))
+            os.makedirs(os.path.dirname(local), exist_ok=True)
+            with self.datastore.open_artifact(artifact) as source, open(local, "wb") as copy:
+                shutil.copyfileobj(source, copy, 1 << 20)
+        return FileEntry(ref.dataset_type.name, ref.run, (ref.id,), (dict(ref.data_id),), path, artifact.formatter)
+
+    def import_(self: _ButlerParts, path: str | os.PathLike[str], *, transfer: str | TransferMode | None = "auto",
+                directory: str | os.PathLike[str] | None = None,
+                without_datastore: bool = False) -> list[DatasetRef]:
+        """Import the export file ``path`` (the reference's or databutler's); return the datasets imported.
+
+        Everything goes in one registry transaction plus the datastore's ingest: a failure leaves
+        the repository as it was. Relative file paths are taken from ``directory`` (default: the
+        export file's directory); ``transfer`` is how the datastore brings the files in
+        (``auto``, ``copy``, ``move``, ``symlink``, ``hardlink``, ``direct``...). With
+        ``without_datastore`` only the registry content is imported (paths are ignored).
+        Datasets and records already present with the same definition are skipped.
+        """
+        self._check_writeable("import an export file")
+        name = os.fspath(path)
+        try:
+            with open(name, encoding="utf-8") as stream:
+                raw = yaml_tags.load(stream, name)
+        except (OSError, UnicodeDecodeError) as err:
+            raise ExportFormatError(f"cannot read export file {name}: {err}") from None
+        document = read_document(raw, self.registry.universe, name)
+        base = os.fspath(directory) if directory is not None else os.path.dirname(os.path.abspath(name))
+        mode = TransferMode(transfer or "auto") if not isinstance(transfer, TransferMode) else transfer
+        datastore_mode = TransferMode.COPY if mode is TransferMode.MOVE else mode
+        if not without_datastore and any(f.path for f in document.files):
+            require(self.datastore.capabilities, DatastoreCapability.INGEST, repr(self.datastore), "import files")
+            if datastore_mode not in self.datastore.ingest_modes:
+                raise CapabilityError(f"{self.datastore!r} does not support transfer mode {mode.value!r}; supported: "
+                                      f"{sorted(m.value for m in self.datastore.ingest_modes)}")
+        placed: list[IngestRequest] = []
+        written: list[StoredArtifact] = []
+        try:
+            with self.registry.transaction():
+                refs = _load_registry(self.registry, document)
+                requests = [] if without_datastore else [
+                    IngestRequest(_resolve(f.path, base), refs[i], f.formatter)
+                    for f in document.files if f.path for i in f.ids]
+                for part in in_batches(requests):
+                    artifacts = self.datastore.ingest(part, datastore_mode)
+                    placed.extend(part)
+                    written.extend(artifacts)
+                    self.registry.insert_artifacts(artifacts)
+                _associate(self.registry, document, refs)
+        except BaseException:
+            self._undo_ingest(placed, written, datastore_mode)
+            raise
+        if mode is TransferMode.MOVE:
+            for request in dict.fromkeys(r.path for r in placed):
+                try:
+                    os.unlink(request)
+                except OSError:
+                    log.warning("imported %s by move but could not delete the source", request)
+        return [refs[i] for f in document.files for i in f.ids]
+
+
+def _resolve(path: str | None, base: str) -> str:
+    assert path is not None
+    if "://" in path:
+        return _local_path(path)
+    return path if os.path.isabs(path) else os.path.join(base, *path.split("/"))
+
+
+def _load_registry(registry: Registry, document: ExportDocument) -> dict[uuid.UUID, DatasetRef]:
+    """Write the document's records, dataset types, collections and datasets; the refs by id."""
+    for element, records in document.records.items():
+        if records:
+            registry.insert_data_units(element, records, skip_existing=True)
+    types: dict[str, DatasetType] = {}
+    for entry in document.dataset_types:
+        definition = DatasetType(entry.name, entry.units, entry.storage_class)
+        registry.register_dataset_type(definition)
+        types[entry.name] = registry.get_dataset_type(entry.name)
+    for collection in document.collections:
+        if collection.kind is not CollectionKind.CHAINED:
+            registry.register_collection(collection.name, collection.kind, collection.doc)
+    for collection in document.collections:
+        if collection.kind is CollectionKind.CHAINED:
+            registry.register_collection(collection.name, collection.kind, collection.doc)
+            registry.set_chain(collection.name, collection.children)
+    by_type: dict[str, list[tuple[uuid.UUID, str, Any]]] = {}
+    for file in document.files:
+        for dataset_id, data_id in zip(file.ids, file.data_ids, strict=True):
+            by_type.setdefault(file.dataset_type, []).append((dataset_id, file.run, data_id))
+    refs: dict[uuid.UUID, DatasetRef] = {}
+    for name, rows in by_type.items():
+        definition = types.get(name) or registry.get_dataset_type(name)
+        for run in {run for _, run, _ in rows}:
+            registry.register_collection(run, CollectionKind.RUN)
+        for part in in_batches(rows):
+            try:
+                data_ids = registry.expand_data_ids(definition.units, [d for _, _, d in part])
+            except DataIdError as err:
+                raise DataIdError(f"dataset type {name!r}: {err}") from None
+            batch = [DatasetRef(definition, data_id, run, dataset_id)
+                     for (dataset_id, run, _), data_id in zip(part, data_ids, strict=True)]
+            registry.import_datasets(batch)
+            refs.update((ref.id, ref) for ref in batch)
+    return refs
+
+
+def _associate(registry: Registry, document: ExportDocument, refs: dict[uuid.UUID, DatasetRef]) -> None:
+    for collection, ids in document.tagged.items():
+        missing = [i for i in ids if i not in refs]
+        if missing:
+            found = registry.get_datasets(missing)
+            absent = [i for i, ref in zip(missing, found, strict=True) if ref is None]
+            if absent:
+                raise ExportFormatError(f"TAGGED collection {collection!r} names {len(absent)} datasets neither in "
+                                        f"the file nor in the repository (first: {absent[0]})")
+            refs.update((ref.id, ref) for ref in found if ref is not None)
+        registry.associate(collection, [refs[i] for i in ids])

@@ -1,0 +1,1 @@
+"""Interchange with the reference system (lsst-daf-butler): its export YAML, read and written."""
