@@ -33,6 +33,7 @@ from .butler_integrity import ButlerIntegrity
 from .butler_lineage import ButlerLineage
 from .butler_queries import ButlerQueries
 from .butler_resolved import ButlerResolvedPuts
+from .butler_transfer import ButlerTransfer
 from .loader import repository_loader
 from .ownership import delete_unrecorded, explain_taken, unshared
 from .progress import Progress, in_batches
@@ -54,7 +55,8 @@ def _merge_data_id(data_id: DataIdLike | None, kwargs: Mapping[str, Any]) -> dic
     return merged
 
 
-class Butler(ButlerQueries, ButlerIntegrity, ButlerIngest, ButlerExport, ButlerLineage, ButlerResolvedPuts):
+class Butler(ButlerQueries, ButlerIntegrity, ButlerIngest, ButlerExport, ButlerLineage, ButlerResolvedPuts,
+             ButlerTransfer):
     """The convenience layer of a repository: one Registry, one Datastore, a run and a search path.
 
     ``Butler("repo/", run="u/alice/run1", collections=["u/alice/run1", "release/dr1"])`` opens

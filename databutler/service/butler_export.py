@@ -13,11 +13,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from ..domain.collection import CollectionKind
+from ..domain.data_id import DataId
 from ..domain.dataset import DatasetRef, StoredArtifact
 from ..domain.dataset_type import DatasetType
 from ..domain.errors import CapabilityError, DataIdError, ExportFormatError
 from ..ports.capabilities import DatastoreCapability, require
-from ..ports.datastore import IngestRequest, TransferMode
+from ..ports.datastore import Datastore, IngestRequest, TransferMode
 from ..ports.registry import Registry
 from .butler_parts import ButlerParts
 from .interchange import yaml_tags
@@ -99,7 +100,7 @@ class ButlerExport:
         for artifact in subset.artifacts:
             artifacts.setdefault(artifact.dataset_id, []).append(artifact)
         target = os.fspath(directory) if directory is not None else os.path.dirname(os.path.abspath(path))
-        files = [self._export_file(ref, artifacts.get(ref.id, []), transfer, target) for ref in subset.refs]
+        files = [_export_file(self.datastore, ref, artifacts.get(ref.id, []), transfer, target) for ref in subset.refs]
         document = ExportDocument(
             registry.universe.namespace, registry.universe.version, subset.records if data_units else {},
             tuple(DatasetTypeEntry(t.name, t.units, t.storage_class) for t in subset.dataset_types),
@@ -113,32 +114,6 @@ class ButlerExport:
             if os.path.exists(temporary):
                 os.unlink(temporary)
         return len(files)
-
-    def _export_file(self: _ButlerParts, ref: DatasetRef, artifacts: Sequence[StoredArtifact],
-                     transfer: str | None, directory: str) -> FileEntry:
-        """The file entry of ``ref``, its artifact copied under ``directory`` with ``transfer="copy"``."""
-        if not artifacts:
-            return FileEntry(ref.dataset_type.name, ref.run, (ref.id,), (dict(ref.data_id),), None, None)
-        if len(artifacts) > 1 or artifacts[0].component is not None:
-            raise ExportFormatError(f"dataset {ref!r} is stored in {len(artifacts)} parts; the export format "
-                                    "holds one file per dataset (use transfer_from between repositories)")
-        (artifact,) = artifacts
-        if transfer is None:
-            path = self.datastore.uri(artifact)
-        else:
-            require(self.datastore.capabilities, DatastoreCapability.ARTIFACT_BYTES, repr(self.datastore),
-                    "copy files for an export")
-            if "://" in artifact.uri:  # an artifact ingested in place: give it a path of its own
-                relative = posixpath.join(ref.run, ref.dataset_type.name, str(ref.id),
-                                          posixpath.basename(urllib.parse.urlparse(artifact.uri).path))
-            else:
-                relative = artifact.uri
-            path = relative
-            local = os.path.join(directory, *relative.split("/"))
-            os.makedirs(os.path.dirname(local), exist_ok=True)
-            with self.datastore.open_artifact(artifact) as source, open(local, "wb") as copy:
-                shutil.copyfileobj(source, copy, 1 << 20)
-        return FileEntry(ref.dataset_type.name, ref.run, (ref.id,), (dict(ref.data_id),), path, artifact.formatter)
 
     def import_(self: _ButlerParts, path: str | os.PathLike[str], *, transfer: str | TransferMode | None = "auto",
                 directory: str | os.PathLike[str] | None = None,
@@ -194,6 +169,33 @@ class ButlerExport:
         return [refs[i] for f in document.files for i in f.ids]
 
 
+def _export_file(datastore: Datastore, ref: DatasetRef, artifacts: Sequence[StoredArtifact],
+                 transfer: str | None, directory: str) -> FileEntry:
+    """The file entry of ``ref``, its artifact copied under ``directory`` with ``transfer="copy"``."""
+    if not artifacts:
+        return FileEntry(ref.dataset_type.name, ref.run, (ref.id,), (dict(ref.data_id),), None, None)
+    if len(artifacts) > 1 or artifacts[0].component is not None:
+        raise ExportFormatError(f"dataset {ref!r} is stored in {len(artifacts)} parts; the export format "
+                                "holds one file per dataset (use transfer_from between repositories)")
+    (artifact,) = artifacts
+    if transfer is None:
+        path = datastore.uri(artifact)
+    else:
+        require(datastore.capabilities, DatastoreCapability.ARTIFACT_BYTES, repr(datastore),
+                "copy files for an export")
+        if "://" in artifact.uri:  # an artifact ingested in place: give it a path of its own
+            relative = posixpath.join(ref.run, ref.dataset_type.name, str(ref.id),
+                                      posixpath.basename(urllib.parse.urlparse(artifact.uri).path))
+        else:
+            relative = artifact.uri
+        path = relative
+        local = os.path.join(directory, *relative.split("/"))
+        os.makedirs(os.path.dirname(local), exist_ok=True)
+        with datastore.open_artifact(artifact) as source, open(local, "wb") as copy:
+            shutil.copyfileobj(source, copy, 1 << 20)
+    return FileEntry(ref.dataset_type.name, ref.run, (ref.id,), (dict(ref.data_id),), path, artifact.formatter)
+
+
 def _resolve(path: str | None, base: str) -> str:
     assert path is not None
     if "://" in path:
@@ -228,15 +230,20 @@ def _load_registry(registry: Registry, document: ExportDocument) -> dict[uuid.UU
         for run in {run for _, run, _ in rows}:
             registry.register_collection(run, CollectionKind.RUN)
         for part in in_batches(rows):
-            try:
-                data_ids = registry.expand_data_ids(definition.units, [d for _, _, d in part])
-            except DataIdError as err:
-                raise DataIdError(f"dataset type {name!r}: {err}") from None
-            batch = [DatasetRef(definition, data_id, run, dataset_id)
-                     for (dataset_id, run, _), data_id in zip(part, data_ids, strict=True)]
-            registry.import_datasets(batch)
-            refs.update((ref.id, ref) for ref in batch)
+            # The registry's import expands and checks each DataId; implied values given are checked too.
+            batch = [DatasetRef(definition, _data_id(definition.units, data_id, name), run, dataset_id)
+                     for dataset_id, run, data_id in part]
+            refs.update((ref.id, ref) for ref in registry.import_datasets(batch))
     return refs
+
+
+def _data_id(units: Sequence[str], values: Any, dataset_type: str) -> DataId:
+    if not isinstance(values, dict):
+        raise ExportFormatError(f"a data ID of dataset type {dataset_type!r} is not a mapping: {values!r}")
+    missing = [u for u in units if u not in values]
+    if missing:
+        raise DataIdError(f"a data ID of dataset type {dataset_type!r} lacks {missing}: {values}")
+    return DataId({u: values[u] for u in units}, {k: v for k, v in values.items() if k not in units})
 
 
 def _associate(registry: Registry, document: ExportDocument, refs: dict[uuid.UUID, DatasetRef]) -> None:

@@ -11,39 +11,43 @@ from ..domain.dataset import DatasetRef, StoredArtifact
 from ..domain.errors import FileIntegrityError
 from ..ports.capabilities import DatastoreCapability, require
 from ..ports.datastore import Datastore, IngestRequest, TransferMode
-from .progress import Progress, counter
+from .progress import Progress, in_batches
 
 _CHUNK = 1 << 20
 
 
 def transfer(refs: Sequence[tuple[DatasetRef, StoredArtifact]], source: Datastore,
-             target: Datastore, *, progress: Progress | None = None) -> list[StoredArtifact]:
+             target: Datastore, *, progress: Progress | None = None,
+             batch_size: int | None = None) -> list[StoredArtifact]:
     """Copy each (ref, artifact of ``source``) into ``target``; return the new artifacts, in order.
 
     The bytes are copied unchanged (``source.open_artifact`` into ``target.ingest`` by copy, with the
     recorded formatter and component: each part of a composite stored in parts is one pair, and copies
     as a part), so the target's checksum equals the source's when both use the same
-    algorithm; a difference raises FileIntegrityError. All or nothing: on failure whatever was
-    already copied into ``target`` is removed. The caller records the new artifacts in its registry.
-    ``progress(done, total)`` is told after each artifact (see ``service.progress``).
+    algorithm; a difference raises FileIntegrityError. A batch of artifacts (``batch_size``,
+    default ``progress.BATCH``) is staged locally and ingested in one ``target.ingest`` call.
+    All or nothing: on failure whatever was already copied into ``target`` is removed. The caller
+    records the new artifacts in its registry. ``progress(done, total)`` is told after each batch.
     """
     require(source.capabilities, DatastoreCapability.ARTIFACT_BYTES, repr(source), "hand out artifacts to copy")
     require(target.capabilities, DatastoreCapability.INGEST, repr(target), "receive copied artifacts")
     copied: list[StoredArtifact] = []
-    advance = counter(progress, len(refs))
     with tempfile.TemporaryDirectory(prefix="databutler-transfer-") as staging:
         try:
-            for number, (ref, artifact) in enumerate(refs):
-                extension = os.path.splitext(artifact.uri)[1]
-                local = os.path.join(staging, f"{number}{extension}")
-                with source.open_artifact(artifact) as stream, open(local, "wb") as file:
-                    shutil.copyfileobj(stream, file, _CHUNK)
-                (new,) = target.ingest([IngestRequest(local, ref, formatter=artifact.formatter,
-                                                      component=artifact.component)], TransferMode.COPY)
-                copied.append(new)
-                _check_same(artifact, new, source.uri(artifact), target.uri(new))
-                os.unlink(local)
-                advance(1)
+            for part in in_batches(refs, progress, batch_size):
+                requests = []
+                for number, (ref, artifact) in enumerate(part):
+                    extension = os.path.splitext(artifact.uri)[1]
+                    local = os.path.join(staging, f"{len(copied) + number}{extension}")
+                    with source.open_artifact(artifact) as stream, open(local, "wb") as file:
+                        shutil.copyfileobj(stream, file, _CHUNK)
+                    requests.append(IngestRequest(local, ref, formatter=artifact.formatter,
+                                                  component=artifact.component))
+                new = target.ingest(requests, TransferMode.COPY)
+                copied.extend(new)
+                for (_, original), request, made in zip(part, requests, new, strict=True):
+                    _check_same(original, made, source.uri(original), target.uri(made))
+                    os.unlink(request.path)
         except BaseException:
             if copied and DatastoreCapability.REMOVE in target.capabilities:
                 target.remove(copied)

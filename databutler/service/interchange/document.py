@@ -257,7 +257,7 @@ class _Reader:
 
 
 def _utc(value: Any) -> datetime.datetime | None:
-    if value is None or isinstance(value, datetime.datetime) and value.tzinfo is None:
+    if value is None or (isinstance(value, datetime.datetime) and value.tzinfo is None):
         return value
     if isinstance(value, datetime.datetime):  # older files: native YAML timestamps, taken as UTC
         return value.astimezone(datetime.UTC).replace(tzinfo=None)
