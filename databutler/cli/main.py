@@ -15,6 +15,7 @@ from . import (
     commands_collections,
     commands_describe,
     commands_files,
+    commands_interchange,
     commands_lineage,
     commands_migrate,
     commands_pipeline,
@@ -90,7 +91,7 @@ def config_validate(repo: str) -> None:
 
 for _command in (*commands_registry.COMMANDS, *commands_query.COMMANDS, *commands_collections.COMMANDS,
                  *commands_files.COMMANDS, *commands_describe.COMMANDS, *commands_migrate.COMMANDS,
-                 *commands_pipeline.COMMANDS, *commands_lineage.COMMANDS):
+                 *commands_pipeline.COMMANDS, *commands_lineage.COMMANDS, *commands_interchange.COMMANDS):
     cli.add_command(_command)
 
 

@@ -152,7 +152,7 @@ class _Reader:
 
     def _universe_lacks(self, what: str) -> ExportFormatError:
         return ExportFormatError(
-            f"{self.name}: {what}, which databutler's universe ({self.universe.namespace} version "
+            f"{what}, which databutler's universe ({self.universe.namespace} version "
             f"{self.universe.version}) lacks; the file was written with universe {self.namespace} version "
             f"{self.universe_version}")
 
@@ -180,7 +180,7 @@ class _Reader:
         for field_name, value in list(record.items()):
             spec = fields.get(field_name)
             if spec is None:
-                raise self._universe_lacks(f"a record of {element!r} has the field {field_name!r}")
+                raise self._universe_lacks(f"{self.name}: a record of {element!r} has the field {field_name!r}")
             if isinstance(value, bytes) and (element, field_name) in names.BINARY_FIELDS:
                 record[field_name] = value.hex()
             elif isinstance(value, datetime.datetime) and spec.type is FieldType.DATETIME:
@@ -224,7 +224,7 @@ class _Reader:
         units = [str(u) for u in entry["dimensions"]]
         for unit in units:
             if unit not in self.universe:
-                raise self._universe_lacks(f"dataset type {name!r} is labelled by {unit!r}")
+                raise self._universe_lacks(f"{self.name}: dataset type {name!r} is labelled by {unit!r}")
         # A unit implied by another one listed (band by physical_filter) stays implied.
         kept = tuple(u for u in units if u not in self.universe.implied([v for v in units if v != u]))
         storage_class = entry.get("databutler_storage_class") or names.databutler_storage_class(
