@@ -9,7 +9,7 @@ import posixpath
 import shutil
 import urllib.parse
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from ..domain.collection import CollectionKind
@@ -101,8 +101,9 @@ class ButlerExport:
             artifacts.setdefault(artifact.dataset_id, []).append(artifact)
         target = os.fspath(directory) if directory is not None else os.path.dirname(os.path.abspath(path))
         files = [_export_file(self.datastore, ref, artifacts.get(ref.id, []), transfer, target) for ref in subset.refs]
+        records = _with_join_records(registry, subset.refs, subset.records) if data_units else {}
         document = ExportDocument(
-            registry.universe.namespace, registry.universe.version, subset.records if data_units else {},
+            registry.universe.namespace, registry.universe.version, records,
             tuple(DatasetTypeEntry(t.name, t.units, t.storage_class) for t in subset.dataset_types),
             tuple(by_name.values()), tuple(files), tagged)
         temporary = f"{os.fspath(path)}.tmp-{uuid.uuid4().hex}"
@@ -194,6 +195,21 @@ def _export_file(datastore: Datastore, ref: DatasetRef, artifacts: Sequence[Stor
         with datastore.open_artifact(artifact) as source, open(local, "wb") as copy:
             shutil.copyfileobj(source, copy, 1 << 20)
     return FileEntry(ref.dataset_type.name, ref.run, (ref.id,), (dict(ref.data_id),), path, artifact.formatter)
+
+
+def _with_join_records(registry: Registry, refs: Sequence[DatasetRef],
+                       records: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, Sequence[Mapping[str, Any]]]:
+    """``records`` plus the records of join elements the datasets' DataIds name in full (visit_detector_region)."""
+    universe = registry.universe
+    found = dict(records)
+    for join in universe.join_elements:
+        fields = universe.key_fields(join.name)
+        keys = {tuple(full[f] for f in fields) for full in (ref.data_id.full for ref in refs)
+                if all(f in full for f in fields)}
+        if keys:
+            found[join.name] = registry.fetch_data_unit_records(
+                join.name, [dict(zip(fields, key, strict=True)) for key in sorted(keys, key=repr)])
+    return {e.name: found[e.name] for e in universe.elements if e.name in found}
 
 
 def _resolve(path: str | None, base: str) -> str:

@@ -25,6 +25,10 @@ from .yaml_tags import TaiTime, region_for_export
 DESCRIPTION = "Butler Data Repository Export"
 FORMAT_VERSION = (1, 0, 2)
 
+WRITER_KEY, WRITER, COUNT_KEY = "writer", "databutler", "data_entries"
+"""databutler names itself before ``data`` and counts its entries after it (keys the reference ignores),
+so a file of its own cut anywhere, even between two entries, is known to be truncated."""
+
 _INTEGER_ID_NAMESPACE = uuid.UUID("4d4851f4-2890-4d41-8779-5f38a3f5062b")
 """Format 0 files number datasets; the reference turns number n into uuid3(this namespace, str(n))."""
 
@@ -114,6 +118,9 @@ class _Reader:
             raise ExportFormatError(f"{name} is not a butler export file (no 'description: {DESCRIPTION}')")
         if not isinstance(wrapper.get("data"), list):
             raise ExportFormatError(f"{name} has no 'data' list; is the file complete?")
+        if wrapper.get(WRITER_KEY) == WRITER and wrapper.get(COUNT_KEY) != len(wrapper["data"]):
+            raise ExportFormatError(f"{name} is truncated: it ends after {len(wrapper['data'])} data entries, before "
+                                    "the entry count databutler writes at its end")
         self.name = name
         self.version = _version(wrapper, name)
         self.universe = universe
@@ -341,7 +348,7 @@ def write_document(document: ExportDocument, universe: Universe) -> dict[str, An
                      "dataset_ids": list(ids)})
     return {"description": DESCRIPTION, "version": ".".join(map(str, FORMAT_VERSION)),
             "universe_version": document.universe_version, "universe_namespace": document.universe_namespace,
-            "data": data}
+            WRITER_KEY: WRITER, "data": data, COUNT_KEY: len(data)}
 
 
 def _file_for_file(file: FileEntry) -> dict[str, Any]:

@@ -121,6 +121,8 @@ def load(stream: IO[str], name: str) -> Any:
         return yaml.load(stream, Loader=ExportLoader)
     except yaml.YAMLError as err:
         raise ExportFormatError(f"{name} is not a readable YAML export file: {err}") from None
+    except ExportFormatError as err:  # a tagged value that is not what its tag says
+        raise ExportFormatError(f"{name}: {err}") from None
 
 
 def dump(document: Any, stream: IO[str]) -> None:
