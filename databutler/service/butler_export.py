@@ -101,7 +101,7 @@ class ButlerExport:
             artifacts.setdefault(artifact.dataset_id, []).append(artifact)
         target = os.fspath(directory) if directory is not None else os.path.dirname(os.path.abspath(path))
         files = [_export_file(self.datastore, ref, artifacts.get(ref.id, []), transfer, target) for ref in subset.refs]
-        records = _with_join_records(registry, subset.refs, subset.records) if data_units else {}
+        records = with_join_records(registry, subset.refs, subset.records) if data_units else {}
         document = ExportDocument(
             registry.universe.namespace, registry.universe.version, records,
             tuple(DatasetTypeEntry(t.name, t.units, t.storage_class) for t in subset.dataset_types),
@@ -197,7 +197,7 @@ def _export_file(datastore: Datastore, ref: DatasetRef, artifacts: Sequence[Stor
     return FileEntry(ref.dataset_type.name, ref.run, (ref.id,), (dict(ref.data_id),), path, artifact.formatter)
 
 
-def _with_join_records(registry: Registry, refs: Sequence[DatasetRef],
+def with_join_records(registry: Registry, refs: Sequence[DatasetRef],
                        records: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, Sequence[Mapping[str, Any]]]:
     """``records`` plus the records of join elements the datasets' DataIds name in full (visit_detector_region)."""
     universe = registry.universe

@@ -19,6 +19,7 @@ from ..domain.errors import (
 )
 from ..ports.datastore import IngestRequest, TransferMode
 from ..ports.registry import Registry
+from .butler_export import with_join_records
 from .butler_parts import ButlerParts
 from .progress import Progress, counter
 from .transfer import transfer as copy_artifacts
@@ -114,7 +115,7 @@ def _transfer_batch(target: _ButlerParts, source: ButlerParts, batch: Sequence[D
         raise DatasetNotFoundError(f"dataset {absent!r} is not in the source repository; nothing was transferred")
     registry = target.registry
     if data_units:
-        for element, records in subset.records.items():
+        for element, records in with_join_records(source.registry, subset.refs, subset.records).items():
             if element not in registry.universe:
                 raise UniverseError(f"the target's universe ({registry.universe.namespace} version "
                                     f"{registry.universe.version}) lacks the element {element!r} of the source's "
