@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from databutler import Butler, DatasetType
-from databutler.domain.errors import ConflictingDefinitionError, MissingDatasetTypeError
+from databutler.domain.errors import ConflictingDefinitionError, DataIdError, MissingDatasetTypeError
 from databutler.testing.interchange import answers, fill_source
 from databutler.testing.postgres import PostgresServer, registry_section
 
@@ -115,7 +115,7 @@ def test_conflicting_dataset_type_is_refused_before_anything_moves(source: Butle
     target = make_target("conflict")
     target.registry.register_dataset_type(DatasetType("summary", ("instrument", "visit"), "StructuredData"))
     before = answers(target)
-    with pytest.raises(ConflictingDefinitionError, match="'summary'.*nothing was transferred"):
+    with pytest.raises(ConflictingDefinitionError, match=r"'summary'.*nothing was transferred"):
         target.transfer_from(source, every_ref(source))
     assert answers(target) == before
     assert not [p for p in Path(target.root, "datasets").rglob("*") if p.is_file()]
@@ -133,7 +133,7 @@ def test_unregistered_dataset_type_without_registering_is_refused(source: Butler
 def test_without_data_units_the_target_must_hold_them(source: Butler, make_target: TargetFactory) -> None:
     target = make_target("nounits")
     before = answers(target)
-    with pytest.raises(Exception, match="instrument|Cam1"):
+    with pytest.raises(DataIdError, match=r"instrument|Cam1"):
         target.transfer_from(source, every_ref(source)[:3], transfer_data_units=False)
     assert answers(target) == before
     assert not [p for p in Path(target.root, "datasets").rglob("*") if p.is_file()]
