@@ -40,7 +40,8 @@ def test_export_then_import_gives_the_same_answers(source: Path, tmp_path: Path)
 
 def test_export_of_one_type_in_one_collection_matching_where(source: Path, tmp_path: Path) -> None:
     export = tmp_path / "export.yaml"
-    result = run("export", str(source), str(export), "-t", "calexp", "-c", "run2", "--where", "instrument = 'Cam1' AND detector = 1")
+    result = run("export", str(source), str(export), "-t", "calexp", "-c", "run2",
+                 "--where", "instrument = 'Cam1' AND detector = 1")
     assert result.exit_code == 0, result.output
     assert "exported 4 datasets" in result.output
     run("create", str(tmp_path / "target"))
