@@ -1,0 +1,80 @@
+"""Run by the reference system's Python (lsst-daf-butler): import or export a file, print its answers as JSON.
+
+``import ROOT FILE [DIRECTORY]``: a new repository at ROOT, FILE imported (files copied from
+DIRECTORY, default FILE's directory), then every dataset (type, run, required DataId, content),
+every collection's kind, chain and members, and the records of the elements asked in $ELEMENTS.
+``import-registry ROOT FILE...``: the files imported in order without their files (registry only).
+``export ROOT OUT``: a new repository with a few StructuredDataDict datasets, exported with copies to
+OUT/export.yaml; prints the datasets.
+"""
+
+import json
+import os
+import sys
+
+from lsst.daf.butler import Butler, CollectionType, DatasetType
+
+
+def answers(butler, elements):
+    registry = butler.registry
+    out = {"datasets": {}, "collections": {}, "records": {}}
+    for name in registry.queryCollections():
+        kind = registry.getCollectionType(name)
+        entry = {"kind": kind.name}
+        if kind is CollectionType.CHAINED:
+            entry["children"] = list(registry.getCollectionChain(name))
+        if kind is CollectionType.TAGGED:
+            entry["members"] = sorted(str(r.id) for r in registry.queryDatasets(..., collections=name))
+        out["collections"][name] = entry
+    for ref in registry.queryDatasets(..., collections=..., findFirst=False):
+        content = butler.get(ref) if butler._datastore.knows(ref) else None
+        out["datasets"][str(ref.id)] = [ref.datasetType.name, ref.run, dict(ref.dataId.required), content]
+    for element in elements:
+        rows = []
+        for record in registry.queryDimensionRecords(element):
+            row = {}
+            for key, value in record.toDict().items():
+                if key == "timespan" and value is not None:
+                    value = [None if value.begin is None else value.begin.utc.isot,
+                             None if value.end is None else value.end.utc.isot]
+                elif key == "region" and value is not None:
+                    value = value.encode().hex()
+                elif isinstance(value, bytes):
+                    value = value.hex()
+                row[key] = value
+            rows.append(row)
+        out["records"][element] = rows
+    return out
+
+
+def main():
+    command, root = sys.argv[1], sys.argv[2]
+    elements = [e for e in os.environ.get("ELEMENTS", "").split(",") if e]
+    Butler.makeRepo(root)
+    butler = Butler.from_config(root, writeable=True, run="peer_run" if command == "export" else None)
+    if command == "import":
+        path = sys.argv[3]
+        directory = sys.argv[4] if len(sys.argv) > 4 else os.path.dirname(path)
+        butler.import_(directory=directory, filename=path, transfer="copy")
+    elif command == "import-registry":
+        for path in sys.argv[3:]:
+            butler.import_(filename=path, without_datastore=True)
+    elif command == "export":
+        out = sys.argv[3]
+        os.makedirs(out, exist_ok=True)
+        registry = butler.registry
+        registry.insertDimensionData("instrument", {"name": "PeerCam", "detector_max": 4, "visit_max": 10,
+                                                    "exposure_max": 10, "class_name": "x.Y", "visit_system": 0})
+        registry.insertDimensionData("detector", *[{"instrument": "PeerCam", "id": i, "full_name": f"D{i}",
+                                                    "purpose": "SCIENCE"} for i in (1, 2, 3)])
+        registry.registerDatasetType(DatasetType("bias", ("instrument", "detector"), "StructuredDataDict",
+                                                 universe=butler.dimensions))
+        refs = [butler.put({"detector": i, "values": [i, i * 2]}, "bias", instrument="PeerCam", detector=i)
+                for i in (1, 2, 3)]
+        with butler.export(filename=os.path.join(out, "export.yaml"), directory=out, transfer="copy") as export:
+            export.saveDatasets(refs)
+    print(json.dumps(answers(butler, elements)))
+
+
+if __name__ == "__main__":
+    main()
