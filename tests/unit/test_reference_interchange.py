@@ -150,12 +150,8 @@ def _insert_base_by_hand(butler: Butler) -> None:
 
 
 def _comparable(record: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in record.items():
-        if key == "timespan" and value is not None:
-            value = [value.begin, value.end]
-        out[key] = value
-    return out
+    return {key: [value.begin, value.end] if key == "timespan" and value is not None else value
+            for key, value in record.items()}
 
 
 def _instants(value: list[str | None] | None) -> list[datetime.datetime | None] | None:

@@ -15,6 +15,16 @@ import sys
 from lsst.daf.butler import Butler, CollectionType, DatasetType
 
 
+def plain(key, value):
+    """A record value as JSON: timespans as UTC ISO pairs, regions and bytes as hex."""
+    if key == "timespan" and value is not None:
+        return [None if value.begin is None else value.begin.utc.isot,
+                None if value.end is None else value.end.utc.isot]
+    if key == "region" and value is not None:
+        return value.encode().hex()
+    return value.hex() if isinstance(value, bytes) else value
+
+
 def answers(butler, elements):
     registry = butler.registry
     out = {"datasets": {}, "collections": {}, "records": {}}
@@ -32,17 +42,7 @@ def answers(butler, elements):
     for element in elements:
         rows = []
         for record in registry.queryDimensionRecords(element):
-            row = {}
-            for key, value in record.toDict().items():
-                if key == "timespan" and value is not None:
-                    value = [None if value.begin is None else value.begin.utc.isot,
-                             None if value.end is None else value.end.utc.isot]
-                elif key == "region" and value is not None:
-                    value = value.encode().hex()
-                elif isinstance(value, bytes):
-                    value = value.hex()
-                row[key] = value
-            rows.append(row)
+            rows.append({key: plain(key, value) for key, value in record.toDict().items()})
         out["records"][element] = rows
     return out
 
