@@ -158,20 +158,41 @@ def prune(chain: Chain) -> None:
 
 
 class DirectoryCache:
-    """Directories opened during one batch of writes, by root-relative path, so each is opened from the root once.
+    """Directories opened for writing, by root-relative path, kept open so each is opened from the root once.
 
     A descriptor stays valid whatever later happens to the path (a link swapped in cannot redirect
-    it); a directory pruned meanwhile makes creating in it fail with FileNotFoundError, and the
-    caller drops it and opens the path afresh. At most ``limit`` descriptors are held.
+    it). Within one batch a held descriptor is used as it is: a directory pruned meanwhile makes
+    creating in it fail with FileNotFoundError, and the caller drops it and opens the path afresh.
+    A descriptor held from an earlier batch is first checked to still be the directory its path
+    names (one ``stat`` and one ``fstat``, instead of opening every component from the root again);
+    if not (pruned and made again, moved, replaced by a link), it is dropped. At most ``limit``
+    descriptors are held.
     """
 
     def __init__(self, limit: int = 64) -> None:
         self._fds: dict[str, int] = {}
+        self._checked: set[str] = set()
         self._limit = limit
 
-    def get(self, relative_dir: str) -> int | None:
-        """The open descriptor of ``relative_dir``, if held."""
-        return self._fds.get(relative_dir)
+    def new_batch(self) -> None:
+        """Start a batch: descriptors held from earlier ones are checked again before use."""
+        self._checked.clear()
+
+    def get(self, relative_dir: str, path: str) -> int | None:
+        """The open descriptor of ``relative_dir`` (absolute ``path``), if held and still the directory there."""
+        fd = self._fds.get(relative_dir)
+        if fd is None or relative_dir in self._checked:
+            return fd
+        try:
+            named, held = os.stat(path), os.fstat(fd)
+            same = (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino) and stat.S_ISDIR(named.st_mode)
+        except OSError:
+            same = False
+        if not same:
+            self.drop(relative_dir)
+            return None
+        self._checked.add(relative_dir)
+        return fd
 
     def keep(self, relative_dir: str, fd: int) -> None:
         """Hold a duplicate of ``fd`` as ``relative_dir`` (the oldest is closed beyond the limit)."""
@@ -182,16 +203,21 @@ class DirectoryCache:
         except OSError:
             return  # out of descriptors: the next write opens its directory from the root again
         if len(self._fds) >= self._limit:
-            os.close(self._fds.pop(next(iter(self._fds))))
+            oldest = next(iter(self._fds))
+            self._checked.discard(oldest)
+            os.close(self._fds.pop(oldest))
         self._fds[relative_dir] = held
+        self._checked.add(relative_dir)
 
     def drop(self, relative_dir: str) -> None:
         """Close and forget ``relative_dir``."""
+        self._checked.discard(relative_dir)
         fd = self._fds.pop(relative_dir, None)
         if fd is not None:
             os.close(fd)
 
     def close(self) -> None:
         """Close every held descriptor."""
+        self._checked.clear()
         while self._fds:
             os.close(self._fds.popitem()[1])

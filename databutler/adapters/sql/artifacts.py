@@ -51,10 +51,7 @@ class ArtifactManager:
         """Insert artifact ``rows`` (from ``rows()``)."""
         if rows:
             self._layout.check_datasets(connection, [row["dataset_id"] for row in rows], "record artifacts")
-            if len(rows) == 1:
-                connection.execute(self._written.insert(), rows[0])
-            else:
-                insert_many(connection, self._written, rows)
+            insert_many(connection, self._written, rows)
 
     def explain_insert_conflict(self, connection: sa.Connection, rows: Sequence[dict[str, Any]]) -> DataButlerError:
         """Say which artifact made an insert of ``rows`` violate a constraint."""

@@ -134,10 +134,7 @@ class DatasetManager:
         rows = self._rows_of_type(definition, type_id, run_record.id, [r.data_id for r in refs], [r.id for r in refs])
         # Rows go in index order, so concurrent writers lock unique keys in one order: a clash
         # is a unique violation for the later writer, never a deadlock.
-        if len(rows) == 1:
-            connection.execute(self._written.insert(), rows[0])
-        else:
-            insert_many(connection, self._written, sorted(rows, key=lambda row: row["data_id_key"]))
+        insert_many(connection, self._written, sorted(rows, key=lambda row: row["data_id_key"]))
 
     def explain_insert_conflict(self, connection: sa.Connection, refs: Sequence[DatasetRef]) -> DataButlerError:
         """Say which dataset made an insert of ``refs`` (one type and run) violate a constraint."""

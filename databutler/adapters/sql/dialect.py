@@ -74,7 +74,7 @@ def insert_many(connection: sa.Connection, table: sa.Table, rows: Sequence[Mappi
     try:
         sql, names, processors, positional = _insert_plan(connection.dialect, table, keys)
     except (ValueError, KeyError):
-        connection.execute(table.insert(), list(rows))
+        connection.execute(table.insert(), list(rows) if len(rows) > 1 else rows[0])
         return
     columns = tuple(zip(names, processors, strict=True))
     parameters: list[Any] = []
@@ -83,7 +83,8 @@ def insert_many(connection: sa.Connection, table: sa.Table, rows: Sequence[Mappi
             raise ValueError(f"insert_many: every row needs the keys {keys}, got {tuple(row)}")
         values = [row[name] if process is None else process(row[name]) for name, process in columns]
         parameters.append(tuple(values) if positional else dict(zip(names, values, strict=True)))
-    connection.exec_driver_sql(sql, parameters)
+    # One row is executed, not executemany'd: the single put's insert skips the batch set-up too.
+    connection.exec_driver_sql(sql, parameters[0] if len(parameters) == 1 else parameters)
 
 
 def insert_ignoring_conflicts(connection: sa.Connection, table: sa.Table,
