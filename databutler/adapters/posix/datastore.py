@@ -125,7 +125,7 @@ class PosixDatastore(FileDatastore):
         directory, _, name = relative.rpartition("/")  # a checked relative path has no empty parts
         final = self._layout.path(relative)
         cache: DirectoryCache | None = getattr(self._batch_state, "directories", None)
-        held = cache.get(directory, os.path.dirname(final)) if cache is not None else None
+        held = cache.get(directory, self._layout.real_path(directory)) if cache is not None else None
         if cache is not None and held is not None:
             try:
                 return create(Target(held, name, final))

@@ -164,9 +164,10 @@ class DirectoryCache:
     it). Within one batch a held descriptor is used as it is: a directory pruned meanwhile makes
     creating in it fail with FileNotFoundError, and the caller drops it and opens the path afresh.
     A descriptor held from an earlier batch is first checked to still be the directory its path
-    names (one ``stat`` and one ``fstat``, instead of opening every component from the root again);
-    if not (pruned and made again, moved, replaced by a link), it is dropped. At most ``limit``
-    descriptors are held.
+    names, by the path the kernel gives for the descriptor (one ``readlink`` of ``/proc/self/fd``,
+    instead of opening every component from the root again): moved out and replaced by a link,
+    pruned, or reached through a link inside the root, it is dropped and the path opened afresh.
+    At most ``limit`` descriptors are held.
     """
 
     def __init__(self, limit: int = 64) -> None:
@@ -178,17 +179,12 @@ class DirectoryCache:
         """Start a batch: descriptors held from earlier ones are checked again before use."""
         self._checked.clear()
 
-    def get(self, relative_dir: str, path: str) -> int | None:
-        """The open descriptor of ``relative_dir`` (absolute ``path``), if held and still the directory there."""
+    def get(self, relative_dir: str, real_path: str) -> int | None:
+        """The open descriptor of ``relative_dir``, if held and still the directory at ``real_path`` (no link on the way)."""
         fd = self._fds.get(relative_dir)
         if fd is None or relative_dir in self._checked:
             return fd
-        try:
-            named, held = os.stat(path), os.fstat(fd)
-            same = (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino) and stat.S_ISDIR(named.st_mode)
-        except OSError:
-            same = False
-        if not same:
+        if _where_open(fd) != real_path:
             self.drop(relative_dir)
             return None
         self._checked.add(relative_dir)
@@ -221,3 +217,11 @@ class DirectoryCache:
         self._checked.clear()
         while self._fds:
             os.close(self._fds.popitem()[1])
+
+
+def _where_open(fd: int) -> str | None:
+    """The absolute path the kernel gives for open directory ``fd`` (no links in it), or None where it cannot."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return None  # no /proc (not Linux): every batch opens its directories from the root again
