@@ -180,7 +180,7 @@ class DirectoryCache:
         self._checked.clear()
 
     def get(self, relative_dir: str, real_path: str) -> int | None:
-        """The open descriptor of ``relative_dir``, if held and still the directory at ``real_path`` (no link on the way)."""
+        """The descriptor held for ``relative_dir`` if still the directory at ``real_path`` (no link on the way)."""
         fd = self._fds.get(relative_dir)
         if fd is None or relative_dir in self._checked:
             return fd

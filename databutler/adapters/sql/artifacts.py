@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from ...domain.dataset import StoredArtifact
 from ...domain.errors import ConflictingDefinitionError, DataButlerError, DatasetNotFoundError, RegistryError
-from .dialect import chunks, insert_many
+from .dialect import chunks, delete_many, insert_many
 from .layout import Layout
 
 WHOLE = ""
@@ -101,8 +101,7 @@ class ArtifactManager:
     def remove(self, connection: sa.Connection, ids: Sequence[uuid.UUID]) -> None:
         """Forget the artifact records of these datasets."""
         self._layout.check_datasets(connection, ids, "remove artifact records")
-        for part in chunks(list(dict.fromkeys(ids))):
-            connection.execute(self._written.delete().where(self._written.c.dataset_id.in_(part)))
+        delete_many(connection, self._written.c.dataset_id, list(dict.fromkeys(ids)))
 
 
 def _what(component: str) -> str:
