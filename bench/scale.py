@@ -149,8 +149,7 @@ def populate_datasets(registry: Any, n: int) -> dict[str, Any]:
     for run, dataset_type, instrument, ids in detector_runs():
         if inserted >= n:
             break
-        ids = ids[:n - inserted]
-        insert(run, dataset_type, ids)
+        insert(run, dataset_type, ids[:n - inserted])
         chains[instrument].append(run)
     insert_s = time.perf_counter() - start
     for instrument, runs in chains.items():
