@@ -285,9 +285,18 @@ def database_bytes(url: str, namespace: str | None) -> int:
 
 def measure(url: str, namespace: str | None, n: int, queries: int, workdir: str) -> dict[str, Any]:
     """Build a repository of ``n`` datasets at ``url`` and measure it."""
+    import sqlalchemy as sa
+
     from databutler import Butler
 
-    config: dict[str, Any] = {"registry": {"adapter": "sql", "url": url}}
+    parsed = sa.make_url(url)
+    configured = url
+    if parsed.password:  # a repository refuses a literal password: hand it over by variable
+        os.environ["DATABUTLER_SCALE_PASSWORD"] = str(parsed.password)
+        host = f"{parsed.host}:{parsed.port}" if parsed.port else str(parsed.host)
+        configured = (f"{parsed.drivername}://{parsed.username}:${{DATABUTLER_SCALE_PASSWORD}}@{host}/"
+                      f"{parsed.database}")
+    config: dict[str, Any] = {"registry": {"adapter": "sql", "url": configured}}
     if namespace:
         config["registry"]["namespace"] = namespace
     butler = Butler.create(os.path.join(workdir, f"repo-{n}-{url.split(':', 1)[0]}"), config)
