@@ -11,7 +11,7 @@ from ...domain.collection import Collection, CollectionKind, as_names, missing_c
 from ...domain.errors import CollectionError, CollectionKindError, MissingCollectionError
 from ...domain.remedies import Action, Remedy
 from ...domain.values import shown
-from .dialect import chunks
+from .dialect import IN_CHUNK, chunks
 from .layout import Layout
 
 
@@ -116,6 +116,44 @@ class CollectionManager:
                 result[parent].append(self._remember(CollectionRecord(child_id, name, CollectionKind(kind))))
         return result
 
+    def descendants(self, connection: sa.Connection, parents: Sequence[int]) -> dict[int, list[CollectionRecord]]:
+        """The ordered children of the chains ``parents`` and of every chain below them, in one statement.
+
+        A search path through nested chains costs one round trip, not one per level (each costs
+        more than the rows on a server). A cycle ends the recursion (its rows are already there).
+        """
+        if not parents:
+            return {}
+        if len(parents) > IN_CHUNK:  # more chains than one IN list holds: level by level
+            return self._descendants_by_level(connection, parents)
+        c, t = self._chain.c, self._table.c
+        closure = (sa.select(c.parent, c.child, c.position).where(c.parent.in_(list(parents)))
+                   .cte("chain_closure", recursive=True))
+        closure = closure.union(sa.select(c.parent, c.child, c.position)
+                                .join_from(self._chain, closure, c.parent == closure.c.child))
+        query = (sa.select(closure.c.parent, t.id, t.name, t.kind)
+                 .join_from(closure, self._table, closure.c.child == t.id)
+                 .order_by(closure.c.parent, closure.c.position))
+        result: dict[int, list[CollectionRecord]] = {p: [] for p in parents}
+        for parent, child_id, name, kind in connection.execute(query):
+            result.setdefault(parent, []).append(self._remember(CollectionRecord(child_id, name, CollectionKind(kind))))
+        for kids in list(result.values()):  # a chain reached but empty has no rows of its own
+            for kid in kids:
+                if kid.kind is CollectionKind.CHAINED:
+                    result.setdefault(kid.id, [])
+        return result
+
+    def _descendants_by_level(self, connection: sa.Connection,
+                              parents: Sequence[int]) -> dict[int, list[CollectionRecord]]:
+        chains: dict[int, list[CollectionRecord]] = {}
+        todo = list(parents)
+        while todo:
+            found = self.children(connection, list(dict.fromkeys(todo)))
+            chains.update(found)
+            todo = [c.id for kids in found.values() for c in kids
+                    if c.kind is CollectionKind.CHAINED and c.id not in chains]
+        return chains
+
     def resolve(self, connection: sa.Connection, search_path: str | Sequence[str]) -> tuple[CollectionRecord, ...]:
         """Flatten ``search_path`` into RUN and TAGGED collections, chains expanded, first occurrence kept."""
         path = as_names(search_path)
@@ -123,13 +161,8 @@ class CollectionManager:
         if cached is not None:
             return cached
         records = self.get_many(connection, path)
-        chains: dict[int, list[CollectionRecord]] = {}
-        todo = [r.id for r in records if r.kind is CollectionKind.CHAINED]
-        while todo:
-            found = self.children(connection, list(dict.fromkeys(todo)))
-            chains.update(found)
-            todo = [c.id for kids in found.values() for c in kids
-                    if c.kind is CollectionKind.CHAINED and c.id not in chains]
+        chains = self.descendants(connection, list(dict.fromkeys(r.id for r in records
+                                                                 if r.kind is CollectionKind.CHAINED)))
         result: list[CollectionRecord] = []
         seen: set[int] = set()
 
