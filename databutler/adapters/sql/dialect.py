@@ -15,6 +15,8 @@ T = TypeVar("T")
 
 IN_CHUNK = 500
 """How many values one ``IN (...)`` list may hold; keeps every dialect under its bind limit."""
+ARRAY_CHUNK = 10_000
+"""How many values one PostgreSQL array parameter holds."""
 
 
 def uuid_column(connection: sa.Connection, column: sa.Column[Any]) -> sa.ColumnElement[Any]:
@@ -132,6 +134,14 @@ def delete_many(connection: sa.Connection, column: sa.Column[Any], values: Seque
     if not values:
         return
     dialect = connection.dialect
+    if dialect.name == "postgresql":
+        # One statement per 10^4 values, bound as one array: the server deletes them as a set
+        # (an executemany was one statement, and one plan, per value: 7,000 datasets/s).
+        statement = column.table.delete().where(
+            column == sa.any_(sa.bindparam("values", type_=postgresql.ARRAY(column.type))))
+        for part in chunks(values, ARRAY_CHUNK):
+            connection.execute(statement, {"values": list(part)})
+        return
     cached = _delete_plans.get((id(dialect), column))
     if cached is None or cached[0] is not dialect:
         table = column.table
