@@ -46,6 +46,15 @@ class CollectionManager:
         self._by_name: dict[str, CollectionRecord] = {}
         self._by_id: dict[int, CollectionRecord] = {}
         self._resolved: dict[tuple[str, ...], tuple[CollectionRecord, ...]] = {}
+        c, t = self._chain.c, self._table.c
+        closure = (sa.select(c.parent, c.child, c.position).where(c.parent.in_(sa.bindparam("parents", expanding=True)))
+                   .cte("chain_closure", recursive=True))
+        closure = closure.union(sa.select(c.parent, c.child, c.position)
+                                .join_from(self._chain, closure, c.parent == closure.c.child))
+        self._closure = (sa.select(closure.c.parent, t.id, t.name, t.kind)
+                         .join_from(closure, self._table, closure.c.child == t.id)
+                         .order_by(closure.c.parent, closure.c.position))
+        """Every chain below the chains ``parents``, with their children in order (see ``descendants``)."""
 
     def clear_cache(self) -> None:
         """Forget every remembered collection and resolved search path."""
@@ -126,17 +135,15 @@ class CollectionManager:
             return {}
         if len(parents) > IN_CHUNK:  # more chains than one IN list holds: level by level
             return self._descendants_by_level(connection, parents)
-        c, t = self._chain.c, self._table.c
-        closure = (sa.select(c.parent, c.child, c.position).where(c.parent.in_(list(parents)))
-                   .cte("chain_closure", recursive=True))
-        closure = closure.union(sa.select(c.parent, c.child, c.position)
-                                .join_from(self._chain, closure, c.parent == closure.c.child))
-        query = (sa.select(closure.c.parent, t.id, t.name, t.kind)
-                 .join_from(closure, self._table, closure.c.child == t.id)
-                 .order_by(closure.c.parent, closure.c.position))
         result: dict[int, list[CollectionRecord]] = {p: [] for p in parents}
-        for parent, child_id, name, kind in connection.execute(query):
-            result.setdefault(parent, []).append(self._remember(CollectionRecord(child_id, name, CollectionKind(kind))))
+        known = self._by_id
+        for parent, child_id, name, kind in connection.execute(self._closure, {"parents": list(parents)}).all():
+            # A collection's id, name and kind never change while it exists: a chain of hundreds of
+            # runs, read again on every search, reuses their records.
+            record = known.get(child_id)
+            if record is None or record.name != name or record.kind.value != kind:
+                record = self._remember(CollectionRecord(child_id, name, CollectionKind(kind)))
+            result.setdefault(parent, []).append(record)
         for kids in list(result.values()):  # a chain reached but empty has no rows of its own
             for kid in kids:
                 if kid.kind is CollectionKind.CHAINED:
