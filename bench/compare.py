@@ -19,6 +19,9 @@ def main(peer_path: str, ours_path: str) -> None:
         label = "put_many*" if phase == "put_many" else phase
         ratio = f"{rate / base:.1f}x" if base else "-"
         print(f"{label:<14}{base if base is not None else '-':>14}{rate:>14}{ratio:>11}")
+    raw, fraction = ours.get("raw_publish_files_per_s", {}), ours.get("fraction_of_raw", {})
+    for phase, rate in raw.items():
+        print(f"raw file publish beside {phase:<9}{rate:>14}  reached {fraction[phase]:.0%}")
     print("* put_many is compared with the peer's single-put rate, as the issue asks.")
     for key in ("peak_rss_mib", "registry_bytes", "total_s"):
         print(f"{key:<14}{peer.get(key)!s:>14}{ours.get(key)!s:>14}")

@@ -17,6 +17,11 @@ Workload (N = --n, default 2000; V = ceil(N / 10) visits; 10 detectors), on a fr
  remove       ``butler.remove`` of every second "summary" ref (N // 2), in one call.
  put_many     (extra) N datasets of "summary_many" in one ``butler.put_many`` call.
 
+Beside each file-writing phase (put, ingest, put_many) the raw file-publish rate of the same
+filesystem is measured right after it (``bench/file_publish.py``: create, write, rename of as many
+files of the same sizes, as many directories deep, with nothing else), and reported as
+``raw_publish_files_per_s`` and ``fraction_of_raw`` (phase rate / raw rate).
+
 Prints ONE JSON object (``phases_s``, ``ops``, ``rates_ops_per_s``, ``peak_rss_mib``,
 ``registry_bytes``, ...). Run side by side with the peer:
 
@@ -38,10 +43,11 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import yaml
+from file_publish import publish_rate
 
 INSTRUMENT = "Cam1"
 N_DETECTORS = 10
@@ -93,6 +99,13 @@ def dir_usage(path: str, exclude: set[str]) -> tuple[int, int]:
             total += os.path.getsize(full)
             files += 1
     return total, files
+
+
+def raw_publish(registry: Any, refs: Sequence[Any], scratch: str) -> float:
+    """The raw file-publish rate for files of the sizes and depth of the artifacts of ``refs``."""
+    artifacts = [a for group in registry.get_artifacts([ref.id for ref in refs]).values() for a in group]
+    depth = 1 + artifacts[0].uri.count("/")  # the datastore root's own directory, then the template's
+    return publish_rate(scratch, [a.size for a in artifacts], depth)
 
 
 class Timer:
@@ -184,6 +197,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
         refs = timer.run("put", n, lambda: [butler.put(payload(d["visit"], d["detector"]), DATASET_TYPE, d)
                                             for d in ids])
+        raw: dict[str, float] = {"put": raw_publish(registry, refs, os.path.join(workdir, "raw_put"))}
 
         def get_all() -> None:
             for d in ids:
@@ -240,6 +254,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
         timer.run("ingest", n, ingest)
         ingested = registry.datasets_in_collection(RUN, INGEST_DATASET_TYPE)
+        raw["ingest"] = raw_publish(registry, ingested, os.path.join(workdir, "raw_ingest"))
         if len(ingested) != n:
             raise AssertionError(f"ingested {len(ingested)} != {n}")
         for d in (ids[0], ids[-1]):
@@ -258,6 +273,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         registry.register_dataset_type(DatasetType(MANY_DATASET_TYPE, dims, STORAGE_CLASS))
         many = [(payload(d["visit"], d["detector"]), MANY_DATASET_TYPE, d) for d in ids]
         many_refs = timer.run("put_many", n, lambda: butler.put_many(many))
+        raw["put_many"] = raw_publish(registry, many_refs, os.path.join(workdir, "raw_put_many"))
         if butler.get(many_refs[-1]) != payload(ids[-1]["visit"], ids[-1]["detector"]):
             raise AssertionError("put_many content mismatch")
 
@@ -288,6 +304,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "total_s": round(sum(timer.phases.values()), 4),
             "ops": timer.ops,
             "rates_ops_per_s": {k: round(v, 1) for k, v in timer.rates().items()},
+            "raw_publish_files_per_s": {k: round(v, 1) for k, v in raw.items()},
+            "fraction_of_raw": {k: round(timer.rates()[k] / v, 3) for k, v in raw.items()},
             "peak_rss_mib": round(rss / 1024, 1),
             "registry_bytes": int(registry_bytes),
             "datastore_bytes": datastore_bytes,

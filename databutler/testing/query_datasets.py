@@ -91,6 +91,15 @@ class QueryDatasetsContract(QueryFixtures):
         assert (three.count(), [d["detector"] for d in one]) == (3, [4])
 
     @requires(RegistryCapability.QUERIES)
+    def test_the_same_query_over_a_chain_then_over_one_of_its_runs_searches_that_run(self, queried: Registry
+                                                                                      ) -> None:
+        where, bind = "instrument = 'Cam1' AND visit = 1 AND detector IN (:d)", {"d": [1, 2]}
+        over_chain = calexp_keys(queried.query_datasets("calexp", ["chain"], where=where, bind=bind))
+        over_run = calexp_keys(queried.query_datasets("calexp", ["run1"], where=where, bind=bind))
+        assert over_run == {("Cam1", 1, 1, "run1"), ("Cam1", 1, 2, "run1")}
+        assert over_chain == over_run | {("Cam1", 1, 1, "run2"), ("Cam1", 1, 2, "run2")}
+
+    @requires(RegistryCapability.QUERIES)
     def test_iteration_streams_lazily(self, queried: Registry) -> None:
         rows = iter(queried.query_datasets("calexp", ["run1"]))
         assert isinstance(rows, Iterator) and not isinstance(rows, list | tuple)

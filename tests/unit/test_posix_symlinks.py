@@ -139,3 +139,13 @@ def test_a_batch_opens_each_directory_from_the_root_once_and_the_next_batch_chec
     with pytest.raises(PathTemplateError, match="outside the datastore root"):
         butler.put({"a": 2}, "table", instrument=INSTRUMENT, detector=0)
     assert _tree(outside) == before
+
+
+def test_a_put_after_its_directory_was_moved_away_lands_at_the_path_the_registry_records(tmp_path: Path) -> None:
+    butler = _repo(tmp_path / "repo")
+    butler.put({"a": 1}, "table", instrument=INSTRUMENT, detector=1)
+    moved = tmp_path / "moved"
+    shutil.move(tmp_path / "repo" / "datasets" / "r" / "table", moved)
+    ref = butler.put({"a": 2}, "table", instrument=INSTRUMENT, detector=2)
+    assert butler.get(ref) == {"a": 2}
+    assert [p.name for p in moved.iterdir()] == ["instrument=Cam1_detector=1.json"]

@@ -70,3 +70,12 @@ def test_integrity_errors_become_conflicts_and_other_driver_errors_registry_erro
     assert isinstance(locked, RegistryError) and "busy_timeout_s" in str(locked)
     with pytest.raises(RegistryError, match="cannot do it"), translated("do it"):
         raise sa.exc.ResourceClosedError("closed")
+
+
+def test_a_server_refusing_connections_is_a_registry_error_that_says_why_and_what_to_do() -> None:
+    refused = translate(sa.exc.OperationalError("connect", {}, Exception("FATAL:  sorry, too many clients already")),
+                        "find datasets")
+    assert isinstance(refused, RegistryError)
+    assert "refused a new connection" in str(refused) and "max_connections" in str(refused)
+    exhausted = translate(sa.exc.TimeoutError("QueuePool limit of size 2 overflow 2 reached"), "query datasets")
+    assert "connections of this registry stayed busy" in str(exhausted)

@@ -6,6 +6,7 @@ import contextlib
 import os
 import threading
 import urllib.parse
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import IO, Any, TypeVar
@@ -61,7 +62,10 @@ class PosixDatastore(FileDatastore):
         super().__init__(storage_classes=storage_classes, formatters=formatters, templates=templates,
                          checksum=checksum, writeable=writeable, disassembly=disassembly, assemblers=assemblers)
         self._layout = RootLayout(root)
-        self._batch_state = threading.local()  # the DirectoryCache of this thread's current batch
+        self._batch_state = threading.local()  # this thread's DirectoryCache, and whether a batch is open
+        self._caches: list[DirectoryCache] = []  # every thread's, closed by close()
+        self._caches_lock = threading.Lock()
+        weakref.finalize(self, _close_all, self._caches, self._caches_lock)
         self._fsync = fsync
 
     def __repr__(self) -> str:
@@ -89,25 +93,39 @@ class PosixDatastore(FileDatastore):
         checksum, size = self._create(write.relative, create)
         return StoredArtifact(write.ref.id, write.relative, formatter.name, storage_class.name, checksum, size)
 
+    def close(self) -> None:
+        """Close the directories held open for writing."""
+        _close_all(self._caches, self._caches_lock)
+
     @contextlib.contextmanager
     def _batch(self) -> Iterator[None]:
-        """Directories opened for one batch are kept open for its later files (opened from the root once)."""
-        if getattr(self._batch_state, "directories", None) is not None:
+        """Directories opened for writing stay open for later files of this batch and later batches of this thread.
+
+        Each is opened from the root once; a later batch first checks it is still the directory its
+        path names (see DirectoryCache).
+        """
+        state = self._batch_state
+        if getattr(state, "directories", None) is not None:
             yield  # nested: the outer batch's cache serves
             return
-        self._batch_state.directories = cache = DirectoryCache()
+        cache: DirectoryCache | None = getattr(state, "held", None)
+        if cache is None:
+            cache = state.held = DirectoryCache()
+            with self._caches_lock:
+                self._caches.append(cache)
+        cache.new_batch()
+        state.directories = cache
         try:
             yield
         finally:
-            self._batch_state.directories = None
-            cache.close()
+            state.directories = None
 
     def _create(self, relative: str, create: Callable[[Target], T]) -> T:
         """Run ``create`` on the target of ``relative`` in its directory, made and opened link-free from the root."""
         directory, _, name = relative.rpartition("/")  # a checked relative path has no empty parts
         final = self._layout.path(relative)
         cache: DirectoryCache | None = getattr(self._batch_state, "directories", None)
-        held = cache.get(directory) if cache is not None else None
+        held = cache.get(directory, self._layout.real_path(directory)) if cache is not None else None
         if cache is not None and held is not None:
             try:
                 return create(Target(held, name, final))
@@ -253,6 +271,13 @@ class PosixDatastore(FileDatastore):
             restore_source(path, local)
         except OSError as err:
             raise os_error(err, "put back", local) from None
+
+
+def _close_all(caches: list[DirectoryCache], lock: threading.Lock) -> None:
+    """Close the descriptors every thread's cache holds."""
+    with lock:
+        for cache in caches:
+            cache.close()
 
 
 def _link_and_describe(plan: IngestPlan, target: Target, algorithm: str | None) -> tuple[str | None, int]:

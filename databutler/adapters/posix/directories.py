@@ -158,20 +158,37 @@ def prune(chain: Chain) -> None:
 
 
 class DirectoryCache:
-    """Directories opened during one batch of writes, by root-relative path, so each is opened from the root once.
+    """Directories opened for writing, by root-relative path, kept open so each is opened from the root once.
 
     A descriptor stays valid whatever later happens to the path (a link swapped in cannot redirect
-    it); a directory pruned meanwhile makes creating in it fail with FileNotFoundError, and the
-    caller drops it and opens the path afresh. At most ``limit`` descriptors are held.
+    it). Within one batch a held descriptor is used as it is: a directory pruned meanwhile makes
+    creating in it fail with FileNotFoundError, and the caller drops it and opens the path afresh.
+    A descriptor held from an earlier batch is first checked to still be the directory its path
+    names, by the path the kernel gives for the descriptor (one ``readlink`` of ``/proc/self/fd``,
+    instead of opening every component from the root again): moved out and replaced by a link,
+    pruned, or reached through a link inside the root, it is dropped and the path opened afresh.
+    At most ``limit`` descriptors are held.
     """
 
     def __init__(self, limit: int = 64) -> None:
         self._fds: dict[str, int] = {}
+        self._checked: set[str] = set()
         self._limit = limit
 
-    def get(self, relative_dir: str) -> int | None:
-        """The open descriptor of ``relative_dir``, if held."""
-        return self._fds.get(relative_dir)
+    def new_batch(self) -> None:
+        """Start a batch: descriptors held from earlier ones are checked again before use."""
+        self._checked.clear()
+
+    def get(self, relative_dir: str, real_path: str) -> int | None:
+        """The descriptor held for ``relative_dir`` if still the directory at ``real_path`` (no link on the way)."""
+        fd = self._fds.get(relative_dir)
+        if fd is None or relative_dir in self._checked:
+            return fd
+        if _where_open(fd) != real_path:
+            self.drop(relative_dir)
+            return None
+        self._checked.add(relative_dir)
+        return fd
 
     def keep(self, relative_dir: str, fd: int) -> None:
         """Hold a duplicate of ``fd`` as ``relative_dir`` (the oldest is closed beyond the limit)."""
@@ -182,16 +199,29 @@ class DirectoryCache:
         except OSError:
             return  # out of descriptors: the next write opens its directory from the root again
         if len(self._fds) >= self._limit:
-            os.close(self._fds.pop(next(iter(self._fds))))
+            oldest = next(iter(self._fds))
+            self._checked.discard(oldest)
+            os.close(self._fds.pop(oldest))
         self._fds[relative_dir] = held
+        self._checked.add(relative_dir)
 
     def drop(self, relative_dir: str) -> None:
         """Close and forget ``relative_dir``."""
+        self._checked.discard(relative_dir)
         fd = self._fds.pop(relative_dir, None)
         if fd is not None:
             os.close(fd)
 
     def close(self) -> None:
         """Close every held descriptor."""
+        self._checked.clear()
         while self._fds:
             os.close(self._fds.popitem()[1])
+
+
+def _where_open(fd: int) -> str | None:
+    """The absolute path the kernel gives for open directory ``fd`` (no links in it), or None where it cannot."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return None  # no /proc (not Linux): every batch opens its directories from the root again

@@ -26,6 +26,10 @@ class RootLayout:
         """The absolute path of root-relative ``relative``."""
         return self._prefix + relative
 
+    def real_path(self, relative_dir: str) -> str:
+        """Where directory ``relative_dir`` is when no symbolic link lies between it and the root."""
+        return self._real_prefix + relative_dir if relative_dir else self.real_root
+
     def uri_of(self, relative: str) -> str:
         """The absolute ``file://`` URI of root-relative ``relative``."""
         return self.uri + urllib.parse.quote(relative, safe=URI_SAFE, errors="surrogateescape")

@@ -11,7 +11,7 @@ from ...domain.collection import Collection, CollectionKind, as_names, missing_c
 from ...domain.errors import CollectionError, CollectionKindError, MissingCollectionError
 from ...domain.remedies import Action, Remedy
 from ...domain.values import shown
-from .dialect import chunks
+from .dialect import IN_CHUNK, chunks
 from .layout import Layout
 
 
@@ -46,6 +46,15 @@ class CollectionManager:
         self._by_name: dict[str, CollectionRecord] = {}
         self._by_id: dict[int, CollectionRecord] = {}
         self._resolved: dict[tuple[str, ...], tuple[CollectionRecord, ...]] = {}
+        c, t = self._chain.c, self._table.c
+        closure = (sa.select(c.parent, c.child, c.position).where(c.parent.in_(sa.bindparam("parents", expanding=True)))
+                   .cte("chain_closure", recursive=True))
+        closure = closure.union(sa.select(c.parent, c.child, c.position)
+                                .join_from(self._chain, closure, c.parent == closure.c.child))
+        self._closure = (sa.select(closure.c.parent, t.id, t.name, t.kind)
+                         .join_from(closure, self._table, closure.c.child == t.id)
+                         .order_by(closure.c.parent, closure.c.position))
+        """Every chain below the chains ``parents``, with their children in order (see ``descendants``)."""
 
     def clear_cache(self) -> None:
         """Forget every remembered collection and resolved search path."""
@@ -116,6 +125,42 @@ class CollectionManager:
                 result[parent].append(self._remember(CollectionRecord(child_id, name, CollectionKind(kind))))
         return result
 
+    def descendants(self, connection: sa.Connection, parents: Sequence[int]) -> dict[int, list[CollectionRecord]]:
+        """The ordered children of the chains ``parents`` and of every chain below them, in one statement.
+
+        A search path through nested chains costs one round trip, not one per level (each costs
+        more than the rows on a server). A cycle ends the recursion (its rows are already there).
+        """
+        if not parents:
+            return {}
+        if len(parents) > IN_CHUNK:  # more chains than one IN list holds: level by level
+            return self._descendants_by_level(connection, parents)
+        result: dict[int, list[CollectionRecord]] = {p: [] for p in parents}
+        known = self._by_id
+        for parent, child_id, name, kind in connection.execute(self._closure, {"parents": list(parents)}).all():
+            # A collection's id, name and kind never change while it exists: a chain of hundreds of
+            # runs, read again on every search, reuses their records.
+            record = known.get(child_id)
+            if record is None or record.name != name or record.kind.value != kind:
+                record = self._remember(CollectionRecord(child_id, name, CollectionKind(kind)))
+            result.setdefault(parent, []).append(record)
+        for kids in list(result.values()):  # a chain reached but empty has no rows of its own
+            for kid in kids:
+                if kid.kind is CollectionKind.CHAINED:
+                    result.setdefault(kid.id, [])
+        return result
+
+    def _descendants_by_level(self, connection: sa.Connection,
+                              parents: Sequence[int]) -> dict[int, list[CollectionRecord]]:
+        chains: dict[int, list[CollectionRecord]] = {}
+        todo = list(parents)
+        while todo:
+            found = self.children(connection, list(dict.fromkeys(todo)))
+            chains.update(found)
+            todo = [c.id for kids in found.values() for c in kids
+                    if c.kind is CollectionKind.CHAINED and c.id not in chains]
+        return chains
+
     def resolve(self, connection: sa.Connection, search_path: str | Sequence[str]) -> tuple[CollectionRecord, ...]:
         """Flatten ``search_path`` into RUN and TAGGED collections, chains expanded, first occurrence kept."""
         path = as_names(search_path)
@@ -123,13 +168,8 @@ class CollectionManager:
         if cached is not None:
             return cached
         records = self.get_many(connection, path)
-        chains: dict[int, list[CollectionRecord]] = {}
-        todo = [r.id for r in records if r.kind is CollectionKind.CHAINED]
-        while todo:
-            found = self.children(connection, list(dict.fromkeys(todo)))
-            chains.update(found)
-            todo = [c.id for kids in found.values() for c in kids
-                    if c.kind is CollectionKind.CHAINED and c.id not in chains]
+        chains = self.descendants(connection, list(dict.fromkeys(r.id for r in records
+                                                                 if r.kind is CollectionKind.CHAINED)))
         result: list[CollectionRecord] = []
         seen: set[int] = set()
 

@@ -16,7 +16,7 @@ from ...domain.errors import ConflictingDefinitionError, DataButlerError
 from ...domain.universe import Universe
 from .collections import CollectionManager
 from .dataset_types import DatasetTypeManager
-from .dialect import chunks, insert_many, uuid_column, uuid_from_db
+from .dialect import chunks, collector_paused, delete_many, insert_many, uuid_column, uuid_from_db
 from .layout import Layout
 
 
@@ -90,12 +90,14 @@ class DatasetManager:
         runs = self._collections.names_of(connection, {r["run_id"] for r in rows})
         shapes = {type_id: (dataset_type, dataset_type.units, self._implied_of(dataset_type.units))
                   for type_id, dataset_type in types.items()}
+        adopt, new_ref = DataId.adopt, DatasetRef
         result = []
-        for row in rows:
-            dataset_type, units, implied_units = shapes[row["dataset_type_id"]]
-            implied = {u: v for u in implied_units if (v := row[u]) is not None}
-            data_id = DataId.adopt({u: row[u] for u in units}, implied)
-            result.append(DatasetRef(dataset_type, data_id, runs[row["run_id"]], row["id"]))
+        with collector_paused():
+            for row in rows:
+                dataset_type, units, implied_units = shapes[row["dataset_type_id"]]
+                implied = {u: v for u in implied_units if (v := row[u]) is not None}
+                data_id = adopt({u: row[u] for u in units}, implied)
+                result.append(new_ref(dataset_type, data_id, runs[row["run_id"]], uuid_from_db(row["id"])))
         return result
 
     def _refs_of_type(self, connection: sa.Connection, dataset_type: DatasetType,
@@ -106,14 +108,16 @@ class DatasetManager:
         first_implied = 2 + len(units)
         rows = list(rows)
         runs = self._collections.names_of(connection, {row[1] for row in rows})
-        adopt = DataId.adopt
-        result = []
-        for row in rows:
-            values = row[first_implied:]
-            implied = (dict(zip(implied_units, values, strict=True)) if None not in values else
-                       {u: v for u, v in zip(implied_units, values, strict=True) if v is not None})
-            data_id = adopt(dict(zip(units, row[2:first_implied], strict=True)), implied)
-            result.append(DatasetRef(dataset_type, data_id, runs[row[1]], uuid_from_db(row[0])))
+        adopt, new_ref, from_db = DataId.adopt, DatasetRef, uuid_from_db
+        result: list[DatasetRef] = []
+        append = result.append
+        with collector_paused():
+            for row in rows:
+                values = row[first_implied:]
+                implied = (dict(zip(implied_units, values, strict=True)) if None not in values else
+                           {u: v for u, v in zip(implied_units, values, strict=True) if v is not None})
+                data_id = adopt(dict(zip(units, row[2:first_implied], strict=True)), implied)
+                append(new_ref(dataset_type, data_id, runs[row[1]], from_db(row[0])))
         return result
 
     def _type_columns(self, connection: sa.Connection, dataset_type: DatasetType) -> list[sa.ColumnElement[Any]]:
@@ -134,10 +138,7 @@ class DatasetManager:
         rows = self._rows_of_type(definition, type_id, run_record.id, [r.data_id for r in refs], [r.id for r in refs])
         # Rows go in index order, so concurrent writers lock unique keys in one order: a clash
         # is a unique violation for the later writer, never a deadlock.
-        if len(rows) == 1:
-            connection.execute(self._written.insert(), rows[0])
-        else:
-            insert_many(connection, self._written, sorted(rows, key=lambda row: row["data_id_key"]))
+        insert_many(connection, self._written, sorted(rows, key=lambda row: row["data_id_key"]))
 
     def explain_insert_conflict(self, connection: sa.Connection, refs: Sequence[DatasetRef]) -> DataButlerError:
         """Say which dataset made an insert of ``refs`` (one type and run) violate a constraint."""
@@ -258,6 +259,11 @@ class DatasetManager:
     def in_collection(self, connection: sa.Connection, collection: str,
                       dataset_type: str | None) -> list[DatasetRef]:
         """Datasets directly in ``collection`` (chains followed in order), each once."""
+        with collector_paused():  # rows and refs are many acyclic objects: see collector_paused
+            return self._in_collection(connection, collection, dataset_type)
+
+    def _in_collection(self, connection: sa.Connection, collection: str,
+                       dataset_type: str | None) -> list[DatasetRef]:
         if dataset_type is None:
             rows = self._rows_in_collection(connection, collection, [self._schema.dataset], None)
             return self.refs(connection, [row._mapping for row in rows])
@@ -272,8 +278,9 @@ class DatasetManager:
                             type_id: int | None) -> list[sa.Row[Any]]:
         """``columns`` (the dataset id first) of the datasets in ``collection``, each once, in order."""
         d, t = self._schema.dataset.c, self._schema.dataset_tag.c
+        records = self._collections.resolve(connection, collection)
         rows: dict[Any, sa.Row[Any]] = {}
-        for record in self._collections.resolve(connection, collection):
+        for record in records:
             if record.kind is CollectionKind.RUN:
                 query = sa.select(*columns).where(d.run_id == record.id)
             else:
@@ -282,7 +289,10 @@ class DatasetManager:
                          .where(t.collection_id == record.id))
             if type_id is not None:
                 query = query.where(d.dataset_type_id == type_id)
-            for row in connection.execute(query.order_by(d.dataset_type_id, d.data_id_key)).all():
+            found = connection.execute(query.order_by(d.dataset_type_id, d.data_id_key)).all()
+            if len(records) == 1:
+                return list(found)  # one RUN or TAGGED collection holds each dataset once
+            for row in found:
                 rows.setdefault(row[0], row)
         return list(rows.values())
 
@@ -290,7 +300,7 @@ class DatasetManager:
         """Forget datasets, their artifact records and tags; quanta naming them are kept."""
         self._layout.check_datasets(connection, ids, "remove datasets")
         s = self._layout.writes
-        for part in chunks(list(dict.fromkeys(ids))):
-            connection.execute(s.dataset_artifact.delete().where(s.dataset_artifact.c.dataset_id.in_(part)))
-            connection.execute(s.dataset_tag.delete().where(s.dataset_tag.c.dataset_id.in_(part)))
-            connection.execute(s.dataset.delete().where(s.dataset.c.id.in_(part)))
+        distinct = list(dict.fromkeys(ids))
+        delete_many(connection, s.dataset_artifact.c.dataset_id, distinct)
+        delete_many(connection, s.dataset_tag.c.dataset_id, distinct)
+        delete_many(connection, s.dataset.c.id, distinct)

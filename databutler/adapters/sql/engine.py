@@ -16,6 +16,7 @@ from sqlalchemy.engine import URL
 
 from ...domain.errors import ConfigError
 from .credentials import mask_secrets, remember_password
+from .errors import MAX_CONNECTIONS_PER_REGISTRY
 
 DEFAULT_BUSY_TIMEOUT_S = 30.0
 POSTGRES_DRIVER = "postgresql+psycopg"
@@ -67,8 +68,11 @@ def create_sql_engine(url: str | URL, *, busy_timeout_s: float = DEFAULT_BUSY_TI
             # busy_timeout_s bounds waits for row locks, as it bounds SQLite's wait for the file lock.
             connect_args = {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "databutler",
                             "options": f"-c lock_timeout={int(busy_timeout_s * 1000)}"}
+        # A bounded pool: 64 client processes must not open 64 x 15 connections (QueuePool's default
+        # bound); a registry needs its session, a streaming query and a SELECT at most at once.
+        pool = {"pool_size": 2, "max_overflow": MAX_CONNECTIONS_PER_REGISTRY - 2, "pool_timeout": CONNECT_TIMEOUT_S}
         try:
-            engine = sa.create_engine(parsed, echo=echo, connect_args=connect_args)
+            engine = sa.create_engine(parsed, echo=echo, connect_args=connect_args, **pool)
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as err:
             hint = " (install the driver: pip install 'databutler[postgresql]')" if is_postgresql(parsed) else ""
             raise ConfigError(mask_secrets(f"cannot use registry url {parsed!r}: {err}{hint}")) from None

@@ -23,6 +23,13 @@ def driver_message(err: BaseException) -> str:
     return mask_secrets(text.splitlines()[0]) if text else type(err).__name__
 
 
+MAX_CONNECTIONS_PER_REGISTRY = 4
+"""Connections one registry opens to a server at most: its session, a streaming query, SQL SELECTs, one spare."""
+_REFUSED = ("too many clients", "remaining connection slots are reserved", "too many connections",
+            "connection slots")
+"""What PostgreSQL (and others) say when refusing a connection for want of slots."""
+
+
 def translate(err: Exception, action: str) -> DataButlerError:
     """Return the domain error that reports driver exception ``err`` raised while ``action``."""
     message = driver_message(err)
@@ -30,6 +37,14 @@ def translate(err: Exception, action: str) -> DataButlerError:
         return ConflictingDefinitionError(f"cannot {action}: it conflicts with what the registry holds "
                                           f"({message})")
     lowered = message.lower()
+    if any(text in lowered for text in _REFUSED):
+        return RegistryError(f"cannot {action}: the database server refused a new connection ({message}): too many "
+                             "clients are connected at once. One registry opens at most "
+                             f"{MAX_CONNECTIONS_PER_REGISTRY} connections; run fewer processes at once, put a "
+                             "connection pooler (PgBouncer) in front of the server, or raise its max_connections")
+    if isinstance(err, sa.exc.TimeoutError):
+        return RegistryError(f"cannot {action}: all {MAX_CONNECTIONS_PER_REGISTRY} connections of this registry stayed "
+                             f"busy ({message}); too many threads share one registry: give each its own")
     if "locked" in lowered or "lock timeout" in lowered:
         return RegistryError(f"cannot {action}: the database stayed locked by another writer longer than "
                              f"the busy timeout ({message}); retry, or raise busy_timeout_s")

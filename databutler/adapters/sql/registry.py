@@ -39,6 +39,7 @@ from .query.select_sql import check_timeout
 from .release import Layering, Release
 from .session import Session
 from .setup import create_database, open_database
+from .statistics import PlannerStatistics, optimize_at_close
 from .tags import TagManager
 
 
@@ -85,6 +86,8 @@ class SqlRegistry(DataUnitHooks, QueryEntryPoints, LineageRules, RegistryBase):
         self._tags = TagManager(layout, self._collections_table)
         self._artifacts = ArtifactManager(layout)
         self._quanta = QuantumManager(layout)
+        self._statistics = PlannerStatistics()
+        self._memory = is_memory(engine.url)
         memory = is_memory(engine.url)
         prepare = None if layering is None else (
             lambda dbapi_connection: layering.prepare(dbapi_connection, engine.dialect))
@@ -150,13 +153,16 @@ class SqlRegistry(DataUnitHooks, QueryEntryPoints, LineageRules, RegistryBase):
         return self._capabilities
 
     def close(self) -> None:
-        """Close the connection and release the database file."""
+        """Close the connection and release the database file (SQLite: its planner statistics refreshed if stale)."""
         self._queries.close()
+        if self._writeable and not self._session.closed and not self._memory:
+            optimize_at_close(self._session.connection)
         self._session.close()
 
     # -- transactions -------------------------------------------------------------------------
 
     def _clear_caches(self) -> None:
+        self._statistics.forget()
         self._data_units.clear_cache()
         self._types.clear_cache()
         self._collections_table.clear_cache()
@@ -271,6 +277,7 @@ class SqlRegistry(DataUnitHooks, QueryEntryPoints, LineageRules, RegistryBase):
         """Add ``refs`` to TAGGED collection ``tagged``."""
         with self._session.writing(f"tag datasets into {tagged!r}", atomic=len(refs) <= 1) as connection:
             self._tags.associate(connection, tagged, refs)
+            self._statistics.inserted(connection, self._layout.writes.dataset_tag, len(refs))
 
     @translating("disassociate datasets")
     def _disassociate(self, tagged: str, refs: list[DatasetRef]) -> None:
@@ -288,6 +295,7 @@ class SqlRegistry(DataUnitHooks, QueryEntryPoints, LineageRules, RegistryBase):
         try:
             with self._session.writing(f"insert datasets into {refs[0].run!r}", atomic=len(refs) <= 1) as connection:
                 self._datasets.insert(connection, refs)
+                self._statistics.inserted(connection, self._layout.writes.dataset, len(refs))
         except sa.exc.IntegrityError:
             with self._session.reading() as connection:
                 raise self._datasets.explain_insert_conflict(connection, refs) from None
@@ -297,6 +305,7 @@ class SqlRegistry(DataUnitHooks, QueryEntryPoints, LineageRules, RegistryBase):
         """Store those of ``refs`` that are not stored yet."""
         with self._session.writing("import datasets") as connection:
             self._datasets.import_refs(connection, refs)
+            self._statistics.inserted(connection, self._layout.writes.dataset, len(refs))
 
     @translating("find datasets")
     def _find_datasets(self, dataset_type: DatasetType, data_ids: list[DataId],
@@ -341,6 +350,7 @@ class SqlRegistry(DataUnitHooks, QueryEntryPoints, LineageRules, RegistryBase):
         try:
             with self._session.writing("record artifacts", atomic=len(rows) <= 1) as connection:
                 self._artifacts.insert(connection, rows)
+                self._statistics.inserted(connection, self._layout.writes.dataset_artifact, len(rows))
         except sa.exc.IntegrityError:
             with self._session.reading() as connection:
                 raise self._artifacts.explain_insert_conflict(connection, rows) from None

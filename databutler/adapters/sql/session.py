@@ -38,6 +38,11 @@ class Session:
         self._lost = False
         """Whether the database ended the open transaction by itself (after an interrupted or failed statement)."""
 
+    @property
+    def closed(self) -> bool:
+        """Whether ``close`` was called."""
+        return self._closed
+
     def close(self) -> None:
         """Close the connection and dispose of the engine (a second call does nothing)."""
         if not self._closed:

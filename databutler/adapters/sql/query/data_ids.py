@@ -54,7 +54,8 @@ def cache_key(constraints: Constraints, base: Sequence[Relation], *parts: Hashab
     """The key of a built statement (None when it must not be reused)."""
     if constraints.key is None or not all(r.cacheable for r in base):
         return None
-    relations = tuple((r.name, tuple(r.required), tuple(r.optional)) for r in base)
+    # The parameter names say the statement's shape too: one run is "= :run", several "IN (:runs)".
+    relations = tuple((r.name, tuple(r.required), tuple(r.optional), tuple(sorted(r.parameters))) for r in base)
     return (constraints.key, tuple(constraints.data_id), constraints.units, relations, *parts)
 
 

@@ -19,6 +19,7 @@ import attrs
 import sqlalchemy as sa
 
 from ....ports.query_results import QueryExecutor, QueryShape
+from ..dialect import collector_paused
 from ..engine import begin
 from ..errors import translated
 from ..session import Session
@@ -106,8 +107,14 @@ class SqlQuery(QueryExecutor[T], abc.ABC):
     def _stream(self, statement: sa.Select[Any]) -> Iterator[T]:
         with translated(self.action), self._streamer.streaming() as connection:
             result = connection.execution_options(yield_per=BATCH_ROWS).execute(statement, self.parameters())
-            for batch in result.mappings().partitions(BATCH_ROWS):
-                yield from self.convert(connection, batch)
+            rows = result.mappings()
+            while True:
+                with collector_paused():  # a batch is many acyclic objects; never paused while the caller runs
+                    batch = rows.fetchmany(BATCH_ROWS)
+                    converted = self.convert(connection, batch) if batch else []
+                if not batch:
+                    return
+                yield from converted
 
     def count(self, shape: QueryShape) -> int:
         """``SELECT count(*)`` over the shaped statement."""

@@ -1,0 +1,162 @@
+#!/usr/bin/env python
+"""Many client processes against one PostgreSQL registry: throughput and latency at 1, 8, 32 and 64 clients.
+
+Content: one instrument, 100 detectors, 1,000 visits, 10^5 "bulk" datasets in RUN ``base``
+(``databutler.testing.bulk``). Each client process opens its own registry and, for --seconds,
+runs a mix in turn: ``find_datasets`` of a random DataId in ``base``, a filtered
+``query_datasets`` (one visit, three detectors), and an ``insert_datasets`` of one dataset into a
+RUN of its own. Reported per client count: operations/s over all clients, median and p99
+latency of each kind, connections the server saw at the peak, and any refusals (a client that
+cannot connect reports the registry's error instead of a number).
+
+    python bench/many_clients.py                              # throwaway cluster, max_connections 200
+    python bench/many_clients.py --max-connections 60         # 64 clients x 2 connections: refusals
+
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import random
+import statistics
+import sys
+import time
+from typing import Any
+
+VISITS, DETECTORS = 1000, 100
+KINDS = ("find", "query", "insert")
+
+
+def client(url: str, namespace: str, index: int, timing: tuple[float, float], out: Any) -> None:
+    """One client process: open the registry, wait for the common start, run the mix, send its latencies."""
+    from databutler.adapters.sql import SqlRegistry
+    from databutler.domain import CollectionKind
+    from databutler.domain.errors import DataButlerError
+    from databutler.testing.bulk import INSTRUMENT
+
+    seconds, start_at = timing
+    latencies: dict[str, list[float]] = {k: [] for k in KINDS}
+    try:
+        registry = SqlRegistry.open(url, namespace=namespace)
+        run = f"client{index}/{os.getpid()}"
+        registry.register_collection(run, CollectionKind.RUN)
+    except DataButlerError as err:
+        out.put({"error": str(err)})
+        return
+    rng = random.Random(index)
+    next_visit = 0
+    time.sleep(max(0.0, start_at - time.time()))
+    deadline = time.perf_counter() + seconds
+    step = 0
+    try:
+        while time.perf_counter() < deadline:
+            kind = KINDS[step % len(KINDS)]
+            step += 1
+            visit = rng.randrange(VISITS)
+            begin = time.perf_counter()
+            if kind == "find":
+                found = registry.find_datasets("bulk", [{"instrument": INSTRUMENT, "visit": visit,
+                                                         "detector": rng.randrange(DETECTORS)}], ["base"])
+                assert found[0] is not None
+            elif kind == "query":
+                rows = sum(1 for _ in registry.query_datasets(
+                    "bulk", ["base"], where="instrument = :i AND visit = :v AND detector IN (:d)",
+                    bind={"i": INSTRUMENT, "v": visit, "d": [1, 2, 3]}))
+                assert rows == 3
+            else:
+                registry.insert_datasets("bulk", run, [{"instrument": INSTRUMENT, "visit": next_visit % VISITS,
+                                                        "detector": next_visit // VISITS}])
+                next_visit += 1
+            latencies[kind].append((time.perf_counter() - begin) * 1000)
+    except DataButlerError as err:
+        out.put({"error": str(err)})
+        return
+    finally:
+        registry.close()
+    out.put({"latencies": latencies})
+
+
+def connections(url: str) -> int:
+    """Client connections the server has now."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.exec_driver_sql(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'").scalar_one()) - 1
+    finally:
+        engine.dispose()
+
+
+def round_of(url: str, namespace: str, clients: int, seconds: float) -> dict[str, Any]:
+    """Run ``clients`` processes at once and summarise what they measured."""
+    context = multiprocessing.get_context("spawn")
+    out = context.Queue()
+    start_at = time.time() + 3.0 + clients * 0.15  # every process imported and connected before it
+    processes = [context.Process(target=client, args=(url, namespace, i, (seconds, start_at), out))
+                 for i in range(clients)]
+    for process in processes:
+        process.start()
+    time.sleep(max(0.0, start_at - time.time()) + seconds / 2)
+    peak = connections(url)
+    results = [out.get(timeout=120 + seconds) for _ in processes]
+    for process in processes:
+        process.join()
+    errors = [r["error"] for r in results if "error" in r]
+    merged: dict[str, list[float]] = {k: [] for k in KINDS}
+    for result in results:
+        for kind, values in result.get("latencies", {}).items():
+            merged[kind].extend(values)
+    total = sum(len(v) for v in merged.values())
+    summary: dict[str, Any] = {"clients": clients, "ops": total, "ops_per_s": round(total / seconds, 1),
+                               "server_connections_mid_run": peak, "refused": len(errors)}
+    if errors:
+        summary["first_error"] = errors[0]
+    for kind, values in merged.items():
+        if values:
+            values.sort()
+            summary[kind] = {"median_ms": round(statistics.median(values), 2),
+                             "p99_ms": round(values[int(0.99 * (len(values) - 1))], 2), "ops": len(values)}
+    all_values = sorted(v for values in merged.values() for v in values)
+    if all_values:
+        summary["p99_ms"] = round(all_values[int(0.99 * (len(all_values) - 1))], 2)
+    return summary
+
+
+def main() -> None:
+    """Start a cluster, fill it, run each client count, print the JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32, 64])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--max-connections", type=int, default=200)
+    args = parser.parse_args()
+    from databutler.adapters.sql import SqlRegistry
+    from databutler.config.universe import default_universe
+    from databutler.domain import CollectionKind
+    from databutler.testing.bulk import bulk_data_ids, insert_bulk_data_units
+    from databutler.testing.postgres import find_bindir, start_cluster, stop_cluster
+
+    bindir = find_bindir()
+    if bindir is None:
+        sys.exit("no PostgreSQL server binaries found (initdb, pg_ctl)")
+    server = start_cluster(bindir, max_connections=args.max_connections)
+    try:
+        url, namespace = server.url(database=server.create_database()), "many"
+        with SqlRegistry.create(url, default_universe(), namespace=namespace) as registry:
+            insert_bulk_data_units(registry, VISITS, DETECTORS)
+            registry.register_collection("base", CollectionKind.RUN)
+            registry.insert_datasets("bulk", "base", bulk_data_ids(range(VISITS), range(DETECTORS)))
+        rounds = [round_of(url, namespace, n, args.seconds) for n in args.clients]
+    finally:
+        stop_cluster(server)
+    print(json.dumps({"benchmark": "many_clients", "cpu_count": os.cpu_count(), "seconds": args.seconds,
+                      "max_connections": args.max_connections, "rounds": rounds}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Planner statistics: a registry analyses a table once it has inserted many rows, and again as they double."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from databutler.adapters.sql.statistics import PlannerStatistics, optimize_at_close
+
+
+def _table() -> tuple[sa.Engine, sa.Table]:
+    engine = sa.create_engine("sqlite://")
+    table = sa.Table("item", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("group_id", sa.Integer, index=True))
+    table.metadata.create_all(engine)
+    return engine, table
+
+
+def _analyzed(connection: sa.Connection) -> bool:
+    if not connection.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first():
+        return False
+    return connection.exec_driver_sql("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'item'").scalar_one() > 0
+
+
+def _insert(connection: sa.Connection, table: sa.Table, first: int, count: int) -> None:
+    connection.execute(table.insert(), [{"id": i, "group_id": i % 3} for i in range(first, first + count)])
+
+
+def test_a_table_is_analysed_once_the_rows_inserted_reach_the_threshold_and_again_when_they_double() -> None:
+    engine, table = _table()
+    statistics = PlannerStatistics(threshold=10)
+    with engine.begin() as connection:
+        _insert(connection, table, 0, 9)
+        statistics.inserted(connection, table, 9)
+        assert not _analyzed(connection)
+        _insert(connection, table, 9, 1)
+        statistics.inserted(connection, table, 1)
+        assert _analyzed(connection)
+        connection.exec_driver_sql("DELETE FROM sqlite_stat1")
+        _insert(connection, table, 10, 9)
+        statistics.inserted(connection, table, 9)
+        assert not _analyzed(connection)  # 19 rows: not yet twice the 10 analysed
+        _insert(connection, table, 19, 1)
+        statistics.inserted(connection, table, 1)
+        assert _analyzed(connection)
+
+
+def test_forgetting_after_a_rollback_counts_afresh() -> None:
+    engine, table = _table()
+    statistics = PlannerStatistics(threshold=10)
+    with engine.begin() as connection:
+        statistics.inserted(connection, table, 9)
+        statistics.forget()
+        statistics.inserted(connection, table, 9)
+        assert not _analyzed(connection)
+
+
+def test_optimize_at_close_gathers_statistics_a_large_table_lacks(tmp_path: Path) -> None:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    table = sa.Table("item", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("group_id", sa.Integer, index=True))
+    table.metadata.create_all(engine)
+    with engine.begin() as connection:
+        _insert(connection, table, 0, 2000)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("SELECT * FROM item WHERE group_id = 1").all()  # optimize looks at used indexes
+        connection.commit()
+        optimize_at_close(connection)
+        assert _analyzed(connection)
