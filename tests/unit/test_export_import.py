@@ -239,3 +239,42 @@ def test_dataset_type_conflicting_with_the_target_rolls_everything_back(exported
     with pytest.raises(ConflictingDefinitionError, match="calexp"):
         target.import_(exported, transfer="copy")
     assert_untouched(target, before)
+
+
+OLD_UNIVERSE_FILE = """\
+description: Butler Data Repository Export
+version: 0
+data:
+  - type: dimension
+    element: instrument
+    records:
+      - {name: Cam9, detector_max: 4}
+  - type: dimension
+    element: physical_filter
+    records:
+      - {instrument: Cam9, name: Cam9-r, band: r}
+  - type: dimension
+    element: exposure
+    records:
+      - instrument: Cam9
+        id: 903342
+        physical_filter: Cam9-r
+        day_obs: 20130617
+        group_name: '903342'
+        group_id: 903342
+        datetime_begin: !butler_time/tai/iso '2013-06-17 13:34:45.775000000'
+        datetime_end: !butler_time/tai/iso '2013-06-17 13:35:17.947000000'
+"""
+
+
+def test_files_from_before_universe_6_gain_day_obs_records_and_group_names(tmp_path: Path) -> None:
+    """Older universes named an exposure's group 'group_name' (with an id) and had no day_obs records."""
+    path = tmp_path / "old-universe.yaml"
+    path.write_text(OLD_UNIVERSE_FILE)
+    target = Butler.create(tmp_path / "target")
+    target.import_(path, without_datastore=True)
+    (exposure,) = target.registry.fetch_data_unit_records("exposure")
+    assert exposure["group"] == "903342"
+    assert exposure["timespan"].begin == datetime.datetime(2013, 6, 17, 13, 34, 10, 775000)  # TAI - 35 s
+    assert target.registry.fetch_data_unit_records("day_obs") == [
+        {"instrument": "Cam9", "id": 20130617, "timespan": None}]
