@@ -106,6 +106,7 @@ class ButlerExport:
             registry.universe.namespace, registry.universe.version, records,
             tuple(DatasetTypeEntry(t.name, t.units, t.storage_class) for t in subset.dataset_types),
             tuple(by_name.values()), tuple(files), tagged)
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         temporary = f"{os.fspath(path)}.tmp-{uuid.uuid4().hex}"
         try:
             with open(temporary, "w", encoding="utf-8") as stream:

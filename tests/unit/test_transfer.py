@@ -15,7 +15,12 @@ import pytest
 import sqlalchemy as sa
 
 from databutler import Butler, DatasetType
-from databutler.domain.errors import ConflictingDefinitionError, DataIdError, MissingDatasetTypeError
+from databutler.domain.errors import (
+    ConflictingDefinitionError,
+    DataIdError,
+    DatasetNotFoundError,
+    MissingDatasetTypeError,
+)
 from databutler.testing.interchange import answers, fill_source
 from databutler.testing.postgres import PostgresServer, registry_section
 
@@ -135,5 +140,20 @@ def test_without_data_units_the_target_must_hold_them(source: Butler, make_targe
     before = answers(target)
     with pytest.raises(DataIdError, match=r"instrument|Cam1"):
         target.transfer_from(source, every_ref(source)[:3], transfer_data_units=False)
+    assert answers(target) == before
+    assert not [p for p in Path(target.root, "datasets").rglob("*") if p.is_file()]
+
+
+def test_a_failure_in_a_later_batch_leaves_the_target_as_it_was(tmp_path: Path, make_target: TargetFactory) -> None:
+    """The source's last file is gone: the first batches' rows and copied files go too."""
+    broken = Butler.create(tmp_path / "broken-source")
+    fill_source(broken)
+    refs = every_ref(broken)
+    (gone,) = broken.registry.get_artifacts([refs[-1].id])[refs[-1].id]
+    Path(broken.datastore.uri(gone).removeprefix("file://")).unlink()
+    target = make_target("later")
+    before = answers(target)
+    with pytest.raises(DatasetNotFoundError):
+        target.transfer_from(broken, refs, batch_size=10)
     assert answers(target) == before
     assert not [p for p in Path(target.root, "datasets").rglob("*") if p.is_file()]
