@@ -87,6 +87,16 @@ def test_databutler_imports_a_reference_export_and_answers_the_same(tmp_path: Pa
     assert ours == theirs["datasets"]
 
 
+def test_a_reference_export_through_databutler_and_back_gives_the_reference_the_same_answers(tmp_path: Path) -> None:
+    original = ask_reference("export", str(tmp_path / "peer"), str(tmp_path / "out"), elements=("detector",))
+    with Butler.create(tmp_path / "ours") as butler:
+        refs = butler.import_(tmp_path / "out" / "export.yaml", transfer="copy")
+        butler.export(tmp_path / "again" / "export.yaml", refs, collections=["peer_run"], transfer="copy")
+    again = ask_reference("import", str(tmp_path / "peer-again"), str(tmp_path / "again" / "export.yaml"),
+                          elements=("detector",))
+    assert again == original
+
+
 def test_reference_version_0_datasets_file_gives_the_references_answers(tmp_path: Path, registry_data: Path) -> None:
     """datasets.yaml (format 0, no universe version) on top of base.yaml's records, registry only.
 
