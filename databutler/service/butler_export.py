@@ -178,7 +178,7 @@ def _export_file(datastore: Datastore, ref: DatasetRef, artifacts: Sequence[Stor
         return FileEntry(ref.dataset_type.name, ref.run, (ref.id,), (dict(ref.data_id),), None, None)
     if len(artifacts) > 1 or artifacts[0].component is not None:
         raise ExportFormatError(f"dataset {ref!r} is stored in {len(artifacts)} parts; the export format "
-                                "holds one file per dataset (use transfer_from between repositories)")
+                                "holds one file per dataset (a transfer between repositories moves it)")
     (artifact,) = artifacts
     if transfer is None:
         path = datastore.uri(artifact)

@@ -17,6 +17,7 @@ from ..domain.errors import (
     MissingDatasetTypeError,
     UniverseError,
 )
+from ..domain.remedies import Action, Remedy
 from ..ports.datastore import IngestRequest, TransferMode
 from ..ports.registry import Registry
 from .butler_export import with_join_records
@@ -93,8 +94,9 @@ def _check_dataset_types(source: Registry, target: Registry, refs: Sequence[Data
             ours = target.get_dataset_type(name)
         except MissingDatasetTypeError:
             if not register:
-                raise MissingDatasetTypeError(f"dataset type {name!r} is not registered in the target; register it "
-                                              "or pass register_dataset_types=True") from None
+                raise MissingDatasetTypeError(f"dataset type {name!r} is not registered in the target, and this "
+                                              "transfer was told not to register dataset types",
+                                              remedy=Remedy(Action.REGISTER_DATASET_TYPE, name)) from None
             missing.append(theirs)
             continue
         if (ours.units, ours.storage_class) != (theirs.units, theirs.storage_class):

@@ -130,7 +130,7 @@ def test_unregistered_dataset_type_without_registering_is_refused(source: Butler
                                                                   make_target: TargetFactory) -> None:
     target = make_target("unregistered")
     before = answers(target)
-    with pytest.raises(MissingDatasetTypeError, match="register_dataset_types"):
+    with pytest.raises(MissingDatasetTypeError, match="not to register dataset types"):
         target.transfer_from(source, every_ref(source)[:3], register_dataset_types=False)
     assert answers(target) == before
 
