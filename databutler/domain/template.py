@@ -74,10 +74,15 @@ class FileTemplate:
                 raise PathTemplateError(f"file template {self.template!r} needs {field!r}, which "
                                         f"{'this dataset lacks' if field in _SPECIAL else 'is not in its DataId'}; "
                                         f"mark it optional as {{{field}:?}}")
-            if field != "run" and "/" in value:
-                raise PathTemplateError(f"value {value!r} of template field {field!r} contains '/'")
-            out.append(value)
+            out.append(value if field == "run" else _one_component(value))
         return check_relative_path("".join(out))
+
+
+def _one_component(value: str) -> str:
+    """``value`` as one path component: ``%`` and ``/`` (allowed in key values) percent-encoded."""
+    if "/" not in value and "%" not in value:
+        return value
+    return value.replace("%", "%25").replace("/", "%2F")
 
 
 def _field_value(field: str, ref: DatasetRef, component: str | None) -> str | None:

@@ -153,19 +153,24 @@ _VALID_KEY_STRINGS_LIMIT = 100_000
 
 
 def check_key_string(value: str, what: str, max_length: int | None = None) -> str:
-    """Return ``value`` if it is a safe key string: no path separators, NUL or control chars."""
+    """Return ``value`` if it is a safe key string: no backslash, NUL, control chars or path-like parts.
+
+    ``/`` is allowed between parts (the reference's skymap ``discrete/ci_hsc``), but not to make
+    an empty, ``.`` or ``..`` part: file templates encode it, and a value never reads as a path that climbs.
+    """
     if (value, max_length) in _VALID_KEY_STRINGS:
         return value
     if not value:
         raise DataIdError(f"{what}: an empty string is not a valid key value")
-    if value in (".", ".."):
-        raise DataIdError(f"{what}: {shown(value)} is not a valid key value (path-like)")
     for char in value:
-        if char in "/\\" or unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+        if char == "\\" or unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
             raise DataIdError(
-                f"{what}: {shown(value)} contains {char!r}; key values may not contain path "
-                "separators, control characters or lone surrogates"
+                f"{what}: {shown(value)} contains {char!r}; key values may not contain backslashes, "
+                "control characters or lone surrogates"
             )
+    if any(part in ("", ".", "..") for part in value.split("/")):
+        raise DataIdError(f"{what}: {shown(value)} is not a valid key value (path-like: '/' may only join "
+                          "parts that are not empty, '.' or '..')")
     if max_length is not None and len(value) > max_length:
         raise DataIdError(f"{what}: {shown(value)} is longer than {max_length} characters")
     if len(_VALID_KEY_STRINGS) >= _VALID_KEY_STRINGS_LIMIT:

@@ -61,10 +61,22 @@ def test_unsafe_run_values_are_refused(run: str) -> None:
         FileTemplate().render(ref(run=run))
 
 
-@pytest.mark.parametrize("value", ["..", ".", "a/b", "a\\b", "nul\x00", "tab\t", "line\u2028sep"])
+@pytest.mark.parametrize("value", ["..", ".", "a\\b", "nul\x00", "tab\t", "line\u2028sep"])
 def test_unsafe_data_id_values_are_refused(value: str) -> None:
     with pytest.raises(PathTemplateError):
         FileTemplate("{run}/{instrument}/{data_id}").render(ref(instrument=value, visit=1, detector=1))
+
+
+@pytest.mark.parametrize(("value", "component"), [("discrete/ci_hsc", "discrete%2Fci_hsc"),
+                                                  ("../../etc", "..%2F..%2Fetc"), ("50%", "50%25"),
+                                                  ("a%2Fb", "a%252Fb")])
+def test_a_slash_in_a_data_id_value_stays_inside_one_path_component(value: str, component: str) -> None:
+    # Key values may contain '/' (the reference's skymap 'discrete/ci_hsc'); a path never gains a level from one.
+    path = FileTemplate("{run}/{instrument}/{data_id}").render(ref(instrument=value, visit=1, detector=1))
+    parts = path.split("/")
+    assert parts[:3] == ["u", "alice", "run1"]
+    assert parts[3] == component
+    assert len(parts) == 5 and parts[4].startswith(f"instrument={component}_")
 
 
 def test_non_ascii_values_are_allowed() -> None:
