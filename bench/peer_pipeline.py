@@ -149,24 +149,32 @@ def peak_rss_mib(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
-def make_repo(root: str, n_visits: int, n_detectors: int) -> Any:
-    """The setup phase: repository, DataUnit records, raw_like puts."""
-    from databutler import Butler, DatasetType
+def insert_records(registry: Any, n_visits: int, n_detectors: int, *, described: bool = True) -> None:
+    """The workload's DataUnit records and the raw_like dataset type (``described``: the reference's metadata too)."""
+    from databutler import DatasetType
 
-    butler = Butler.create(root, run=RAW_RUN)
-    registry = butler.registry
+    visits, detectors = range(1, n_visits + 1), range(n_detectors)
     registry.insert_data_units("instrument", [{"name": INSTRUMENT, "visit_max": 10**8, "exposure_max": 10**8,
                                                "detector_max": n_detectors}])
     registry.insert_data_units("physical_filter", [{"instrument": INSTRUMENT, "name": PHYSICAL_FILTER, "band": BAND}])
-    registry.insert_data_units("detector", [{"instrument": INSTRUMENT, "id": d, "full_name": f"R00_S{d:02d}",
-                                             "purpose": "SCIENCE"} for d in range(n_detectors)])
+    registry.insert_data_units("detector", [{"instrument": INSTRUMENT, "id": d, **(
+        {"full_name": f"R00_S{d:02d}", "purpose": "SCIENCE"} if described else {})} for d in detectors])
     registry.insert_data_units("day_obs", [{"instrument": INSTRUMENT, "id": DAY_OBS}])
-    registry.insert_data_units("visit", [{"instrument": INSTRUMENT, "id": v, "name": f"visit{v}",
-                                          "physical_filter": PHYSICAL_FILTER, "day_obs": DAY_OBS, "seq_num": v,
-                                          "exposure_time": 30.0} for v in range(1, n_visits + 1)])
+    registry.insert_data_units("visit", [{"instrument": INSTRUMENT, "id": v, "physical_filter": PHYSICAL_FILTER,
+                                          "day_obs": DAY_OBS, **({"name": f"visit{v}", "seq_num": v,
+                                                                  "exposure_time": 30.0} if described else {})}
+                                         for v in visits])
     registry.insert_data_units("visit_detector_region", [{"instrument": INSTRUMENT, "visit": v, "detector": d}
-                                                         for v in range(1, n_visits + 1) for d in range(n_detectors)])
+                                                         for v in visits for d in detectors])
     registry.register_dataset_type(DatasetType("raw_like", VD, STORAGE_CLASS))
+
+
+def make_repo(root: str, n_visits: int, n_detectors: int) -> Any:
+    """The setup phase: repository, DataUnit records, raw_like puts."""
+    from databutler import Butler
+
+    butler = Butler.create(root, run=RAW_RUN)
+    insert_records(butler.registry, n_visits, n_detectors)
     for v in range(1, n_visits + 1):
         for d in range(n_detectors):
             butler.put(raw_payload(v, d), "raw_like", instrument=INSTRUMENT, visit=v, detector=d)
@@ -221,22 +229,13 @@ def graph_scale(quanta: int, verbose: bool) -> dict[str, Any]:
 
 def _bulk_repo(root: str, n_visits: int, n_detectors: int) -> Any:
     """A repository with raw_like datasets registered in bulk (no files: preflight reads only the registry)."""
-    from databutler import Butler, DatasetType
+    from databutler import Butler
 
     butler = Butler.create(root, run=RAW_RUN)
-    registry = butler.registry
-    registry.insert_data_units("instrument", [{"name": INSTRUMENT, "visit_max": 10**8, "exposure_max": 10**8,
-                                               "detector_max": n_detectors}])
-    registry.insert_data_units("physical_filter", [{"instrument": INSTRUMENT, "name": PHYSICAL_FILTER, "band": BAND}])
-    registry.insert_data_units("detector", [{"instrument": INSTRUMENT, "id": d} for d in range(n_detectors)])
-    registry.insert_data_units("day_obs", [{"instrument": INSTRUMENT, "id": DAY_OBS}])
-    registry.insert_data_units("visit", [{"instrument": INSTRUMENT, "id": v, "physical_filter": PHYSICAL_FILTER,
-                                          "day_obs": DAY_OBS} for v in range(1, n_visits + 1)])
-    registry.insert_data_units("visit_detector_region", [{"instrument": INSTRUMENT, "visit": v, "detector": d}
-                                                         for v in range(1, n_visits + 1) for d in range(n_detectors)])
-    registry.register_dataset_type(DatasetType("raw_like", VD, STORAGE_CLASS))
-    registry.insert_datasets("raw_like", RAW_RUN, [{"instrument": INSTRUMENT, "visit": v, "detector": d}
-                                                   for v in range(1, n_visits + 1) for d in range(n_detectors)])
+    insert_records(butler.registry, n_visits, n_detectors, described=False)
+    butler.registry.insert_datasets("raw_like", RAW_RUN, [{"instrument": INSTRUMENT, "visit": v, "detector": d}
+                                                          for v in range(1, n_visits + 1)
+                                                          for d in range(n_detectors)])
     return butler
 
 
