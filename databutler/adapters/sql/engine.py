@@ -78,6 +78,8 @@ def create_sql_engine(url: str | URL, *, busy_timeout_s: float = DEFAULT_BUSY_TI
             raise ConfigError(mask_secrets(f"cannot use registry url {parsed!r}: {err}{hint}")) from None
         # A bulk insert is one executemany, which psycopg 3 sends in pipeline mode: the round trips
         # do not grow with the rows (and it beat multi-row INSERT ... VALUES by 2x here).
+        if is_postgresql(parsed):
+            _send_begin_ourselves(engine)
         return engine
     memory = is_memory(parsed)
     kwargs: dict[str, Any] = {}
@@ -119,10 +121,40 @@ def create_sql_engine(url: str | URL, *, busy_timeout_s: float = DEFAULT_BUSY_TI
     return engine
 
 
-def begin(connection: sa.Connection, *, write: bool) -> sa.RootTransaction:
-    """Begin the outermost transaction; on SQLite a writing one takes the write lock at once."""
+def _send_begin_ourselves(engine: sa.Engine) -> None:
+    """PostgreSQL: the driver autocommits, and every transaction sends its BEGIN, except single-statement reads.
+
+    psycopg sends a BEGIN of its own before a transaction's first statement and a COMMIT after the
+    last: two round trips around every read, which cost more than a selective query itself. Reads
+    at the default isolation (READ COMMITTED) take a snapshot per statement anyway, so a read
+    outside any transaction loses nothing by running without one.
+    """
+    @sa.event.listens_for(engine, "connect")
+    def _autocommit(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.autocommit = True
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection: sa.Connection) -> None:
+        statement = connection.info.pop(_BEGIN_KEY, "BEGIN")
+        if statement is None:
+            return
+        dbapi = connection.dialect.loaded_dbapi
+        try:
+            connection.connection.dbapi_connection.execute(statement)  # type: ignore[union-attr]
+        except dbapi.Error as err:
+            raise sa.exc.DBAPIError.instance(statement, None, err, dbapi.Error) from err
+
+
+def begin(connection: sa.Connection, *, write: bool, single_statements: bool = False) -> sa.RootTransaction:
+    """Begin the outermost transaction; on SQLite a writing one takes the write lock at once.
+
+    ``single_statements`` promises a read whose statements need no common snapshot: on PostgreSQL
+    it then runs without BEGIN and COMMIT, each statement in a transaction of its own.
+    """
     if write and connection.dialect.name == "sqlite":
         connection.info[_BEGIN_KEY] = "BEGIN IMMEDIATE"
+    elif single_statements and not write and connection.dialect.name == "postgresql":
+        connection.info[_BEGIN_KEY] = None
     try:
         return connection.begin()
     finally:

@@ -87,11 +87,11 @@ class Session:
         """Whether a registry transaction is open on the connection."""
         return self._connection.in_transaction()
 
-    def _begin(self, *, write: bool) -> sa.RootTransaction:
+    def _begin(self, *, write: bool, single_statements: bool = False) -> sa.RootTransaction:
         """Begin the outermost transaction; if that fails, leave the connection usable for the next call."""
         try:
             with translated("begin a transaction"):
-                return begin(self._connection, write=write)
+                return begin(self._connection, write=write, single_statements=single_statements)
         except BaseException:
             self._restore()
             raise
@@ -167,14 +167,18 @@ class Session:
             yield
 
     @contextmanager
-    def reading(self) -> Iterator[sa.Connection]:
-        """The connection, inside the current transaction or a short deferred (read) one."""
+    def reading(self, *, single_statements: bool = True) -> Iterator[sa.Connection]:
+        """The connection, inside the current transaction or a short deferred (read) one.
+
+        Outside a transaction, a read of ``single_statements`` (needing no common snapshot, no
+        cursor kept on the server) runs without BEGIN and COMMIT on PostgreSQL (see ``engine.begin``).
+        """
         self.check_open()
         if self._connection.in_transaction():
             with self._noting_loss():
                 yield self._connection
             return
-        with self._scope(self._begin(write=False), undo=False) as connection:
+        with self._scope(self._begin(write=False, single_statements=single_statements), undo=False) as connection:
             yield connection
 
     @contextmanager

@@ -46,6 +46,12 @@ class Streamer:
             with contextlib.suppress(sa.exc.SQLAlchemyError):
                 idle.close()
 
+    @property
+    def fetch_first(self) -> bool:
+        """Whether a query first asks for one batch in one round trip (PostgreSQL: a server-side cursor costs
+        a BEGIN, a DECLARE, FETCHes, a CLOSE and a COMMIT, most of a selective query's time)."""
+        return self._engine.dialect.name == "postgresql"
+
     def reading(self) -> AbstractContextManager[sa.Connection]:
         """The registry's connection in a read transaction (for short statements)."""
         return self._session.reading()
@@ -54,7 +60,7 @@ class Streamer:
     def streaming(self) -> Iterator[sa.Connection]:
         """A connection for a long iteration (see the module docstring)."""
         if self._shared_only or self._session.in_transaction():
-            with self._session.reading() as shared:
+            with self._session.reading(single_statements=False) as shared:
                 yield shared
             return
         connection, self._idle = self._idle or self._engine.connect(), None
@@ -102,7 +108,24 @@ class SqlQuery(QueryExecutor[T], abc.ABC):
     def rows(self, shape: QueryShape) -> Iterator[T]:
         """Stream the rows, ``BATCH_ROWS`` at a time."""
         statement = self.shaped(shape)  # build (and so check) before the first next()
-        return self._stream(statement)
+        if not self._streamer.fetch_first:
+            return self._stream(statement)
+        whole = shape.limit is not None and shape.limit <= BATCH_ROWS
+        first = statement if whole else self.shaped(attrs_evolve(shape, limit=BATCH_ROWS + 1))
+        return self._fetched_first(first, statement, whole)
+
+    def _fetched_first(self, first: sa.Select[Any], statement: sa.Select[Any], whole: bool) -> Iterator[T]:
+        """All rows from one plain fetch when there are at most ``BATCH_ROWS`` of them, else the stream of
+        ``statement`` (the fetched rows are dropped: the stream's rows are one consistent answer)."""
+        with translated(self.action), self._streamer.reading() as connection:
+            batch = connection.execute(first, self.parameters()).mappings().fetchall()
+            fits = whole or len(batch) <= BATCH_ROWS
+            with collector_paused():
+                converted = self.convert(connection, batch) if fits and batch else []
+        if fits:
+            yield from converted
+            return
+        yield from self._stream(statement)
 
     def _stream(self, statement: sa.Select[Any]) -> Iterator[T]:
         with translated(self.action), self._streamer.streaming() as connection:
