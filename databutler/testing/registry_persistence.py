@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from ..domain.collection import CollectionKind
 from ..domain.errors import (
     ConflictingDefinitionError,
 )
@@ -64,5 +65,33 @@ class RegistryPersistenceContract(RegistryFixtures):
             for registry in (with_runs, other):
                 assert registry.find_datasets("calexp", [calexp_id(v) for v in (1, 2)], ["run1"]) == [a, b]
                 assert registry.find_datasets("calexp", [calexp_id(3)], ["run3"]) == [c]
+        finally:
+            other.close()
+
+    @requires(RegistryCapability.CONCURRENT_WRITERS, Harness.REOPEN_REGISTRY)
+    def test_a_chain_another_writer_redefines_is_searched_as_it_is_now(self, with_runs: Registry,
+                                                                      reopen_registry: ReopenRegistry) -> None:
+        """Resolved chains may be remembered, but never past a change made by another writer."""
+        (a,) = with_runs.insert_datasets("calexp", "run1", [calexp_id(1)])
+        (b,) = with_runs.insert_datasets("calexp", "run2", [calexp_id(1)])
+        with_runs.register_collection("chain", CollectionKind.CHAINED)
+        with_runs.set_chain("chain", ["run1", "run2"])
+        other = reopen_registry(with_runs)
+        try:
+            for _ in range(2):  # the second search may answer from what the first resolved
+                assert with_runs.find_datasets("calexp", [calexp_id(1)], ["chain"]) == [a]
+            other.set_chain("chain", ["run2", "run1"])
+            assert with_runs.find_datasets("calexp", [calexp_id(1)], ["chain"]) == [b]
+            other.set_chain("chain", ["run1"])
+            assert [r.id for r in with_runs.query_datasets("calexp", ["chain"])] == [a.id]
+            other.register_collection("inner", CollectionKind.CHAINED)
+            other.set_chain("inner", ["run2"])
+            other.set_chain("chain", ["inner"])
+            assert with_runs.find_datasets("calexp", [calexp_id(1)], ["chain"]) == [b]
+            other.set_chain("chain", [])
+            other.remove_collection("inner")
+            assert with_runs.find_datasets("calexp", [calexp_id(1)], ["chain"]) == [None]
+            other.set_chain("chain", ["run2"])
+            assert with_runs.find_datasets("calexp", [calexp_id(1)], ["chain"]) == [b]
         finally:
             other.close()

@@ -26,6 +26,7 @@ from click.testing import CliRunner
 
 from databutler import Butler
 from databutler.adapters.sql import Release, SqlRegistry, migrate_database
+from databutler.adapters.sql.collections import CHAIN_VERSION_KEY
 from databutler.adapters.sql.migrations import script_directory
 from databutler.adapters.sql.schema import SCHEMA_VERSION, VERSION_TABLE
 from databutler.cli.main import cli
@@ -113,8 +114,11 @@ def snapshot(engine: sa.Engine, namespace: str | None) -> dict[str, list[tuple[A
 
 
 def at_current_version(rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[tuple[Any, ...]]]:
-    """``rows`` as a migration leaves them: only the schema version in ``meta`` differs."""
+    """``rows`` as a migration leaves them: the schema version in ``meta`` differs, and version 4 added the
+    chain version counter."""
     meta = [(key, SCHEMA_VERSION if key == "schema_version" else value) for key, value in rows["meta"]]
+    if CHAIN_VERSION_KEY not in {key for key, _ in meta}:
+        meta.append((CHAIN_VERSION_KEY, "0"))
     return {**rows, "meta": sorted(meta, key=repr)}
 
 
@@ -310,7 +314,7 @@ def test_a_migration_that_fails_half_way_leaves_the_registry_as_it_was(v1: Datab
 
 def test_a_personal_registry_migrates_its_own_tables(tmp_path: Path) -> None:
     """Built by reverting a new personal registry to version 1 (on SQLite it lacks only the column types, which
-    SQLite never enforced, and the index of version 3)."""
+    SQLite never enforced, the index of version 3 and the chain version of version 4)."""
     release_url, personal_url = f"sqlite:///{tmp_path}/release.sqlite3", f"sqlite:///{tmp_path}/personal.sqlite3"
     SqlRegistry.create(release_url, default_universe()).close()
     with SqlRegistry.create(personal_url, default_universe(), release=Release(url=release_url)) as personal:
@@ -318,6 +322,7 @@ def test_a_personal_registry_migrates_its_own_tables(tmp_path: Path) -> None:
     engine = sa.create_engine(personal_url)
     with engine.begin() as connection:
         connection.execute(sa.text("UPDATE meta SET value = '1' WHERE key = 'schema_version'"))
+        connection.execute(sa.text(f"DELETE FROM meta WHERE key = '{CHAIN_VERSION_KEY}'"))
         connection.execute(sa.text(f"DROP TABLE {VERSION_TABLE}"))
         connection.execute(sa.text("DROP INDEX ix_dataset_artifact_uri"))
     with pytest.raises(RegistryError, match="databutler migrate"):

@@ -238,10 +238,15 @@ class DbbRegistry(DataUnitHooks, QueryEntryPoints, RegistryBase):
             return self._runs.describe(connection, names)
 
     def _resolve_collections(self, search_path: tuple[str, ...]) -> tuple[str, ...]:
-        """Flatten ``search_path`` into RUN and TAGGED names (remembered until a collection changes here)."""
+        """Flatten ``search_path`` into RUN and TAGGED names (remembered until a collection changes here).
+
+        A path through chains is read again every time: another writer may redefine a chain.
+        """
         hit = self._resolved.get(search_path)
         if hit is None:
-            hit = self._resolved[search_path] = super()._resolve_collections(search_path)
+            hit = super()._resolve_collections(search_path)
+            if hit == tuple(dict.fromkeys(search_path)):  # no chain on the path
+                self._resolved[search_path] = hit
         return hit
 
     @translating("set a chain")

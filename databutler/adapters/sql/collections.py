@@ -24,7 +24,10 @@ class CollectionRecord:
     kind: CollectionKind
 
 
-__all__ = ["CollectionManager", "CollectionRecord", "as_names"]
+__all__ = ["CHAIN_VERSION_KEY", "CollectionManager", "CollectionRecord", "as_names"]
+
+CHAIN_VERSION_KEY = "chain_version"
+"""The ``meta`` key of a counter every change of a chain's children increments (in the same transaction)."""
 
 
 class CollectionManager:
@@ -32,9 +35,11 @@ class CollectionManager:
 
     A collection's id and kind never change while it exists, so every collection found is
     remembered; search paths without chains are remembered resolved. Chains may be redefined by
-    any process, so chain contents are always read again. A name that is unknown is always looked
-    up again; a collection removed and re-created by another process is seen again after this
-    registry's next rolled-back write (or when it is reopened).
+    any process: their contents are remembered with the registry's chain version (``meta``
+    ``chain_version``, incremented by every change of a chain in the same transaction), and read
+    again when one short statement finds the version changed. A name that is unknown is always
+    looked up again; a collection removed and re-created by another process is seen again after
+    this registry's next rolled-back write (or when it is reopened).
     """
 
     def __init__(self, layout: Layout) -> None:
@@ -55,12 +60,18 @@ class CollectionManager:
                          .join_from(closure, self._table, closure.c.child == t.id)
                          .order_by(closure.c.parent, closure.c.position))
         """Every chain below the chains ``parents``, with their children in order (see ``descendants``)."""
+        metas = [layout.writes.meta] + ([layout.release.meta] if layout.release is not None else [])
+        self._version = sa.select(*(sa.select(m.c.value).where(m.c.key == CHAIN_VERSION_KEY).scalar_subquery()
+                                    for m in metas))
+        """The chain versions of this registry (and of the release below it): one round trip, a few rows."""
+        self._chains: dict[tuple[int, ...], tuple[tuple[str | None, ...], dict[int, list[CollectionRecord]]]] = {}
 
     def clear_cache(self) -> None:
         """Forget every remembered collection and resolved search path."""
         self._by_name.clear()
         self._by_id.clear()
         self._resolved.clear()
+        self._chains.clear()
 
     def _remember(self, record: CollectionRecord) -> CollectionRecord:
         self._by_name[record.name] = record
@@ -133,6 +144,18 @@ class CollectionManager:
         """
         if not parents:
             return {}
+        key = tuple(parents)
+        version = tuple(connection.execute(self._version).one())
+        remembered = self._chains.get(key)
+        if remembered is not None and remembered[0] == version:
+            return {parent: list(kids) for parent, kids in remembered[1].items()}
+        found = self._read_descendants(connection, parents)
+        if None not in version:  # a registry without a version (never, once migrated) is read every time
+            self._chains[key] = (version, {parent: list(kids) for parent, kids in found.items()})
+        return found
+
+    def _read_descendants(self, connection: sa.Connection,
+                          parents: Sequence[int]) -> dict[int, list[CollectionRecord]]:
         if len(parents) > IN_CHUNK:  # more chains than one IN list holds: level by level
             return self._descendants_by_level(connection, parents)
         result: dict[int, list[CollectionRecord]] = {p: [] for p in parents}
@@ -239,6 +262,13 @@ class CollectionManager:
         if kids:
             connection.execute(chains.insert(), [{"parent": chain.id, "position": i, "child": k.id}
                                                  for i, k in enumerate(kids)])
+        self._chain_changed(connection)
+
+    def _chain_changed(self, connection: sa.Connection) -> None:
+        """Increment the chain version (in the caller's transaction), so every process reads chains again."""
+        meta = self._writes.meta
+        connection.execute(meta.update().where(meta.c.key == CHAIN_VERSION_KEY)
+                           .values(value=sa.cast(sa.cast(meta.c.value, sa.BigInteger) + 1, sa.Text)))
         self._resolved.clear()
 
     def remove(self, connection: sa.Connection, name: str) -> None:
@@ -262,5 +292,6 @@ class CollectionManager:
             connection.execute(writes.dataset_tag.delete().where(writes.dataset_tag.c.collection_id == record.id))
         else:
             connection.execute(writes.collection_chain.delete().where(writes.collection_chain.c.parent == record.id))
+            self._chain_changed(connection)
         connection.execute(writes.collection.delete().where(writes.collection.c.id == record.id))
         self._forget(record)

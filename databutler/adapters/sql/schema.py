@@ -15,12 +15,14 @@ from ...domain.records import to_naive_utc
 from ...domain.universe import DataUnitType, FieldSpec, Universe
 from ...domain.values import FieldType
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 """Bumped whenever the layout of the fixed tables changes; each bump has a migration (see ``migrations``).
 
 Version 2 made every string column the domain does not bound unbounded text (version 1 had a
 128-character checksum, which refused the default ``blake2b:`` checksum on PostgreSQL). Version 3
 indexes ``dataset_artifact.uri``: a removal asks which other datasets record the same file.
+Version 4 adds the ``meta`` counter ``chain_version``, which every change of a chain increments, so
+a process may keep resolved chains while the counter stays the same.
 """
 
 

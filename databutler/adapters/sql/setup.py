@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from ...domain.errors import ConfigError, ConflictingDefinitionError, RegistryError, UniverseError
 from ...domain.remedies import Action, Remedy
 from ...domain.universe import Universe
+from .collections import CHAIN_VERSION_KEY
 from .engine import begin, create_sql_engine, is_memory, is_sqlite, parse_url
 from .errors import translated
 from .layout import Layout
@@ -64,7 +65,8 @@ def create_database(url: str, universe: Universe, *, namespace: str | None, rele
                 schema.metadata.create_all(connection, checkfirst=False)
                 create_query_objects(connection, universe, schema, views=layering is None)
                 meta = [{"key": "schema_version", "value": SCHEMA_VERSION},
-                        {"key": "universe", "value": json.dumps(universe.to_mapping())}]
+                        {"key": "universe", "value": json.dumps(universe.to_mapping())},
+                        {"key": CHAIN_VERSION_KEY, "value": "0"}]
                 if layering is not None:
                     meta.append({"key": LAYERED_KEY, "value": layering.meta_value()})
                     layering.start_personal_ids(connection, schema)
