@@ -111,14 +111,40 @@ def insert_many(connection: sa.Connection, table: sa.Table, rows: Sequence[Mappi
         connection.execute(table.insert(), list(rows) if len(rows) > 1 else rows[0])
         return
     columns = tuple(zip(names, processors, strict=True))
+    copying = len(rows) >= COPY_MIN_ROWS and connection.dialect.name == "postgresql"
     parameters: list[Any] = []
     for row in rows:
         if len(row) != len(keys):
             raise ValueError(f"insert_many: every row needs the keys {keys}, got {tuple(row)}")
         values = [row[name] if process is None else process(row[name]) for name, process in columns]
-        parameters.append(tuple(values) if positional else dict(zip(names, values, strict=True)))
+        parameters.append(tuple(values) if positional or copying else dict(zip(names, values, strict=True)))
+    if copying:
+        _copy_rows(connection, table, names, parameters)
+        return
     # One row is executed, not executemany'd: the single put's insert skips the batch set-up too.
     connection.exec_driver_sql(sql, parameters[0] if len(parameters) == 1 else parameters)
+
+
+COPY_MIN_ROWS = 500
+"""From this many rows, PostgreSQL gets them by ``COPY ... FROM STDIN`` (one stream, no per-row statement)."""
+
+
+def _copy_rows(connection: sa.Connection, table: sa.Table, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """``COPY`` ``rows`` (values in the order of ``names``) into ``table``: on PostgreSQL, twice the rows/s of an
+    executemany in pipeline mode. A refused row (a unique key taken) fails the whole COPY, as one INSERT would."""
+    preparer = connection.dialect.identifier_preparer
+    statement = (f"COPY {preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)}) "
+                 "FROM STDIN")
+    dbapi = connection.dialect.loaded_dbapi
+    cursor: Any = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except dbapi.Error as err:  # reported like any statement's failure (see errors.translated)
+        raise sa.exc.DBAPIError.instance(statement, None, err, dbapi.Error) from err
+    finally:
+        cursor.close()
 
 
 _delete_plans: dict[tuple[int, sa.Column[Any]], tuple[sa.Dialect, tuple[str, Any, bool]]] = {}

@@ -1,0 +1,103 @@
+"""What the SQL registry sends the database: remembered chains, batched reads, COPY for bulk inserts.
+
+The statement counts are what makes PostgreSQL close to SQLite (each statement is a round trip to
+the server); the answers must stay those of a registry that remembers nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from databutler.adapters.sql import SqlRegistry
+from databutler.adapters.sql.dialect import COPY_MIN_ROWS
+from databutler.adapters.sql.query.executor import BATCH_ROWS
+from databutler.config.universe import default_universe
+from databutler.domain import CollectionKind, DatasetType
+from databutler.domain.errors import ConflictingDefinitionError
+from databutler.testing.postgres import PostgresServer
+
+DETECTORS = 2 * BATCH_ROWS + 500
+SUMMARY = DatasetType("summary", ("instrument", "visit", "detector"), "StructuredData")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def registry(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[SqlRegistry]:
+    if request.param == "sqlite":
+        url, namespace = f"sqlite:///{tmp_path}/registry.sqlite3", None
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        url, namespace = server.url(), request.getfixturevalue("postgres_schema")
+    with SqlRegistry.create(url, default_universe(), namespace=namespace) as made:
+        made.insert_data_units("instrument", [{"name": "Big", "detector_max": DETECTORS, "visit_max": 10}])
+        made.insert_data_units("detector", [{"instrument": "Big", "id": d} for d in range(DETECTORS)])
+        made.insert_data_units("visit", [{"instrument": "Big", "id": v} for v in (1, 2)])
+        made.register_dataset_type(SUMMARY)
+        for run in ("run1", "run2"):
+            made.register_collection(run, CollectionKind.RUN)
+        made.register_collection("chain", CollectionKind.CHAINED)
+        yield made
+
+
+def data_ids(visit: int, detectors: range) -> list[dict[str, Any]]:
+    return [{"instrument": "Big", "visit": visit, "detector": d} for d in detectors]
+
+
+def counting(registry: SqlRegistry) -> list[str]:
+    """The SQL statements the registry sends from now on (SQLAlchemy's own; a BEGIN is not one of them)."""
+    sent: list[str] = []
+    sa.event.listen(registry._session._engine, "before_cursor_execute",
+                    lambda _c, _cur, statement, *_: sent.append(statement))
+    return sent
+
+
+def test_a_chain_is_read_again_only_after_it_changes(registry: SqlRegistry) -> None:
+    (one,) = registry.insert_datasets("summary", "run1", data_ids(1, range(1)))
+    (two,) = registry.insert_datasets("summary", "run2", data_ids(1, range(1)))
+    registry.set_chain("chain", ["run1", "run2"])
+    assert registry.find_datasets("summary", data_ids(1, range(1)), ["chain"]) == [one]
+    sent = counting(registry)
+    assert registry.find_datasets("summary", data_ids(1, range(1)), ["chain"]) == [one]
+    assert len(sent) == 2, sent  # the chain version and the search: the chain itself is remembered
+    assert "chain_closure" not in " ".join(sent)
+    registry.set_chain("chain", ["run2", "run1"])
+    sent.clear()
+    assert registry.find_datasets("summary", data_ids(1, range(1)), ["chain"]) == [two]
+    assert "chain_closure" in " ".join(sent)  # the version moved: the chain was read again
+
+
+def test_a_failed_chain_change_leaves_the_remembered_chain_as_stored(registry: SqlRegistry) -> None:
+    (one,) = registry.insert_datasets("summary", "run1", data_ids(1, range(1)))
+    registry.insert_datasets("summary", "run2", data_ids(1, range(1)))
+    registry.set_chain("chain", ["run1", "run2"])
+    with pytest.raises(RuntimeError), registry.transaction():
+        registry.set_chain("chain", ["run2"])
+        raise RuntimeError("the caller gives up")
+    assert registry.find_datasets("summary", data_ids(1, range(1)), ["chain"]) == [one]
+    assert registry.get_collection("chain").children == ("run1", "run2")
+
+
+@pytest.mark.parametrize("limit", [None, BATCH_ROWS, BATCH_ROWS + 1, 5])
+def test_queries_larger_than_one_batch_return_every_row_once(registry: SqlRegistry, limit: int | None) -> None:
+    stored = registry.insert_datasets("summary", "run1", data_ids(1, range(DETECTORS)))
+    found = list(registry.query_datasets("summary", ["chain", "run1"], limit=limit, order_by=["detector"]))
+    expected = sorted(stored, key=lambda ref: ref.data_id["detector"])[:limit]
+    assert found == expected
+    assert len({ref.id for ref in found}) == len(found)
+
+
+def test_a_bulk_insert_that_clashes_stores_nothing_and_names_the_dataset(registry: SqlRegistry) -> None:
+    """On PostgreSQL a batch of COPY_MIN_ROWS rows or more goes by COPY; a clash fails it whole, as an INSERT."""
+    first = registry.insert_datasets("summary", "run1", data_ids(1, range(COPY_MIN_ROWS)))
+    assert len(first) == COPY_MIN_ROWS
+    clashing = data_ids(2, range(COPY_MIN_ROWS)) + data_ids(1, range(COPY_MIN_ROWS - 1, COPY_MIN_ROWS))
+    with pytest.raises(ConflictingDefinitionError, match=r"already exists in run 'run1'"):
+        registry.insert_datasets("summary", "run1", clashing)
+    # Nothing of the refused batch is stored; the registry goes on working.
+    assert registry.find_datasets("summary", data_ids(2, range(3)), ["run1"]) == [None, None, None]
+    assert len(registry.datasets_in_collection("run1", "summary")) == COPY_MIN_ROWS
+    again = registry.insert_datasets("summary", "run1", data_ids(2, range(COPY_MIN_ROWS)))
+    assert registry.find_datasets("summary", data_ids(2, range(1)), ["run1"]) == again[:1]
