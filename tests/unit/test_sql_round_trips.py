@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from databutler.adapters.sql import SqlRegistry
-from databutler.adapters.sql.dialect import COPY_MIN_ROWS
+from databutler.adapters.sql.dialect import ARRAY_CHUNK, COPY_MIN_ROWS
 from databutler.adapters.sql.query.executor import BATCH_ROWS
 from databutler.config.universe import default_universe
 from databutler.domain import CollectionKind, DatasetType
@@ -101,3 +101,19 @@ def test_a_bulk_insert_that_clashes_stores_nothing_and_names_the_dataset(registr
     assert len(registry.datasets_in_collection("run1", "summary")) == COPY_MIN_ROWS
     again = registry.insert_datasets("summary", "run1", data_ids(2, range(COPY_MIN_ROWS)))
     assert registry.find_datasets("summary", data_ids(2, range(1)), ["run1"]) == again[:1]
+
+
+def test_tagging_more_datasets_than_one_lookup_holds(registry: SqlRegistry) -> None:
+    """Lookups go 10^4 values at a time (ARRAY_CHUNK): a batch across that bound is checked and tagged whole."""
+    registry.insert_data_units("visit", [{"instrument": "Big", "id": v} for v in (3, 4, 5)])
+    refs = [ref for visit in range(1, 6) for ref in registry.insert_datasets("summary", "run1",
+                                                                               data_ids(visit, range(DETECTORS)))]
+    assert len(refs) > ARRAY_CHUNK
+    registry.register_collection("tag", CollectionKind.TAGGED)
+    registry.associate("tag", refs[:ARRAY_CHUNK + 7])
+    registry.associate("tag", refs)  # those already there are kept, the rest added
+    assert {ref.id for ref in registry.datasets_in_collection("tag", "summary")} == {ref.id for ref in refs}
+    (other,) = registry.insert_datasets("summary", "run2", data_ids(5, range(DETECTORS - 1, DETECTORS)))
+    with pytest.raises(ConflictingDefinitionError, match="already there"):
+        registry.associate("tag", [other])
+    assert len(registry.datasets_in_collection("tag", "summary")) == len(refs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TypeVar
@@ -207,3 +208,30 @@ def insert_ignoring_conflicts(connection: sa.Connection, table: sa.Table,
         missing = [row for key, row in wanted.items() if key not in existing]
         if missing:
             connection.execute(table.insert(), missing)
+
+
+def where_in(connection: sa.Connection, query: sa.Select[Any], column: sa.ColumnElement[Any],
+             values: Sequence[Any]) -> Iterator[sa.Row[Any]]:
+    """The rows of ``query`` whose ``column`` is one of ``values``, for many values at the database's speed.
+
+    Each 10^4 values are one bound parameter: an array on PostgreSQL (``= ANY``), a JSON array on
+    SQLite (``IN (SELECT value FROM json_each(...))``). IN lists of a few hundred bound values
+    each cost SQLAlchemy more per value, in parameter set-up, than the lookup costs the database.
+    """
+    dialect = connection.dialect
+    if dialect.name == "postgresql":
+        statement = query.where(column == sa.any_(sa.bindparam("values", type_=postgresql.ARRAY(column.type))))
+        for part in chunks(values, ARRAY_CHUNK):
+            yield from connection.execute(statement, {"values": list(part)})
+        return
+    if dialect.name == "sqlite":
+        process = column.type.bind_processor(dialect)
+        listed = sa.select(sa.literal_column("value")).select_from(
+            sa.func.json_each(sa.bindparam("values", type_=sa.Text)).table_valued("value"))
+        statement = query.where(column.in_(listed.scalar_subquery()))
+        for part in chunks(values, ARRAY_CHUNK):
+            converted = list(part) if process is None else [process(v) for v in part]
+            yield from connection.execute(statement, {"values": json.dumps(converted)})
+        return
+    for part in chunks(values):
+        yield from connection.execute(query.where(column.in_(part)))

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from ...domain.dataset import DatasetRef
 from ...domain.errors import ConflictingDefinitionError, DatasetNotFoundError
 from .collections import CollectionManager
-from .dialect import chunks
+from .dialect import chunks, insert_many, uuid_column, uuid_from_db, where_in
 from .layout import Layout
 
 
@@ -28,10 +28,9 @@ class TagManager:
         d, t = self._schema.dataset.c, self._schema.dataset_tag.c
         ids = list(dict.fromkeys(ref.id for ref in refs))
         identity: dict[uuid.UUID, tuple[int, str]] = {}
-        for part in chunks(ids):
-            query = sa.select(d.id, d.dataset_type_id, d.data_id_key).where(d.id.in_(part))
-            for dataset_id, type_id, key in connection.execute(query):
-                identity[dataset_id] = (type_id, key)
+        query = sa.select(uuid_column(connection, d.id), d.dataset_type_id, d.data_id_key)
+        for dataset_id, type_id, key in where_in(connection, query, d.id, ids):
+            identity[uuid_from_db(dataset_id)] = (type_id, key)
         unknown = [i for i in ids if i not in identity]
         if unknown:
             raise DatasetNotFoundError(f"cannot tag {len(unknown)} datasets into {tagged!r}: dataset {unknown[0]} "
@@ -43,11 +42,14 @@ class TagManager:
                 raise ConflictingDefinitionError(f"datasets {other} and {dataset_id} have the same dataset type and "
                                                  f"data ID; a TAGGED collection holds only one of them")
         present: dict[tuple[int, str], uuid.UUID] = {}
-        for identities in chunks(list(wanted)):
-            query = sa.select(t.dataset_type_id, t.data_id_key, t.dataset_id).where(
-                t.collection_id == collection.id, sa.tuple_(t.dataset_type_id, t.data_id_key).in_(identities))
-            for type_id, key, dataset_id in connection.execute(query):
-                present[(type_id, key)] = dataset_id
+        by_type: dict[int, list[str]] = {}
+        for type_id, key in wanted:
+            by_type.setdefault(type_id, []).append(key)
+        for type_id, keys in by_type.items():
+            query = sa.select(t.data_id_key, uuid_column(connection, t.dataset_id)).where(
+                t.collection_id == collection.id, t.dataset_type_id == type_id)
+            for key, dataset_id in where_in(connection, query, t.data_id_key, keys):
+                present[(type_id, key)] = uuid_from_db(dataset_id)
         new = []
         for (type_id, key), dataset_id in wanted.items():
             existing = present.get((type_id, key))
@@ -58,8 +60,7 @@ class TagManager:
                 raise ConflictingDefinitionError(
                     f"cannot tag dataset {dataset_id} into {tagged!r}: dataset {existing} with the same dataset type "
                     "and data ID is already there; disassociate it first")
-        if new:
-            connection.execute(self._written.insert(), new)
+        insert_many(connection, self._written, new)
 
     def disassociate(self, connection: sa.Connection, tagged: str, refs: Sequence[DatasetRef]) -> None:
         """Remove ``refs`` from TAGGED collection ``tagged``; absent refs are ignored."""
