@@ -211,7 +211,7 @@ def insert_ignoring_conflicts(connection: sa.Connection, table: sa.Table,
 
 
 def where_in(connection: sa.Connection, query: sa.Select[Any], column: sa.ColumnElement[Any],
-             values: Sequence[Any]) -> Iterator[sa.Row[Any]]:
+             values: Sequence[Any]) -> Iterator[Any]:
     """The rows of ``query`` whose ``column`` is one of ``values``, for many values at the database's speed.
 
     Each 10^4 values are one bound parameter: an array on PostgreSQL (``= ANY``), a JSON array on
@@ -226,7 +226,7 @@ def where_in(connection: sa.Connection, query: sa.Select[Any], column: sa.Column
         return
     if dialect.name == "sqlite":
         process = column.type.bind_processor(dialect)
-        listed = sa.select(sa.literal_column("value")).select_from(
+        listed: sa.Select[Any] = sa.select(sa.literal_column("value")).select_from(
             sa.func.json_each(sa.bindparam("values", type_=sa.Text)).table_valued("value"))
         statement = query.where(column.in_(listed.scalar_subquery()))
         for part in chunks(values, ARRAY_CHUNK):
