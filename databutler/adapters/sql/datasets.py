@@ -16,7 +16,7 @@ from ...domain.errors import ConflictingDefinitionError, DataButlerError
 from ...domain.universe import Universe
 from .collections import CollectionManager
 from .dataset_types import DatasetTypeManager
-from .dialect import chunks, collector_paused, delete_many, insert_many, uuid_column, uuid_from_db
+from .dialect import chunks, collector_paused, delete_many, insert_many, uuid_column, uuid_from_db, where_in
 from .layout import Layout
 
 
@@ -44,7 +44,7 @@ class DatasetManager:
             schema.dataset_tag, schema.dataset, t.dataset_id == d.id).where(
             t.dataset_type_id == sa.bindparam("type_id"), t.data_id_key.in_(sa.bindparam("keys", expanding=True)),
             t.collection_id.in_(sa.bindparam("tags", expanding=True)))
-        self._by_ids = sa.select(schema.dataset).where(d.id.in_(sa.bindparam("ids", expanding=True)))
+        self._all_columns: sa.Select[Any] = sa.select(schema.dataset)
         self._by_id = sa.select(schema.dataset).where(d.id == sa.bindparam("id"))
 
     # -- rows <-> refs ------------------------------------------------------------------------
@@ -178,14 +178,14 @@ class DatasetManager:
         """The rows whose ids are new; an id present with another definition is a conflict."""
         identity = ("dataset_type_id", "run_id", "data_id_key")
         present: set[uuid.UUID] = set()
-        for part in chunks(list(rows)):
-            for existing in connection.execute(self._by_ids, {"ids": list(part)}).mappings():
-                given = rows[existing["id"]]
-                if any(existing[c] != given[c] for c in identity):
-                    old = self.refs(connection, [existing])[0]
-                    raise ConflictingDefinitionError(f"dataset id {existing['id']} already exists as {old!r}, "
-                                                     "not as the dataset being imported")
-                present.add(existing["id"])
+        for row in where_in(connection, self._all_columns, self._schema.dataset.c.id, list(rows)):
+            existing = row._mapping
+            given = rows[existing["id"]]
+            if any(existing[c] != given[c] for c in identity):
+                old = self.refs(connection, [existing])[0]
+                raise ConflictingDefinitionError(f"dataset id {existing['id']} already exists as {old!r}, "
+                                                 "not as the dataset being imported")
+            present.add(existing["id"])
         return [row for dataset_id, row in rows.items() if dataset_id not in present]
 
     def _check_unique(self, connection: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -202,13 +202,12 @@ class DatasetManager:
         for type_id, run_id, key in identities:
             groups.setdefault((type_id, run_id), []).append(key)
         for (type_id, run_id), keys in groups.items():
-            for part in chunks(keys):
-                query = sa.select(d.id, d.data_id_key).where(d.dataset_type_id == type_id, d.run_id == run_id,
-                                                             d.data_id_key.in_(part))
-                for existing, key in connection.execute(query):
-                    raise ConflictingDefinitionError(
-                        f"dataset {identities[(type_id, run_id, key)]} cannot be imported: dataset {existing} "
-                        "already has its dataset type, run and data ID")
+            query: sa.Select[Any] = sa.select(d.id, d.data_id_key).where(d.dataset_type_id == type_id,
+                                                                         d.run_id == run_id)
+            for existing, key in where_in(connection, query, d.data_id_key, keys):
+                raise ConflictingDefinitionError(
+                    f"dataset {identities[(type_id, run_id, key)]} cannot be imported: dataset {existing} "
+                    "already has its dataset type, run and data ID")
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -251,8 +250,8 @@ class DatasetManager:
         if len(ids) == 1:  # the common single read: no IN-list expansion
             rows.extend(connection.execute(self._by_id, {"id": ids[0]}).mappings())
         else:
-            for part in chunks(list(dict.fromkeys(ids))):
-                rows.extend(connection.execute(self._by_ids, {"ids": list(part)}).mappings())
+            rows.extend(row._mapping for row in where_in(connection, self._all_columns, self._schema.dataset.c.id,
+                                                         list(dict.fromkeys(ids))))
         by_id = {ref.id: ref for ref in self.refs(connection, rows)}
         return [by_id.get(i) for i in ids]
 

@@ -17,7 +17,7 @@ import attrs
 import sqlalchemy as sa
 
 from ...domain.errors import ReleaseWriteError
-from .dialect import chunks
+from .dialect import chunks, where_in
 from .schema import Schema
 
 PERSONAL_ID_START = 1_000_000_000
@@ -77,7 +77,5 @@ class Layout:
         dataset, collection = self.release.dataset, self.release.collection
         query = sa.select(dataset.c.id, collection.c.name).join_from(dataset, collection,
                                                                       dataset.c.run_id == collection.c.id)
-        for part in chunks(list(dict.fromkeys(ids))):
-            found = connection.execute(query.where(dataset.c.id.in_(part)).limit(1)).first()
-            if found is not None:
-                raise self._refuse(f"dataset {found[0]} of run {found[1]!r}", action)
+        for found in where_in(connection, query, dataset.c.id, list(dict.fromkeys(ids))):
+            raise self._refuse(f"dataset {found[0]} of run {found[1]!r}", action)
