@@ -127,6 +127,8 @@ def _element_table(universe: Universe, md: sa.MetaData, name: str, tables: dict[
     columns: list[Any] = []
     for spec in universe.record_fields(name):
         columns.extend(field_columns(spec, spec.name in keys))
+    columns.extend(sa.UniqueConstraint(*fields, name=f"{PREFIX}uq_{name}_{fields[-1]}")
+                   for fields in universe.unique_fields(name))
     parents = [*element.requires, *element.implies] if isinstance(element, DataUnitType) else list(element.joins)
     for parent in parents:
         target = tables[parent]
