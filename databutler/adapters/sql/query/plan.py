@@ -53,6 +53,8 @@ class JoinPlan:
     units: Mapping[str, Column]
     tables: Mapping[str, sa.FromClause]
     multiplies: bool
+    """Whether a row of the first relation may appear more than once (a many-to-many join, or a
+    later relation bringing units of its own: visit x detector for the records of detectors)."""
     conditions: tuple[sa.ColumnElement[bool], ...] = ()
 
     def unit(self, name: str) -> Column:
@@ -148,7 +150,10 @@ def _join(universe: Universe, relations: Sequence[Relation], wanted: set[str]) -
     established: dict[str, Column] = {}
     tables: dict[str, sa.FromClause] = {}
     from_clause: sa.FromClause | None = None
+    multiplies = any(r.multiplies for r in relations)
     for relation in relations:
+        if from_clause is not None and any(u in wanted and u not in established for u in relation.required):
+            multiplies = True
         conditions = []
         for unit, column in (*relation.required.items(), *relation.optional.items()):
             if unit not in wanted:
@@ -172,5 +177,5 @@ def _join(universe: Universe, relations: Sequence[Relation], wanted: set[str]) -
     missing = wanted - set(established)
     if missing:  # pragma: no cover - every wanted unit is a leaf of some relation by construction
         raise AssertionError(f"no relation carries {sorted(missing)}")
-    return JoinPlan(from_clause, established, tables, any(r.multiplies for r in relations),
+    return JoinPlan(from_clause, established, tables, multiplies,
                     tuple(c for r in relations for c in r.conditions))
