@@ -70,9 +70,11 @@ class JoinElement:
 
     ``always_join`` (the reference's term) says the element defines a relationship
     (visit_definition: which exposures make up a visit), so a query naming all its DataUnits is
-    constrained by its records. Without it the element only holds metadata about combinations
-    that exist anyway (visit_detector_region: the region of a detector in a visit); a query joins
-    its records only when it reads them (a ``where`` on its fields, its records asked for).
+    constrained by its records. ``always_join: false`` says it only holds metadata about
+    combinations that exist anyway (visit_detector_region: the region of a detector in a visit);
+    a query joins its records only when it reads them (a ``where`` on its fields, its records
+    asked for). Undeclared, an element is a relationship: universes written before the attribute
+    existed (stored in repositories) keep the answers they gave.
     ``populated_by`` names the DataUnit whose records bring this element's records along
     (exported with visits); it never inserts records by itself.
     """
@@ -81,7 +83,7 @@ class JoinElement:
     joins: tuple[str, ...]
     metadata: tuple[FieldSpec, ...] = ()
     doc: str = ""
-    always_join: bool = False
+    always_join: bool = True
     populated_by: str | None = None
 
 
@@ -106,7 +108,7 @@ def _element_from_mapping(name: str, data: Mapping[str, Any]) -> Element:
         unknown = set(data) - {"joins", "metadata", "doc", "always_join", "populated_by"}
         if unknown:
             raise UniverseError(f"{where}: unknown attributes {sorted(unknown)}")
-        always_join = data.get("always_join", False)
+        always_join = data.get("always_join", True)
         if not isinstance(always_join, bool):
             raise UniverseError(f"{where}: always_join must be true or false, not {always_join!r}")
         populated_by = data.get("populated_by")
@@ -197,8 +199,8 @@ class Universe:
                     data["populated_by"] = element.populated_by
             else:
                 data["joins"] = list(element.joins)
-                if element.always_join:
-                    data["always_join"] = True
+                if not element.always_join:
+                    data["always_join"] = False
                 if element.populated_by:
                     data["populated_by"] = element.populated_by
             if element.metadata:

@@ -221,3 +221,27 @@ def _instants(value: list[str | None] | None) -> list[datetime.datetime | None] 
     if value is None:
         return None
     return [None if t is None else datetime.datetime.fromisoformat(t[:26]) for t in value]
+
+
+DATASET_TYPE_UNITS = [["instrument", "detector", "physical_filter", "band"], ["visit", "physical_filter", "band"],
+                      ["exposure", "group", "detector"], ["band", "skymap", "tract", "patch"],
+                      ["visit", "visit_system"], ["subfilter", "band", "tract", "skymap"]]
+
+
+def test_dataset_type_units_are_required_and_implied_as_the_reference_says(tmp_path: Path) -> None:
+    """An implied unit named in a dataset type (band next to physical_filter) stays implied."""
+    assert PEER is not None
+    script = ("import json, sys\nfrom lsst.daf.butler import DatasetType, DimensionUniverse\nu = DimensionUniverse()\n"
+              "out = []\nfor units in json.loads(sys.argv[1]):\n"
+              "    g = DatasetType('x', units, 'StructuredDataDict', universe=u).dimensions\n"
+              "    out.append([sorted(g.required), sorted(g.implied)])\nprint(json.dumps(out))")
+    done = subprocess.run([PEER, "-c", script, json.dumps(DATASET_TYPE_UNITS)], capture_output=True, text=True,
+                          check=True, timeout=300)
+    theirs = json.loads(done.stdout.strip().splitlines()[-1])
+    with Butler.create(tmp_path / "ours") as butler:
+        universe = butler.registry.universe
+        for index, units in enumerate(DATASET_TYPE_UNITS):
+            registered = butler.registry.register_dataset_type(DatasetType(f"t{index}", units, "StructuredDataDict"))
+            assert registered
+            required = butler.registry.get_dataset_type(f"t{index}").units
+            assert [sorted(required), sorted(universe.implied(required))] == theirs[index], units
