@@ -1,4 +1,4 @@
-"""Repositories on databutler's first default universe keep working; implied units named in dataset types stay implied."""
+"""Repositories on the first default universe keep working; implied units named in dataset types stay implied."""
 
 from __future__ import annotations
 
