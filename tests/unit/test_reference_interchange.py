@@ -245,3 +245,39 @@ def test_dataset_type_units_are_required_and_implied_as_the_reference_says(tmp_p
             assert registered
             required = butler.registry.get_dataset_type(f"t{index}").units
             assert [sorted(required), sorted(universe.implied(required))] == theirs[index], units
+
+
+def test_the_reference_imports_a_databutler_export_of_the_current_universe(tmp_path: Path) -> None:
+    """The file says daf_butler version 8; groups, visit systems and a visit's join records go along."""
+    elements = ("group", "exposure", "visit", "visit_definition", "visit_system", "visit_system_membership",
+                "visit_detector_region")
+    with Butler.create(tmp_path / "ours", run="ours_run") as butler:
+        registry = butler.registry
+        registry.insert_data_units("instrument", [{"name": "Cam1", "detector_max": 4, "class_name": "x.Y"}])
+        registry.insert_data_units("physical_filter", [{"instrument": "Cam1", "name": "Cam1-r", "band": "r"}])
+        registry.insert_data_units("detector", [{"instrument": "Cam1", "id": i, "full_name": f"D{i}"} for i in (1, 2)])
+        registry.insert_data_units("day_obs", [{"instrument": "Cam1", "id": 20240101}])
+        registry.insert_data_units("group", [{"instrument": "Cam1", "name": "g1"}])
+        common = {"instrument": "Cam1", "physical_filter": "Cam1-r", "day_obs": 20240101}
+        registry.insert_data_units("exposure", [{**common, "id": 7, "obs_id": "E7", "group": "g1", "azimuth": 10.5,
+                                                 "can_see_sky": True, "seq_start": 3, "seq_end": 4}])
+        registry.insert_data_units("visit", [{**common, "id": 70, "name": "V70", "azimuth": 11.0}])
+        registry.insert_data_units("visit_definition", [{"instrument": "Cam1", "exposure": 7, "visit": 70}])
+        registry.insert_data_units("visit_system", [{"instrument": "Cam1", "id": 0, "name": "one-to-one"}])
+        registry.insert_data_units("visit_system_membership", [{"instrument": "Cam1", "visit": 70, "visit_system": 0}])
+        registry.insert_data_units("visit_detector_region", [{"instrument": "Cam1", "visit": 70, "detector": 1}])
+        registry.register_dataset_type(DatasetType("raw", ("instrument", "exposure", "detector"), "StructuredData"))
+        registry.register_dataset_type(DatasetType("calexp", ("instrument", "visit", "detector"), "StructuredData"))
+        refs = [butler.put({"d": d}, "raw", instrument="Cam1", exposure=7, detector=d) for d in (1, 2)]
+        refs.append(butler.put({"d": 2}, "calexp", instrument="Cam1", visit=70, detector=2))
+        butler.export(tmp_path / "out" / "export.yaml", refs, transfer="copy")
+        ours = {element: [{k: v for k, v in r.items() if k not in ("timespan", "region")}
+                          for r in registry.fetch_data_unit_records(element)] for element in elements}
+    text = (tmp_path / "out" / "export.yaml").read_text()
+    assert "universe_namespace: daf_butler" in text and "universe_version: 8" in text
+    theirs = ask_reference("import", str(tmp_path / "peer"), str(tmp_path / "out" / "export.yaml"), elements=elements)
+    for element in elements:
+        reference = [{k: v for k, v in r.items() if k not in ("timespan", "region")} for r in theirs["records"][element]]
+        assert sorted(repr(sorted(r.items())) for r in reference) == sorted(
+            repr(sorted(r.items())) for r in ours[element]), element
+    assert sorted(v[0] for v in theirs["datasets"].values()) == ["calexp", "raw", "raw"]

@@ -30,6 +30,7 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import quoted_name
+from sqlalchemy.sql.compiler import RESERVED_WORDS
 
 from ...domain.universe import DataUnitType, Universe
 from ..sql.schema import column_type, field_columns
@@ -40,8 +41,11 @@ SIDE_VERSION = "1"
 
 
 def upper(name: str) -> quoted_name:
-    """``name`` as an unquoted identifier (case-insensitive on every database, like DESDM's Oracle names)."""
-    return quoted_name(name, False)
+    """``name`` as an unquoted identifier (case-insensitive on every database, like DESDM's Oracle names).
+
+    An SQL reserved word (the DataUnit ``group``) cannot be unquoted: it is quoted as written.
+    """
+    return quoted_name(name, name.lower() in RESERVED_WORDS)
 
 
 def _column(name: str, kind: Any, *args: Any, **kwargs: Any) -> sa.Column[Any]:
