@@ -29,8 +29,8 @@ from typing import Any
 
 import attrs
 import sqlalchemy as sa
-from sqlalchemy.sql.elements import quoted_name
 from sqlalchemy.sql.compiler import RESERVED_WORDS
+from sqlalchemy.sql.elements import quoted_name
 
 from ...domain.universe import DataUnitType, Universe
 from ..sql.schema import column_type, field_columns
