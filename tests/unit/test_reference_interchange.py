@@ -277,7 +277,8 @@ def test_the_reference_imports_a_databutler_export_of_the_current_universe(tmp_p
     assert "universe_namespace: daf_butler" in text and "universe_version: 8" in text
     theirs = ask_reference("import", str(tmp_path / "peer"), str(tmp_path / "out" / "export.yaml"), elements=elements)
     for element in elements:
-        reference = [{k: v for k, v in r.items() if k not in ("timespan", "region")} for r in theirs["records"][element]]
+        reference = [{k: v for k, v in r.items() if k not in ("timespan", "region")}
+                     for r in theirs["records"][element]]
         assert sorted(repr(sorted(r.items())) for r in reference) == sorted(
             repr(sorted(r.items())) for r in ours[element]), element
     assert sorted(v[0] for v in theirs["datasets"].values()) == ["calexp", "raw", "raw"]
