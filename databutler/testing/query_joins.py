@@ -70,6 +70,14 @@ class QueryJoinRulesContract(QueryFixtures):
         assert [(d["visit"], d["visit_system"]) for d in members] == [(1, 0)]
 
     @requires(RegistryCapability.QUERIES)
+    def test_alternate_keys_select_in_where(self, joined: Registry) -> None:
+        by_name = joined.query_data_ids("visit", where="instrument = 'Cam1' AND visit.name = 'visit5'")
+        assert [d["visit"] for d in by_name] == [NEW_VISIT]
+        by_obs_id = joined.query_data_ids(("exposure", "detector"), where="exposure.obs_id = 'Cam1_105' AND "
+                                          "detector.full_name = 'S01'")
+        assert [(d["exposure"], d["detector"]) for d in by_obs_id] == [(NEW_EXPOSURE, 2)]
+
+    @requires(RegistryCapability.QUERIES)
     def test_exposures_pair_with_every_detector(self, joined: Registry) -> None:
         found = joined.query_data_ids(("exposure", "detector"), where="instrument = 'Cam1' AND exposure = 105")
         assert sorted(d["detector"] for d in found) == list(DETECTORS)
