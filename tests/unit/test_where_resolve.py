@@ -126,7 +126,8 @@ def test_unknown_name_is_an_error_naming_the_closest_valid_names(universe: Unive
     ("instrument = Cam1", 13, "if 'Cam1' is a value, quote it: instrument = 'Cam1'"),
     ("Cam1 < instrument", 0, "if 'Cam1' is a value, quote it: 'Cam1' < instrument"),
     ("physical_filter != HSC_r AND visit = 1", 19, "quote it: physical_filter != 'HSC_r'"),
-    ("visit.name = vist", 13, "quote it: visit.name = 'vist'; if it is a DataUnit, did you mean 'visit' or 'visit_system'?"),
+    ("visit.name = vist", 13,
+     "quote it: visit.name = 'vist'; if it is a DataUnit, did you mean 'visit' or 'visit_system'?"),
 ])
 def test_unquoted_value_is_refused_suggesting_quotes(universe: Universe, text: str, position: int,
                                                      fragment: str) -> None:

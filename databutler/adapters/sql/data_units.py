@@ -151,7 +151,7 @@ class DataUnitManager:
         table = self._schema.elements[name]
         keys = self._universe.key_fields(name)
         for fields in self._universe.unique_fields(name):
-            wanted = {tuple(r.get(f) for f in fields): tuple(r[k] for k in keys) for r in records
+            wanted = {tuple(r[f] for f in fields): tuple(r[k] for k in keys) for r in records
                       if r.get(fields[-1]) is not None}
             for part in chunks(list(wanted)):
                 query = sa.select(*(table.c[f] for f in (*fields, *keys))).where(self._key_where(table, fields, part))
