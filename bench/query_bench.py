@@ -3,7 +3,8 @@
 
 Content (registry only, no files): one instrument ``Cam1`` with 10 detectors, N / 10 visits
 (100 a night), a skymap with 4 tracts of 100 patches, each visit overlapping 2 patches
-(``visit_patch_overlap``), and N "summary" datasets (instrument, visit, detector) in one RUN.
+(``visit_patch_overlap``, stored: the registry is on ``databutler.testing.data.standard_universe()``),
+and N "summary" datasets (instrument, visit, detector) in one RUN.
 
 Timed, each a median and 95th percentile over ``--queries`` runs, rows fetched:
  datasets_filtered  ``query_datasets("summary", [run], where="instrument = 'Cam1' AND visit = :v
@@ -62,7 +63,7 @@ def populate(registry: Any, n: int) -> int:
                                          for v in range(1, n_visits + 1)])
     registry.insert_data_units("skymap", [{"name": "SkyMap1"}])
     registry.insert_data_units("tract", [{"skymap": "SkyMap1", "id": t} for t in range(TRACTS)])
-    registry.insert_data_units("patch", [{"skymap": "SkyMap1", "tract": t, "id": p}
+    registry.insert_data_units("patch", [{"skymap": "SkyMap1", "tract": t, "id": p, "cell_x": p % 10, "cell_y": p // 10}
                                          for t in range(TRACTS) for p in range(PATCHES)])
     cells = TRACTS * PATCHES
     registry.insert_data_units("visit_patch_overlap", [
@@ -120,7 +121,7 @@ def measure(url: str, n: int, queries: int, namespace: str | None = None, *, lay
     ``<namespace>_release``) and query through a personal registry at ``url`` over it.
     """
     from databutler.adapters.sql import Release, SqlRegistry
-    from databutler.config.universe import default_universe
+    from databutler.testing.data import standard_universe as default_universe  # declares visit_patch_overlap
 
     release = None
     if layered:

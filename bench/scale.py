@@ -4,7 +4,8 @@
 Content (registry only: bulk ``insert_datasets``, no files), for a size N:
  DataUnits   3 instruments (CamA, CamB, CamC) of 200 detectors and 2 physical filters each,
              10^4 visits in all (100 a night), one skymap of 20 tracts x 100 patches, every
-             visit overlapping 4 patches (``visit_patch_overlap``).
+             visit overlapping 4 patches (``visit_patch_overlap``, stored: the repository is on
+             ``databutler.testing.data.standard_universe()``, which declares it).
  datasets    per-detector types (calexp, src, icSrc, postISRCCD, srcMatch: instrument, visit,
              detector) in RUNs of 2,000 datasets (10 visits x 200 detectors), filled block by
              block, instrument by instrument, type by type until N; a coadd type (band, skymap,
@@ -87,7 +88,7 @@ def populate_units(registry: Any) -> None:
     registry.insert_data_units("skymap", [{"name": SKYMAP, "tract_max": TRACTS, "patch_nx_max": 10,
                                            "patch_ny_max": 10}])
     registry.insert_data_units("tract", [{"skymap": SKYMAP, "id": t} for t in range(TRACTS)])
-    registry.insert_data_units("patch", [{"skymap": SKYMAP, "tract": t, "id": p}
+    registry.insert_data_units("patch", [{"skymap": SKYMAP, "tract": t, "id": p, "cell_x": p % 10, "cell_y": p // 10}
                                          for t in range(TRACTS) for p in range(PATCHES)])
     cells = TRACTS * PATCHES
     overlaps = []
@@ -296,7 +297,11 @@ def measure(url: str, namespace: str | None, n: int, queries: int, workdir: str)
         host = f"{parsed.host}:{parsed.port}" if parsed.port else str(parsed.host)
         configured = (f"{parsed.drivername}://{parsed.username}:${{DATABUTLER_SCALE_PASSWORD}}@{host}/"
                       f"{parsed.database}")
-    config: dict[str, Any] = {"registry": {"adapter": "sql", "url": configured}}
+    from databutler.testing.data import standard_universe
+
+    # visit_patch_overlap is stored here: the standard test universe declares it (the default relates by region).
+    config: dict[str, Any] = {"registry": {"adapter": "sql", "url": configured},
+                              "universe": standard_universe().to_mapping()}
     if namespace:
         config["registry"]["namespace"] = namespace
     butler = Butler.create(os.path.join(workdir, f"repo-{n}-{url.split(':', 1)[0]}"), config)

@@ -49,8 +49,18 @@ class DatasetType:
                                        f"at most {limit} are allowed")
 
     def normalized(self, universe: Universe) -> DatasetType:
-        """Return this DatasetType with its units replaced by their required closure, sorted."""
-        return attrs.evolve(self, units=universe.closure(self.units))
+        """Return this DatasetType with its units replaced by the required closure of the minimal set, sorted.
+
+        A unit implied by another one listed (band next to physical_filter) stays implied, as in the
+        reference: it is filled in from records, never asked for in a DataId.
+        """
+        return attrs.evolve(self, units=universe.closure(minimal_units(universe, self.units)))
+
+
+def minimal_units(universe: Universe, units: Iterable[str]) -> tuple[str, ...]:
+    """``units`` without those implied (directly or not) by another of them."""
+    names = tuple(units)
+    return tuple(u for u in names if u not in universe.implied([v for v in names if v != u]))
 
 
 def split_component(name: str) -> tuple[str, str | None]:

@@ -21,11 +21,13 @@ class FieldSpec:
     nullable: bool = True
     length: int | None = None
     doc: str = ""
+    unique: bool = False
+    """An alternate key: no two records with the same required parents share a (non-null) value."""
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], where: str) -> FieldSpec:
-        """Build a field from ``{name, type, nullable?, length?, doc?}``."""
-        unknown = set(data) - {"name", "type", "nullable", "length", "doc"}
+        """Build a field from ``{name, type, nullable?, length?, doc?, unique?}``."""
+        unknown = set(data) - {"name", "type", "nullable", "length", "doc", "unique"}
         if unknown:
             raise UniverseError(f"{where}: unknown field attributes {sorted(unknown)}")
         try:
@@ -37,8 +39,11 @@ class FieldSpec:
             choices = [t.value for t in FieldType]
             raise UniverseError(f"{where}: field type {data.get('type')!r} is not one of {choices}") from None
         length = data.get("length")
+        unique = bool(data.get("unique", False))
+        if unique and field_type not in KEY_TYPES:
+            raise UniverseError(f"{where}: alternate key {name!r} must be int or string, not {field_type.value}")
         return cls(name, field_type, bool(data.get("nullable", True)),
-                   None if length is None else int(length), str(data.get("doc", "")))
+                   None if length is None else int(length), str(data.get("doc", "")), unique)
 
 
 @attrs.frozen
@@ -53,15 +58,33 @@ class DataUnitType:
     populated_by: str | None = None
     doc: str = ""
 
+    @property
+    def alternate_keys(self) -> tuple[FieldSpec, ...]:
+        """The metadata fields declared ``unique`` (visit.name, exposure.obs_id, detector.full_name)."""
+        return tuple(f for f in self.metadata if f.unique)
+
 
 @attrs.frozen
 class JoinElement:
-    """A many-to-many relationship between DataUnits (visit<->patch overlap), with metadata."""
+    """A many-to-many element between DataUnits: a relationship, or metadata about a combination.
+
+    ``always_join`` (the reference's term) says the element defines a relationship
+    (visit_definition: which exposures make up a visit), so a query naming all its DataUnits is
+    constrained by its records. ``always_join: false`` says it only holds metadata about
+    combinations that exist anyway (visit_detector_region: the region of a detector in a visit);
+    a query joins its records only when it reads them (a ``where`` on its fields, its records
+    asked for). Undeclared, an element is a relationship: universes written before the attribute
+    existed (stored in repositories) keep the answers they gave.
+    ``populated_by`` names the DataUnit whose records bring this element's records along
+    (exported with visits); it never inserts records by itself.
+    """
 
     name: str
     joins: tuple[str, ...]
     metadata: tuple[FieldSpec, ...] = ()
     doc: str = ""
+    always_join: bool = True
+    populated_by: str | None = None
 
 
 Element = DataUnitType | JoinElement
@@ -82,10 +105,15 @@ def _element_from_mapping(name: str, data: Mapping[str, Any]) -> Element:
     metadata = tuple(FieldSpec.from_mapping(f, where) for f in data.get("metadata") or ())
     doc = str(data.get("doc", ""))
     if "joins" in data:
-        unknown = set(data) - {"joins", "metadata", "doc"}
+        unknown = set(data) - {"joins", "metadata", "doc", "always_join", "populated_by"}
         if unknown:
             raise UniverseError(f"{where}: unknown attributes {sorted(unknown)}")
-        return JoinElement(name, _names(data["joins"], where), metadata, doc)
+        always_join = data.get("always_join", True)
+        if not isinstance(always_join, bool):
+            raise UniverseError(f"{where}: always_join must be true or false, not {always_join!r}")
+        populated_by = data.get("populated_by")
+        return JoinElement(name, _names(data["joins"], where), metadata, doc, always_join,
+                           None if populated_by is None else str(populated_by))
     unknown = set(data) - {"key", "requires", "implies", "metadata", "populated_by", "doc"}
     if unknown:
         raise UniverseError(f"{where}: unknown attributes {sorted(unknown)}")
@@ -154,6 +182,8 @@ class Universe:
                 out["length"] = spec.length
             if spec.doc:
                 out["doc"] = spec.doc
+            if spec.unique:
+                out["unique"] = True
             return out
 
         elements: dict[str, Any] = {}
@@ -169,6 +199,10 @@ class Universe:
                     data["populated_by"] = element.populated_by
             else:
                 data["joins"] = list(element.joins)
+                if not element.always_join:
+                    data["always_join"] = False
+                if element.populated_by:
+                    data["populated_by"] = element.populated_by
             if element.metadata:
                 data["metadata"] = [field(f) for f in element.metadata]
             if element.doc:
@@ -180,7 +214,7 @@ class Universe:
     def _validate(by_name: Mapping[str, Element]) -> None:
         for element in by_name.values():
             refs = element.requires + element.implies if isinstance(element, DataUnitType) else element.joins
-            if isinstance(element, DataUnitType) and element.populated_by is not None:
+            if element.populated_by is not None:
                 refs = (*refs, element.populated_by)
             for ref in refs:
                 target = by_name.get(ref)
@@ -190,6 +224,8 @@ class Universe:
             fields = [f.name for f in element.metadata]
             if isinstance(element, DataUnitType):
                 fields += [element.key.name, *element.requires, *element.implies]
+            elif any(f.unique for f in element.metadata):
+                raise UniverseError(f"universe element {element.name!r}: only a DataUnit has alternate keys")
             duplicated = {f for f in fields if fields.count(f) > 1}
             if duplicated:
                 raise UniverseError(f"universe element {element.name!r} has duplicate fields {sorted(duplicated)}")
@@ -339,3 +375,9 @@ class Universe:
         if isinstance(element, DataUnitType):
             names.append(element.key.name)
         return tuple(names)
+
+    def unique_fields(self, name: str) -> tuple[tuple[str, ...], ...]:
+        """For each alternate key of element ``name``: its required parents' fields and its own name."""
+        element = self.element(name)
+        parents = tuple(u for u in self.required(name) if u != name)
+        return tuple((*parents, f.name) for f in element.metadata if f.unique)

@@ -101,7 +101,7 @@ class ButlerExport:
             artifacts.setdefault(artifact.dataset_id, []).append(artifact)
         target = os.fspath(directory) if directory is not None else os.path.dirname(os.path.abspath(path))
         files = [_export_file(self.datastore, ref, artifacts.get(ref.id, []), transfer, target) for ref in subset.refs]
-        records = with_join_records(registry, subset.refs, subset.records) if data_units else {}
+        records = with_join_records(registry, subset.refs, subset.records, populated=True) if data_units else {}
         document = ExportDocument(
             registry.universe.namespace, registry.universe.version, records,
             tuple(DatasetTypeEntry(t.name, t.units, t.storage_class) for t in subset.dataset_types),
@@ -199,18 +199,50 @@ def _export_file(datastore: Datastore, ref: DatasetRef, artifacts: Sequence[Stor
 
 
 def with_join_records(registry: Registry, refs: Sequence[DatasetRef],
-                       records: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, Sequence[Mapping[str, Any]]]:
-    """``records`` plus the records of join elements the datasets' DataIds name in full (visit_detector_region)."""
+                      records: Mapping[str, Sequence[Mapping[str, Any]]], *,
+                      populated: bool = False) -> dict[str, Sequence[Mapping[str, Any]]]:
+    """``records`` plus the records of join elements the datasets' DataIds name in full (visit_detector_region)
+    and, if ``populated``, those ``populated_by`` a unit whose records go (a visit's definition, region and
+    visit systems, as the reference exports them; read with one fetch of each such element)."""
     universe = registry.universe
     found = dict(records)
     for join in universe.join_elements:
         fields = universe.key_fields(join.name)
         keys = {tuple(full[f] for f in fields) for full in (ref.data_id.full for ref in refs)
                 if all(f in full for f in fields)}
-        if keys:
-            found[join.name] = registry.fetch_data_unit_records(
-                join.name, [dict(zip(fields, key, strict=True)) for key in sorted(keys, key=repr)])
+        chosen = registry.fetch_data_unit_records(
+            join.name, [dict(zip(fields, key, strict=True)) for key in sorted(keys, key=repr)]) if keys else []
+        owner = join.populated_by
+        if populated and owner is not None and found.get(owner):
+            owner_fields = universe.key_fields(owner)
+            columns = universe.required(owner)  # the owner's key as the join element's columns name it
+            owned = {tuple(r[f] for f in owner_fields) for r in found[owner]}
+            have = {tuple(r[f] for f in fields) for r in chosen}
+            chosen += [r for r in registry.fetch_data_unit_records(join.name)
+                       if tuple(r[c] for c in columns) in owned and tuple(r[f] for f in fields) not in have]
+        if chosen:
+            found[join.name] = chosen
+            for unit in join.joins:  # a joined unit no dataset names (visit_system) goes too
+                _add_records(registry, found, unit, {tuple(r[c] for c in universe.required(unit)) for r in chosen})
     return {e.name: found[e.name] for e in universe.elements if e.name in found}
+
+
+def _add_records(registry: Registry, found: dict[str, Sequence[Mapping[str, Any]]], unit: str,
+                 keys: set[tuple[Any, ...]]) -> None:
+    """Add to ``found`` the records of ``unit`` with primary ``keys`` that it lacks, and those they name."""
+    universe = registry.universe
+    fields = universe.key_fields(unit)
+    have = {tuple(r[f] for f in fields) for r in found.get(unit, ())}
+    missing = sorted(keys - have, key=repr)
+    if not missing:
+        return
+    added = registry.fetch_data_unit_records(unit, [dict(zip(fields, key, strict=True)) for key in missing])
+    found[unit] = [*found.get(unit, ()), *added]
+    definition = universe.unit(unit)
+    for parent in (*definition.requires, *definition.implies):  # an exposure's group, day_obs, filter
+        columns = universe.required(parent)
+        _add_records(registry, found, parent, {tuple(r[c] for c in columns) for r in added
+                                               if all(r.get(c) is not None for c in columns)})
 
 
 def _resolve(path: str | None, base: str) -> str:

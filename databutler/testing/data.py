@@ -1,4 +1,9 @@
-"""A small, fixed set of DataUnit records on the default universe, shared by the contract suites.
+"""A small, fixed set of DataUnit records, shared by the contract suites, and the universe they use.
+
+The contract suites run on ``standard_universe()``: the default universe plus a stored
+``visit_patch_overlap`` relationship (the default universe, as the reference's, has none: it
+relates visits and patches by their regions). A user universe may still declare such a
+relationship; the suites check that queries follow it.
 
 Content (insert with ``insert_standard_data_units(registry)``):
 
@@ -15,16 +20,32 @@ Content (insert with ``insert_standard_data_units(registry)``):
 - ``visit_definition``: exposure 100+v defines Cam1 visit v, exposure 190+v Cam2 visit v;
 - ``visit_detector_region``: every visit with every detector of its instrument (32 rows);
 - skymap ``SkyMap1`` with tracts 0 and 1, each with patches 0-3;
-- ``visit_patch_overlap``: each visit overlaps two patches (see ``VISIT_PATCH_OVERLAPS``).
+- ``visit_patch_overlap`` (when the registry's universe has it): each visit overlaps two patches
+  (see ``VISIT_PATCH_OVERLAPS``).
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 from typing import Any
 
+from ..config.universe import default_universe
+from ..domain.universe import Universe
 from ..domain.values import Timespan
 from ..ports.registry import Registry
+
+OVERLAP = "visit_patch_overlap"
+
+
+@functools.cache
+def standard_universe() -> Universe:
+    """The default universe plus ``visit_patch_overlap``, a stored relationship (``always_join``)."""
+    mapping = default_universe().to_mapping()
+    mapping["namespace"], mapping["version"] = "databutler_testing", 1
+    mapping["elements"][OVERLAP] = {"doc": "Which patches a visit overlaps (stored, not computed).",
+                                    "joins": ["visit", "patch"], "always_join": True}
+    return Universe.from_mapping(mapping)
 
 INSTRUMENTS = ("Cam1", "Cam2")
 PHYSICAL_FILTERS = {("Cam1", "Cam1-g"): "g", ("Cam1", "Cam1-r"): "r", ("Cam2", "Cam2-r"): "r"}
@@ -85,8 +106,12 @@ def target_name(instrument: str, visit: int) -> str:
     return "field1" if ids.index(visit) < 2 else "field2"
 
 
-def standard_records() -> dict[str, list[dict[str, Any]]]:
-    """The records of the standard data set, by element, in an order they can be inserted in."""
+def standard_records(universe: Universe | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The records of the standard data set, by element, in an order they can be inserted in.
+
+    ``visit_patch_overlap`` records are left out when ``universe`` (default: the standard
+    universe) lacks the element.
+    """
     records: dict[str, list[dict[str, Any]]] = {
         "instrument": [{"name": name, "detector_max": len(DETECTORS), "visit_max": 100, "exposure_max": 1000,
                         "class_name": f"testing.{name}"} for name in INSTRUMENTS],
@@ -119,10 +144,12 @@ def standard_records() -> dict[str, list[dict[str, Any]]]:
         records["visit_patch_overlap"].extend(
             {"instrument": instrument, "visit": visit, "skymap": SKYMAP, "tract": t, "patch": p}
             for t, p in VISIT_PATCH_OVERLAPS[(instrument, visit)])
+    if OVERLAP not in (universe or standard_universe()):
+        del records[OVERLAP]
     return records
 
 
 def insert_standard_data_units(registry: Registry) -> None:
     """Insert the standard data set (see the module docstring) into ``registry``."""
-    for element, records in standard_records().items():
+    for element, records in standard_records(registry.universe).items():
         registry.insert_data_units(element, records)

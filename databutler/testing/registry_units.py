@@ -160,6 +160,19 @@ class RegistryDataUnitsContract(DataUnitUpdateContract, RegistryFixtures):
                                                      {"instrument": "Cam1", "id": 9, "full_name": "b"}])
         assert all_records(populated) == before
 
+    def test_an_alternate_key_value_taken_by_another_record_is_a_conflict(self, populated: Registry) -> None:
+        """visit.name, detector.full_name...: unique among the records of the same instrument."""
+        before = all_records(populated)
+        with pytest.raises(ConflictingDefinitionError):
+            populated.insert_data_units("detector", [{"instrument": "Cam1", "id": 9, "full_name": "S00"}])
+        with pytest.raises(ConflictingDefinitionError):
+            populated.insert_data_units("visit", [{"instrument": "Cam1", "id": 9, "name": "visit1",
+                                                   "physical_filter": "Cam1-g", "day_obs": 20240101}])
+        assert all_records(populated) == before
+        # The same value under another instrument is another key.
+        assert populated.insert_data_units("detector", [{"instrument": "Cam2", "id": 9, "full_name": "X9"},
+                                                        {"instrument": "Cam1", "id": 9, "full_name": "X9"}]) == 2
+
     def test_populated_by_units_are_inserted_from_their_source_records(self, registry: Registry) -> None:
         registry.insert_data_units("instrument", [{"name": "Cam1"}])
         assert registry.fetch_data_unit_records("band") == []

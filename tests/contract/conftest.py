@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 
 from databutler.adapters.sql import SqlRegistry
-from databutler.config.universe import default_universe
 from databutler.ports import Registry
-from databutler.testing.data import insert_standard_data_units
+from databutler.testing.data import insert_standard_data_units, standard_universe
 from databutler.testing.registry import ReopenRegistry
 
 
@@ -23,7 +22,7 @@ from databutler.testing.registry import ReopenRegistry
 def empty_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An empty SQLite registry file on the default universe."""
     path = tmp_path_factory.mktemp("template") / "registry.sqlite3"
-    SqlRegistry.create(f"sqlite:///{path}", default_universe()).close()
+    SqlRegistry.create(f"sqlite:///{path}", standard_universe()).close()
     return path
 
 

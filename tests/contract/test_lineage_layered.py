@@ -16,11 +16,10 @@ import attrs
 import pytest
 
 from databutler.adapters.sql import Release, SqlRegistry
-from databutler.config.universe import default_universe
 from databutler.domain import CollectionKind, DatasetRef, Quantum
 from databutler.domain.lineage import Direction
 from databutler.ports import Registry
-from databutler.testing.data import insert_standard_data_units
+from databutler.testing.data import insert_standard_data_units, standard_universe
 from databutler.testing.postgres import PostgresServer
 from databutler.testing.registry import CALEXP, RAW, calexp_id
 from databutler.testing.registry_lineage import SRC, SUMMARY
@@ -71,9 +70,9 @@ def fill_personal(personal: Registry, refs: dict[str, DatasetRef], isr: Quantum)
 @pytest.fixture
 def sqlite_crossing(tmp_path: Path) -> Iterator[Crossing]:
     release_path = tmp_path / "release.sqlite3"
-    with SqlRegistry.create(f"sqlite:///{release_path}", default_universe()) as release:
+    with SqlRegistry.create(f"sqlite:///{release_path}", standard_universe()) as release:
         refs, isr = fill_release(release)
-    with SqlRegistry.create(f"sqlite:///{tmp_path / 'personal.sqlite3'}", default_universe(),
+    with SqlRegistry.create(f"sqlite:///{tmp_path / 'personal.sqlite3'}", standard_universe(),
                             release=Release(url=f"sqlite:///{release_path}")) as personal:
         yield fill_personal(personal, refs, isr)
 
@@ -83,9 +82,9 @@ def postgres_crossing(postgres_server: PostgresServer) -> Iterator[Crossing]:
     database = postgres_server.create_database()
     url = postgres_server.url(database=database)
     try:
-        with SqlRegistry.create(url, default_universe(), namespace="dr1") as release:
+        with SqlRegistry.create(url, standard_universe(), namespace="dr1") as release:
             refs, isr = fill_release(release)
-        with SqlRegistry.create(url, default_universe(), namespace="personal",
+        with SqlRegistry.create(url, standard_universe(), namespace="personal",
                                 release=Release(namespace="dr1")) as personal:
             yield fill_personal(personal, refs, isr)
     finally:

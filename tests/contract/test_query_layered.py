@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from databutler.adapters.sql import Release, SqlRegistry
-from databutler.config.universe import default_universe
 from databutler.ports import Registry
 from databutler.ports.capabilities import RegistryCapability
+from databutler.testing.data import standard_universe
 from databutler.testing.query import QueryContract
 
 
@@ -39,7 +39,7 @@ class TestLayeredSqliteQueries(QueryContract):
         shutil.copyfile(populated_sqlite_file, release)  # the release: the standard data
         before = _sha256(release)
         personal = tmp_path / "personal.sqlite3"
-        with SqlRegistry.create(f"sqlite:///{personal}", default_universe(),
+        with SqlRegistry.create(f"sqlite:///{personal}", standard_universe(),
                                 release=Release(url=f"sqlite:///{release}")) as registry:
             # The standard data are read from the release, not copied into the personal layer.
             assert len(registry.fetch_data_unit_records("visit")) == 8

@@ -12,10 +12,9 @@ from collections.abc import Iterator
 import pytest
 
 from databutler.adapters.sql import SqlRegistry
-from databutler.config.universe import default_universe
 from databutler.ports import Registry
 from databutler.ports.capabilities import RegistryCapability
-from databutler.testing.data import insert_standard_data_units
+from databutler.testing.data import insert_standard_data_units, standard_universe
 from databutler.testing.postgres import PostgresServer
 from databutler.testing.query import QueryContract
 
@@ -27,7 +26,7 @@ def populated_query_template(postgres_server: PostgresServer) -> Iterator[str]:
     """A database holding a registry with the standard data."""
     name = postgres_server.create_database()
     url = postgres_server.url(database=name)
-    with SqlRegistry.create(url, default_universe(), namespace=NAMESPACE) as registry:
+    with SqlRegistry.create(url, standard_universe(), namespace=NAMESPACE) as registry:
         insert_standard_data_units(registry)
     yield name
     postgres_server.drop_database(name)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from databutler.adapters.sql import SqlRegistry
-from databutler.config.universe import default_universe
 from databutler.ports import Registry
 from databutler.ports.capabilities import RegistryCapability
+from databutler.testing.data import standard_universe
 from databutler.testing.query import QueryContract
 from databutler.testing.registry import MakeRegistry
 
@@ -40,7 +40,7 @@ class TestSqliteMemoryQueries(QueryContract):
         made: list[SqlRegistry] = []
 
         def make() -> Registry:
-            made.append(SqlRegistry.create("sqlite://", default_universe()))
+            made.append(SqlRegistry.create("sqlite://", standard_universe()))
             return made[-1]
 
         yield make

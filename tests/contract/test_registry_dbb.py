@@ -11,10 +11,10 @@ import pytest
 import sqlalchemy as sa
 
 from databutler.adapters.dbb import DbbRegistry, make_registry
-from databutler.config.universe import default_universe
 from databutler.domain import Universe
 from databutler.ports import Registry
 from databutler.ports.capabilities import RegistryCapability
+from databutler.testing.data import standard_universe
 from databutler.testing.desdm import create_desdm, desdm_engine
 from databutler.testing.postgres import PostgresServer
 from databutler.testing.query import QueryContract
@@ -46,7 +46,7 @@ def options(url: str, **extra: object) -> dict[str, object]:
 def dbb_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An empty DESDM catalog with the side tables of the default universe."""
     path = tmp_path_factory.mktemp("dbb") / "desdm.sqlite3"
-    make_registry(options(empty_catalog(path)), universe=default_universe(), create=True, writeable=True).close()
+    make_registry(options(empty_catalog(path)), universe=standard_universe(), create=True, writeable=True).close()
     return path
 
 
@@ -121,7 +121,7 @@ def dbb_postgres_template(postgres_server: PostgresServer) -> Iterator[str]:
     """A database holding an empty DESDM catalog with the side tables of the default universe."""
     name = postgres_server.create_database()
     url = empty_postgres_catalog(postgres_server, name)
-    make_registry(options(url, namespace=NAMESPACE), universe=default_universe(), create=True,
+    make_registry(options(url, namespace=NAMESPACE), universe=standard_universe(), create=True,
                   writeable=True).close()
     yield name
     postgres_server.drop_database(name)

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from databutler.adapters.sql import Release, SqlRegistry
-from databutler.config.universe import default_universe
 from databutler.domain import Universe
 from databutler.domain.errors import ReleaseWriteError
 from databutler.ports import Registry
 from databutler.ports.capabilities import RegistryCapability
+from databutler.testing.data import standard_universe
 from databutler.testing.registry import MakeRegistry, RegistryContract, ReopenRegistry
 
 
@@ -29,7 +29,7 @@ def personal_over(directory: Path, release: Path, universe: Universe | None = No
         shutil.copyfile(release, copy)
     else:
         SqlRegistry.create(f"sqlite:///{copy}", universe).close()
-    return SqlRegistry.create(f"sqlite:///{directory / 'personal.sqlite3'}", universe or default_universe(),
+    return SqlRegistry.create(f"sqlite:///{directory / 'personal.sqlite3'}", universe or standard_universe(),
                               release=Release(url=f"sqlite:///{copy}"))
 
 

@@ -18,11 +18,10 @@ from collections.abc import Iterator
 import pytest
 
 from databutler.adapters.sql import Release, SqlRegistry
-from databutler.config.universe import default_universe
 from databutler.domain import Universe
 from databutler.ports import Registry
 from databutler.ports.capabilities import RegistryCapability
-from databutler.testing.data import insert_standard_data_units
+from databutler.testing.data import insert_standard_data_units, standard_universe
 from databutler.testing.postgres import PostgresRole, PostgresServer
 from databutler.testing.registry import MakeRegistry, RegistryContract, ReopenRegistry
 
@@ -57,7 +56,7 @@ def open_personal(server: PostgresServer, role: PostgresRole, database: str) -> 
 @pytest.fixture(scope="module")
 def empty_template(postgres_server: PostgresServer, reader: PostgresRole) -> Iterator[str]:
     """A database with an empty release and an empty personal registry over it, on the default universe."""
-    name = layered_database(postgres_server, reader, default_universe())
+    name = layered_database(postgres_server, reader, standard_universe())
     yield name
     postgres_server.drop_database(name)
 

@@ -12,11 +12,10 @@ import pytest
 
 from databutler.adapters.nosql import LimitedRegistry
 from databutler.adapters.sql import SqlRegistry
-from databutler.config.universe import default_universe
 from databutler.domain import Universe
 from databutler.ports import Registry
 from databutler.ports.capabilities import RegistryCapability
-from databutler.testing.data import insert_standard_data_units
+from databutler.testing.data import insert_standard_data_units, standard_universe
 from databutler.testing.registry import MakeRegistry, RegistryContract, ReopenRegistry
 
 
@@ -37,7 +36,7 @@ class LimitedFixtures:
         made: list[LimitedRegistry] = []
 
         def make(universe: Universe | None = None) -> Registry:
-            registry = LimitedRegistry.create(f"{base}/registry{len(made)}", universe or default_universe(),
+            registry = LimitedRegistry.create(f"{base}/registry{len(made)}", universe or standard_universe(),
                                               in_memory_sqlite)
             made.append(registry)
             return registry

@@ -12,11 +12,10 @@ from collections.abc import Iterator
 import pytest
 
 from databutler.adapters.sql import SqlRegistry
-from databutler.config.universe import default_universe
 from databutler.domain import Universe
 from databutler.ports import Registry
 from databutler.ports.capabilities import RegistryCapability
-from databutler.testing.data import insert_standard_data_units
+from databutler.testing.data import insert_standard_data_units, standard_universe
 from databutler.testing.postgres import PostgresServer
 from databutler.testing.registry import MakeRegistry, RegistryContract, ReopenRegistry
 
@@ -27,7 +26,7 @@ NAMESPACE = "butler"
 def empty_template(postgres_server: PostgresServer) -> Iterator[str]:
     """A database holding an empty registry on the default universe."""
     name = postgres_server.create_database()
-    SqlRegistry.create(postgres_server.url(database=name), default_universe(), namespace=NAMESPACE).close()
+    SqlRegistry.create(postgres_server.url(database=name), standard_universe(), namespace=NAMESPACE).close()
     yield name
     postgres_server.drop_database(name)
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from databutler.adapters.sql import SqlRegistry
-from databutler.config.universe import default_universe
 from databutler.domain import Universe
 from databutler.ports import Registry
 from databutler.ports.capabilities import RegistryCapability
+from databutler.testing.data import standard_universe
 from databutler.testing.registry import MakeRegistry, RegistryContract, ReopenRegistry
 
 
@@ -57,7 +57,7 @@ class TestSqliteMemoryRegistry(RegistryContract):
     @pytest.fixture
     def make_registry(self, closing: list[Registry]) -> MakeRegistry:
         def make(universe: Universe | None = None) -> Registry:
-            registry = SqlRegistry.create("sqlite://", universe or default_universe())
+            registry = SqlRegistry.create("sqlite://", universe or standard_universe())
             closing.append(registry)
             return registry
 

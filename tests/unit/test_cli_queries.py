@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from databutler import Butler, DatasetType
-from databutler.testing.data import VISIT_PATCH_OVERLAPS, insert_standard_data_units
+from databutler.testing.data import VISIT_PATCH_OVERLAPS, insert_standard_data_units, standard_universe
 
 BIN = str(Path(sys.executable).with_name("databutler"))
 Result = subprocess.CompletedProcess[str]
@@ -62,7 +62,7 @@ def run(*args: str) -> Result:
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A repository with the standard data and 8 calexps of Cam1 (visits 1-4, detectors 1 and 3) in run1."""
     root = tmp_path_factory.mktemp("cli") / "repo"
-    with Butler.create(root, run="run1") as butler:
+    with Butler.create(root, {"universe": standard_universe().to_mapping()}, run="run1") as butler:
         insert_standard_data_units(butler.registry)
         butler.registry.register_dataset_type(DatasetType("calexp", ("instrument", "visit", "detector"),
                                                           "StructuredData"))

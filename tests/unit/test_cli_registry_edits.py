@@ -89,7 +89,7 @@ def test_describe_data_unit_lists_units_and_the_fields_of_one(repo: Path) -> Non
     assert [visit[f]["role"] for f in ("instrument", "id", "physical_filter", "exposure_time")] == [
         "required unit", "key", "implied unit", "metadata"]
     typo = run("describe-data-unit", str(repo), "vist")
-    assert typo.exit_code == 1 and "did you mean 'visit'?" in typo.output
+    assert typo.exit_code == 1 and "did you mean 'visit' or 'visit_system'?" in typo.output
 
 
 def test_unknown_adapter_lists_built_in_and_plug_in_adapters_with_the_closest(tmp_path: Path) -> None:

@@ -197,15 +197,15 @@ def test_non_export_files_are_refused_and_change_nothing(tmp_path: Path, target:
 
 def test_element_the_universe_lacks_is_named_with_the_files_universe_version(tmp_path: Path,
                                                                                 target: Butler) -> None:
-    if "visit_system" in target.registry.universe:
-        pytest.skip("this universe has visit_system")
+    assert "visit_patch_overlap" not in target.registry.universe  # the default relates visits and patches by region
     before = answers(target, contents=False)
     path = tmp_path / "new.yaml"
     path.write_text(OLD_FILE.replace("version: 0", "version: 1.0.2\nuniverse_version: 7\nuniverse_namespace: "
                                      "daf_butler").replace("  - type: run", "  - type: dimension\n    element: "
-                                     "visit_system\n    records:\n      - {instrument: Cam9, id: 0, name: x}\n"
+                                     "visit_patch_overlap\n    records:\n      - {instrument: Cam9, visit: 1}\n"
                                      "  - type: run"))
-    with pytest.raises(ExportFormatError, match=r"'visit_system'.*daf_butler version 7"):
+    with pytest.raises(ExportFormatError, match=r"'visit_patch_overlap'.*daf_butler version 8.*daf_butler "
+                       r"version 7"):
         target.import_(path, without_datastore=True)
     assert_untouched(target, before)
 
@@ -278,3 +278,63 @@ def test_files_from_before_universe_6_gain_day_obs_records_and_group_names(tmp_p
     assert exposure["timespan"].begin == datetime.datetime(2013, 6, 17, 13, 34, 10, 775000)  # TAI - 35 s
     assert target.registry.fetch_data_unit_records("day_obs") == [
         {"instrument": "Cam9", "id": 20130617, "timespan": None}]
+    assert target.registry.fetch_data_unit_records("group") == [{"instrument": "Cam9", "name": "903342"}]
+
+
+VISIT_SYSTEM_FILE = """\
+description: Butler Data Repository Export
+version: 0
+universe_version: 0
+data:
+  - type: dimension
+    element: instrument
+    records:
+      - {name: Cam9, detector_max: 4}
+  - type: dimension
+    element: physical_filter
+    records:
+      - {instrument: Cam9, name: Cam9-r, band: r}
+  - type: dimension
+    element: visit_system
+    records:
+      - {instrument: Cam9, id: 0, name: one-to-one}
+  - type: dimension
+    element: exposure
+    records:
+      - {instrument: Cam9, id: 5, physical_filter: Cam9-r, day_obs: 20141118, group_name: '5', group_id: 5}
+  - type: dimension
+    element: visit
+    records:
+      - instrument: Cam9
+        id: 50
+        physical_filter: Cam9-r
+        visit_system: 0
+        name: V50
+        seeing: null
+        datetime_begin: 2014-11-18 23:59:50.000000
+        datetime_end: 2014-11-19 00:00:20.000000
+  - type: dimension
+    element: visit_definition
+    records:
+      - {instrument: Cam9, exposure: 5, visit_system: 0, visit: 50}
+  - type: dataset_type
+    name: deep
+    dimensions: [instrument, visit, visit_system, physical_filter, band]
+    storage_class: StructuredDataDict
+"""
+
+
+def test_files_from_universe_0_gain_visit_days_and_visit_system_memberships(tmp_path: Path, target: Butler) -> None:
+    """Before version 2 a visit named its visit system; before version 1 it had seeing and no day_obs."""
+    path = tmp_path / "v0.yaml"
+    path.write_text(VISIT_SYSTEM_FILE)
+    target.import_(path, without_datastore=True)
+    registry = target.registry
+    (visit,) = registry.fetch_data_unit_records("visit")
+    assert visit["day_obs"] == 20141119  # the TAI date it began (23:59:50 UTC is 00:00:25 TAI)
+    assert "seeing" not in visit and "visit_system" not in visit
+    assert registry.fetch_data_unit_records("visit_system_membership") == [
+        {"instrument": "Cam9", "visit": 50, "visit_system": 0}]
+    assert registry.fetch_data_unit_records("visit_definition") == [{"instrument": "Cam9", "exposure": 5, "visit": 50}]
+    assert {d["id"] for d in registry.fetch_data_unit_records("day_obs")} == {20141118, 20141119}
+    assert registry.get_dataset_type("deep").units == ("instrument", "visit")

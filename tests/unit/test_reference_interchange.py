@@ -130,17 +130,69 @@ def test_reference_spatial_file_records_read_as_the_reference_reads_them(tmp_pat
             assert sorted(ours, key=repr) == sorted(reference, key=repr), element
 
 
-def test_reference_files_with_what_databutler_cannot_hold_are_refused_by_name(tmp_path: Path,
-                                                                           registry_data: Path) -> None:
+def join_queries(instrument: str) -> list[tuple[str, Any, str]]:
+    """Questions whose answers depend on the join rules and on the universe's elements and fields."""
+    return [
+        ("data_ids", ["visit", "detector"], ""),
+        ("data_ids", ["exposure", "detector"], ""),
+        ("data_ids", ["exposure", "visit"], ""),
+        ("data_ids", ["visit", "visit_system"], ""),
+        ("data_ids", ["exposure", "group"], ""),
+        ("data_ids", ["day_obs"], ""),
+        ("records", "detector", f"instrument = '{instrument}' AND visit > 0"),
+        ("records", "exposure", ""),
+        ("records", "visit", ""),
+        ("records", "group", ""),
+        ("records", "visit_system", ""),
+        ("records", "day_obs", ""),
+    ]
+
+
+def ask_queries(files: list[Path], tmp_path: Path, queries: list[tuple[str, Any, str]]) -> list[Any]:
+    assert PEER is not None
+    done = subprocess.run([PEER, str(PEER_SCRIPT), "queries", str(tmp_path / "peer"), *map(str, files)],
+                          capture_output=True, text=True, timeout=300, check=False,
+                          env={**os.environ, "QUERIES": json.dumps(queries)})
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def our_answers(butler: Butler, queries: list[tuple[str, Any, str]]) -> list[Any]:
+    registry = butler.registry
+    out = []
+    for kind, what, where in queries:
+        if kind == "data_ids":
+            minimal = {u for u in what if u in registry.universe.implied([v for v in what if v != u])}
+            # A unit implied by another one asked for (group by exposure) is not among the reference's
+            # required values; databutler's DataIds keep every unit asked for.
+            rows = [{k: v for k, v in d.items() if k not in minimal}
+                    for d in registry.query_data_ids(tuple(what), where=where)]
+        else:
+            rows = [{k: v for k, v in r.items() if k not in ("timespan", "region")}
+                    for r in registry.query_data_unit_records(what, where=where)]
+        out.append(sorted(json.loads(json.dumps(rows)), key=lambda row: json.dumps(row, sort_keys=True)))
+    return out
+
+
+@pytest.mark.parametrize(("name", "instrument", "visit_detector_pairs"), [
+    ("ci_hsc-subset.yaml", "HSC", 176), ("hsc-rc2-subset-v0.yaml", "HSC", None),
+    ("lsstcam-subset.yaml", "LSSTCam", None)])
+def test_reference_files_import_whole_and_queries_give_the_references_answers(
+        tmp_path: Path, registry_data: Path, name: str, instrument: str, visit_detector_pairs: int | None) -> None:
+    """Every visit pairs with every detector (visit_detector_region is metadata); relationships constrain.
+
+    hsc-rc2-subset-v0.yaml is universe version 0 (group_name, visit_system in visits, no day_obs);
+    lsstcam-subset.yaml is version 7 (group and visit_system_membership records).
+    """
+    queries = join_queries(instrument)
+    theirs = ask_queries([registry_data / name], tmp_path, queries)
     with Butler.create(tmp_path / "ours") as butler:
-        if "visit_system" not in butler.registry.universe:
-            with pytest.raises(ExportFormatError, match=r"'visit_system'.*daf_butler version 0"):
-                butler.import_(registry_data / "hsc-rc2-subset-v0.yaml", without_datastore=True)
-        if "group" not in butler.registry.universe:
-            with pytest.raises(ExportFormatError, match=r"'group'.*daf_butler version 7"):
-                butler.import_(registry_data / "lsstcam-subset.yaml", without_datastore=True)
-        assert butler.registry.query_collections() == []
-        assert butler.registry.fetch_data_unit_records("instrument") == []
+        butler.import_(registry_data / name, without_datastore=True)
+        ours = our_answers(butler, queries)
+    for question, mine, reference in zip(queries, ours, theirs, strict=True):
+        assert mine == reference, question
+    if visit_detector_pairs is not None:
+        assert len(ours[0]) == visit_detector_pairs
 
 
 def _insert_base_by_hand(butler: Butler) -> None:
@@ -169,3 +221,64 @@ def _instants(value: list[str | None] | None) -> list[datetime.datetime | None] 
     if value is None:
         return None
     return [None if t is None else datetime.datetime.fromisoformat(t[:26]) for t in value]
+
+
+DATASET_TYPE_UNITS = [["instrument", "detector", "physical_filter", "band"], ["visit", "physical_filter", "band"],
+                      ["exposure", "group", "detector"], ["band", "skymap", "tract", "patch"],
+                      ["visit", "visit_system"], ["subfilter", "band", "tract", "skymap"]]
+
+
+def test_dataset_type_units_are_required_and_implied_as_the_reference_says(tmp_path: Path) -> None:
+    """An implied unit named in a dataset type (band next to physical_filter) stays implied."""
+    assert PEER is not None
+    script = ("import json, sys\nfrom lsst.daf.butler import DatasetType, DimensionUniverse\nu = DimensionUniverse()\n"
+              "out = []\nfor units in json.loads(sys.argv[1]):\n"
+              "    g = DatasetType('x', units, 'StructuredDataDict', universe=u).dimensions\n"
+              "    out.append([sorted(g.required), sorted(g.implied)])\nprint(json.dumps(out))")
+    done = subprocess.run([PEER, "-c", script, json.dumps(DATASET_TYPE_UNITS)], capture_output=True, text=True,
+                          check=True, timeout=300)
+    theirs = json.loads(done.stdout.strip().splitlines()[-1])
+    with Butler.create(tmp_path / "ours") as butler:
+        universe = butler.registry.universe
+        for index, units in enumerate(DATASET_TYPE_UNITS):
+            registered = butler.registry.register_dataset_type(DatasetType(f"t{index}", units, "StructuredDataDict"))
+            assert registered
+            required = butler.registry.get_dataset_type(f"t{index}").units
+            assert [sorted(required), sorted(universe.implied(required))] == theirs[index], units
+
+
+def test_the_reference_imports_a_databutler_export_of_the_current_universe(tmp_path: Path) -> None:
+    """The file says daf_butler version 8; groups, visit systems and a visit's join records go along."""
+    elements = ("group", "exposure", "visit", "visit_definition", "visit_system", "visit_system_membership",
+                "visit_detector_region")
+    with Butler.create(tmp_path / "ours", run="ours_run") as butler:
+        registry = butler.registry
+        registry.insert_data_units("instrument", [{"name": "Cam1", "detector_max": 4, "class_name": "x.Y"}])
+        registry.insert_data_units("physical_filter", [{"instrument": "Cam1", "name": "Cam1-r", "band": "r"}])
+        registry.insert_data_units("detector", [{"instrument": "Cam1", "id": i, "full_name": f"D{i}"} for i in (1, 2)])
+        registry.insert_data_units("day_obs", [{"instrument": "Cam1", "id": 20240101}])
+        registry.insert_data_units("group", [{"instrument": "Cam1", "name": "g1"}])
+        common = {"instrument": "Cam1", "physical_filter": "Cam1-r", "day_obs": 20240101}
+        registry.insert_data_units("exposure", [{**common, "id": 7, "obs_id": "E7", "group": "g1", "azimuth": 10.5,
+                                                 "can_see_sky": True, "seq_start": 3, "seq_end": 4}])
+        registry.insert_data_units("visit", [{**common, "id": 70, "name": "V70", "azimuth": 11.0}])
+        registry.insert_data_units("visit_definition", [{"instrument": "Cam1", "exposure": 7, "visit": 70}])
+        registry.insert_data_units("visit_system", [{"instrument": "Cam1", "id": 0, "name": "one-to-one"}])
+        registry.insert_data_units("visit_system_membership", [{"instrument": "Cam1", "visit": 70, "visit_system": 0}])
+        registry.insert_data_units("visit_detector_region", [{"instrument": "Cam1", "visit": 70, "detector": 1}])
+        registry.register_dataset_type(DatasetType("raw", ("instrument", "exposure", "detector"), "StructuredData"))
+        registry.register_dataset_type(DatasetType("calexp", ("instrument", "visit", "detector"), "StructuredData"))
+        refs = [butler.put({"d": d}, "raw", instrument="Cam1", exposure=7, detector=d) for d in (1, 2)]
+        refs.append(butler.put({"d": 2}, "calexp", instrument="Cam1", visit=70, detector=2))
+        butler.export(tmp_path / "out" / "export.yaml", refs, transfer="copy")
+        ours = {element: [{k: v for k, v in r.items() if k not in ("timespan", "region")}
+                          for r in registry.fetch_data_unit_records(element)] for element in elements}
+    text = (tmp_path / "out" / "export.yaml").read_text()
+    assert "universe_namespace: daf_butler" in text and "universe_version: 8" in text
+    theirs = ask_reference("import", str(tmp_path / "peer"), str(tmp_path / "out" / "export.yaml"), elements=elements)
+    for element in elements:
+        reference = [{k: v for k, v in r.items() if k not in ("timespan", "region")}
+                     for r in theirs["records"][element]]
+        assert sorted(repr(sorted(r.items())) for r in reference) == sorted(
+            repr(sorted(r.items())) for r in ours[element]), element
+    assert sorted(v[0] for v in theirs["datasets"].values()) == ["calexp", "raw", "raw"]

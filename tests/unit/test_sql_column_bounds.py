@@ -146,6 +146,8 @@ def maxed_records(universe: Universe, extra: int = 0, only: tuple[str, str] | No
             if spec.type is FieldType.STRING and spec.length is not None:
                 over = extra if only == (element, spec.name) else 0
                 record[spec.name] = "x" * (spec.length + over)
+            elif spec.type is FieldType.INT and spec.name in universe.key_fields(element) and spec.name not in record:
+                record[spec.name] = 1  # an element without standard records (group, visit_system...): key 1
         maxed[element] = record
     return maxed
 

@@ -156,12 +156,14 @@ def structure(engine: sa.Engine, namespace: str | None) -> dict[str, Any]:
 
 
 def fresh_structure(database: Database) -> dict[str, Any]:
-    """The structure of a registry today's code creates, beside ``database``."""
+    """The structure of a registry today's code creates beside ``database``, on the universe ``database`` holds."""
+    with SqlRegistry.open(database.url, namespace=database.namespace) as stored:
+        universe = stored.universe
     if database.namespace is None:
         url, namespace = f"sqlite:///{database.repo.parent}/fresh.sqlite3", None
     else:
         url, namespace = database.url, database.namespace + "_fresh"
-    SqlRegistry.create(url, default_universe(), namespace=namespace).close()
+    SqlRegistry.create(url, universe, namespace=namespace).close()
     engine = sa.create_engine(url)
     try:
         return structure(engine, namespace)

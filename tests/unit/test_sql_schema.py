@@ -9,6 +9,7 @@ from databutler.adapters.sql.errors import translate, translated
 from databutler.adapters.sql.schema import build_schema
 from databutler.config.universe import default_universe
 from databutler.domain import ConflictingDefinitionError, RegistryError, Universe, UniverseError
+from databutler.testing.data import standard_universe
 
 
 def foreign_keys(table: sa.Table) -> set[tuple[tuple[str, ...], str, tuple[str, ...]]]:
@@ -30,10 +31,19 @@ def test_unit_tables_have_their_key_fields_as_primary_key_and_point_at_required_
 
 
 def test_join_element_tables_point_at_the_units_they_join() -> None:
-    overlap = build_schema(default_universe()).elements["visit_patch_overlap"]
+    overlap = build_schema(standard_universe()).elements["visit_patch_overlap"]
     assert [c.name for c in overlap.primary_key.columns] == ["instrument", "visit", "skymap", "tract", "patch"]
     assert foreign_keys(overlap) == {(("instrument", "visit"), "visit", ("instrument", "id")),
                                      (("skymap", "tract", "patch"), "patch", ("skymap", "tract", "id"))}
+
+
+def test_alternate_keys_are_unique_constraints_within_the_parents() -> None:
+    schema = build_schema(default_universe())
+    unique = {(t.name, tuple(c.name for c in uc.columns)) for t in schema.elements.values()
+              for uc in t.constraints if isinstance(uc, sa.UniqueConstraint)}
+    assert unique == {("detector", ("instrument", "full_name")), ("visit", ("instrument", "name")),
+                      ("exposure", ("instrument", "obs_id")), ("visit_system", ("instrument", "name")),
+                      ("skymap", ("hash",))}
 
 
 def test_dataset_table_has_a_column_per_unit_and_provenance_has_no_foreign_key_to_it() -> None:

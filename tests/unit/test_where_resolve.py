@@ -101,12 +101,12 @@ def test_unbound_binds_are_reported_and_not_type_checked(universe: Universe) -> 
 # -- unknown names ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "fragment", "suggestion"), [
-    ("vist = 1", "unknown DataUnit 'vist'; did you mean 'visit'?", "visit"),
+    ("vist = 1", "unknown DataUnit 'vist'; did you mean 'visit' or 'visit_system'?", "visit"),
     ("Visit = 1", "unknown DataUnit 'Visit'; did you mean 'visit'?", "visit"),
     ("instrumnt = 'HSC'", "did you mean 'instrument'?", "instrument"),
     ("visit.exposure_tme > 1", "'visit' has no field 'exposure_tme'; did you mean 'exposure_time'?", "exposure_time"),
     ("detector.purpse = 'x'", "did you mean 'purpose'?", "purpose"),
-    ("exposure_time > 30", "did you mean 'exposure.exposure_time' or 'visit.exposure_time'", "visit.exposure_time"),
+    ("exposure_time > 30", "did you mean 'visit.exposure_time' or 'exposure.exposure_time'", "visit.exposure_time"),
     ("visit_detector_regon.region IS NULL", "unknown DataUnit or join element 'visit_detector_regon'",
      "visit_detector_region"),
     ("patch.nonsense = 1", "'patch' has no field 'nonsense'; its fields are skymap, tract, id, cell_x", None),
@@ -126,7 +126,8 @@ def test_unknown_name_is_an_error_naming_the_closest_valid_names(universe: Unive
     ("instrument = Cam1", 13, "if 'Cam1' is a value, quote it: instrument = 'Cam1'"),
     ("Cam1 < instrument", 0, "if 'Cam1' is a value, quote it: 'Cam1' < instrument"),
     ("physical_filter != HSC_r AND visit = 1", 19, "quote it: physical_filter != 'HSC_r'"),
-    ("visit.name = vist", 13, "quote it: visit.name = 'vist'; if it is a DataUnit, did you mean 'visit'?"),
+    ("visit.name = vist", 13,
+     "quote it: visit.name = 'vist'; if it is a DataUnit, did you mean 'visit' or 'visit_system'?"),
 ])
 def test_unquoted_value_is_refused_suggesting_quotes(universe: Universe, text: str, position: int,
                                                      fragment: str) -> None:

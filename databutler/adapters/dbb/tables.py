@@ -29,6 +29,7 @@ from typing import Any
 
 import attrs
 import sqlalchemy as sa
+from sqlalchemy.sql.compiler import RESERVED_WORDS
 from sqlalchemy.sql.elements import quoted_name
 
 from ...domain.universe import DataUnitType, Universe
@@ -40,8 +41,11 @@ SIDE_VERSION = "1"
 
 
 def upper(name: str) -> quoted_name:
-    """``name`` as an unquoted identifier (case-insensitive on every database, like DESDM's Oracle names)."""
-    return quoted_name(name, False)
+    """``name`` as an unquoted identifier (case-insensitive on every database, like DESDM's Oracle names).
+
+    An SQL reserved word (the DataUnit ``group``) cannot be unquoted: it is quoted as written.
+    """
+    return quoted_name(name, name.lower() in RESERVED_WORDS)
 
 
 def _column(name: str, kind: Any, *args: Any, **kwargs: Any) -> sa.Column[Any]:
@@ -127,6 +131,8 @@ def _element_table(universe: Universe, md: sa.MetaData, name: str, tables: dict[
     columns: list[Any] = []
     for spec in universe.record_fields(name):
         columns.extend(field_columns(spec, spec.name in keys))
+    columns.extend(sa.UniqueConstraint(*fields, name=f"{PREFIX}uq_{name}_{fields[-1]}")
+                   for fields in universe.unique_fields(name))
     parents = [*element.requires, *element.implies] if isinstance(element, DataUnitType) else list(element.joins)
     for parent in parents:
         target = tables[parent]

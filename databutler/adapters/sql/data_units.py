@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ...domain.errors import ConflictingDefinitionError
 from ...domain.records import Implied, Key
 from ...domain.universe import DataUnitType, Universe
 from ...domain.values import FieldType, Timespan
@@ -132,6 +133,8 @@ class DataUnitManager:
                ignore_conflicts: bool) -> None:
         """Insert validated new records of element ``name`` (skipping keys stored meanwhile if ``ignore_conflicts``)."""
         rows = [self._to_row(name, r) for r in records]
+        if self._layout.layered:
+            self._check_alternate_keys(connection, name, records)
         if ignore_conflicts:
             insert_ignoring_conflicts(connection, self._writes.elements[name], rows)
             return
@@ -142,6 +145,22 @@ class DataUnitManager:
             fields = self._universe.key_fields(name)
             for record in records:
                 cache[tuple(record[f] for f in fields)] = {i: record.get(i) for i in element.implies}
+
+    def _check_alternate_keys(self, connection: sa.Connection, name: str, records: Sequence[Mapping[str, Any]]) -> None:
+        """Refuse records whose alternate key a release record holds (the tables' UNIQUE sees only this layer)."""
+        table = self._schema.elements[name]
+        keys = self._universe.key_fields(name)
+        for fields in self._universe.unique_fields(name):
+            wanted = {tuple(r[f] for f in fields): tuple(r[k] for k in keys) for r in records
+                      if r.get(fields[-1]) is not None}
+            for part in chunks(list(wanted)):
+                query = sa.select(*(table.c[f] for f in (*fields, *keys))).where(self._key_where(table, fields, part))
+                for row in connection.execute(query):
+                    value, key = tuple(row[:len(fields)]), tuple(row[len(fields):])
+                    if wanted[value] != key:
+                        raise ConflictingDefinitionError(
+                            f"{name} record {dict(zip(keys, wanted[value], strict=True))}: its {fields[-1]} "
+                            f"{value[-1]!r} is already the alternate key of {dict(zip(keys, key, strict=True))}")
 
     def update(self, connection: sa.Connection, name: str, records: Mapping[Key, dict[str, Any]]) -> None:
         """Replace the records of ``name`` with these keys by these records; remember their new implied values."""

@@ -106,7 +106,8 @@ def _element_table(universe: Universe, metadata: sa.MetaData, name: str,
     columns: list[sa.Column[Any]] = []
     for spec in universe.record_fields(name):
         columns.extend(field_columns(spec, spec.name in keys))
-    constraints: list[sa.ForeignKeyConstraint] = []
+    constraints: list[sa.Constraint] = [sa.UniqueConstraint(*fields, name=f"uq_{name}_{fields[-1]}")
+                                         for fields in universe.unique_fields(name)]
     parents = [*element.requires, *element.implies] if isinstance(element, DataUnitType) else list(element.joins)
     for parent in parents if links else ():
         constraints.append(_foreign_key(universe, parent, tables[parent], f"fk_{name}_{parent}"))

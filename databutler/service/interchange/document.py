@@ -17,9 +17,10 @@ import attrs
 
 from ...domain.collection import CollectionKind
 from ...domain.errors import ExportFormatError
-from ...domain.universe import Universe
+from ...domain.universe import DataUnitType, Universe
 from ...domain.values import FieldType, Timespan
 from . import names
+from .old_universes import OldUniverse
 from .yaml_tags import TaiTime, region_for_export
 
 DESCRIPTION = "Butler Data Repository Export"
@@ -132,10 +133,7 @@ class _Reader:
         self.collections: dict[str, CollectionEntry] = {}
         self.files: list[FileEntry] = []
         self.tagged: dict[str, list[uuid.UUID]] = {}
-
-    @property
-    def _from_old_universe(self) -> bool:
-        return self.namespace == "daf_butler" and self.universe_version < 6
+        self.old = OldUniverse(self.namespace, self.universe_version, universe)
 
     def read(self) -> ExportDocument:
         for index, entry in enumerate(self.wrapper["data"]):
@@ -150,8 +148,9 @@ class _Reader:
                 handler(entry, where)
             except KeyError as err:
                 raise ExportFormatError(f"{where} ({kind}) lacks {err}") from None
-        if self._from_old_universe:
-            self._add_day_obs()
+        for element, added in self.old.added(self.records).items():
+            fields = {f.name: f for f in self.universe.record_fields(element)}
+            self.records[element] = [self._record(element, r, fields) for r in added]
         ordered = {u.name: self.records[u.name] for u in self.universe.elements if u.name in self.records}
         return ExportDocument(self.namespace, self.universe_version, ordered, tuple(self.types.values()),
                               tuple(self.collections.values()), tuple(self.files),
@@ -175,12 +174,7 @@ class _Reader:
             converted.append(self._record(element, dict(raw), fields))
 
     def _record(self, element: str, record: dict[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
-        if self._from_old_universe:
-            if element == "exposure" and "group_name" in record:  # before 'group' was a unit of its own
-                record["group"] = record.pop("group_name")
-                record.pop("group_id", None)
-            if element == "visit" and self.universe_version < 1:
-                record.pop("seeing", None)
+        self.old.record(element, record)
         if names.TIMESPAN_FIELD in fields and (names.TIMESPAN_BEGIN in record or names.TIMESPAN_END in record):
             begin, end = record.pop(names.TIMESPAN_BEGIN, None), record.pop(names.TIMESPAN_END, None)
             record[names.TIMESPAN_FIELD] = Timespan(_utc(begin), _utc(end))
@@ -193,15 +187,6 @@ class _Reader:
             elif isinstance(value, datetime.datetime) and spec.type is FieldType.DATETIME:
                 record[field_name] = _utc(value)
         return record
-
-    def _add_day_obs(self) -> None:
-        """Files from before day_obs was a unit name it only in exposures and visits: add its records."""
-        if "day_obs" not in self.universe or "day_obs" in self.records:
-            return
-        wanted = {(r["instrument"], r["day_obs"]) for element in ("exposure", "visit")
-                  for r in self.records.get(element, ()) if r.get("day_obs") is not None}
-        if wanted:
-            self.records["day_obs"] = [{"instrument": i, "id": d} for i, d in sorted(wanted)]
 
     def _collection(self, entry: Mapping[str, Any], where: str) -> None:
         name, kind = str(entry["name"]), str(entry["collection_type"])
@@ -228,7 +213,7 @@ class _Reader:
         if entry.get("is_calibration"):
             raise ExportFormatError(f"{self.name}: dataset type {name!r} is a calibration dataset type; databutler "
                                     "has no calibration collections yet, so it cannot import this file")
-        units = [str(u) for u in entry["dimensions"]]
+        units = self.old.dataset_type_units([str(u) for u in entry["dimensions"]])
         for unit in units:
             if unit not in self.universe:
                 raise self._universe_lacks(f"{self.name}: dataset type {name!r} is labelled by {unit!r}")
@@ -313,7 +298,7 @@ def write_document(document: ExportDocument, universe: Universe) -> dict[str, An
     data: list[dict[str, Any]] = []
     for element, records in document.records.items():
         definition = universe.element(element)
-        if getattr(definition, "populated_by", None) is not None:
+        if isinstance(definition, DataUnitType) and definition.populated_by is not None:
             continue  # band: filled in from physical_filter records, in both systems
         if records:
             data.append({"type": "dimension", "element": element,

@@ -4,6 +4,10 @@
 DIRECTORY, default FILE's directory), then every dataset (type, run, required DataId, content),
 every collection's kind, chain and members, and the records of the elements asked in $ELEMENTS.
 ``import-registry ROOT FILE...``: the files imported in order without their files (registry only).
+``queries ROOT FILE...``: the files imported in order without their files, then the answers to
+the queries in $QUERIES (JSON: a list of [kind, what, where], kind "data_ids" with a list of
+dimensions or "records" with an element): data IDs as their required values, records as dicts
+without timespans and regions, each list sorted.
 ``export ROOT OUT``: a new repository with a few StructuredDataDict datasets, exported with copies to
 OUT/export.yaml; prints the datasets.
 """
@@ -47,6 +51,18 @@ def answers(butler, elements):
     return out
 
 
+def query_answers(registry, queries):
+    out = []
+    for kind, what, where in queries:
+        if kind == "data_ids":
+            rows = [dict(d.required) for d in registry.queryDataIds(what, where=where)]
+        else:
+            rows = [{k: plain(k, v) for k, v in r.toDict().items() if k not in ("timespan", "region")}
+                    for r in registry.queryDimensionRecords(what, where=where)]
+        out.append(sorted(rows, key=lambda row: json.dumps(row, sort_keys=True)))
+    return out
+
+
 def main():
     command, root = sys.argv[1], sys.argv[2]
     elements = [e for e in os.environ.get("ELEMENTS", "").split(",") if e]
@@ -59,6 +75,11 @@ def main():
     elif command == "import-registry":
         for path in sys.argv[3:]:
             butler.import_(filename=path, without_datastore=True)
+    elif command == "queries":
+        for path in sys.argv[3:]:
+            butler.import_(filename=path, without_datastore=True)
+        print(json.dumps(query_answers(butler.registry, json.loads(os.environ["QUERIES"]))))
+        return
     elif command == "export":
         out = sys.argv[3]
         os.makedirs(out, exist_ok=True)

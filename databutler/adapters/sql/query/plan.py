@@ -4,8 +4,9 @@ A query names DataUnits (the ones it returns plus those its expression mentions)
 elements whose records it reads. The plan joins, in universe order: the query's base relations
 (the dataset source of a dataset query), one table per DataUnit that no other table already
 identifies, the tables of implied units that connect a mentioned unit to the query (visit ->
-physical_filter -> band), the many-to-many join elements that relate the query's units
-(visit<->patch overlap, visit<->detector, exposure<->visit), and the record tables an
+physical_filter -> band), the many-to-many join elements declared ``always_join`` that relate
+the query's units (exposure<->visit, visit<->visit_system; a metadata-only element such as
+visit_detector_region only when its records are read), and the record tables an
 expression reads. Tables join on equality of the DataUnit columns they share, so foreign keys
 (patch -> tract -> skymap) need no special case.
 """
@@ -52,6 +53,8 @@ class JoinPlan:
     units: Mapping[str, Column]
     tables: Mapping[str, sa.FromClause]
     multiplies: bool
+    """Whether a row of the first relation may appear more than once (a many-to-many join, or a
+    later relation bringing units of its own: visit x detector for the records of detectors)."""
     conditions: tuple[sa.ColumnElement[bool], ...] = ()
 
     def unit(self, name: str) -> Column:
@@ -85,8 +88,10 @@ def plan_joins(universe: Universe, schema: Schema, units: Iterable[str], *, base
             forced.add(parent)
             wanted.add(child)
     wanted = set(universe.closure(wanted))
+    # A relationship (always_join) constrains every query it relates; a metadata-only element
+    # (visit_detector_region) is joined only when the query reads its records.
     joins = [universe.element(j.name) for j in universe.join_elements
-             if j.name in records or _relates(universe, j, wanted, provided)]
+             if j.name in records or (j.always_join and _relates(universe, j, wanted, provided))]
     relations = list(base)
     relations.extend(element_relation(universe, schema, j.name) for j in joins)
     covered = {u for r in relations for u in r.required}
@@ -145,7 +150,10 @@ def _join(universe: Universe, relations: Sequence[Relation], wanted: set[str]) -
     established: dict[str, Column] = {}
     tables: dict[str, sa.FromClause] = {}
     from_clause: sa.FromClause | None = None
+    multiplies = any(r.multiplies for r in relations)
     for relation in relations:
+        if from_clause is not None and any(u in wanted and u not in established for u in relation.required):
+            multiplies = True
         conditions = []
         for unit, column in (*relation.required.items(), *relation.optional.items()):
             if unit not in wanted:
@@ -169,5 +177,5 @@ def _join(universe: Universe, relations: Sequence[Relation], wanted: set[str]) -
     missing = wanted - set(established)
     if missing:  # pragma: no cover - every wanted unit is a leaf of some relation by construction
         raise AssertionError(f"no relation carries {sorted(missing)}")
-    return JoinPlan(from_clause, established, tables, any(r.multiplies for r in relations),
+    return JoinPlan(from_clause, established, tables, multiplies,
                     tuple(c for r in relations for c in r.conditions))
