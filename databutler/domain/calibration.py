@@ -45,6 +45,14 @@ def check_timespan(timespan: object, action: str) -> Timespan:
     return timespan
 
 
+def as_lookup(timespan: Timespan) -> Timespan:
+    """The time a lookup searches: an empty ``Timespan(t, t)`` is read as the instant t, ``[t, t + 1 us)``."""
+    if is_empty(timespan):
+        assert timespan.begin is not None
+        return Timespan(timespan.begin, timespan.begin + datetime.timedelta(microseconds=1))
+    return timespan
+
+
 def check_calibration_type(ref: DatasetRef, action: str) -> None:
     """Refuse a dataset whose DatasetType is not a calibration type."""
     if not ref.dataset_type.is_calibration:

@@ -92,6 +92,8 @@ def query(registry: RegistryBase, collection: str, dataset_type: str | None,
         t for t in registry._dataset_types() if t.is_calibration]
     if timespan is not None and not isinstance(timespan, Timespan):
         calibration.check_timespan(timespan, f"read the certifications of {collection!r}")
+    if timespan is not None:
+        timespan = calibration.as_lookup(timespan)
     found = [c for t in types for c in registry._certifications(collection, t, None, timespan)]
     return sorted(found, key=lambda c: (c.ref.dataset_type.name, c.ref.data_id.key(),
                                         calibration.show_time(c.timespan.begin, "")))
@@ -100,6 +102,8 @@ def query(registry: RegistryBase, collection: str, dataset_type: str | None,
 def find(registry: RegistryBase, definition: DatasetType, data_ids: list[DataId], names: tuple[str, ...],
          timespan: Timespan | None) -> list[DatasetRef | None]:
     """Find-first through a search path that holds CALIBRATION collections (searched only with a timespan)."""
+    if timespan is not None:
+        timespan = calibration.as_lookup(timespan)
     resolved = registry._resolve_collections(names)
     kinds = {c.name: c.kind for c in registry._collections(list(resolved))}
     segments: list[tuple[bool, tuple[str, ...]]] = []

@@ -112,6 +112,7 @@ class RegistryCalibrationsContract(RegistryFixtures):
         assert self.find(registry, ["calib"], Timespan(day(1, 5), day(1, 6))) == biases[0]
         assert self.find(registry, ["calib"], Timespan(day(2), day(2))) == biases[0]  # an instant
         assert self.find(registry, ["calib"], Timespan(day(3), day(4))) == biases[2]  # half-open: day 3 is b2's
+        assert self.find(registry, ["calib"], Timespan(day(3), day(3))) == biases[2]  # the instant that begins it
         assert self.find(registry, ["calib"], Timespan(day(2, 1), day(2, 2)), detector=2) == biases[1]
         assert self.find(registry, ["calib"], Timespan(day(5), None), detector=2) is None
         assert self.find(registry, ["calib"], Timespan(None, day(1))) is None

@@ -1,0 +1,107 @@
+"""How the SQL registry stores certifications: PostgreSQL's exclusion constraint, exact times, the layered release.
+
+The rules (overlaps refused, decertify splitting) are the contract suite's (databutler/testing/
+registry_calibrations.py); these tests look under them, at what the database itself guarantees.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from databutler import CalibrationConflictError, CollectionKind, DatasetType, ReleaseWriteError, Timespan
+from databutler.adapters.sql import SqlRegistry
+from databutler.adapters.sql.calibration_schema import UNBOUNDED_BEGIN, UNBOUNDED_END, from_columns, to_columns
+from databutler.adapters.sql.release import Release
+from databutler.config.universe import default_universe
+from databutler.domain.calibration import Certification
+from databutler.testing.data import insert_standard_data_units
+from databutler.testing.postgres import PostgresServer
+
+BIAS = DatasetType("bias", ("instrument", "detector"), "StructuredData", is_calibration=True)
+DAY = datetime.datetime(2024, 1, 1)
+
+
+def filled(registry: SqlRegistry) -> SqlRegistry:
+    insert_standard_data_units(registry)
+    registry.register_dataset_type(BIAS)
+    registry.register_collection("b", CollectionKind.RUN)
+    registry.register_collection("calib", CollectionKind.CALIBRATION)
+    return registry
+
+
+def test_times_are_stored_exactly_and_unbounded_ends_as_the_int64_extremes() -> None:
+    span = Timespan(datetime.datetime(1, 1, 1), datetime.datetime(9999, 12, 31, 23, 59, 59, 999999))
+    assert from_columns(*to_columns(span)) == span
+    assert to_columns(Timespan(None, None)) == (UNBOUNDED_BEGIN, UNBOUNDED_END)
+    assert from_columns(*to_columns(Timespan(DAY, None))) == Timespan(DAY, None)
+    assert to_columns(Timespan(DAY, DAY + datetime.timedelta(microseconds=1))) == (
+        1_704_067_200_000_000, 1_704_067_200_000_001)
+
+
+@pytest.fixture
+def on_postgres(postgres_server: PostgresServer, postgres_schema: str) -> Iterator[SqlRegistry]:
+    with SqlRegistry.create(postgres_server.url(), default_universe(), namespace=postgres_schema) as registry:
+        yield filled(registry)
+
+
+def test_postgresql_itself_refuses_an_overlap_the_rules_did_not_see(on_postgres: SqlRegistry,
+                                                                    postgres_server: PostgresServer,
+                                                                    postgres_schema: str) -> None:
+    """The storage hook is called past the rules, as a concurrent writer would get there: the exclusion
+    constraint refuses, the error names both ranges, and the stored range is unchanged."""
+    registry = on_postgres
+    (ref,) = registry.insert_datasets("bias", "b", [{"instrument": "Cam1", "detector": 1}])
+    registry.certify("calib", [ref], Timespan(DAY, DAY + datetime.timedelta(days=2)))
+    with pytest.raises(CalibrationConflictError, match=r"\[2024-01-01T00:00:00, 2024-01-03T00:00:00\)"):
+        registry._insert_certifications("calib", [Certification(ref, Timespan(DAY + datetime.timedelta(days=1),
+                                                                               None))])
+    assert [c.timespan for c in registry.query_certifications("calib")] == [
+        Timespan(DAY, DAY + datetime.timedelta(days=2))]
+    engine = sa.create_engine(postgres_server.url())
+    with engine.connect() as connection:
+        kinds = connection.execute(sa.text(
+            "SELECT conname FROM pg_constraint WHERE contype = 'x' AND conrelid = CAST(:t AS regclass)"),
+            {"t": f'"{postgres_schema}".dataset_calib'}).scalars().all()
+    engine.dispose()
+    assert kinds == ["ex_dataset_calib_overlap"]
+
+
+def test_a_sqlite_database_refuses_an_empty_or_reversed_stored_range(tmp_path: Path) -> None:
+    with SqlRegistry.create(f"sqlite:///{tmp_path}/r.sqlite3", default_universe()) as registry:
+        filled(registry)
+        (ref,) = registry.insert_datasets("bias", "b", [{"instrument": "Cam1", "detector": 1}])
+    engine = sa.create_engine(f"sqlite:///{tmp_path}/r.sqlite3")
+    with engine.begin() as connection, pytest.raises(sa.exc.IntegrityError, match="ck_dataset_calib_range"):
+        connection.execute(sa.text("INSERT INTO dataset_calib VALUES (2, 1, 'k', 5, 5, :id)"), {"id": ref.id.hex})
+    engine.dispose()
+
+
+def test_a_personal_registry_reads_the_release_certifications_and_cannot_change_them(tmp_path: Path) -> None:
+    release_url = f"sqlite:///{tmp_path}/release.sqlite3"
+    with SqlRegistry.create(release_url, default_universe()) as release:
+        filled(release)
+        (old,) = release.insert_datasets("bias", "b", [{"instrument": "Cam1", "detector": 1}])
+        release.certify("calib", [old], Timespan(None, DAY))
+    with SqlRegistry.create(f"sqlite:///{tmp_path}/personal.sqlite3", default_universe(),
+                            release=Release(url=release_url)) as personal:
+        data_id = [{"instrument": "Cam1", "detector": 1}]
+        before = Timespan(DAY - datetime.timedelta(days=1), DAY - datetime.timedelta(days=1))
+        assert personal.find_datasets("bias", data_id, ["calib"], timespan=before) == [old]
+        with pytest.raises(ReleaseWriteError, match="calib"):
+            personal.certify("calib", [old], Timespan(DAY, None))
+        with pytest.raises(ReleaseWriteError, match="calib"):
+            personal.decertify("calib", "bias", Timespan(None, None))
+        personal.register_collection("mine/calib", CollectionKind.CALIBRATION)
+        personal.register_collection("mine/b", CollectionKind.RUN)
+        (new,) = personal.insert_datasets("bias", "mine/b", data_id)
+        personal.certify("mine/calib", [new], Timespan(DAY, None))
+        personal.register_collection("search", CollectionKind.CHAINED)
+        personal.set_chain("search", ["mine/calib", "calib"])
+        assert personal.find_datasets("bias", data_id, ["search"], timespan=before) == [old]
+        assert personal.find_datasets("bias", data_id, ["search"], timespan=Timespan(DAY, DAY)) == [new]
+        assert [c.ref for c in personal.query_certifications("calib")] == [old]
