@@ -7,8 +7,12 @@ registry_calibrations.py); these tests look under them, at what the database its
 from __future__ import annotations
 
 import datetime
+import multiprocessing
+import traceback
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -105,3 +109,52 @@ def test_a_personal_registry_reads_the_release_certifications_and_cannot_change_
         assert personal.find_datasets("bias", data_id, ["search"], timespan=before) == [old]
         assert personal.find_datasets("bias", data_id, ["search"], timespan=Timespan(DAY, DAY)) == [new]
         assert [c.ref for c in personal.query_certifications("calib")] == [old]
+
+
+WRITERS = 4
+
+
+def _certifier(url: str, namespace: str | None, dataset_id: str, barrier: Any, results: Any) -> None:
+    """Certify one dataset for an unbounded range, at the same moment as the other writers."""
+    try:
+        with SqlRegistry.open(url, namespace=namespace) as registry:
+            (ref,) = registry.get_datasets([uuid.UUID(dataset_id)])
+            assert ref is not None
+            barrier.wait(timeout=60)
+            try:
+                registry.certify("calib", [ref], Timespan(None, None))
+                results.put((dataset_id, "certified"))
+            except CalibrationConflictError:
+                results.put((dataset_id, "conflict"))
+    except BaseException:
+        results.put((dataset_id, traceback.format_exc()))
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_writers_certifying_overlapping_ranges_at_once_leave_exactly_one(
+        backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """Four processes certify four datasets of one DataId for all time, at once: one wins, three are refused."""
+    if backend == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        url, namespace = server.url(), request.getfixturevalue("postgres_schema")
+    else:
+        url, namespace = f"sqlite:///{tmp_path}/r.sqlite3", None
+    with SqlRegistry.create(url, default_universe(), namespace=namespace) as registry:
+        filled(registry)
+        for run in range(WRITERS):
+            registry.register_collection(f"b{run}", CollectionKind.RUN)
+        ids = [str(registry.insert_datasets("bias", f"b{run}", [{"instrument": "Cam1", "detector": 1}])[0].id)
+               for run in range(WRITERS)]
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(WRITERS), context.Queue()
+    workers = [context.Process(target=_certifier, args=(url, namespace, i, barrier, results)) for i in ids]
+    for worker in workers:
+        worker.start()
+    outcomes = dict(results.get(timeout=120) for _ in workers)
+    for worker in workers:
+        worker.join(timeout=60)
+    assert sorted(outcomes.values()) == ["certified", *["conflict"] * (WRITERS - 1)], outcomes
+    with SqlRegistry.open(url, namespace=namespace) as registry:
+        stored = registry.query_certifications("calib")
+    winner = next(i for i, outcome in outcomes.items() if outcome == "certified")
+    assert [(str(c.ref.id), c.timespan) for c in stored] == [(winner, Timespan(None, None))]
