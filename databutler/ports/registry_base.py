@@ -20,13 +20,13 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from ..domain.arguments import check_many
+from ..domain.arguments import check_many, check_refs
 from ..domain.calibration import Certification
 from ..domain.collection import Collection, CollectionKind, as_names, check_collection_name, same_kind
 from ..domain.data_id import DataId, normalize_data_id
 from ..domain.dataset import DatasetRef, StoredArtifact
 from ..domain.dataset_type import DatasetType, missing_dataset_type, same_dataset_type
-from ..domain.errors import CollectionError, DataIdError, DatasetTypeError, ReadOnlyError
+from ..domain.errors import ArgumentError, CollectionError, DataIdError, DatasetTypeError, ReadOnlyError
 from ..domain.quantum import Quantum
 from ..domain.records import Implied, Key, RecordRules
 from ..domain.values import Timespan, shown
@@ -278,8 +278,7 @@ class RegistryBase(Registry, abc.ABC):
 
     def certify(self, collection: str, refs: Sequence[DatasetRef], timespan: Timespan) -> None:
         """Certify ``refs`` in CALIBRATION ``collection`` for ``timespan``; an overlap is refused, nothing stored."""
-        check_many(refs, f"certify({collection!r}, ...)", "dataset ref")
-        calibration_rules.certify(self, collection, list(refs), timespan)
+        calibration_rules.certify(self, collection, check_refs(refs), timespan)
 
     def decertify(self, collection: str, dataset_type: str, timespan: Timespan, *,
                   data_ids: Sequence[DataIdLike] | None = None) -> None:
@@ -287,6 +286,9 @@ class RegistryBase(Registry, abc.ABC):
         normalized = None
         if data_ids is not None:
             check_many(data_ids, f"decertify({collection!r}, ...)", "data ID")
+            if isinstance(data_ids, str) or not all(isinstance(d, Mapping) for d in data_ids):
+                raise ArgumentError(f"decertify({collection!r}, ...) takes data_ids as a list of mappings, not "
+                                    f"{shown(data_ids)}")
             normalized = self._normalized(dataset_type, data_ids)[1]
         calibration_rules.decertify(self, collection, dataset_type, timespan, normalized)
 
