@@ -9,6 +9,7 @@ import attrs
 
 from .data_id import DataId
 from .dataset import DatasetRef
+from .dataset_type import DatasetType
 from .errors import CalibrationConflictError, CalibrationLookupError, DataIdError, DatasetTypeError
 from .values import Timespan, shown
 
@@ -53,10 +54,10 @@ def as_lookup(timespan: Timespan) -> Timespan:
     return timespan
 
 
-def check_calibration_type(ref: DatasetRef, action: str) -> None:
-    """Refuse a dataset whose DatasetType is not a calibration type."""
-    if not ref.dataset_type.is_calibration:
-        raise DatasetTypeError(f"cannot {action}: dataset type {ref.dataset_type.name!r} is not a calibration type "
+def check_calibration_type(dataset_type: DatasetType, action: str) -> None:
+    """Refuse a DatasetType that is not a calibration type: only those are certified."""
+    if not dataset_type.is_calibration:
+        raise DatasetTypeError(f"cannot {action}: dataset type {dataset_type.name!r} is not a calibration type "
                                "(register it with DatasetType(..., is_calibration=True))")
 
 

@@ -51,7 +51,7 @@ def certify(registry: RegistryBase, collection: str, refs: Sequence[DatasetRef],
     for ref, found in zip(given, stored, strict=True):
         if found is None:
             raise DatasetNotFoundError(f"cannot {action}: dataset {ref.id} is not in the registry")
-        calibration.check_calibration_type(found, action)
+        calibration.check_calibration_type(found.dataset_type, action)
         known.append(found)
     known = list({ref.id: ref for ref in known}.values())
     calibration.check_batch(collection, known, timespan)
@@ -69,8 +69,7 @@ def decertify(registry: RegistryBase, collection: str, dataset_type: str, timesp
     require_calibrations(registry, action)
     registry._check_writeable(action)
     definition = registry.get_dataset_type(dataset_type)
-    if not definition.is_calibration:
-        calibration.check_calibration_type(DatasetRef(definition, DataId({}), collection), action)
+    calibration.check_calibration_type(definition, action)
     calibration.check_timespan(timespan, action)
     collection_rules.check_kind(registry, collection, CollectionKind.CALIBRATION)
     registry._check_collection_writable(collection, action)

@@ -21,6 +21,7 @@ from ..domain.errors import (
     CapabilityError,
     CollectionError,
     CollectionKindError,
+    ConflictingDefinitionError,
     DataIdError,
     DatasetNotFoundError,
     DatasetTypeError,
@@ -91,13 +92,15 @@ class RegistryCalibrationsContract(RegistryFixtures):
         registry.remove_collection("calib")
         assert [c.name for c in registry.query_collections(kinds=[CALIBRATION])] == []
         assert registry.get_datasets([biases[0].id]) == [biases[0]]  # the dataset stays in its run
+        registry.register_collection("calib", CALIBRATION)  # the same name again starts empty
+        assert registry.query_certifications("calib") == []
 
     @requires(RegistryCapability.CALIBRATIONS)
     def test_is_calibration_is_kept_and_part_of_the_definition(self, registry: Registry) -> None:
         registry.register_dataset_type(BIAS)
         assert registry.get_dataset_type("bias").is_calibration is True
         assert registry.register_dataset_type(BIAS) is False
-        with pytest.raises(Exception, match="calibration"):
+        with pytest.raises(ConflictingDefinitionError, match="calibration"):
             registry.register_dataset_type(DatasetType("bias", ("instrument", "detector"), "StructuredData"))
         assert registry.get_dataset_type("bias").is_calibration is True
 
