@@ -90,9 +90,13 @@ class CalibrationManager:
         collection_id = self._collection_id(connection, collection)
         self._layout.check_collection(collection_id, collection, f"decertify datasets from {collection!r}")
         c = self._written.c
+        by_type: dict[int, list[tuple[str, int]]] = {}
         for certification in certifications:
             type_id, _ = self._types.get(connection, certification.ref.dataset_type.name)
             begin, _ = to_columns(certification.timespan)
-            connection.execute(self._written.delete().where(
-                c.collection_id == collection_id, c.dataset_type_id == type_id,
-                c.data_id_key == certification.ref.data_id.key(), c.validity_begin == begin))
+            by_type.setdefault(type_id, []).append((certification.ref.data_id.key(), begin))
+        for type_id, keys in by_type.items():
+            for part in chunks(keys):
+                connection.execute(self._written.delete().where(
+                    c.collection_id == collection_id, c.dataset_type_id == type_id,
+                    sa.tuple_(c.data_id_key, c.validity_begin).in_(part)))
