@@ -8,19 +8,22 @@ order of a search path that mixes RUN, TAGGED and CALIBRATION collections.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+import abc
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, cast
 
 from ..domain import calibration
+from ..domain.arguments import check_many, check_refs
 from ..domain.calibration import Certification
 from ..domain.collection import CollectionKind
 from ..domain.data_id import DataId
 from ..domain.dataset import DatasetRef
 from ..domain.dataset_type import DatasetType
-from ..domain.errors import CapabilityError, DatasetNotFoundError
-from ..domain.values import Timespan
+from ..domain.errors import ArgumentError, CapabilityError, DatasetNotFoundError
+from ..domain.values import Timespan, shown
 from . import collection_rules
 from .capabilities import RegistryCapability, require
+from .registry import DataIdLike, Registry
 
 if TYPE_CHECKING:
     from .registry_base import RegistryBase
@@ -143,3 +146,51 @@ def _by_type(refs: Sequence[DatasetRef]) -> dict[DatasetType, list[DatasetRef]]:
     for ref in refs:
         groups.setdefault(ref.dataset_type, []).append(ref)
     return groups
+
+
+class CalibrationRules(Registry, abc.ABC):
+    """``certify``, ``decertify`` and ``query_certifications`` over three storage hooks; mixed into RegistryBase.
+
+    An adapter that declares CALIBRATIONS implements ``_certifications``, ``_insert_certifications``
+    and ``_remove_certifications``; the defaults refuse with CapabilityError.
+    """
+
+    def _base(self) -> RegistryBase:
+        return cast("RegistryBase", self)  # only RegistryBase mixes this in
+
+    def certify(self, collection: str, refs: Sequence[DatasetRef], timespan: Timespan) -> None:
+        """Certify ``refs`` in CALIBRATION ``collection`` for ``timespan``; an overlap is refused, nothing stored."""
+        certify(self._base(), collection, check_refs(refs), timespan)
+
+    def decertify(self, collection: str, dataset_type: str, timespan: Timespan, *,
+                  data_ids: Sequence[DataIdLike] | None = None) -> None:
+        """Clear ``timespan`` in CALIBRATION ``collection`` for ``dataset_type``, trimming or splitting ranges."""
+        normalized = None
+        if data_ids is not None:
+            check_many(data_ids, f"decertify({collection!r}, ...)", "data ID")
+            if isinstance(data_ids, str) or not all(isinstance(d, Mapping) for d in data_ids):
+                raise ArgumentError(f"decertify({collection!r}, ...) takes data_ids as a list of mappings, not "
+                                    f"{shown(data_ids)}")
+            normalized = self._base()._normalized(dataset_type, data_ids)[1]
+        decertify(self._base(), collection, dataset_type, timespan, normalized)
+
+    def query_certifications(self, collection: str, dataset_type: str | None = None, *,
+                             timespan: Timespan | None = None) -> list[Certification]:
+        """The certifications in CALIBRATION ``collection`` (of ``dataset_type``, overlapping ``timespan``)."""
+        return query(self._base(), collection, dataset_type, timespan)
+
+    def _certifications(self, collection: str, dataset_type: DatasetType, data_ids: Sequence[DataId] | None,
+                        timespan: Timespan | None) -> list[Certification]:
+        """Storage read (needs CALIBRATIONS): certifications of one type in ``collection``, overlapping ``timespan``.
+
+        Only those of ``data_ids`` (all if None) whose range overlaps ``timespan`` (all if None).
+        """
+        raise missing_hook(self._base())
+
+    def _insert_certifications(self, collection: str, certifications: list[Certification]) -> None:
+        """Storage write (needs CALIBRATIONS): add checked certifications (the database may refuse an overlap too)."""
+        raise missing_hook(self._base())
+
+    def _remove_certifications(self, collection: str, certifications: list[Certification]) -> None:
+        """Storage write (needs CALIBRATIONS): delete these certifications (by dataset and range begin)."""
+        raise missing_hook(self._base())

@@ -20,17 +20,17 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from ..domain.arguments import check_many, check_refs
-from ..domain.calibration import Certification
+from ..domain.arguments import check_many
 from ..domain.collection import Collection, CollectionKind, as_names, check_collection_name, same_kind
 from ..domain.data_id import DataId, normalize_data_id
 from ..domain.dataset import DatasetRef, StoredArtifact
 from ..domain.dataset_type import DatasetType, missing_dataset_type, same_dataset_type
-from ..domain.errors import ArgumentError, CollectionError, DataIdError, DatasetTypeError, ReadOnlyError
+from ..domain.errors import CollectionError, DataIdError, DatasetTypeError, ReadOnlyError
 from ..domain.quantum import Quantum
 from ..domain.records import Implied, Key, RecordRules
 from ..domain.values import Timespan, shown
 from . import calibration_rules, collection_rules, dataset_rules
+from .calibration_rules import CalibrationRules
 from .capabilities import RegistryCapability
 from .data_unit_rules import DataUnitRules
 from .registry import DataIdLike, Registry
@@ -38,7 +38,7 @@ from .registry import DataIdLike, Registry
 _Named = TypeVar("_Named", DatasetType, Collection)
 
 
-class RegistryBase(Registry, abc.ABC):
+class RegistryBase(CalibrationRules, Registry, abc.ABC):
     """A Registry whose rules are shared: an adapter implements the storage hooks below, not the rules.
 
     Hooks marked *optional* have a correct default an adapter may override to be faster or stricter.
@@ -273,45 +273,6 @@ class RegistryBase(Registry, abc.ABC):
     @abc.abstractmethod
     def _disassociate(self, tagged: str, refs: list[DatasetRef]) -> None:
         """Storage write: untag ``refs`` from TAGGED ``tagged``."""
-
-    # -- Calibrations ---------------------------------------------------------------------------
-
-    def certify(self, collection: str, refs: Sequence[DatasetRef], timespan: Timespan) -> None:
-        """Certify ``refs`` in CALIBRATION ``collection`` for ``timespan``; an overlap is refused, nothing stored."""
-        calibration_rules.certify(self, collection, check_refs(refs), timespan)
-
-    def decertify(self, collection: str, dataset_type: str, timespan: Timespan, *,
-                  data_ids: Sequence[DataIdLike] | None = None) -> None:
-        """Clear ``timespan`` in CALIBRATION ``collection`` for ``dataset_type``, trimming or splitting ranges."""
-        normalized = None
-        if data_ids is not None:
-            check_many(data_ids, f"decertify({collection!r}, ...)", "data ID")
-            if isinstance(data_ids, str) or not all(isinstance(d, Mapping) for d in data_ids):
-                raise ArgumentError(f"decertify({collection!r}, ...) takes data_ids as a list of mappings, not "
-                                    f"{shown(data_ids)}")
-            normalized = self._normalized(dataset_type, data_ids)[1]
-        calibration_rules.decertify(self, collection, dataset_type, timespan, normalized)
-
-    def query_certifications(self, collection: str, dataset_type: str | None = None, *,
-                             timespan: Timespan | None = None) -> list[Certification]:
-        """The certifications in CALIBRATION ``collection`` (of ``dataset_type``, overlapping ``timespan``)."""
-        return calibration_rules.query(self, collection, dataset_type, timespan)
-
-    def _certifications(self, collection: str, dataset_type: DatasetType, data_ids: Sequence[DataId] | None,
-                        timespan: Timespan | None) -> list[Certification]:
-        """Storage read (needs CALIBRATIONS): certifications of one type in ``collection``, overlapping ``timespan``.
-
-        Only those of ``data_ids`` (all if None) whose range overlaps ``timespan`` (all if None).
-        """
-        raise calibration_rules.missing_hook(self)
-
-    def _insert_certifications(self, collection: str, certifications: list[Certification]) -> None:
-        """Storage write (needs CALIBRATIONS): add checked certifications (the database may refuse an overlap too)."""
-        raise calibration_rules.missing_hook(self)
-
-    def _remove_certifications(self, collection: str, certifications: list[Certification]) -> None:
-        """Storage write (needs CALIBRATIONS): delete these certifications (by dataset and range begin)."""
-        raise calibration_rules.missing_hook(self)
 
     # -- Datasets -------------------------------------------------------------------------------
 
