@@ -59,6 +59,7 @@ def certify(registry: RegistryBase, collection: str, refs: Sequence[DatasetRef],
     known = list({ref.id: ref for ref in known}.values())
     calibration.check_batch(collection, known, timespan)
     with registry.transaction():  # the overlap check and the insert see the same certifications
+        registry._lock_certifications(collection)
         for dataset_type, members in _by_type(known).items():
             existing = registry._certifications(collection, dataset_type, [r.data_id for r in members], timespan)
             calibration.check_no_overlap(collection, existing, members, timespan)
@@ -77,6 +78,7 @@ def decertify(registry: RegistryBase, collection: str, dataset_type: str, timesp
     collection_rules.check_kind(registry, collection, CollectionKind.CALIBRATION)
     registry._check_collection_writable(collection, action)
     with registry.transaction():
+        registry._lock_certifications(collection)
         overlapping = registry._certifications(collection, definition, data_ids, timespan)
         kept = [Certification(c.ref, left)
                 for c in overlapping for left in calibration.difference(c.timespan, timespan)]
@@ -194,3 +196,10 @@ class CalibrationRules(Registry, abc.ABC):
     def _remove_certifications(self, collection: str, certifications: list[Certification]) -> None:
         """Storage write (needs CALIBRATIONS): delete these certifications (by dataset and range begin)."""
         raise missing_hook(self._base())
+
+    def _lock_certifications(self, collection: str) -> None:
+        """Optional: keep other writers from changing the certifications of ``collection`` until the transaction ends.
+
+        Needed where the database reads a snapshot that another writer may change before this one
+        writes (PostgreSQL); SQLite's write transaction already holds the only write lock.
+        """

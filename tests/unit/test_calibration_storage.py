@@ -75,6 +75,18 @@ def test_postgresql_itself_refuses_an_overlap_the_rules_did_not_see(on_postgres:
     assert kinds == ["ex_dataset_calib_overlap"]
 
 
+def exclusions(server: PostgresServer, database: str, schema: str) -> list[str]:
+    """The exclusion constraints on ``schema``.dataset_calib, asked as the superuser."""
+    engine = sa.create_engine(server.url(database=database))
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(sa.text(
+                "SELECT conname FROM pg_constraint WHERE contype = 'x' AND conrelid = CAST(:t AS regclass)"),
+                {"t": f'"{schema}".dataset_calib'}).scalars())
+    finally:
+        engine.dispose()
+
+
 def test_a_sqlite_database_refuses_an_empty_or_reversed_stored_range(tmp_path: Path) -> None:
     with SqlRegistry.create(f"sqlite:///{tmp_path}/r.sqlite3", default_universe()) as registry:
         filled(registry)
@@ -158,3 +170,30 @@ def test_writers_certifying_overlapping_ranges_at_once_leave_exactly_one(
         stored = registry.query_certifications("calib")
     winner = next(i for i, outcome in outcomes.items() if outcome == "certified")
     assert [(str(c.ref.id), c.timespan) for c in stored] == [(winner, Timespan(None, None))]
+
+
+def test_a_role_that_cannot_create_btree_gist_still_has_overlaps_refused(
+        postgres_server: PostgresServer, caplog: pytest.LogCaptureFixture) -> None:
+    """No CREATE on the database: the registry is made without the exclusion constraint, says so, and its
+    own check (under a table lock) refuses an overlap; a database where an owner made the extension gets it."""
+    role = postgres_server.create_role("calib")
+    name = postgres_server.create_database()
+    try:
+        postgres_server.execute(f'CREATE SCHEMA mine AUTHORIZATION "{role.name}"', database=name)
+        url = postgres_server.url(user=role.name, password=role.password, database=name)
+        with caplog.at_level("WARNING"), SqlRegistry.create(url, default_universe(), namespace="mine") as registry:
+            filled(registry)
+            (ref,) = registry.insert_datasets("bias", "b", [{"instrument": "Cam1", "detector": 1}])
+            registry.certify("calib", [ref], Timespan(DAY, None))
+            with pytest.raises(CalibrationConflictError, match="overlaps"):
+                registry.certify("calib", [ref], Timespan(None, DAY + datetime.timedelta(hours=1)))
+            assert [c.timespan for c in registry.query_certifications("calib")] == [Timespan(DAY, None)]
+        assert "btree_gist" in caplog.text
+        assert exclusions(postgres_server, name, "mine") == []
+        postgres_server.execute("CREATE EXTENSION btree_gist", database=name)  # what a database owner does
+        postgres_server.execute(f'CREATE SCHEMA second AUTHORIZATION "{role.name}"', database=name)
+        SqlRegistry.create(url, default_universe(), namespace="second").close()
+        assert exclusions(postgres_server, name, "second") == ["ex_dataset_calib_overlap"]
+    finally:
+        postgres_server.drop_database(name)
+        postgres_server.drop_role(role)

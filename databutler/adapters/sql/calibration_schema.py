@@ -8,13 +8,18 @@ and ordering, overlap and the PostgreSQL range below work on plain integers.
 
 On PostgreSQL the database itself refuses overlapping ranges of one (collection, DatasetType,
 DataId): an exclusion constraint over ``int8range(validity_begin, validity_end)`` with the
-btree_gist extension for the equality parts (the reference's design). SQLite has no exclusion
-constraints: the registry checks inside the writing transaction (see ports/calibration_rules.py).
+btree_gist extension for the equality parts (the reference's design). A role that may not create
+that extension (no CREATE on the database, and no administrator made it) gets the table without
+the constraint and a warning; the registry's check inside the transaction, under a table lock
+(see ``registry``), still refuses overlaps. SQLite has no exclusion constraints: the registry
+checks inside its writing transaction (see ports/calibration_rules.py), which holds the
+database's write lock.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,6 +30,7 @@ UNBOUNDED_BEGIN = -(2**63)
 UNBOUNDED_END = 2**63 - 1
 _EPOCH = datetime.datetime(1970, 1, 1)
 EXCLUSION_NAME = "ex_dataset_calib_overlap"
+log = logging.getLogger(__name__)
 
 
 def to_bound(value: datetime.datetime | None, unbounded: int) -> int:
@@ -52,12 +58,27 @@ def from_columns(begin: int, end: int) -> Timespan:
     return Timespan(from_bound(begin, UNBOUNDED_BEGIN), from_bound(end, UNBOUNDED_END))
 
 
-def exclusion_statements(qualified_table: str) -> list[str]:
-    """The PostgreSQL statements that make the database refuse overlapping ranges in ``qualified_table``."""
-    return ["CREATE EXTENSION IF NOT EXISTS btree_gist",
-            f"ALTER TABLE {qualified_table} ADD CONSTRAINT {EXCLUSION_NAME} EXCLUDE USING gist "
-            "(collection_id WITH =, dataset_type_id WITH =, data_id_key WITH =, "
-            "int8range(validity_begin, validity_end) WITH &&)"]
+def add_exclusion(connection: sa.Connection, qualified_table: str) -> bool:
+    """Make PostgreSQL refuse overlapping ranges in ``qualified_table``; False if btree_gist cannot be had."""
+    try:
+        with connection.begin_nested():
+            connection.execute(sa.text("CREATE EXTENSION IF NOT EXISTS btree_gist"))
+    except sa.exc.DBAPIError as err:
+        log.warning("PostgreSQL's btree_gist extension cannot be created here (%s); %s will not refuse "
+                    "overlapping validity ranges by itself (databutler still checks them under a table lock). "
+                    "A database owner runs CREATE EXTENSION btree_gist to have the database refuse them too.",
+                    str(err.orig).strip().splitlines()[0], qualified_table)
+        return False
+    connection.execute(sa.text(
+        f"ALTER TABLE {qualified_table} ADD CONSTRAINT {EXCLUSION_NAME} EXCLUDE USING gist "
+        "(collection_id WITH =, dataset_type_id WITH =, data_id_key WITH =, "
+        "int8range(validity_begin, validity_end) WITH &&)"))
+    return True
+
+
+def _after_create(table: sa.Table, connection: sa.Connection, **_: Any) -> None:
+    if connection.dialect.name == "postgresql":
+        add_exclusion(connection, connection.dialect.identifier_preparer.format_table(table))
 
 
 def calibration_table(metadata: sa.MetaData, collection: sa.Table, dataset_id: sa.Column[Any] | None) -> sa.Table:
@@ -74,7 +95,5 @@ def calibration_table(metadata: sa.MetaData, collection: sa.Table, dataset_id: s
         sa.Column("validity_end", sa.BigInteger, nullable=False),
         sa.Column("dataset_id", sa.Uuid, *link, nullable=False, index=True),
         sa.CheckConstraint("validity_begin < validity_end", name="ck_dataset_calib_range"))
-    for statement in exclusion_statements("%(fullname)s"):
-        sa.event.listen(table, "after_create",
-                        sa.DDL(statement).execute_if(dialect="postgresql"))  # type: ignore[no-untyped-call]
+    sa.event.listen(table, "after_create", _after_create)
     return table

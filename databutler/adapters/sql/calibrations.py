@@ -36,6 +36,16 @@ class CalibrationManager:
     def _collection_id(self, connection: sa.Connection, collection: str) -> int:
         return self._collections.get(connection, collection, CollectionKind.CALIBRATION).id
 
+    def lock(self, connection: sa.Connection) -> None:
+        """On PostgreSQL, block other writers of ``dataset_calib`` (not its readers) until the transaction ends.
+
+        The overlap check reads before it writes; without the lock two writers could both find no
+        overlap (the exclusion constraint, where btree_gist exists, would refuse the second anyway).
+        """
+        if connection.dialect.name == "postgresql":
+            table = connection.dialect.identifier_preparer.format_table(self._written)
+            connection.execute(sa.text(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))
+
     def find(self, connection: sa.Connection, collection: str, dataset_type: DatasetType,
              data_ids: Sequence[DataId] | None, timespan: Timespan | None) -> list[Certification]:
         """Certifications of one type in ``collection`` for ``data_ids`` (all: None) overlapping ``timespan``."""

@@ -309,6 +309,12 @@ class SqlRegistry(DataUnitHooks, QueryEntryPoints, LineageRules, RegistryBase):
             with self._session.reading() as connection:
                 raise self._calibrations.explain_conflict(connection, collection, certifications) from None
 
+    @translating("certify datasets")
+    def _lock_certifications(self, collection: str) -> None:
+        """On PostgreSQL, lock the certifications table against other writers until the transaction ends."""
+        with self._session.writing(f"certify datasets into {collection!r}", atomic=True) as connection:
+            self._calibrations.lock(connection)
+
     @translating("decertify datasets")
     def _remove_certifications(self, collection: str, certifications: list[Certification]) -> None:
         """Delete these certifications."""

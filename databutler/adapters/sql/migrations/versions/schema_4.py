@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-from databutler.adapters.sql.calibration_schema import EXCLUSION_NAME, exclusion_statements
+from databutler.adapters.sql.calibration_schema import EXCLUSION_NAME, add_exclusion
 from databutler.adapters.sql.migrations.steps import dialect_name, namespace, personal, record_schema_version
 
 revision = "4"
@@ -36,8 +36,7 @@ def upgrade() -> None:
     if dialect_name() == "postgresql":
         preparer = op.get_bind().dialect.identifier_preparer
         qualified = (f"{preparer.quote_schema(schema)}." if schema else "") + preparer.quote("dataset_calib")
-        for statement in exclusion_statements(qualified):
-            op.execute(statement)
+        add_exclusion(op.get_bind(), qualified)
     record_schema_version(revision)
 
 
@@ -45,7 +44,9 @@ def downgrade() -> None:
     """Drop the certifications and the flag (version 3 has no CALIBRATION collections: remove those first)."""
     schema = namespace()
     if dialect_name() == "postgresql":
-        op.drop_constraint(EXCLUSION_NAME, "dataset_calib", schema=schema)
+        preparer = op.get_bind().dialect.identifier_preparer
+        qualified = (f"{preparer.quote_schema(schema)}." if schema else "") + preparer.quote("dataset_calib")
+        op.execute(f"ALTER TABLE {qualified} DROP CONSTRAINT IF EXISTS {EXCLUSION_NAME}")
     op.drop_index("ix_dataset_calib_dataset_id", table_name="dataset_calib", schema=schema)
     op.drop_table("dataset_calib", schema=schema)
     with op.batch_alter_table("dataset_type", schema=schema) as batch:
