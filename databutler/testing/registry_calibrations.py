@@ -125,6 +125,21 @@ class RegistryCalibrationsContract(RegistryFixtures):
         assert {r.id for r in registry.datasets_in_collection("calib")} == {r.id for r in biases}
 
     @requires(RegistryCapability.CALIBRATIONS)
+    def test_certifications_are_listed_by_dataset_type_and_time(self, populated: Registry,
+                                                               biases: list[DatasetRef]) -> None:
+        registry = populated
+        registry.register_dataset_type(FLAT)
+        registry.certify("calib", [biases[0]], Timespan(day(1), day(3)))
+        registry.certify("calib", [biases[2]], Timespan(day(3), None))
+        assert [c.ref for c in registry.query_certifications("calib", "bias", timespan=Timespan(day(4), day(5)))
+                ] == [biases[2]]
+        assert [c.ref for c in registry.query_certifications("calib", timespan=Timespan(day(2), day(2)))] == [
+            biases[0]]
+        assert registry.query_certifications("calib", "flat") == []
+        with pytest.raises(CollectionKindError, match="CALIBRATION"):
+            registry.query_certifications("b1")
+
+    @requires(RegistryCapability.CALIBRATIONS)
     def test_a_calibration_collection_is_skipped_without_a_time(self, populated: Registry,
         biases: list[DatasetRef]) -> None:
         """As the reference's ``findDataset``: without a time a CALIBRATION collection cannot choose."""
