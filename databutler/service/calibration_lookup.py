@@ -8,7 +8,7 @@ dropped from the DataId the registry searches with.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..domain.dataset_type import DatasetType
@@ -29,26 +29,46 @@ def lookup_time(registry: Registry, definition: DatasetType, data_id: Mapping[st
     """
     if not definition.is_calibration:
         return dict(data_id), timespan
-    universe = registry.universe
-    own = set(definition.units) | set(universe.implied(definition.units))
+    own = _own_units(registry, definition)
     kept = {k: v for k, v in data_id.items() if k in own}
-    extra = [k for k in data_id if k not in own]
-    if timespan is not None or not extra:
-        return kept, timespan if timespan is not None else default
-    found: Timespan | None = None
+    if timespan is not None:
+        return kept, timespan
+    (found,) = lookup_times(registry, definition, [data_id])
+    return kept, found if found is not None else default
+
+
+def lookup_times(registry: Registry, definition: DatasetType,
+                 data_ids: Sequence[Mapping[str, Any]]) -> list[Timespan | None]:
+    """For each DataId, the intersected timespans of its units beyond ``definition``'s (None: it has none).
+
+    One records read per temporal unit for the whole batch, however many DataIds share a record.
+    """
+    universe = registry.universe
+    own = _own_units(registry, definition)
+    result: list[Timespan | None] = [None] * len(data_ids)
+    extra = dict.fromkeys(k for data_id in data_ids for k in data_id if k not in own)
     for unit in extra:
         spans = [f.name for f in universe.record_fields(unit) if f.type is FieldType.TIMESPAN]
         if not spans:
             continue
-        key = {k: data_id[k] for k in universe.required(unit) if k in data_id}
-        key[unit] = data_id[unit]
-        records = registry.fetch_data_unit_records(unit, [key])
-        if not records:
-            raise DataIdError(f"no {unit} record {key} to take the time of a {definition.name!r} lookup from")
-        span = records[0].get(spans[0])
-        if isinstance(span, Timespan):
-            found = span if found is None else _intersection(found, span, unit)
-    return kept, found if found is not None else default
+        given, stored = universe.required(unit), universe.key_fields(unit)
+        wanted = {i: tuple(data_id.get(k) for k in given) for i, data_id in enumerate(data_ids) if unit in data_id}
+        keys = list(dict.fromkeys(wanted.values()))
+        records = registry.fetch_data_unit_records(unit, [dict(zip(stored, key, strict=True)) for key in keys])
+        times = {tuple(r[f] for f in stored): r.get(spans[0]) for r in records}
+        for i, key in wanted.items():
+            if key not in times:
+                raise DataIdError(f"no {unit} record {dict(zip(given, key, strict=True))} to take the time of a "
+                                  f"{definition.name!r} lookup from")
+            span = times[key]
+            if isinstance(span, Timespan):
+                earlier = result[i]
+                result[i] = span if earlier is None else _intersection(earlier, span, unit)
+    return result
+
+
+def _own_units(registry: Registry, definition: DatasetType) -> set[str]:
+    return set(definition.units) | set(registry.universe.implied(definition.units))
 
 
 def _intersection(a: Timespan, b: Timespan, unit: str) -> Timespan:
