@@ -12,6 +12,7 @@ from .. import Butler
 from ..config.loader import ConfigRepositoryLoader
 from ..config.repo_config import CONFIG_FILE, read_config_file, redact
 from . import (
+    commands_calibrations,
     commands_collections,
     commands_describe,
     commands_files,
@@ -91,7 +92,8 @@ def config_validate(repo: str) -> None:
 
 for _command in (*commands_registry.COMMANDS, *commands_query.COMMANDS, *commands_collections.COMMANDS,
                  *commands_files.COMMANDS, *commands_describe.COMMANDS, *commands_migrate.COMMANDS,
-                 *commands_pipeline.COMMANDS, *commands_lineage.COMMANDS, *commands_interchange.COMMANDS):
+                 *commands_pipeline.COMMANDS, *commands_lineage.COMMANDS, *commands_interchange.COMMANDS,
+                 *commands_calibrations.COMMANDS):
     cli.add_command(_command)
 
 

@@ -1,4 +1,4 @@
-"""Collections: RUN, TAGGED and CHAINED groups of Datasets."""
+"""Collections: RUN, TAGGED, CALIBRATION and CHAINED groups of Datasets."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ COLLECTION_NAME_MAX_LENGTH = 255
 
 
 class CollectionKind(enum.Enum):
-    """The three kinds of Collection."""
+    """The four kinds of Collection."""
 
     RUN = "RUN"
     """Where Datasets are written; each Dataset is in exactly one RUN."""
@@ -25,6 +25,9 @@ class CollectionKind(enum.Enum):
     """An explicit set of existing Datasets, at most one per (DatasetType, DataId)."""
     CHAINED = "CHAINED"
     """An ordered search path of other collections."""
+    CALIBRATION = "CALIBRATION"
+    """Existing Datasets of calibration DatasetTypes, each certified for validity ranges of time that never
+    overlap for one (DatasetType, DataId)."""
 
 
 @attrs.frozen

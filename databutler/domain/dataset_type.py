@@ -34,11 +34,16 @@ class DatasetType:
     name: str
     units: tuple[str, ...] = attrs.field(converter=_units)
     storage_class: str
+    is_calibration: bool = attrs.field(default=False, kw_only=True)
+    """Whether Datasets of this type may be certified into CALIBRATION collections (the reference's flag)."""
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.name, str) or not isinstance(self.storage_class, str):
             raise DatasetTypeError(f"a dataset type's name and storage class are strings, not "
                                    f"{type(self.name).__name__} and {type(self.storage_class).__name__}")
+        if not isinstance(self.is_calibration, bool):
+            raise DatasetTypeError(f"dataset type {self.name!r}: is_calibration must be True or False, not "
+                                   f"{self.is_calibration!r}")
         if not _NAME.match(self.name):
             raise DatasetTypeError(f"dataset type name {self.name!r} must be letters, digits and "
                                    "underscores, not starting with a digit")
@@ -114,4 +119,5 @@ def same_dataset_type(existing: DatasetType, given: DatasetType) -> bool:
 
 
 def _describe(dataset_type: DatasetType) -> str:
-    return f"units {list(dataset_type.units)} with storage class {dataset_type.storage_class!r}"
+    calibration = " (a calibration type)" if dataset_type.is_calibration else ""
+    return f"units {list(dataset_type.units)} with storage class {dataset_type.storage_class!r}{calibration}"

@@ -91,6 +91,14 @@ class CollectionKindError(CollectionError):
     """An operation needs a collection of another kind (RUN, TAGGED, CHAINED)."""
 
 
+class CalibrationConflictError(ConflictingDefinitionError):
+    """A certification would overlap another validity range of the same DatasetType and DataId in a collection."""
+
+
+class CalibrationLookupError(DataButlerError, LookupError):
+    """A calibration lookup matched more than one validity range in one collection (it needs a narrower time)."""
+
+
 class CapabilityError(DataButlerError):
     """An adapter was asked for a capability it does not declare."""
 

@@ -25,6 +25,8 @@ class RegistryCapability(enum.Enum):
     """Several processes may write to the same registry at once without losing anything."""
     PERSISTENT = "persistent"
     """Registry content outlives the process that wrote it."""
+    CALIBRATIONS = "calibrations"
+    """Registry holds CALIBRATION collections: certify, decertify, and finds calibrations by time."""
 
 
 class DatastoreCapability(enum.Enum):

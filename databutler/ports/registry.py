@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Self
 
+from ..domain.calibration import Certification
 from ..domain.collection import Collection, CollectionKind
 from ..domain.data_id import DataId
 from ..domain.dataset import DatasetRef, StoredArtifact
@@ -17,6 +18,7 @@ from ..domain.errors import CapabilityError
 from ..domain.lineage import Direction, Lineage, ProvenanceGraph
 from ..domain.quantum import Quantum
 from ..domain.universe import Universe
+from ..domain.values import Timespan
 from .capabilities import RegistryCapability
 from .query_results import QueryResults
 from .subset import RegistrySubset, export_subset
@@ -165,13 +167,13 @@ class Registry(abc.ABC):
 
     @abc.abstractmethod
     def resolve_collections(self, search_path: Sequence[str]) -> tuple[str, ...]:
-        """Flatten ``search_path`` (chains expanded) into RUN and TAGGED names, first occurrence kept."""
+        """Flatten ``search_path`` (chains expanded) into RUN, TAGGED and CALIBRATION names, first occurrence kept."""
 
     @abc.abstractmethod
     def remove_collection(self, name: str) -> None:
         """Remove collection ``name``.
 
-        A RUN must hold no datasets; a TAGGED loses its associations; a collection still a child
+        A RUN must hold no datasets; a TAGGED or CALIBRATION loses its associations; a collection still a child
         of a chain is refused with CollectionError naming the chain.
         """
 
@@ -186,6 +188,32 @@ class Registry(abc.ABC):
     @abc.abstractmethod
     def disassociate(self, tagged: str, refs: Sequence[DatasetRef]) -> None:
         """Remove ``refs`` from TAGGED collection ``tagged``; absent refs are ignored."""
+
+    # -- Calibrations (CALIBRATION collections; need CALIBRATIONS) ------------------------------
+
+    def certify(self, collection: str, refs: Sequence[DatasetRef], timespan: Timespan) -> None:
+        """Certify ``refs`` (of calibration types) in CALIBRATION ``collection`` for the validity range ``timespan``.
+
+        A range overlapping one already certified there for the same DatasetType and DataId raises
+        CalibrationConflictError naming both, and nothing is certified.
+        """
+        raise CapabilityError(f"{type(self).__name__} does not declare the capability "
+                              f"'{RegistryCapability.CALIBRATIONS.value}', needed to certify calibrations")
+
+    def decertify(self, collection: str, dataset_type: str, timespan: Timespan, *,
+                  data_ids: Sequence[DataIdLike] | None = None) -> None:
+        """Clear ``timespan`` in CALIBRATION ``collection`` for ``dataset_type`` (those ``data_ids``, or all).
+
+        Validity ranges inside ``timespan`` are removed; those overlapping it are trimmed, or split in two.
+        """
+        raise CapabilityError(f"{type(self).__name__} does not declare the capability "
+                              f"'{RegistryCapability.CALIBRATIONS.value}', needed to decertify calibrations")
+
+    def query_certifications(self, collection: str, dataset_type: str | None = None, *,
+                             timespan: Timespan | None = None) -> list[Certification]:
+        """The certifications in CALIBRATION ``collection`` (of ``dataset_type``, overlapping ``timespan``)."""
+        raise CapabilityError(f"{type(self).__name__} does not declare the capability "
+                              f"'{RegistryCapability.CALIBRATIONS.value}', needed to read certifications")
 
     # -- Datasets -------------------------------------------------------------------------------
 
@@ -207,16 +235,22 @@ class Registry(abc.ABC):
 
     @abc.abstractmethod
     def find_datasets(self, dataset_type: str, data_ids: Sequence[DataIdLike],
-                      collections: Sequence[str]) -> list[DatasetRef | None]:
-        """For each DataId, the dataset found first in the ``collections`` search path, or None."""
+                      collections: Sequence[str], *, timespan: Timespan | None = None) -> list[DatasetRef | None]:
+        """For each DataId, the dataset found first in the ``collections`` search path, or None.
 
-    def find_stored_datasets(self, dataset_type: str, data_ids: Sequence[DataIdLike], collections: Sequence[str]
+        CALIBRATION collections in the path are searched only with a ``timespan`` (as the reference's
+        ``findDataset``, they are skipped without one): the certification whose validity range overlaps it
+        is found; several in one collection raise CalibrationLookupError.
+        """
+
+    def find_stored_datasets(self, dataset_type: str, data_ids: Sequence[DataIdLike], collections: Sequence[str],
+                             *, timespan: Timespan | None = None
                              ) -> list[tuple[DatasetRef, list[StoredArtifact]] | None]:
         """``find_datasets`` together with each found dataset's artifacts (Butler.get's lookup).
 
         Adapters may override it to answer in one round trip; this default makes two calls.
         """
-        refs = self.find_datasets(dataset_type, data_ids, collections)
+        refs = self.find_datasets(dataset_type, data_ids, collections, timespan=timespan)
         artifacts = self.get_artifacts([ref.id for ref in refs if ref is not None])
         return [None if ref is None else (ref, artifacts.get(ref.id, [])) for ref in refs]
 
@@ -227,7 +261,7 @@ class Registry(abc.ABC):
     @abc.abstractmethod
     def datasets_in_collection(self, collection: str,
                                dataset_type: str | None = None) -> list[DatasetRef]:
-        """All datasets directly in RUN or TAGGED ``collection`` (chains are followed, in order)."""
+        """All datasets directly in RUN, TAGGED or CALIBRATION ``collection`` (chains are followed, in order)."""
 
     @abc.abstractmethod
     def remove_datasets(self, ids: Sequence[uuid.UUID]) -> None:

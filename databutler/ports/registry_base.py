@@ -28,8 +28,9 @@ from ..domain.dataset_type import DatasetType, missing_dataset_type, same_datase
 from ..domain.errors import CollectionError, DataIdError, DatasetTypeError, ReadOnlyError
 from ..domain.quantum import Quantum
 from ..domain.records import Implied, Key, RecordRules
-from ..domain.values import shown
-from . import collection_rules, dataset_rules
+from ..domain.values import Timespan, shown
+from . import calibration_rules, collection_rules, dataset_rules
+from .calibration_rules import CalibrationRules
 from .capabilities import RegistryCapability
 from .data_unit_rules import DataUnitRules
 from .registry import DataIdLike, Registry
@@ -37,7 +38,7 @@ from .registry import DataIdLike, Registry
 _Named = TypeVar("_Named", DatasetType, Collection)
 
 
-class RegistryBase(Registry, abc.ABC):
+class RegistryBase(CalibrationRules, Registry, abc.ABC):
     """A Registry whose rules are shared: an adapter implements the storage hooks below, not the rules.
 
     Hooks marked *optional* have a correct default an adapter may override to be faster or stricter.
@@ -128,6 +129,8 @@ class RegistryBase(Registry, abc.ABC):
     def _register_dataset_type(self, dataset_type: DatasetType) -> bool:
         """Store ``dataset_type`` (checked by ``register_dataset_type``) unless the name is taken; compare if so."""
         self._check_writeable(f"register dataset type {dataset_type.name!r}")
+        if dataset_type.is_calibration:
+            calibration_rules.require_calibrations(self, f"register calibration dataset type {dataset_type.name!r}")
         normalized = dataset_type.normalized(self.universe)
         existing = self._store_dataset_type(normalized)
         return existing is None or not same_dataset_type(existing, normalized)
@@ -173,6 +176,8 @@ class RegistryBase(Registry, abc.ABC):
         check_collection_name(name)
         if not isinstance(kind, CollectionKind):
             raise CollectionError(f"collection kind must be a CollectionKind, got {kind!r}")
+        if kind is CollectionKind.CALIBRATION:
+            calibration_rules.require_calibrations(self, f"register CALIBRATION collection {name!r}")
         self._check_writeable(f"register collection {name!r}")
         existing = self._register_collection(name, kind, doc or "")
         return existing is None or not same_kind(name, existing, kind)
@@ -299,17 +304,24 @@ class RegistryBase(Registry, abc.ABC):
         return result
 
     def find_datasets(self, dataset_type: str, data_ids: Sequence[DataIdLike],
-                      collections: Sequence[str]) -> list[DatasetRef | None]:
+                      collections: Sequence[str], *, timespan: Timespan | None = None) -> list[DatasetRef | None]:
         """For each DataId, the dataset found first in the ``collections`` search path, or None."""
         check_many(data_ids, "find_datasets", "data ID")
         definition, normalized = self._normalized(dataset_type, data_ids)
+        if definition.is_calibration and RegistryCapability.CALIBRATIONS in self.capabilities:
+            return calibration_rules.find(self, definition, normalized, as_names(collections), _timespan(timespan))
         return self._find_datasets(definition, normalized, as_names(collections))
 
-    def find_stored_datasets(self, dataset_type: str, data_ids: Sequence[DataIdLike], collections: Sequence[str]
+    def find_stored_datasets(self, dataset_type: str, data_ids: Sequence[DataIdLike], collections: Sequence[str],
+                             *, timespan: Timespan | None = None
                              ) -> list[tuple[DatasetRef, list[StoredArtifact]] | None]:
         """``find_datasets`` together with each found dataset's artifacts (Butler.get's lookup)."""
         check_many(data_ids, "find_stored_datasets", "data ID")
         definition, normalized = self._normalized(dataset_type, data_ids)
+        if definition.is_calibration and RegistryCapability.CALIBRATIONS in self.capabilities:
+            refs = calibration_rules.find(self, definition, normalized, as_names(collections), _timespan(timespan))
+            artifacts = self._get_artifacts([ref.id for ref in refs if ref is not None])
+            return [None if ref is None else (ref, artifacts.get(ref.id, [])) for ref in refs]
         return self._find_stored_datasets(definition, normalized, as_names(collections))
 
     def _normalized(self, dataset_type: str, data_ids: Sequence[DataIdLike]) -> tuple[DatasetType, list[DataId]]:
@@ -417,6 +429,13 @@ class RegistryBase(Registry, abc.ABC):
     @abc.abstractmethod
     def _get_quanta(self, ids: list[uuid.UUID]) -> list[Quantum | None]:
         """Storage read: the quanta with these ids (None for unknown ids), in order."""
+
+
+def _timespan(timespan: object) -> Timespan | None:
+    """``timespan`` if it is None or a Timespan; DataIdError otherwise."""
+    if timespan is not None and not isinstance(timespan, Timespan):
+        raise DataIdError(f"a lookup time is a Timespan(begin, end) or None, not {shown(timespan)}")
+    return timespan
 
 
 def _matching(items: list[_Named], pattern: str | None) -> list[_Named]:

@@ -24,6 +24,7 @@ from ..domain.errors import (
 )
 from ..domain.remedies import Action, Remedy
 from ..domain.storage_class import StorageClassRegistry
+from ..domain.values import Timespan
 from ..ports.datastore import Datastore, ReadRequest
 from ..ports.registry import DataIdLike, Registry
 from ..ports.repository import Repository
@@ -34,6 +35,7 @@ from .butler_lineage import ButlerLineage
 from .butler_queries import ButlerQueries
 from .butler_resolved import ButlerResolvedPuts
 from .butler_transfer import ButlerTransfer
+from .calibration_lookup import UNBOUNDED, lookup_time
 from .loader import repository_loader
 from .ownership import delete_unrecorded, explain_taken, unshared
 from .progress import Progress, in_batches
@@ -181,7 +183,8 @@ class Butler(ButlerQueries, ButlerIntegrity, ButlerIngest, ButlerExport, ButlerL
 
     def _find_stored(self, dataset: DatasetRef | DatasetTypeLike, data_id: DataIdLike | None,
                      collections: Sequence[str] | str | None, kwargs: Mapping[str, Any],
-                     component: str | None) -> tuple[DatasetRef, list[StoredArtifact], str | None]:
+                     component: str | None, *, timespan: Timespan | None = None
+                     ) -> tuple[DatasetRef, list[StoredArtifact], str | None]:
         """The Dataset asked for, its artifacts and component; DatasetNotFoundError if either is missing."""
         if isinstance(dataset, DatasetRef):
             if data_id or kwargs:
@@ -190,7 +193,9 @@ class Butler(ButlerQueries, ButlerIntegrity, ButlerIngest, ButlerExport, ButlerL
         parent, component = self._split(dataset, component)
         merged = _merge_data_id(data_id, kwargs)
         search = self._search_path(collections)
-        found = self.registry.find_stored_datasets(parent, [merged], search)[0]
+        merged, timespan = lookup_time(self.registry, self.registry.get_dataset_type(parent), merged, timespan,
+                                       default=UNBOUNDED)
+        found = self.registry.find_stored_datasets(parent, [merged], search, timespan=timespan)[0]
         if found is None:
             raise DatasetNotFoundError(f"no dataset {parent!r} with data ID {merged} in collections {list(search)}")
         ref, artifacts = found
@@ -267,22 +272,33 @@ class Butler(ButlerQueries, ButlerIntegrity, ButlerIngest, ButlerExport, ButlerL
     # -- find / get -----------------------------------------------------------------------------
 
     def find_dataset(self, dataset_type: DatasetTypeLike, data_id: DataIdLike | None = None, *,
-                     collections: Sequence[str] | str | None = None, **data_id_kwargs: Any) -> DatasetRef | None:
-        """The Dataset of ``dataset_type`` with this DataId found first in the search path, or None."""
+                     collections: Sequence[str] | str | None = None, timespan: Timespan | None = None,
+                     **data_id_kwargs: Any) -> DatasetRef | None:
+        """The Dataset of ``dataset_type`` with this DataId found first in the search path, or None.
+
+        A calibration is found in CALIBRATION collections at ``timespan``, else at the time of the
+        DataId's exposure or visit; with neither, CALIBRATION collections are skipped (see ``get``).
+        """
         name = dataset_type.name if isinstance(dataset_type, DatasetType) else dataset_type
-        return self.registry.find_datasets(name, [_merge_data_id(data_id, data_id_kwargs)],
-                                           self._search_path(collections))[0]
+        search = self._search_path(collections)
+        merged, timespan = lookup_time(self.registry, self.registry.get_dataset_type(name),
+                                       _merge_data_id(data_id, data_id_kwargs), timespan, default=None)
+        return self.registry.find_datasets(name, [merged], search, timespan=timespan)[0]
 
     def get(self, dataset: DatasetRef | DatasetTypeLike, data_id: DataIdLike | None = None, /, *,
             collections: Sequence[str] | str | None = None, parameters: Mapping[str, Any] | None = None,
-            component: str | None = None, storage_class: str | None = None, **data_id_kwargs: Any) -> Any:
+            component: str | None = None, storage_class: str | None = None, timespan: Timespan | None = None,
+            **data_id_kwargs: Any) -> Any:
         """Read a Dataset (by ref, or by DatasetType and DataId), optionally a component or a part.
 
         ``storage_class`` asks for another view of it, by a registered conversion from its
-        StorageClass (or its component's); parameters apply to the stored one.
+        StorageClass (or its component's); parameters apply to the stored one. A calibration is
+        found in CALIBRATION collections at ``timespan``, else at the time of the DataId's exposure
+        or visit, else at any time (several validity ranges in one collection: CalibrationLookupError).
         """
         parameters = check_parameters(parameters)
-        ref, artifacts, component = self._find_stored(dataset, data_id, collections, data_id_kwargs, component)
+        ref, artifacts, component = self._find_stored(dataset, data_id, collections, data_id_kwargs, component,
+                                                      timespan=timespan)
         view = read_view(self.storage_classes, self._repo.converters, ref, component, storage_class)
         obj = self.datastore.get([ReadRequest(ref, artifacts, parameters, component)])[0]
         return obj if view is None else view(obj)
@@ -294,18 +310,20 @@ class Butler(ButlerQueries, ButlerIntegrity, ButlerIngest, ButlerExport, ButlerL
         return self.datastore.get([ReadRequest(ref, artifacts[ref.id], parameters) for ref in refs])
 
     def exists(self, dataset: DatasetRef | DatasetTypeLike, data_id: DataIdLike | None = None, /, *,
-               collections: Sequence[str] | str | None = None, **data_id_kwargs: Any) -> bool:
+               collections: Sequence[str] | str | None = None, timespan: Timespan | None = None,
+               **data_id_kwargs: Any) -> bool:
         """Whether the Dataset is known to the registry and its artifacts are present."""
         try:
-            _, artifacts, _ = self._find_stored(dataset, data_id, collections, data_id_kwargs, None)
+            _, artifacts, _ = self._find_stored(dataset, data_id, collections, data_id_kwargs, None, timespan=timespan)
         except DatasetNotFoundError:
             return False
         return all(self.datastore.exists(artifacts))
 
     def uri(self, dataset: DatasetRef | DatasetTypeLike, data_id: DataIdLike | None = None, /, *,
-            collections: Sequence[str] | str | None = None, **data_id_kwargs: Any) -> str:
+            collections: Sequence[str] | str | None = None, timespan: Timespan | None = None,
+            **data_id_kwargs: Any) -> str:
         """The absolute URI of the Dataset's (first) artifact."""
-        _, artifacts, _ = self._find_stored(dataset, data_id, collections, data_id_kwargs, None)
+        _, artifacts, _ = self._find_stored(dataset, data_id, collections, data_id_kwargs, None, timespan=timespan)
         return self.datastore.uri(artifacts[0])
 
     # -- removal --------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from ..domain.data_id import DataId
 from ..domain.dataset import DatasetRef, StoredArtifact
 from ..domain.dataset_type import DatasetType
 from ..domain.errors import CapabilityError, DataIdError, ExportFormatError
+from ..domain.values import Timespan
 from ..ports.capabilities import DatastoreCapability, require
 from ..ports.datastore import Datastore, IngestRequest, TransferMode
 from ..ports.registry import Registry
@@ -27,6 +28,7 @@ from .interchange.document import (
     DatasetTypeEntry,
     ExportDocument,
     FileEntry,
+    ValidityRange,
     read_document,
     write_document,
 )
@@ -96,6 +98,8 @@ class ButlerExport:
         by_name = {c.name: c for c in [*runs, *chosen]}
         tagged = {c.name: tuple(r.id for r in registry.datasets_in_collection(c.name) if r.id in exported)
                   for c in by_name.values() if c.kind is CollectionKind.TAGGED}
+        certified = {c.name: certified_ranges(registry, c.name, exported)
+                     for c in by_name.values() if c.kind is CollectionKind.CALIBRATION}
         artifacts: dict[uuid.UUID, list[StoredArtifact]] = {}
         for artifact in subset.artifacts:
             artifacts.setdefault(artifact.dataset_id, []).append(artifact)
@@ -104,8 +108,8 @@ class ButlerExport:
         records = with_join_records(registry, subset.refs, subset.records, populated=True) if data_units else {}
         document = ExportDocument(
             registry.universe.namespace, registry.universe.version, records,
-            tuple(DatasetTypeEntry(t.name, t.units, t.storage_class) for t in subset.dataset_types),
-            tuple(by_name.values()), tuple(files), tagged)
+            tuple(DatasetTypeEntry(t.name, t.units, t.storage_class, t.is_calibration) for t in subset.dataset_types),
+            tuple(by_name.values()), tuple(files), tagged, certified)
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         temporary = f"{os.fspath(path)}.tmp-{uuid.uuid4().hex}"
         try:
@@ -259,7 +263,7 @@ def _load_registry(registry: Registry, document: ExportDocument) -> dict[uuid.UU
             registry.insert_data_units(element, records, skip_existing=True)
     types: dict[str, DatasetType] = {}
     for entry in document.dataset_types:
-        definition = DatasetType(entry.name, entry.units, entry.storage_class)
+        definition = DatasetType(entry.name, entry.units, entry.storage_class, is_calibration=entry.is_calibration)
         registry.register_dataset_type(definition)
         types[entry.name] = registry.get_dataset_type(entry.name)
     for collection in document.collections:
@@ -295,14 +299,36 @@ def _data_id(units: Sequence[str], values: Any, dataset_type: str) -> DataId:
     return DataId({u: values[u] for u in units}, {k: v for k, v in values.items() if k not in units})
 
 
+def certified_ranges(registry: Registry, collection: str, exported: set[uuid.UUID]) -> tuple[ValidityRange, ...]:
+    """The validity ranges of CALIBRATION ``collection`` holding exported datasets, grouped by range."""
+    grouped: dict[Timespan, list[uuid.UUID]] = {}
+    for certification in registry.query_certifications(collection):
+        if certification.ref.id in exported:
+            grouped.setdefault(certification.timespan, []).append(certification.ref.id)
+    return tuple(ValidityRange(span, tuple(ids)) for span, ids in grouped.items())
+
+
+def _known(registry: Registry, refs: dict[uuid.UUID, DatasetRef], ids: Sequence[uuid.UUID], kind: str,
+           collection: str) -> None:
+    """Add to ``refs`` the datasets ``ids`` that the file does not hold but the repository does; refuse others."""
+    missing = [i for i in ids if i not in refs]
+    if missing:
+        found = registry.get_datasets(missing)
+        absent = [i for i, ref in zip(missing, found, strict=True) if ref is None]
+        if absent:
+            raise ExportFormatError(f"{kind} collection {collection!r} names {len(absent)} datasets neither in "
+                                    f"the file nor in the repository (first: {absent[0]})")
+        refs.update((ref.id, ref) for ref in found if ref is not None)
+
+
 def _associate(registry: Registry, document: ExportDocument, refs: dict[uuid.UUID, DatasetRef]) -> None:
     for collection, ids in document.tagged.items():
-        missing = [i for i in ids if i not in refs]
-        if missing:
-            found = registry.get_datasets(missing)
-            absent = [i for i, ref in zip(missing, found, strict=True) if ref is None]
-            if absent:
-                raise ExportFormatError(f"TAGGED collection {collection!r} names {len(absent)} datasets neither in "
-                                        f"the file nor in the repository (first: {absent[0]})")
-            refs.update((ref.id, ref) for ref in found if ref is not None)
+        _known(registry, refs, ids, "TAGGED", collection)
         registry.associate(collection, [refs[i] for i in ids])
+    for collection, ranges in document.certified.items():
+        present = {(c.ref.id, c.timespan) for c in registry.query_certifications(collection)} if ranges else set()
+        for validity in ranges:
+            _known(registry, refs, validity.dataset_ids, "CALIBRATION", collection)
+            new = [refs[i] for i in validity.dataset_ids if (i, validity.timespan) not in present]
+            if new:  # a range already certified (the same file imported again) is skipped; an overlap is refused
+                registry.certify(collection, new, validity.timespan)

@@ -17,6 +17,7 @@ The groups and their modules (each needs only ``make_butler``; ``butler_support`
 
 - ``ButlerPutGetContract`` (butler_put_get): put, get, refusals, transactional put.
 - ``ButlerCollectionsContract`` (butler_collections): search paths, TAGGED, removing runs and datasets.
+- ``ButlerCalibrationsContract`` (butler_calibrations): get, find_dataset and query_datasets by time (CALIBRATIONS).
 - ``ButlerIngestContract`` (butler_ingest): ingest by each declared mode, verify.
 - ``ButlerPersistenceContract`` (butler_persistence): what the registry records, names at their limits, reopening.
 - ``ButlerOrphanContract`` (butler_orphans): finding and removing orphan files (LIST).
@@ -26,6 +27,7 @@ The groups and their modules (each needs only ``make_butler``; ``butler_support`
 
 from __future__ import annotations
 
+from .butler_calibrations import ButlerCalibrationsContract
 from .butler_collections import ButlerCollectionsContract
 from .butler_disassembly import ButlerDisassemblyContract
 from .butler_ingest import ButlerIngestContract
@@ -45,8 +47,8 @@ from .butler_support import (
     setup_units,
 )
 
-GROUPS = (ButlerPutGetContract, ButlerCollectionsContract, ButlerIngestContract, ButlerPersistenceContract,
-          ButlerOrphanContract, ButlerOwnershipContract, ButlerDisassemblyContract)
+GROUPS = (ButlerPutGetContract, ButlerCollectionsContract, ButlerCalibrationsContract, ButlerIngestContract,
+          ButlerPersistenceContract, ButlerOrphanContract, ButlerOwnershipContract, ButlerDisassemblyContract)
 """The topic groups of the Butler contract, in the order ``ButlerContract`` runs them."""
 
 
@@ -54,7 +56,8 @@ class ButlerContract(*GROUPS):  # type: ignore[misc]
     """Behaviour every (Registry, Datastore) pair must give a Butler (every topic group)."""
 
 
-__all__ = ["GROUPS", "HAS_NUMPY", "INSTRUMENT", "RUN", "ButlerCollectionsContract", "ButlerContract",
+__all__ = ["GROUPS", "HAS_NUMPY", "INSTRUMENT", "RUN", "ButlerCalibrationsContract", "ButlerCollectionsContract",
+           "ButlerContract",
            "ButlerDisassemblyContract",
            "ButlerFixtures", "ButlerIngestContract", "ButlerOrphanContract", "ButlerOwnershipContract",
            "ButlerPersistenceContract", "ButlerPutGetContract", "InjectedFaultError", "MakeButler", "data_id",

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import IO, Any
 
+from ..domain.calibration import Certification
 from ..domain.collection import Collection, CollectionKind
 from ..domain.data_id import DataId
 from ..domain.dataset import DatasetRef, StoredArtifact
@@ -14,6 +15,7 @@ from ..domain.dataset_type import DatasetType
 from ..domain.lineage import Direction, Lineage, ProvenanceGraph
 from ..domain.quantum import Quantum
 from ..domain.universe import Universe
+from ..domain.values import Timespan
 from ..ports.capabilities import DatastoreCapability, RegistryCapability
 from ..ports.datastore import Datastore, IngestRequest, ListedArtifact, ReadRequest, TransferMode
 from ..ports.query_results import QueryResults
@@ -121,14 +123,29 @@ class ForwardingRegistry(Registry):
         return self.inner.import_datasets(refs)
 
     def find_datasets(self, dataset_type: str, data_ids: Sequence[DataIdLike],
-                      collections: Sequence[str]) -> list[DatasetRef | None]:
+                      collections: Sequence[str], *, timespan: Timespan | None = None) -> list[DatasetRef | None]:
         """Forwarded."""
-        return self.inner.find_datasets(dataset_type, data_ids, collections)
+        return self.inner.find_datasets(dataset_type, data_ids, collections, timespan=timespan)
 
-    def find_stored_datasets(self, dataset_type: str, data_ids: Sequence[DataIdLike], collections: Sequence[str]
+    def find_stored_datasets(self, dataset_type: str, data_ids: Sequence[DataIdLike], collections: Sequence[str],
+                             *, timespan: Timespan | None = None
                              ) -> list[tuple[DatasetRef, list[StoredArtifact]] | None]:
         """Forwarded."""
-        return self.inner.find_stored_datasets(dataset_type, data_ids, collections)
+        return self.inner.find_stored_datasets(dataset_type, data_ids, collections, timespan=timespan)
+
+    def certify(self, collection: str, refs: Sequence[DatasetRef], timespan: Timespan) -> None:
+        """Forwarded."""
+        self.inner.certify(collection, refs, timespan)
+
+    def decertify(self, collection: str, dataset_type: str, timespan: Timespan, *,
+                  data_ids: Sequence[DataIdLike] | None = None) -> None:
+        """Forwarded."""
+        self.inner.decertify(collection, dataset_type, timespan, data_ids=data_ids)
+
+    def query_certifications(self, collection: str, dataset_type: str | None = None, *,
+                             timespan: Timespan | None = None) -> list[Certification]:
+        """Forwarded."""
+        return self.inner.query_certifications(collection, dataset_type, timespan=timespan)
 
     def get_datasets(self, ids: Sequence[uuid.UUID]) -> list[DatasetRef | None]:
         """Forwarded."""

@@ -226,7 +226,7 @@ PAIRS = [f"{r}+{d}" for r, d in itertools.product(REGISTRIES, DATASTORES)]
 
 
 _SQL = frozenset({RegistryCapability.WRITE, RegistryCapability.PROVENANCE_QUERIES, RegistryCapability.QUERIES,
-                  RegistryCapability.SQL_SELECT, RegistryCapability.LINEAGE})
+                  RegistryCapability.SQL_SELECT, RegistryCapability.LINEAGE, RegistryCapability.CALIBRATIONS})
 _DURABLE_SQL = _SQL | {RegistryCapability.PERSISTENT, RegistryCapability.CONCURRENT_WRITERS}
 _FILES = frozenset({DatastoreCapability.WRITE, DatastoreCapability.REMOVE, DatastoreCapability.INGEST,
                     DatastoreCapability.CHECKSUMS, DatastoreCapability.PARTIAL_READ, DatastoreCapability.PERSISTENT,
@@ -235,8 +235,10 @@ _OBJECT_MODES = frozenset({TransferMode.COPY, TransferMode.MOVE, TransferMode.DI
 REGISTRY_DECLARES: dict[str, frozenset[Need]] = {
     "sqlite": _DURABLE_SQL, "sqlite_memory": _SQL, "postgresql": _DURABLE_SQL, "layered_sqlite": _DURABLE_SQL,
     "layered_postgresql": _DURABLE_SQL, "limited": frozenset({RegistryCapability.WRITE, RegistryCapability.PERSISTENT}),
-    "dbb_sqlite": _DURABLE_SQL - {RegistryCapability.SQL_SELECT, RegistryCapability.LINEAGE},
-    "dbb_postgresql": _DURABLE_SQL - {RegistryCapability.SQL_SELECT, RegistryCapability.LINEAGE},
+    "dbb_sqlite": _DURABLE_SQL - {RegistryCapability.SQL_SELECT, RegistryCapability.LINEAGE,
+                                  RegistryCapability.CALIBRATIONS},
+    "dbb_postgresql": _DURABLE_SQL - {RegistryCapability.SQL_SELECT, RegistryCapability.LINEAGE,
+                                      RegistryCapability.CALIBRATIONS},
 }
 DATASTORE_DECLARES: dict[str, frozenset[Need]] = {
     "posix": _FILES | frozenset(TransferMode), "objectstore": _FILES | _OBJECT_MODES, "cache": _FILES | _OBJECT_MODES,

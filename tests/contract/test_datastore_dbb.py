@@ -45,7 +45,7 @@ WHOLE_FILES = frozenset(DatastoreCapability) - {DatastoreCapability.DISASSEMBLY}
 
 SQL_REGISTRY = frozenset({RegistryCapability.WRITE, RegistryCapability.PROVENANCE_QUERIES, RegistryCapability.QUERIES,
                           RegistryCapability.SQL_SELECT, RegistryCapability.LINEAGE, RegistryCapability.PERSISTENT,
-                          RegistryCapability.CONCURRENT_WRITERS})
+                          RegistryCapability.CONCURRENT_WRITERS, RegistryCapability.CALIBRATIONS})
 """What the SQL registry on a SQLite file declares."""
 WRITEABLE = WHOLE_FILES | {TransferMode.COPY, TransferMode.MOVE, TransferMode.AUTO}
 """What the DBB datastore declares: everything, and the transfer modes that bring a file into the archive."""

@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 
-from databutler import ArgumentError, Butler, CollectionError, DataButlerError, DatasetType, DatasetTypeError
+from databutler import (
+    ArgumentError,
+    Butler,
+    CollectionError,
+    DataButlerError,
+    DatasetType,
+    DatasetTypeError,
+    Timespan,
+)
 from databutler.testing.butler import RUN, data_id, setup_units
 
 
@@ -37,6 +45,13 @@ CALLS: dict[str, Callable[[Butler], Any]] = {
     "get with number collections": lambda b: b.get("table", data_id(1, 1), collections=5),  # type: ignore[arg-type]
     "a Butler with number collections": lambda b: Butler(b.root, collections=1),  # type: ignore[arg-type]
     "a dataset type with number units": lambda b: DatasetType("x", 123, "StructuredData"),  # type: ignore[arg-type]
+    "certify of strings": lambda b: b.registry.certify("calib", ["x"], Timespan(None, None)),  # type: ignore[list-item]
+    "certify of one ref": lambda b: b.registry.certify("calib", b.find_dataset("table", data_id(1, 1)),  # type: ignore[arg-type]
+                                                        Timespan(None, None)),
+    "decertify of a string DataId": lambda b: b.registry.decertify("calib", "table", Timespan(None, None),
+                                                                   data_ids="detector=1"),  # type: ignore[arg-type]
+    "a calibration flag that is a string": lambda b: DatasetType("x", (), "StructuredData",
+                                                                 is_calibration="yes"),  # type: ignore[arg-type]
 }
 
 

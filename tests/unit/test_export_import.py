@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from databutler import Butler, ExportFormatError
+from databutler import Butler, CalibrationConflictError, ExportFormatError, Timespan
 from databutler.domain.errors import ConflictingDefinitionError, DatasetNotFoundError
 from databutler.service.interchange.times import format_tai_iso, parse_tai_iso
 from databutler.testing.interchange import CALEXP, answers, fill_source
@@ -210,17 +210,59 @@ def test_element_the_universe_lacks_is_named_with_the_files_universe_version(tmp
     assert_untouched(target, before)
 
 
-def test_calibration_collections_and_dataset_types_are_refused_by_name(tmp_path: Path, target: Butler) -> None:
-    before = answers(target, contents=False)
+CALIBRATED = OLD_FILE.replace("storage_class: StructuredDataDict", "storage_class: StructuredDataDict\n"
+                              "    is_calibration: true").replace("path: placeholder", "path: null") + """\
+  - type: collection
+    collection_type: CALIBRATION
+    name: Cam9/calib
+  - type: associations
+    collection: Cam9/calib
+    collection_type: CALIBRATION
+    validity_ranges:
+      - timespan: !lsst.daf.butler.Timespan
+          begin: !butler_time/tai/iso '2024-01-01 00:00:37.000000000'
+          end: null
+        dataset_ids: [7]
+      - begin: null
+        end: 2023-06-01T00:00:00
+        dataset_ids: [7]
+      - timespan: !lsst.daf.butler.Timespan EMPTY
+        dataset_ids: [7]
+"""
+
+
+def test_calibration_collections_load_with_their_validity_ranges(tmp_path: Path, target: Butler) -> None:
+    """A file with a calibration type and CALIBRATION associations (the timespan tag, the older begin/end
+    pair, an EMPTY range that certifies nothing) loads; importing it again changes nothing."""
     path = tmp_path / "calib.yaml"
-    path.write_text(OLD_FILE + "  - type: collection\n    collection_type: CALIBRATION\n    name: Cam9/calib\n")
-    with pytest.raises(ExportFormatError, match="'Cam9/calib' is a CALIBRATION collection"):
+    path.write_text(CALIBRATED)
+    (ref,) = target.import_(path, without_datastore=True)
+    registry = target.registry
+    assert registry.get_dataset_type("bias").is_calibration
+    assert registry.get_collection("Cam9/calib").kind.value == "CALIBRATION"
+    assert sorted(((c.ref.id, c.timespan) for c in registry.query_certifications("Cam9/calib")), key=repr) == sorted([
+        (ref.id, Timespan(datetime.datetime(2024, 1, 1), None)),  # 37 s TAI-UTC in 2024
+        (ref.id, Timespan(None, datetime.datetime(2023, 6, 1)))], key=repr)
+    at = Timespan(datetime.datetime(2024, 3, 1), None)
+    assert registry.find_datasets("bias", [{"instrument": "Cam9", "detector": 2}], ["Cam9/calib"], timespan=at
+                                  ) == [ref]
+    target.import_(path, without_datastore=True)  # the same ranges again: skipped, not an overlap
+    assert len(registry.query_certifications("Cam9/calib")) == 2
+
+
+def test_an_import_whose_range_overlaps_a_certified_one_is_refused_and_changes_nothing(
+        tmp_path: Path, target: Butler) -> None:
+    path = tmp_path / "calib.yaml"
+    path.write_text(CALIBRATED)
+    target.import_(path, without_datastore=True)
+    before = answers(target, contents=False)
+    certified = target.registry.query_certifications("Cam9/calib")
+    other = CALIBRATED.replace("dataset_id: 7", "dataset_id: 8").replace("dataset_ids: [7]", "dataset_ids: [8]")
+    path.write_text(other.replace("run: old_run", "run: other_run").replace("name: old_run", "name: other_run"))
+    with pytest.raises(CalibrationConflictError, match=r"'Cam9/calib'.*2024-01-01T00:00:00, \+inf"):
         target.import_(path, without_datastore=True)
-    path.write_text(OLD_FILE.replace("storage_class: StructuredDataDict",
-                                     "storage_class: StructuredDataDict\n    is_calibration: true"))
-    with pytest.raises(ExportFormatError, match="'bias' is a calibration dataset type"):
-        target.import_(path, without_datastore=True)
-    assert_untouched(target, before)
+    assert answers(target, contents=False) == before  # no run, dataset or certification of the file was kept
+    assert target.registry.query_certifications("Cam9/calib") == certified
 
 
 def test_missing_file_rolls_back_records_collections_and_copied_files(exported: Path, target: Butler) -> None:

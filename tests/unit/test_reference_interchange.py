@@ -98,17 +98,13 @@ def test_a_reference_export_through_databutler_and_back_gives_the_reference_the_
 
 
 def test_reference_version_0_datasets_file_gives_the_references_answers(tmp_path: Path, registry_data: Path) -> None:
-    """datasets.yaml (format 0, no universe version) on top of base.yaml's records, registry only.
-
-    base.yaml itself declares 'flat' a calibration dataset type, which databutler refuses; its
-    records and dataset types are put in by hand here, 'flat' as an ordinary dataset type.
-    """
+    """datasets.yaml (format 0, no universe version) on top of base.yaml (its calibration types 'flat' and
+    'bias' included), registry only."""
     theirs = ask_reference("import-registry", str(tmp_path / "peer"), str(registry_data / "base.yaml"),
                            str(registry_data / "datasets.yaml"))
     with Butler.create(tmp_path / "ours") as butler:
-        with pytest.raises(ExportFormatError, match="'flat' is a calibration dataset type"):
-            butler.import_(registry_data / "base.yaml", without_datastore=True)
-        _insert_base_by_hand(butler)
+        butler.import_(registry_data / "base.yaml", without_datastore=True)
+        assert butler.registry.get_dataset_type("flat").is_calibration
         refs = butler.import_(registry_data / "datasets.yaml", without_datastore=True)
         ours = {str(r.id): [r.dataset_type.name, r.run, dict(r.data_id), None] for r in refs}
     assert ours == theirs["datasets"]
@@ -196,7 +192,7 @@ def test_reference_files_import_whole_and_queries_give_the_references_answers(
 
 
 def _insert_base_by_hand(butler: Butler) -> None:
-    """base.yaml's instrument, filters, detectors and dataset types ('flat' not as a calibration)."""
+    """base.yaml's instrument, filters, detectors and calibration dataset types, inserted through the API."""
     registry = butler.registry
     registry.insert_data_units("instrument", [{"name": "Cam1", "visit_max": 1024, "visit_system": 1,
                                                "exposure_max": 512, "detector_max": 4,
@@ -207,8 +203,9 @@ def _insert_base_by_hand(butler: Butler) -> None:
                                              "full_name": r + n, "purpose": p}
                                             for i, r, n, p in ((1, "A", "a", "SCIENCE"), (2, "A", "b", "SCIENCE"),
                                                                (3, "B", "a", "SCIENCE"), (4, "B", "b", "WAVEFRONT"))])
-    registry.register_dataset_type(DatasetType("flat", ("instrument", "detector", "physical_filter"), "Exposure"))
-    registry.register_dataset_type(DatasetType("bias", ("instrument", "detector"), "Exposure"))
+    registry.register_dataset_type(DatasetType("flat", ("instrument", "detector", "physical_filter"), "Exposure",
+                                               is_calibration=True))
+    registry.register_dataset_type(DatasetType("bias", ("instrument", "detector"), "Exposure", is_calibration=True))
 
 
 def _comparable(record: dict[str, Any]) -> dict[str, Any]:

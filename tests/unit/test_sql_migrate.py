@@ -114,12 +114,17 @@ def snapshot(engine: sa.Engine, namespace: str | None) -> dict[str, list[tuple[A
 
 
 def at_current_version(rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[tuple[Any, ...]]]:
-    """``rows`` as a migration leaves them: the schema version in ``meta`` differs, and version 4 added the
-    chain version counter."""
+    """``rows`` as a migration leaves them: the schema version in ``meta`` differs, and (version 4) every
+    dataset type gains ``is_calibration`` False beside an empty ``dataset_calib``, and (version 6) the chain
+    version counter starts at 0."""
     meta = [(key, SCHEMA_VERSION if key == "schema_version" else value) for key, value in rows["meta"]]
-    if CHAIN_VERSION_KEY not in {key for key, _ in meta}:
+    if CHAIN_VERSION_KEY not in {key for key, _ in meta}:  # version 6
         meta.append((CHAIN_VERSION_KEY, "0"))
-    return {**rows, "meta": sorted(meta, key=repr)}
+    upgraded = {**rows, "meta": sorted(meta, key=repr)}
+    if "dataset_calib" not in rows:
+        upgraded["dataset_type"] = [(*row, False) for row in rows["dataset_type"]]
+        upgraded["dataset_calib"] = []
+    return upgraded
 
 
 def column_types(engine: sa.Engine, namespace: str | None) -> dict[tuple[str, str], str]:
@@ -316,7 +321,8 @@ def test_a_migration_that_fails_half_way_leaves_the_registry_as_it_was(v1: Datab
 
 def test_a_personal_registry_migrates_its_own_tables(tmp_path: Path) -> None:
     """Built by reverting a new personal registry to version 1 (on SQLite it lacks only the column types, which
-    SQLite never enforced, the index of version 3 and the chain version of version 4)."""
+    SQLite never enforced, the index of version 3, the calibration table and flag of version 4 and the chain
+    version of version 6)."""
     release_url, personal_url = f"sqlite:///{tmp_path}/release.sqlite3", f"sqlite:///{tmp_path}/personal.sqlite3"
     SqlRegistry.create(release_url, default_universe()).close()
     with SqlRegistry.create(personal_url, default_universe(), release=Release(url=release_url)) as personal:
@@ -327,6 +333,8 @@ def test_a_personal_registry_migrates_its_own_tables(tmp_path: Path) -> None:
         connection.execute(sa.text(f"DELETE FROM meta WHERE key = '{CHAIN_VERSION_KEY}'"))
         connection.execute(sa.text(f"DROP TABLE {VERSION_TABLE}"))
         connection.execute(sa.text("DROP INDEX ix_dataset_artifact_uri"))
+        connection.execute(sa.text("DROP TABLE dataset_calib"))
+        connection.execute(sa.text("ALTER TABLE dataset_type DROP COLUMN is_calibration"))
     with pytest.raises(RegistryError, match="databutler migrate"):
         SqlRegistry.open(personal_url)
     before = snapshot(engine, None)

@@ -160,7 +160,8 @@ def test_a_namespace_is_refused_for_sqlite(path: Path) -> None:
 
 
 def test_capabilities_follow_the_kind_of_database(registry: SqlRegistry, path: Path) -> None:
-    queries = {RegistryCapability.QUERIES, RegistryCapability.SQL_SELECT, RegistryCapability.LINEAGE}
+    queries = {RegistryCapability.QUERIES, RegistryCapability.SQL_SELECT, RegistryCapability.LINEAGE,
+               RegistryCapability.CALIBRATIONS}
     full = {RegistryCapability.WRITE, RegistryCapability.PERSISTENT, RegistryCapability.CONCURRENT_WRITERS,
             RegistryCapability.PROVENANCE_QUERIES, *queries}
     assert registry.capabilities == full

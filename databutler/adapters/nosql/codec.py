@@ -63,14 +63,16 @@ def loads(payload: bytes) -> list[list[Any]]:
 def ref_to_json(ref: DatasetRef) -> dict[str, Any]:
     """A DatasetRef as a plain mapping."""
     t = ref.dataset_type
-    return {"type": [t.name, list(t.units), t.storage_class], "values": dict(ref.data_id),
+    kind = [t.name, list(t.units), t.storage_class, *([True] if t.is_calibration else [])]
+    return {"type": kind, "values": dict(ref.data_id),
             "implied": dict(ref.data_id.implied), "run": ref.run, "id": ref.id}
 
 
 def ref_from_json(data: Mapping[str, Any]) -> DatasetRef:
     """The inverse of ``ref_to_json``."""
-    name, units, storage_class = data["type"]
-    return DatasetRef(DatasetType(name, tuple(units), storage_class), DataId(data["values"], data["implied"]),
+    name, units, storage_class, *flags = data["type"]  # a 4th element: is_calibration (absent: False)
+    dataset_type = DatasetType(name, tuple(units), storage_class, is_calibration=bool(flags and flags[0]))
+    return DatasetRef(dataset_type, DataId(data["values"], data["implied"]),
                       data["run"], data["id"])
 
 

@@ -29,7 +29,8 @@ from ...domain.errors import ConflictingDefinitionError, ReadOnlyError, Registry
 from ...domain.quantum import Quantum
 from ...domain.remedies import Action, Remedy
 from ...domain.universe import Universe
-from ...ports.capabilities import RegistryCapability
+from ...domain.values import Timespan
+from ...ports.capabilities import RegistryCapability, require
 from ...ports.registry import DataIdLike, Registry
 from ...ports.subset import RegistrySubset
 from . import codec
@@ -217,7 +218,7 @@ class LimitedRegistry(Registry):
             new = self._working.register_dataset_type(dataset_type)
             if new:
                 journal.append(["register_dataset_type", dataset_type.name, list(dataset_type.units),
-                                dataset_type.storage_class])
+                                dataset_type.storage_class, *([True] if dataset_type.is_calibration else [])])
             return new
 
     def get_dataset_type(self, name: str) -> DatasetType:
@@ -237,7 +238,10 @@ class LimitedRegistry(Registry):
     # -- Collections ----------------------------------------------------------------------------
 
     def register_collection(self, name: str, kind: CollectionKind, doc: str = "") -> bool:
-        """Register collection ``name``; return False if it already exists with this kind."""
+        """Register collection ``name``; return False if it already exists with this kind (no CALIBRATION ones)."""
+        if kind is CollectionKind.CALIBRATION:
+            require(self._capabilities, RegistryCapability.CALIBRATIONS, type(self).__name__,
+                    f"register CALIBRATION collection {name!r}")
         with self._writing(f"register collection {name!r}") as journal:
             new = self._working.register_collection(name, kind, doc)
             if new:
@@ -300,9 +304,12 @@ class LimitedRegistry(Registry):
             return imported
 
     def find_datasets(self, dataset_type: str, data_ids: Sequence[DataIdLike],
-                      collections: Sequence[str]) -> list[DatasetRef | None]:
-        """For each DataId, the dataset found first in the ``collections`` search path, or None."""
-        return self._working.find_datasets(dataset_type, data_ids, collections)
+                      collections: Sequence[str], *, timespan: Timespan | None = None) -> list[DatasetRef | None]:
+        """For each DataId, the dataset found first in the ``collections`` search path, or None.
+
+        This registry holds no CALIBRATION collections, so ``timespan`` changes nothing (it is only checked).
+        """
+        return self._working.find_datasets(dataset_type, data_ids, collections, timespan=timespan)
 
     def get_datasets(self, ids: Sequence[uuid.UUID]) -> list[DatasetRef | None]:
         """The datasets with these ids (None for an unknown id), in order."""

@@ -21,8 +21,8 @@ _OPERATIONS: dict[str, Callable[..., Any]] = {
     "insert_data_units": lambda w, element, records, skip: w.insert_data_units(element, records,
                                                                                 skip_existing=skip),
     "update_data_units": lambda w, element, records: w.update_data_units(element, records),
-    "register_dataset_type": lambda w, name, units, storage_class: w.register_dataset_type(
-        DatasetType(name, tuple(units), storage_class)),
+    "register_dataset_type": lambda w, name, units, storage_class, *flags: w.register_dataset_type(
+        DatasetType(name, tuple(units), storage_class, is_calibration=bool(flags and flags[0]))),
     "remove_dataset_type": lambda w, name: w.remove_dataset_type(name),
     "register_collection": lambda w, name, kind, doc: w.register_collection(name, CollectionKind(kind), doc),
     "set_chain": lambda w, name, children: w.set_chain(name, children),

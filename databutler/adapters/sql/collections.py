@@ -1,4 +1,4 @@
-"""RUN, TAGGED and CHAINED collections, chains, and the resolution of search paths."""
+"""RUN, TAGGED, CALIBRATION and CHAINED collections, chains, and the resolution of search paths."""
 
 from __future__ import annotations
 
@@ -290,6 +290,8 @@ class CollectionManager:
             connection.execute(writes.run.delete().where(writes.run.c.collection_id == record.id))
         elif record.kind is CollectionKind.TAGGED:
             connection.execute(writes.dataset_tag.delete().where(writes.dataset_tag.c.collection_id == record.id))
+        elif record.kind is CollectionKind.CALIBRATION:
+            connection.execute(writes.dataset_calib.delete().where(writes.dataset_calib.c.collection_id == record.id))
         else:
             connection.execute(writes.collection_chain.delete().where(writes.collection_chain.c.parent == record.id))
             self._chain_changed(connection)

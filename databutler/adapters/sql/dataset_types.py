@@ -35,14 +35,15 @@ class DatasetTypeManager:
         self._by_name[dataset_type.name] = (type_id, dataset_type)
         self._by_id[type_id] = dataset_type
 
-    def _from_row(self, type_id: Any, name: Any, units: Any, storage_class: Any) -> tuple[int, DatasetType]:
-        dataset_type = DatasetType(name, tuple(json.loads(units)), storage_class)
+    def _from_row(self, type_id: Any, name: Any, units: Any, storage_class: Any,
+                  is_calibration: Any) -> tuple[int, DatasetType]:
+        dataset_type = DatasetType(name, tuple(json.loads(units)), storage_class, is_calibration=bool(is_calibration))
         self._remember(type_id, dataset_type)
         return type_id, dataset_type
 
     def _columns(self) -> tuple[sa.Column[Any], ...]:
         t = self._table.c
-        return (t.id, t.name, t.units, t.storage_class)
+        return (t.id, t.name, t.units, t.storage_class, t.is_calibration)
 
     def find(self, connection: sa.Connection, name: str) -> tuple[int, DatasetType] | None:
         """The id and definition of DatasetType ``name``, or None if it is not registered."""
@@ -82,7 +83,7 @@ class DatasetTypeManager:
             return existing[1]
         result = connection.execute(self._written.insert().values(
             name=dataset_type.name, units=json.dumps(list(dataset_type.units)),
-            storage_class=dataset_type.storage_class))
+            storage_class=dataset_type.storage_class, is_calibration=dataset_type.is_calibration))
         key = result.inserted_primary_key
         assert key is not None
         self._remember(int(key[0]), dataset_type)

@@ -276,12 +276,15 @@ class DatasetManager:
                             columns: Sequence[sa.FromClause | sa.ColumnElement[Any]],
                             type_id: int | None) -> list[sa.Row[Any]]:
         """``columns`` (the dataset id first) of the datasets in ``collection``, each once, in order."""
-        d, t = self._schema.dataset.c, self._schema.dataset_tag.c
+        d, t, c = self._schema.dataset.c, self._schema.dataset_tag.c, self._schema.dataset_calib.c
         records = self._collections.resolve(connection, collection)
         rows: dict[Any, sa.Row[Any]] = {}
         for record in records:
             if record.kind is CollectionKind.RUN:
                 query = sa.select(*columns).where(d.run_id == record.id)
+            elif record.kind is CollectionKind.CALIBRATION:  # a dataset certified for several ranges is listed once
+                certified = sa.select(c.dataset_id).where(c.collection_id == record.id)
+                query = sa.select(*columns).where(d.id.in_(certified))
             else:
                 query = (sa.select(*columns)
                          .join_from(self._schema.dataset_tag, self._schema.dataset, t.dataset_id == d.id)
@@ -302,4 +305,5 @@ class DatasetManager:
         distinct = list(dict.fromkeys(ids))
         delete_many(connection, s.dataset_artifact.c.dataset_id, distinct)
         delete_many(connection, s.dataset_tag.c.dataset_id, distinct)
+        delete_many(connection, s.dataset_calib.c.dataset_id, distinct)
         delete_many(connection, s.dataset.c.id, distinct)

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ...domain.calibration import Certification
 from ...domain.collection import Collection, CollectionKind
 from ...domain.data_id import DataId
 from ...domain.dataset import DatasetRef, StoredArtifact
@@ -16,11 +17,13 @@ from ...domain.lineage import Direction, Edge
 from ...domain.quantum import Quantum
 from ...domain.records import Key
 from ...domain.universe import Universe
+from ...domain.values import Timespan
 from ...ports.capabilities import RegistryCapability
 from ...ports.lineage_rules import LineageRules
 from ...ports.query_results import QueryResults
 from ...ports.registry_base import RegistryBase
 from .artifacts import ArtifactManager
+from .calibrations import CalibrationManager
 from .collections import CollectionManager
 from .data_unit_hooks import DataUnitHooks
 from .data_units import DataUnitManager
@@ -77,13 +80,15 @@ class SqlRegistry(DataUnitHooks, QueryEntryPoints, LineageRules, RegistryBase):
         if not is_memory(engine.url):
             capabilities |= {RegistryCapability.PERSISTENT, RegistryCapability.CONCURRENT_WRITERS}
         if engine.dialect.name in ("sqlite", "postgresql"):
-            capabilities |= {RegistryCapability.QUERIES, RegistryCapability.SQL_SELECT, RegistryCapability.LINEAGE}
+            capabilities |= {RegistryCapability.QUERIES, RegistryCapability.SQL_SELECT, RegistryCapability.LINEAGE,
+                             RegistryCapability.CALIBRATIONS}
         self._capabilities = frozenset(capabilities)
         self._data_units = DataUnitManager(universe, layout)
         self._types = DatasetTypeManager(universe, layout)
         self._collections_table = CollectionManager(layout)
         self._datasets = DatasetManager(universe, layout, self._types, self._collections_table)
         self._tags = TagManager(layout, self._collections_table)
+        self._calibrations = CalibrationManager(layout, self._collections_table, self._types, self._datasets)
         self._artifacts = ArtifactManager(layout)
         self._quanta = QuantumManager(layout)
         self._statistics = PlannerStatistics()
@@ -284,6 +289,37 @@ class SqlRegistry(DataUnitHooks, QueryEntryPoints, LineageRules, RegistryBase):
         """Remove ``refs`` from TAGGED collection ``tagged``."""
         with self._session.writing(f"untag datasets from {tagged!r}", atomic=len(refs) <= 1) as connection:
             self._tags.disassociate(connection, tagged, refs)
+
+    # -- Calibrations -------------------------------------------------------------------------
+
+    @translating("read certifications")
+    def _certifications(self, collection: str, dataset_type: DatasetType, data_ids: Sequence[DataId] | None,
+                        timespan: Timespan | None) -> list[Certification]:
+        """Certifications of one type in ``collection`` for ``data_ids`` (all if None) overlapping ``timespan``."""
+        with self._session.reading() as connection:
+            return self._calibrations.find(connection, collection, dataset_type, data_ids, timespan)
+
+    @translating("certify datasets")
+    def _insert_certifications(self, collection: str, certifications: list[Certification]) -> None:
+        """Store checked certifications; an overlap the database refuses (PostgreSQL) is explained."""
+        try:
+            with self._session.writing(f"certify datasets into {collection!r}", atomic=True) as connection:
+                self._calibrations.insert(connection, collection, certifications)
+        except sa.exc.IntegrityError:
+            with self._session.reading() as connection:
+                raise self._calibrations.explain_conflict(connection, collection, certifications) from None
+
+    @translating("certify datasets")
+    def _lock_certifications(self, collection: str) -> None:
+        """On PostgreSQL, lock the certifications table against other writers until the transaction ends."""
+        with self._session.writing(f"certify datasets into {collection!r}", atomic=True) as connection:
+            self._calibrations.lock(connection)
+
+    @translating("decertify datasets")
+    def _remove_certifications(self, collection: str, certifications: list[Certification]) -> None:
+        """Delete these certifications."""
+        with self._session.writing(f"decertify datasets from {collection!r}") as connection:
+            self._calibrations.remove(connection, collection, certifications)
 
     # -- Datasets -----------------------------------------------------------------------------
 

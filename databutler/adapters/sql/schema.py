@@ -14,14 +14,16 @@ from ...domain.errors import UniverseError
 from ...domain.records import to_naive_utc
 from ...domain.universe import DataUnitType, FieldSpec, Universe
 from ...domain.values import FieldType
+from .calibration_schema import calibration_table
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "6"
 """Bumped whenever the layout of the fixed tables changes; each bump has a migration (see ``migrations``).
 
 Version 2 made every string column the domain does not bound unbounded text (version 1 had a
 128-character checksum, which refused the default ``blake2b:`` checksum on PostgreSQL). Version 3
-indexes ``dataset_artifact.uri``: a removal asks which other datasets record the same file.
-Version 4 adds the ``meta`` counter ``chain_version``, which every change of a chain increments, so
+indexes ``dataset_artifact.uri``: a removal asks which other datasets record the same file. Version 4
+adds CALIBRATION collections: ``dataset_type.is_calibration`` and the ``dataset_calib`` certifications.
+Version 6 adds the ``meta`` counter ``chain_version``, which every change of a chain increments, so
 a process may keep resolved chains while the counter stays the same.
 """
 
@@ -33,7 +35,7 @@ def is_older_version(version: str | None) -> bool:
 
 DATASET_FIXED_COLUMNS = ("id", "dataset_type_id", "run_id", "data_id_key")
 FIXED_TABLES = ("meta", "dataset_type", "collection", "collection_chain", "run", "dataset", "dataset_tag",
-                "dataset_artifact", "quantum", "quantum_input", "quantum_output")
+                "dataset_calib", "dataset_artifact", "quantum", "quantum_input", "quantum_output")
 VERSION_TABLE = "alembic_version_databutler"
 """Alembic's record of the schema revision (see ``migrations``); named so as not to meet another
 application's ``alembic_version`` in a shared PostgreSQL schema."""
@@ -87,6 +89,7 @@ class Schema:
     run: sa.Table
     dataset: sa.Table
     dataset_tag: sa.Table
+    dataset_calib: sa.Table
     dataset_artifact: sa.Table
     quantum: sa.Table
     quantum_input: sa.Table
@@ -147,6 +150,7 @@ def build_schema(universe: Universe, namespace: str | None = None, *, personal: 
                             sa.Column("name", text(DATASET_TYPE_NAME_MAX_LENGTH), nullable=False, unique=True),
                             sa.Column("units", sa.Text, nullable=False),
                             sa.Column("storage_class", sa.Text, nullable=False),
+                            sa.Column("is_calibration", sa.Boolean, nullable=False, server_default=sa.false()),
                             sqlite_autoincrement=True)  # ids are cached: never reuse one
     collection = sa.Table("collection", metadata,
                           sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -181,6 +185,7 @@ def build_schema(universe: Universe, namespace: str | None = None, *, personal: 
         sa.Column("data_id_key", text(), primary_key=True),
         sa.Column("dataset_id", sa.Uuid, *_link(links, dataset.c.id, ondelete="CASCADE"), nullable=False,
                   index=True))
+    dataset_calib = calibration_table(metadata, collection, dataset.c.id if links else None)
     dataset_artifact = sa.Table(
         "dataset_artifact", metadata,
         sa.Column("dataset_id", sa.Uuid, sa.ForeignKey(dataset.c.id, ondelete="CASCADE"), primary_key=True),
@@ -213,7 +218,8 @@ def build_schema(universe: Universe, namespace: str | None = None, *, personal: 
             sa.Column("dataset_id", sa.Uuid, nullable=False, index=True))
 
     return Schema(metadata, elements, meta, dataset_type, collection, collection_chain, run, dataset,
-                  dataset_tag, dataset_artifact, quantum, quantum_io("quantum_input"), quantum_io("quantum_output"))
+                  dataset_tag, dataset_calib, dataset_artifact, quantum, quantum_io("quantum_input"),
+                  quantum_io("quantum_output"))
 
 
 def _meta(metadata: sa.MetaData) -> sa.Table:

@@ -36,7 +36,7 @@ _INTEGER_ID_NAMESPACE = uuid.UUID("4d4851f4-2890-4d41-8779-5f38a3f5062b")
 
 @attrs.frozen
 class CollectionEntry:
-    """A collection of the file: RUN, TAGGED or CHAINED (with its children)."""
+    """A collection of the file: RUN, TAGGED, CALIBRATION or CHAINED (with its children)."""
 
     name: str
     kind: CollectionKind
@@ -51,6 +51,15 @@ class DatasetTypeEntry:
     name: str
     units: tuple[str, ...]
     storage_class: str
+    is_calibration: bool = False
+
+
+@attrs.frozen
+class ValidityRange:
+    """Datasets certified in a CALIBRATION collection of the file for one validity range."""
+
+    timespan: Timespan
+    dataset_ids: tuple[uuid.UUID, ...]
 
 
 @attrs.frozen
@@ -77,6 +86,8 @@ class ExportDocument:
     collections: tuple[CollectionEntry, ...]
     files: tuple[FileEntry, ...]
     tagged: Mapping[str, tuple[uuid.UUID, ...]]
+    certified: Mapping[str, tuple[ValidityRange, ...]] = attrs.field(factory=dict)
+    """The validity ranges of each CALIBRATION collection."""
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -134,6 +145,7 @@ class _Reader:
         self.files: list[FileEntry] = []
         self.tagged: dict[str, list[uuid.UUID]] = {}
         self.old = OldUniverse(self.namespace, self.universe_version, universe)
+        self.certified: dict[str, list[ValidityRange]] = {}
 
     def read(self) -> ExportDocument:
         for index, entry in enumerate(self.wrapper["data"]):
@@ -154,7 +166,8 @@ class _Reader:
         ordered = {u.name: self.records[u.name] for u in self.universe.elements if u.name in self.records}
         return ExportDocument(self.namespace, self.universe_version, ordered, tuple(self.types.values()),
                               tuple(self.collections.values()), tuple(self.files),
-                              {k: tuple(v) for k, v in self.tagged.items()})
+                              {k: tuple(v) for k, v in self.tagged.items()},
+                              {k: tuple(v) for k, v in self.certified.items()})
 
     def _universe_lacks(self, what: str) -> ExportFormatError:
         return ExportFormatError(
@@ -191,9 +204,6 @@ class _Reader:
     def _collection(self, entry: Mapping[str, Any], where: str) -> None:
         name, kind = str(entry["name"]), str(entry["collection_type"])
         doc = entry.get("doc") or ""
-        if kind == "CALIBRATION":
-            raise ExportFormatError(f"{self.name}: collection {name!r} is a CALIBRATION collection; databutler "
-                                    "has no calibration collections yet, so it cannot import this file")
         try:
             collection_kind = CollectionKind(kind)
         except ValueError:
@@ -210,9 +220,6 @@ class _Reader:
 
     def _dataset_type(self, entry: Mapping[str, Any], where: str) -> None:
         name = str(entry["name"])
-        if entry.get("is_calibration"):
-            raise ExportFormatError(f"{self.name}: dataset type {name!r} is a calibration dataset type; databutler "
-                                    "has no calibration collections yet, so it cannot import this file")
         units = self.old.dataset_type_units([str(u) for u in entry["dimensions"]])
         for unit in units:
             if unit not in self.universe:
@@ -221,7 +228,7 @@ class _Reader:
         kept = tuple(u for u in units if u not in self.universe.implied([v for v in units if v != u]))
         storage_class = entry.get("databutler_storage_class") or names.databutler_storage_class(
             str(entry["storage_class"]))
-        self.types[name] = DatasetTypeEntry(name, kept, str(storage_class))
+        self.types[name] = DatasetTypeEntry(name, kept, str(storage_class), bool(entry.get("is_calibration")))
 
     def _dataset(self, entry: Mapping[str, Any], where: str) -> None:
         dataset_type, run = str(entry["dataset_type"]), str(entry["run"])
@@ -241,8 +248,18 @@ class _Reader:
     def _associations(self, entry: Mapping[str, Any], where: str) -> None:
         collection, kind = str(entry["collection"]), str(entry["collection_type"])
         if kind == "CALIBRATION":
-            raise ExportFormatError(f"{self.name}: collection {collection!r} is a CALIBRATION collection; "
-                                    "databutler has no calibration collections yet, so it cannot import this file")
+            ranges = self.certified.setdefault(collection, [])
+            for validity in entry["validity_ranges"] or ():
+                if "timespan" in validity:
+                    span = validity["timespan"]  # None: the reference's EMPTY timespan, which validates nothing
+                else:  # older files: begin and end beside the ids
+                    span = Timespan(_utc(validity.get("begin")), _utc(validity.get("end")))
+                if span is None:
+                    continue
+                if not isinstance(span, Timespan):
+                    raise ExportFormatError(f"{where}: a validity range of {collection!r} is not a timespan: {span!r}")
+                ranges.append(ValidityRange(span, tuple(_dataset_id(i, where) for i in validity["dataset_ids"])))
+            return
         if kind != "TAGGED":
             raise ExportFormatError(f"{where}: associations of a {kind} collection ({collection!r})")
         self.tagged.setdefault(collection, []).extend(_dataset_id(i, where) for i in entry["dataset_ids"])
@@ -321,7 +338,7 @@ def write_document(document: ExportDocument, universe: Universe) -> dict[str, An
         type_entry: dict[str, Any] = {
             "type": "dataset_type", "name": dataset_type.name,
             "dimensions": list(universe.sort_names([*dataset_type.units, *universe.implied(dataset_type.units)])),
-            "storage_class": reference_class, "is_calibration": False}
+            "storage_class": reference_class, "is_calibration": dataset_type.is_calibration}
         if reference_class != dataset_type.storage_class:
             type_entry["databutler_storage_class"] = dataset_type.storage_class
         data.append(type_entry)
@@ -331,6 +348,9 @@ def write_document(document: ExportDocument, universe: Universe) -> dict[str, An
     for collection_name, ids in document.tagged.items():
         data.append({"type": "associations", "collection": collection_name, "collection_type": "TAGGED",
                      "dataset_ids": list(ids)})
+    for collection_name, ranges in document.certified.items():
+        data.append({"type": "associations", "collection": collection_name, "collection_type": "CALIBRATION",
+                     "validity_ranges": [{"timespan": r.timespan, "dataset_ids": list(r.dataset_ids)} for r in ranges]})
     return {"description": DESCRIPTION, "version": ".".join(map(str, FORMAT_VERSION)),
             "universe_version": document.universe_version, "universe_namespace": document.universe_namespace,
             WRITER_KEY: WRITER, "data": data, COUNT_KEY: len(data)}

@@ -12,8 +12,9 @@ Every difference the export files meet is listed here, once, so a reader sees th
   class path its importer imports. Only formatters the reference ships are written under its
   name; for any other the ``formatter`` key is left out (the reference then chooses by storage
   class) and databutler's own name goes in ``databutler_formatter``.
-- **Collection kinds** have the same names (RUN, TAGGED, CHAINED); the reference's CALIBRATION
-  has no databutler counterpart yet and is refused on import.
+- **Collection kinds** have the same names (RUN, TAGGED, CALIBRATION, CHAINED). A CALIBRATION
+  collection's certifications are ``associations`` entries with ``validity_ranges``: each a
+  ``!lsst.daf.butler.Timespan`` of two TAI times (null: unbounded) and its dataset ids.
 - **Timespans.** A databutler ``timespan`` field (UTC) is the reference's pair of fields
   ``datetime_begin`` / ``datetime_end``, written as TAI times (see ``times``).
 - **Binary fields.** The reference's skymap ``hash`` is bytes; databutler keeps it as hex text.

@@ -9,7 +9,8 @@ from typing import IO, TYPE_CHECKING, Any
 import attrs
 import yaml
 
-from ...domain.errors import ExportFormatError
+from ...domain.errors import DataIdError, ExportFormatError
+from ...domain.values import Timespan
 from .names import REGION_TAGS
 from .times import format_tai_iso, parse_iso, tai_to_utc
 
@@ -76,15 +77,25 @@ def _region(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> str:
     return encoded
 
 
-def _unknown(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    raise ExportFormatError(f"the YAML tag {node.tag!r} (line {node.start_mark.line + 1}) is not one of the "
-                            "export format's; databutler cannot read it")
+def _timespan(loader: yaml.SafeLoader, node: yaml.Node) -> Timespan | None:
+    """The reference's validity range: a mapping of two times (null: unbounded), or EMPTY (None here)."""
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+        if value in ("EMPTY", "", None):
+            return None
+        raise ExportFormatError(f"timespan {value!r} (line {node.start_mark.line + 1}) is not a mapping or EMPTY")
+    data = loader.construct_mapping(node)  # type: ignore[arg-type]
+    begin, end = data.get("begin"), data.get("end")
+    try:
+        return Timespan(begin, end)
+    except DataIdError as err:
+        raise ExportFormatError(f"timespan (line {node.start_mark.line + 1}): {err}") from None
 
 
 ExportLoader.add_constructor("!uuid", _uuid)
 ExportLoader.add_multi_constructor("!butler_time/", _time)
 ExportLoader.add_multi_constructor("lsst.sphgeom.", _region)
-ExportLoader.add_multi_constructor("!lsst.daf.butler.Timespan", _unknown)
+ExportLoader.add_constructor("!lsst.daf.butler.Timespan", _timespan)
 
 
 def _represent_uuid(dumper: yaml.SafeDumper, value: uuid.UUID) -> yaml.Node:
@@ -100,7 +111,14 @@ def _represent_region(dumper: yaml.SafeDumper, value: EncodedRegion) -> yaml.Nod
     return dumper.represent_mapping(f"lsst.sphgeom.{kind}", {"encoded": value.hex})
 
 
+def _represent_timespan(dumper: yaml.SafeDumper, value: Timespan) -> yaml.Node:
+    ends = {"begin": None if value.begin is None else TaiTime(value.begin),
+            "end": None if value.end is None else TaiTime(value.end)}
+    return dumper.represent_mapping("!lsst.daf.butler.Timespan", ends)
+
+
 ExportDumper.add_representer(uuid.UUID, _represent_uuid)
+ExportDumper.add_representer(Timespan, _represent_timespan)
 ExportDumper.add_representer(TaiTime, _represent_time)
 ExportDumper.add_representer(EncodedRegion, _represent_region)
 

@@ -70,8 +70,11 @@ def run_graph(butler: Butler, graph: QuantumGraph, *, executor: Executor | None 
     started = time.perf_counter()
     check_graph(butler, graph)
     run = graph.output_run
+    calibrations = {t.name for t in butler.registry.query_dataset_types() if t.is_calibration}
     for dataset_type in graph.pipeline.dataset_types().values():
-        butler.registry.register_dataset_type(dataset_type.normalized(butler.registry.universe))
+        # Connections cannot say a type is a calibration one; the repository's flag stands.
+        declared = attrs.evolve(dataset_type, is_calibration=dataset_type.name in calibrations)
+        butler.registry.register_dataset_type(declared.normalized(butler.registry.universe))
     butler.register_collection(run, CollectionKind.RUN)
     state = _State(butler, graph, listener)
     if executor is None or executor.in_process:

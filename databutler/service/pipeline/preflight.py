@@ -16,9 +16,11 @@ from ...domain.errors import MissingCollectionError, MissingDatasetTypeError, Pi
 from ...domain.pipeline import ConnectionKind, DroppedQuantum, Pipeline, PlannedQuantum, QuantumGraph, TaskNode
 from ...domain.pipeline.connections import Connection
 from ...domain.universe import Universe
+from ...domain.values import Timespan
 from ...ports.capabilities import RegistryCapability, require
 from ...ports.registry import Registry
 from ..butler import Butler
+from ..calibration_lookup import UNBOUNDED, lookup_times
 
 Key = tuple[Any, ...]
 
@@ -216,6 +218,19 @@ class _Planner:
             for key in per_conn.get(name, {}):
                 target.setdefault(key, why)
 
+    def _calibrations(self, name: str, units: tuple[str, ...], planned: list[_Draft]) -> list[list[DatasetRef]]:
+        """The calibration of each quantum valid at the time of its exposure or visit (any time if it has none)."""
+        times = lookup_times(self.registry, self.types[name], [draft.data_id.full for draft in planned])
+        by_time: dict[Timespan, list[int]] = {}
+        for index, when in enumerate(times):
+            by_time.setdefault(when or UNBOUNDED, []).append(index)
+        found: list[list[DatasetRef]] = [[] for _ in planned]
+        for when, members in by_time.items():
+            ids = [{u: planned[i].data_id[u] for u in units} for i in members]
+            for i, ref in zip(members, self.registry.find_datasets(name, ids, self.inputs, timespan=when), strict=True):
+                found[i] = [] if ref is None else [ref]
+        return found
+
     def _prerequisites(self, node: TaskNode, planned: list[_Draft], conn_units: dict[str, tuple[str, ...]]
                        ) -> list[_Draft]:
         """Look prerequisites up for every planned quantum (batched); drop those that lack one."""
@@ -224,7 +239,9 @@ class _Planner:
             units = conn_units[name]
             q_units = self.units(node.units)
             found: list[list[DatasetRef]]
-            if set(units) <= set(q_units):
+            if set(units) <= set(q_units) and self.types[conn.dataset_type].is_calibration:
+                found = self._calibrations(conn.dataset_type, units, planned)
+            elif set(units) <= set(q_units):
                 ids = [{u: draft.data_id[u] for u in units} for draft in planned]
                 found = [[r] if r is not None else []
                          for r in self.registry.find_datasets(conn.dataset_type, ids, self.inputs)]

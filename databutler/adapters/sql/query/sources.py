@@ -1,7 +1,8 @@
 """The dataset relation of a query: datasets of one type in a collection search path.
 
-RUN collections contribute their datasets, TAGGED ones their associated datasets (a dataset
-reached twice is listed once). With ``find_first`` only the dataset found first in the search
+RUN collections contribute their datasets, TAGGED ones their associated datasets, CALIBRATION ones
+their certified datasets at any time (a dataset reached twice, or certified for several ranges, is
+listed once). With ``find_first`` only the dataset found first in the search
 path is kept for each data ID (``row_number()`` over the search-path rank: SQLite 3.25+ and
 PostgreSQL both have window functions).
 """
@@ -65,13 +66,14 @@ def _dataset_alias(schema: Schema, name: str) -> sa.FromClause:
 def dataset_source(schema: Schema, type_id: int, search: Sequence[CollectionRecord], *,
                    find_first: bool) -> sa.Select[Any]:
     """The SELECT of ``dataset`` rows of one type in ``search`` (see the module docstring)."""
-    d, t = schema.dataset, schema.dataset_tag
+    d, t, c = schema.dataset, schema.dataset_tag, schema.dataset_calib
     runs = [r for r in search if r.kind is CollectionKind.RUN]
     tags = [r for r in search if r.kind is CollectionKind.TAGGED]
+    calibs = [r for r in search if r.kind is CollectionKind.CALIBRATION]
     rank = {r.id: i for i, r in enumerate(search)}
-    ranked = find_first and len(runs) + len(tags) > 1
+    ranked = find_first and len(runs) + len(tags) + len(calibs) > 1
     parts: list[sa.Select[Any]] = []
-    if runs or not tags:
+    if runs or not (tags or calibs):
         columns: list[Any] = list(d.c)
         if ranked:
             columns.append(_rank(d.c.run_id, rank).label(RANK))
@@ -84,6 +86,13 @@ def dataset_source(schema: Schema, type_id: int, search: Sequence[CollectionReco
         parts.append(sa.select(*columns).join_from(t, d, t.c.dataset_id == d.c.id)
                      .where(t.c.dataset_type_id == type_id, d.c.dataset_type_id == type_id,
                             t.c.collection_id.in_([r.id for r in tags])))
+    if calibs:  # one row per certified range: several rows of one dataset when it has several ranges
+        columns = list(d.c)
+        if ranked:
+            columns.append(_rank(c.c.collection_id, rank).label(RANK))
+        parts.append(sa.select(*columns).join_from(c, d, c.c.dataset_id == d.c.id)
+                     .where(c.c.dataset_type_id == type_id, d.c.dataset_type_id == type_id,
+                            c.c.collection_id.in_([r.id for r in calibs])).distinct())
     if len(parts) == 1 and not ranked:
         return parts[0]
     if not ranked:
