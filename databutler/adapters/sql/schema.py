@@ -14,6 +14,8 @@ from ...domain.errors import UniverseError
 from ...domain.records import to_naive_utc
 from ...domain.universe import DataUnitType, FieldSpec, Universe
 from ...domain.values import FieldType
+from .region_column import RegionColumn
+from .spatial_schema import spatial_tables
 
 SCHEMA_VERSION = "3"
 """Bumped whenever the layout of the fixed tables changes; each bump has a migration (see ``migrations``).
@@ -41,7 +43,7 @@ _SCALAR_TYPES: dict[FieldType, sa.types.TypeEngine[Any]] = {
     FieldType.FLOAT: sa.Float(precision=53),
     FieldType.BOOL: sa.Boolean(),
     FieldType.DATETIME: sa.DateTime(),
-    FieldType.REGION: sa.Text(),
+    FieldType.REGION: RegionColumn(),
 }
 
 
@@ -89,6 +91,10 @@ class Schema:
     quantum: sa.Table
     quantum_input: sa.Table
     quantum_output: sa.Table
+    skypix: dict[str, sa.Table] = attrs.field(factory=dict)
+    """The sky-pixel index table of each spatial element (see ``spatial_schema``)."""
+    spatial_pairs: dict[tuple[str, str], sa.Table] = attrs.field(factory=dict)
+    """The computed-overlap table of each pair of elements of two spatial families."""
 
 
 def _foreign_key(universe: Universe, unit: str, target: sa.Table, name: str) -> sa.ForeignKeyConstraint:
@@ -137,6 +143,11 @@ def build_schema(universe: Universe, namespace: str | None = None, *, personal: 
     elements: dict[str, sa.Table] = {}
     for element in universe.elements:
         elements[element.name] = _element_table(universe, metadata, element.name, elements, links)
+    skypix, pairs = spatial_tables(universe, metadata)
+    clashes = ({t.name for t in (*skypix.values(), *pairs.values())}
+               & ({e.name for e in universe.elements} | {*FIXED_TABLES, VERSION_TABLE}))
+    if clashes:
+        raise UniverseError(f"universe elements {sorted(clashes)} clash with the spatial index tables; rename them")
 
     meta = _meta(metadata)
     dataset_type = sa.Table("dataset_type", metadata,
@@ -210,7 +221,8 @@ def build_schema(universe: Universe, namespace: str | None = None, *, personal: 
             sa.Column("dataset_id", sa.Uuid, nullable=False, index=True))
 
     return Schema(metadata, elements, meta, dataset_type, collection, collection_chain, run, dataset,
-                  dataset_tag, dataset_artifact, quantum, quantum_io("quantum_input"), quantum_io("quantum_output"))
+                  dataset_tag, dataset_artifact, quantum, quantum_io("quantum_input"), quantum_io("quantum_output"),
+                  skypix, pairs)
 
 
 def _meta(metadata: sa.MetaData) -> sa.Table:
