@@ -43,14 +43,14 @@ def unit_columns(universe: Universe, element: str, *, primary_key: bool) -> list
             for unit in universe.required(element)]
 
 
-def spatial_tables(universe: Universe, metadata: sa.MetaData) -> tuple[dict[str, sa.Table],
-                                                                         dict[tuple[str, str], sa.Table]]:
+def spatial_tables(universe: Universe, metadata: sa.MetaData, *, prefix: str = ""
+                   ) -> tuple[dict[str, sa.Table], dict[tuple[str, str], sa.Table]]:
     """The skypix index tables (by element) and the overlap tables (by element pair) of ``universe``."""
     if not universe.topology.has_spatial:
         return {}, {}
     skypix: dict[str, sa.Table] = {}
     for element in universe.topology.spatial_elements():
-        name = skypix_table_name(element)
+        name = prefix + skypix_table_name(element)
         skypix[element] = sa.Table(
             name, metadata, *unit_columns(universe, element, primary_key=True),
             sa.Column(SKYPIX_COLUMN, sa.BigInteger, primary_key=True, autoincrement=False),
@@ -63,7 +63,7 @@ def spatial_tables(universe: Universe, metadata: sa.MetaData) -> tuple[dict[str,
         for column in (*unit_columns(universe, first, primary_key=True),
                        *unit_columns(universe, second, primary_key=True)):
             columns.setdefault(column.name, column)
-        name = pair_table_name(first, second)
+        name = prefix + pair_table_name(first, second)
         second_units = list(universe.required(second))
         pairs[(first, second)] = sa.Table(
             name, metadata, *columns.values(), sa.Index(f"ix_{name}_second", *second_units),
