@@ -66,7 +66,8 @@ def check_region(region: Any, what: str) -> Region:
     if not _finite_vertices(region):
         raise DataIdError(f"{what}: the {type(region).__name__} has coordinates that are not finite numbers")
     try:
-        empty = region.isEmpty()
+        # A ConvexPolygon's vertices are checked when it is built (its isEmpty() is not a test of area).
+        empty = isinstance(region, sphgeom.Box | sphgeom.Circle | sphgeom.Ellipse) and region.isEmpty()
         region.encode()
     except Exception as err:
         raise DataIdError(f"{what}: the {type(region).__name__} cannot be used ({err})") from None
