@@ -54,7 +54,7 @@ def _finite_vertices(region: Region) -> bool:
         return all(math.isfinite(c) for c in (center.x(), center.y(), center.z(),
                                                region.getOpeningAngle().asRadians()))
     if isinstance(region, sphgeom.CompoundRegion):
-        return all(_finite_vertices(r) for r in region.getRegions())
+        return all(_finite_vertices(region.cloneOperand(i)) for i in range(region.nOperands()))
     return True
 
 
@@ -92,8 +92,8 @@ def encode_region(region: Region) -> bytes:
     return bytes(region.encode())
 
 
-def same_region(a: Any, b: Any) -> bool:
-    """Whether two region values are the same region (by encoding: sphgeom's == misses compound regions)."""
+def same_value(a: Any, b: Any) -> bool:
+    """Whether two field values are equal; regions compared by encoding (sphgeom's == misses compound regions)."""
     if isinstance(a, sphgeom.Region) and isinstance(b, sphgeom.Region):
         return encode_region(a) == encode_region(b)
     return bool(a == b)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..domain.data_id import DataId, normalize_data_id
 from ..domain.errors import ConflictingDefinitionError, DataIdError
 from ..domain.records import Implied, Key, RecordRules, describe_key, distinct_keys
+from ..domain.region import same_value
 from ..domain.remedies import Action, Remedy
 from ..domain.universe import DataUnitType, Universe
 from ..domain.values import KeyValue
@@ -64,7 +65,7 @@ class DataUnitRules:
             if old is None:
                 new.append(record)
                 continue
-            different = {f: (old.get(f), v) for f, v in record.items() if old.get(f) != v}
+            different = {f: (old.get(f), v) for f, v in record.items() if not same_value(old.get(f), v)}
             if skip_existing and not different:
                 continue
             detail = f"with different values (existing, given): {different}" if different else "already"
@@ -94,7 +95,7 @@ class DataUnitRules:
         changed: dict[Key, dict[str, Any]] = {}
         for key, record in batch.items():
             old = existing[key]
-            different = {f: v for f, v in record.items() if f not in fields and old.get(f) != v}
+            different = {f: v for f, v in record.items() if f not in fields and not same_value(old.get(f), v)}
             if different:
                 changed[key] = {**old, **different}
                 relinked = {u: (old.get(u), v) for u, v in different.items() if u in implies}
