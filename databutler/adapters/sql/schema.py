@@ -17,12 +17,14 @@ from ...domain.values import FieldType
 from .region_column import RegionColumn
 from .spatial_schema import spatial_tables
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "5"
 """Bumped whenever the layout of the fixed tables changes; each bump has a migration (see ``migrations``).
 
 Version 2 made every string column the domain does not bound unbounded text (version 1 had a
 128-character checksum, which refused the default ``blake2b:`` checksum on PostgreSQL). Version 3
 indexes ``dataset_artifact.uri``: a removal asks which other datasets record the same file.
+Version 5 stores ``region`` fields as the reference's encoded region bytes (binary columns) and,
+for universes with a spatial ``topology``, adds the skypix index and computed-overlap tables.
 """
 
 
