@@ -10,16 +10,18 @@ The groups and their modules (``query_support`` documents the fixtures and the s
 - ``QueryDataIdsContract`` (query_data_ids): data IDs, records, governors and typos (QUERIES).
 - ``QueryDatasetsContract`` (query_datasets): datasets along search paths, ordering and counting (QUERIES).
 - ``QuerySqlContract`` (query_sql): read-only SQL over the documented views (SQL_SELECT), refusals.
+- ``QuerySpatialContract`` (query_spatial): overlaps computed from regions, spatial where predicates (QUERIES).
 """
 
 from __future__ import annotations
 
 from .query_data_ids import QueryDataIdsContract
 from .query_datasets import QueryDatasetsContract
+from .query_spatial import QuerySpatialContract
 from .query_sql import QuerySqlContract
 from .query_support import CAM1_VISITS, CAM2_VISITS, QueryFixtures, calexp_keys
 
-GROUPS = (QueryDataIdsContract, QueryDatasetsContract, QuerySqlContract)
+GROUPS = (QueryDataIdsContract, QueryDatasetsContract, QuerySqlContract, QuerySpatialContract)
 """The topic groups of the query contract, in the order ``QueryContract`` runs them."""
 
 
@@ -28,4 +30,4 @@ class QueryContract(*GROUPS):  # type: ignore[misc]
 
 
 __all__ = ["CAM1_VISITS", "CAM2_VISITS", "GROUPS", "QueryContract", "QueryDataIdsContract", "QueryDatasetsContract",
-           "QueryFixtures", "QuerySqlContract", "calexp_keys"]
+           "QueryFixtures", "QuerySpatialContract", "QuerySqlContract", "calexp_keys"]
