@@ -77,7 +77,7 @@ class QuerySpatialContract(QueryFixtures):
 
     @requires(RegistryCapability.QUERIES)
     def test_a_new_or_replaced_region_is_related_at_once(self, queried: Registry) -> None:
-        def patches() -> set[tuple[int, int]]:
+        def patches() -> set[tuple[object, object]]:
             return {(d["tract"], d["patch"]) for d in queried.query_data_ids(
                 ("visit", "patch"), where="instrument = 'Cam1' AND visit = 9")}
 
