@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from collections.abc import Callable, Iterable
@@ -112,16 +113,14 @@ def regions_from_text(universe: Universe, element: str, records: list[dict[str, 
     if not names:
         return records
     converted = []
-    for record in records:
-        record = dict(record)
+    for given in records:
+        record = dict(given)
         for name in names:
             value = record.get(name)
             if isinstance(value, int):  # all-digit hex reads as a number from CSV
                 value = str(value)
             if isinstance(value, str):
-                try:
+                with contextlib.suppress(ValueError):  # not hex: the registry refuses it by name
                     record[name] = bytes.fromhex(value) if value else None
-                except ValueError:
-                    pass
         converted.append(record)
     return converted
