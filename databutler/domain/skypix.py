@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 from lsst import sphgeom
 
 from .topology import SkyPixUnit
+
+if TYPE_CHECKING:
+    from .universe import Universe
 
 
 @functools.lru_cache(maxsize=64)
@@ -23,7 +27,16 @@ def pixelization(unit: SkyPixUnit) -> sphgeom.PixelizationABC | sphgeom.Pixeliza
     raise ValueError(f"unknown skypix system {unit.system!r}")
 
 
+@functools.lru_cache(maxsize=64)
 def index_range(unit: SkyPixUnit) -> tuple[int, int]:
     """The valid pixel indices of ``unit``: [begin, end)."""
     ranges = list(pixelization(unit).universe())
     return ranges[0][0], ranges[-1][1]
+
+
+def skypix_range(universe: Universe, name: str) -> tuple[int, int]:
+    """The valid pixel indices [begin, end) of skypix DataUnit ``name`` of ``universe``."""
+    unit = universe.topology.skypix(name)
+    if unit is None:
+        raise ValueError(f"{name!r} is not a skypix DataUnit")
+    return index_range(unit)

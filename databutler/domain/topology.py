@@ -61,6 +61,11 @@ class Topology:
         """Whether spatial elements are indexed and related (a common pixelization and at least one family)."""
         return self.common is not None and bool(self.spatial)
 
+    def skypix_units(self) -> tuple[SkyPixUnit, ...]:
+        """The skypix DataUnits of the universe: the common pixelization (datasets such as reference catalogs
+        are labelled by it, and every spatial element is indexed in it)."""
+        return () if self.common is None else (self.common,)
+
     def spatial_elements(self) -> tuple[str, ...]:
         """Every element of a spatial family."""
         return tuple(e for _, members in self.spatial for e in members)

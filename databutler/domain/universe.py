@@ -116,6 +116,11 @@ class Universe:
             by_name[element.name] = element
         self._validate(by_name)
         self._validate_topology(by_name, self.topology)
+        for skypix in self.topology.skypix_units():
+            by_name[skypix.name] = DataUnitType(
+                skypix.name, FieldSpec("id", FieldType.INT, False, doc="pixel index"),
+                doc=f"Pixels of the {skypix.system} pixelization at level {skypix.level}: no records, values are "
+                    "pixel indices.")
         self._elements = self._sort(by_name)
         self._order = {name: i for i, name in enumerate(self._elements)}
         # closure() and implied() run on every DataId; the universe is immutable, so memoise them.
@@ -162,6 +167,8 @@ class Universe:
 
         elements: dict[str, Any] = {}
         for element in self._elements.values():
+            if self.is_skypix(element.name):  # implied by the skypix section
+                continue
             data: dict[str, Any] = {}
             if isinstance(element, DataUnitType):
                 data["key"] = field(element.key)
@@ -258,6 +265,11 @@ class Universe:
 
     def __repr__(self) -> str:
         return f"Universe({self.namespace!r}, version={self.version}, {list(self._elements)})"
+
+    def is_skypix(self, name: str) -> bool:
+        """Whether ``name`` is a skypix DataUnit of this universe (``htm7``): no records, values are pixels."""
+        skypix = self.topology.skypix(name)
+        return skypix is not None and skypix in self.topology.skypix_units()
 
     @property
     def elements(self) -> tuple[Element, ...]:

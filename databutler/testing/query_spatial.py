@@ -11,6 +11,8 @@ from __future__ import annotations
 import pytest
 from lsst import sphgeom
 
+from ..domain.collection import CollectionKind
+from ..domain.dataset_type import DatasetType
 from ..domain.errors import DataIdError, QueryError
 from ..ports.capabilities import RegistryCapability
 from ..ports.registry import Registry
@@ -137,3 +139,44 @@ class QuerySpatialContract(QueryFixtures):
         with pytest.raises((QueryError, DataIdError), match=message):
             list(queried.query_data_ids("visit", where=where, bind=bind))
         assert _dump(queried) == before  # a refused query changes nothing
+
+    # == skypix DataUnits ========================================================================
+
+    @requires(RegistryCapability.QUERIES)
+    def test_skypix_values_relate_to_regions_exactly(self, queried: Registry) -> None:
+        pixelization = sphgeom.HtmPixelization(7)
+        region = visit_region("Cam1", 3)
+        expected = {i for begin, end in pixelization.envelope(region) for i in range(begin, end)
+                    if pixelization.pixel(i).overlaps(region) is not False}
+        found = {d["htm7"] for d in queried.query_data_ids(("visit", "htm7"),
+                                                           where="instrument = 'Cam1' AND visit = 3")}
+        assert found == expected
+        pixel = min(found)
+        back = {(d["instrument"], d["visit"]) for d in queried.query_data_ids("visit", where="htm7 = :p",
+                                                                               bind={"p": pixel})}
+        assert ("Cam1", 3) in back and ("Cam1", 1) not in back
+
+    @requires(RegistryCapability.QUERIES)
+    def test_datasets_labelled_by_skypix_are_found_through_regions(self, queried: Registry) -> None:
+        queried.register_dataset_type(DatasetType("ref_cat", ("htm7",), "StructuredData"))
+        queried.register_collection("refcats", CollectionKind.RUN)
+        pixelization = sphgeom.HtmPixelization(7)
+        inside = pixelization.index(sphgeom.UnitVector3d(sphgeom.LonLat.fromDegrees(45, 87)))  # in Cam1 visit 1
+        far = pixelization.index(sphgeom.UnitVector3d(sphgeom.LonLat.fromDegrees(45, -40)))
+        queried.insert_datasets("ref_cat", "refcats", [{"htm7": inside}, {"htm7": far}])
+        refs = queried.query_datasets("ref_cat", ["refcats"], where="instrument = 'Cam1' AND visit = 1")
+        assert [r.data_id["htm7"] for r in refs] == [inside]
+        assert queried.query_data_ids("htm7", datasets="ref_cat", collections=["refcats"]).count() == 2
+
+    @requires(RegistryCapability.QUERIES)
+    def test_skypix_values_are_range_checked_and_have_no_records(self, queried: Registry) -> None:
+        queried.register_dataset_type(DatasetType("ref_cat", ("htm7",), "StructuredData"))
+        queried.register_collection("refcats", CollectionKind.RUN)
+        for value in (0, 2**17 - 1, 2**18, -1):
+            with pytest.raises(DataIdError, match=r"not a pixel of htm7.*\[131072, 262144\)"):
+                queried.insert_datasets("ref_cat", "refcats", [{"htm7": value}])
+        with pytest.raises(DataIdError, match="skypix DataUnit, which has no records"):
+            queried.insert_data_units("htm7", [{"id": 2**17}])
+        with pytest.raises(QueryError, match="skypix DataUnit without records"):
+            queried.query_data_ids("htm7").count()
+        assert list(queried.query_datasets("ref_cat", ["refcats"])) == []  # nothing was written

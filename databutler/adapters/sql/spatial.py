@@ -41,9 +41,15 @@ class SpatialIndex:
         return element in self._elements
 
     def pixels(self, region: Region) -> list[int]:
-        """The common pixelization's pixels covering ``region``."""
-        assert self._pixelization is not None
-        return [i for begin, end in self._pixelization.envelope(region) for i in range(begin, end)]
+        """The common pixelization's pixels that overlap ``region`` (its envelope, each pixel refined exactly).
+
+        Refined, the index relates records to skypix DataUnit values exactly, and still finds every
+        overlapping pair: a point both regions share lies in a pixel that overlaps both.
+        """
+        pixelization = self._pixelization
+        assert pixelization is not None
+        return [i for begin, end in pixelization.envelope(region) for i in range(begin, end)
+                if pixelization.pixel(i).overlaps(region) is not False]
 
     def _units_key(self, element: str, record: Mapping[str, Any]) -> Key:
         """The record's key by unit (a DataUnit's own key field stands for the unit)."""

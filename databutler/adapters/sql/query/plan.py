@@ -18,8 +18,10 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
+from ....domain.errors import QueryError
 from ....domain.universe import DataUnitType, JoinElement, Universe
 from ..schema import Schema
+from ..spatial_schema import SKYPIX_COLUMN
 
 Column = sa.ColumnElement[Any]
 
@@ -87,6 +89,10 @@ def plan_joins(universe: Universe, schema: Schema, units: Iterable[str], *, base
     wanted = set(universe.closure(wanted))
     spatial = spatial_relations(universe, schema, wanted)
     provided |= {u for r in spatial for u in r.required}
+    for unit in sorted(wanted - provided):
+        if universe.is_skypix(unit):
+            raise QueryError(f"{unit} is a skypix DataUnit without records: query it with a spatial element "
+                             f"({', '.join(universe.topology.spatial_elements())}) or with datasets labelled by it")
     # A stored join of spatial elements (an overlap table typed in by hand) gives way to the computed overlaps.
     superseded = set(universe.topology.spatial_elements()) if spatial else set()
     joins = [universe.element(j.name) for j in universe.join_elements
@@ -109,7 +115,7 @@ def spatial_relations(universe: Universe, schema: Schema, units: set[str]) -> li
     (``visit_detector_region`` with visit and detector, else ``visit``); two families present are
     related by the overlaps of their present elements, which the registry computed on insert.
     """
-    if not schema.spatial_pairs:
+    if not schema.skypix:
         return []
     present = []
     for _, members in universe.topology.spatial:
@@ -122,6 +128,13 @@ def spatial_relations(universe: Universe, schema: Schema, units: set[str]) -> li
             table = schema.spatial_pairs[(first, second)]
             required = {u: table.c[u] for u in (*universe.required(first), *universe.required(second))}
             relations.append(Relation(table.name, table, required, multiplies=True))
+    for skypix in (u for u in units if universe.is_skypix(u)):
+        for element in present:  # a skypix value relates to a record through the element's (exact) pixel index
+            name = f"{schema.skypix[element].name}_{skypix}"
+            index = schema.skypix[element].alias(name)
+            required = {u: index.c[u] for u in universe.required(element)}
+            required[skypix] = index.c[SKYPIX_COLUMN]
+            relations.append(Relation(name, index, required, multiplies=True))
     return relations
 
 
