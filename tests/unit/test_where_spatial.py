@@ -51,7 +51,7 @@ def test_a_bound_region_or_its_bytes_become_a_region_literal() -> None:
     ("visit.region OVERLAPS :r", {"r": "box"}, BindError, "lsst.sphgeom Region"),
     ("visit.region OVERLAPS :r", {"r": [1, 2]}, BindError, "':r'"),
     ("visit.region OVERLAPS POINT()", None, ExpressionSyntaxError, "POINT takes 2 arguments"),
-    ("visit.region OVERLAPS POINT(1, 2))", None, ExpressionSyntaxError, "unmatched .\)."),
+    ("visit.region OVERLAPS POINT(1, 2))", None, ExpressionSyntaxError, r"unmatched .\)."),
     ("visit.region OVERLAPS BOX(1, 2, 0, 1)", None, QueryError, "positive"),
     ("visit.region OVERLAPS POINT(1, -90.5)", None, QueryError, "declination"),
     ("visit.region IS NULL OR visit.region OVERLAPS POINT(1, 2, 3)", None, ExpressionSyntaxError, "POINT"),
