@@ -10,7 +10,7 @@ import click
 from .. import DatasetType
 from ..domain.errors import DataButlerError
 from ..service.progress import in_batches
-from .common import handle_errors, open_butler, parse_pairs
+from .common import handle_errors, open_butler, parse_pairs, regions_from_text
 from .progress import progress_bar
 from .tables import dry_run, locate_failure, read_table
 
@@ -63,9 +63,9 @@ def insert_data_units(repo: str, element: str, table: str, skip_existing: bool) 
     Example: databutler insert-data-units ./repo detector detectors.csv
     """
     rows = read_table(table, element)
-    records = rows.rows
     with open_butler(repo, writeable=True) as butler:
         registry = butler.registry
+        records = regions_from_text(registry.universe, element, rows.rows)
         inserted = 0
         try:
             with registry.transaction(), progress_bar(f"inserting {element}") as progress:
@@ -73,7 +73,8 @@ def insert_data_units(repo: str, element: str, table: str, skip_existing: bool) 
                     inserted += registry.insert_data_units(element, part, skip_existing=skip_existing)
         except DataButlerError as err:
             def probe(part: Sequence[dict[str, Any]]) -> None:
-                dry_run(registry, lambda: registry.insert_data_units(element, part, skip_existing=skip_existing))
+                given = regions_from_text(registry.universe, element, list(part))
+                dry_run(registry, lambda: registry.insert_data_units(element, given, skip_existing=skip_existing))
 
             raise locate_failure(rows, probe, err) from None
         click.echo(f"inserted {inserted} {element} records ({len(records) - inserted} already present)")
@@ -101,13 +102,15 @@ def update_data_units(repo: str, element: str, table: str | None, given: tuple[s
         raise click.UsageError("give a TABLE of records or at least one --record")
     with open_butler(repo, writeable=True) as butler:
         registry = butler.registry
+        records = regions_from_text(registry.universe, element, records)
         try:
             changed = registry.update_data_units(element, records)
         except DataButlerError as err:
             if rows is None or given:
                 raise
             def probe(part: Sequence[dict[str, Any]]) -> None:
-                dry_run(registry, lambda: registry.update_data_units(element, part))
+                given = regions_from_text(registry.universe, element, list(part))
+                dry_run(registry, lambda: registry.update_data_units(element, given))
 
             raise locate_failure(rows, probe, err) from None
         click.echo(f"updated {changed} {element} records ({len(records) - changed} already as given)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from collections.abc import Callable, Iterable
@@ -10,6 +11,8 @@ from typing import Any, TypeVar
 import click
 
 from .. import Butler, DataButlerError
+from ..domain.universe import Universe
+from ..domain.values import FieldType
 from .remedies import cli_message
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -97,3 +100,27 @@ def where_options(func: F) -> F:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def regions_from_text(universe: Universe, element: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Region fields given as text in a table: the hex of the encoding (as export files carry it) becomes bytes.
+
+    Text that is not hex is passed on as it is, for the registry to refuse naming the field.
+    """
+    if element not in universe:
+        return records
+    names = [f.name for f in universe.record_fields(element) if f.type is FieldType.REGION]
+    if not names:
+        return records
+    converted = []
+    for given in records:
+        record = dict(given)
+        for name in names:
+            value = record.get(name)
+            if isinstance(value, int):  # all-digit hex reads as a number from CSV
+                value = str(value)
+            if isinstance(value, str):
+                with contextlib.suppress(ValueError):  # not hex: the registry refuses it by name
+                    record[name] = bytes.fromhex(value) if value else None
+        converted.append(record)
+    return converted

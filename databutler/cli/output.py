@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from ..domain.region import Region, encode_region
 from ..domain.values import Timespan
 from .common import EXIT_NO_RESULTS
 
@@ -34,6 +35,8 @@ def plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Timespan):
         return [plain(value.begin), plain(value.end)]
+    if isinstance(value, Region):  # the hex of its encoding, as the reference's export files carry it
+        return encode_region(value).hex()
     if isinstance(value, Mapping):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -44,6 +47,8 @@ def plain(value: Any) -> Any:
 def _text(value: Any) -> str:
     if isinstance(value, Timespan):  # half-open, as the where language writes it
         return f"[{_text(value.begin)}, {_text(value.end)})"
+    if isinstance(value, Region):
+        return f"{type(value).__name__} {encode_region(value).hex()[:16]}..."
     value = plain(value)
     return "" if value is None else str(value)
 

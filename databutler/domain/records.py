@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .errors import ConflictingDefinitionError, DataIdError
+from .region import same_value
 from .universe import DataUnitType, FieldSpec, Universe
 from .values import INT64_MAX, INT64_MIN, FieldType, KeyValue, Timespan, coerce_key, coerce_value, is_plain_valid
 
@@ -106,7 +107,8 @@ class RecordRules:
             key = tuple(checked[f] for f in fields)
             earlier = batch.get(key)
             if earlier is not None:
-                if skip_repeats and earlier == checked:
+                if skip_repeats and earlier.keys() == checked.keys() and all(
+                        same_value(earlier[f], checked[f]) for f in checked):
                     continue
                 where = "the update; give each record once" if partial else "the batch; insert each record once"
                 raise ConflictingDefinitionError(f"{name} record with key {dict(zip(fields, key, strict=True))} "

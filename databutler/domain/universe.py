@@ -9,6 +9,7 @@ import attrs
 
 from .errors import UniverseError, UnknownDataUnitError
 from .suggestions import hint
+from .topology import Topology
 from .values import KEY_TYPES, FieldType
 
 
@@ -132,15 +133,22 @@ class Universe:
     """The set of DataUnit types and join elements a repository uses, in dependency order."""
 
     def __init__(self, elements: Iterable[Element], *, namespace: str = "databutler",
-                 version: int = 1) -> None:
+                 version: int = 1, topology: Topology | None = None) -> None:
         self.namespace = namespace
         self.version = version
+        self.topology = Topology() if topology is None else topology
         by_name: dict[str, Element] = {}
         for element in elements:
             if element.name in by_name:
                 raise UniverseError(f"universe element {element.name!r} is defined twice")
             by_name[element.name] = element
         self._validate(by_name)
+        self._validate_topology(by_name, self.topology)
+        for skypix in self.topology.skypix_units():
+            by_name[skypix.name] = DataUnitType(
+                skypix.name, FieldSpec("id", FieldType.INT, False, doc="pixel index"),
+                doc=f"Pixels of the {skypix.system} pixelization at level {skypix.level}: no records, values are "
+                    "pixel indices.")
         self._elements = self._sort(by_name)
         self._order = {name: i for i, name in enumerate(self._elements)}
         # closure() and implied() run on every DataId; the universe is immutable, so memoise them.
@@ -164,13 +172,14 @@ class Universe:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Universe:
-        """Build a universe from ``{namespace?, version?, elements: {name: definition}}``."""
+        """Build a universe from ``{namespace?, version?, skypix?, topology?, elements: {name: definition}}``."""
         elements = data.get("elements")
         if not isinstance(elements, Mapping) or not elements:
             raise UniverseError("a universe needs a non-empty 'elements' mapping")
         return cls((_element_from_mapping(str(n), d) for n, d in elements.items()),
                    namespace=str(data.get("namespace", "databutler")),
-                   version=int(data.get("version", 1)))
+                   version=int(data.get("version", 1)),
+                   topology=Topology.from_mapping(data.get("skypix"), data.get("topology")))
 
     def to_mapping(self) -> dict[str, Any]:
         """The plain mapping ``from_mapping`` accepts, so a universe can be stored and reloaded."""
@@ -188,6 +197,8 @@ class Universe:
 
         elements: dict[str, Any] = {}
         for element in self._elements.values():
+            if self.is_skypix(element.name):  # implied by the skypix section
+                continue
             data: dict[str, Any] = {}
             if isinstance(element, DataUnitType):
                 data["key"] = field(element.key)
@@ -208,7 +219,8 @@ class Universe:
             if element.doc:
                 data["doc"] = element.doc
             elements[element.name] = data
-        return {"namespace": self.namespace, "version": self.version, "elements": elements}
+        return {"namespace": self.namespace, "version": self.version, **self.topology.to_mapping(),
+                "elements": elements}
 
     @staticmethod
     def _validate(by_name: Mapping[str, Element]) -> None:
@@ -229,6 +241,26 @@ class Universe:
             duplicated = {f for f in fields if fields.count(f) > 1}
             if duplicated:
                 raise UniverseError(f"universe element {element.name!r} has duplicate fields {sorted(duplicated)}")
+
+    @staticmethod
+    def _validate_topology(by_name: Mapping[str, Element], topology: Topology) -> None:
+        for family, members in topology.spatial:
+            for member in members:
+                element = by_name.get(member)
+                if element is None:
+                    raise UniverseError(f"universe topology.spatial.{family} names {member!r}, which is not an "
+                                        "element of the universe")
+                if not any(f.name == "region" and f.type is FieldType.REGION for f in element.metadata):
+                    raise UniverseError(f"universe topology.spatial.{family} names {member!r}, which has no "
+                                        "'region' field of type region")
+        for family, members in topology.temporal:
+            for member in members:
+                if member not in by_name:
+                    raise UniverseError(f"universe topology.temporal.{family} names {member!r}, which is not an "
+                                        "element of the universe")
+        clashes = [name for name in by_name if topology.skypix(name) is not None]
+        if clashes:
+            raise UniverseError(f"universe elements {clashes} have the names of skypix DataUnits")
 
     @staticmethod
     def _sort(by_name: Mapping[str, Element]) -> dict[str, Element]:
@@ -261,14 +293,19 @@ class Universe:
         return iter(self._elements.values())
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Universe) and (self.namespace, self.version, self._elements) == (
-            other.namespace, other.version, other._elements)
+        return isinstance(other, Universe) and (self.namespace, self.version, self._elements, self.topology) == (
+            other.namespace, other.version, other._elements, other.topology)
 
     def __hash__(self) -> int:
         return hash((self.namespace, self.version, tuple(self._elements)))
 
     def __repr__(self) -> str:
         return f"Universe({self.namespace!r}, version={self.version}, {list(self._elements)})"
+
+    def is_skypix(self, name: str) -> bool:
+        """Whether ``name`` is a skypix DataUnit of this universe (``htm7``): no records, values are pixels."""
+        skypix = self.topology.skypix(name)
+        return skypix is not None and skypix in self.topology.skypix_units()
 
     @property
     def elements(self) -> tuple[Element, ...]:

@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 from .errors import DataIdError
+from .region import coerce_region
 
 KeyValue = int | str
 """The type of a DataUnit key value in a DataId."""
@@ -250,7 +251,5 @@ def coerce_value(value: Any, field_type: FieldType, what: str, max_length: int |
                 raise DataIdError(f"{what}: {err}") from None
         raise DataIdError(f"{what}: expected a Timespan or (begin, end), got {shown(value)}")
     if field_type is FieldType.REGION:
-        if not isinstance(value, str):
-            raise DataIdError(f"{what}: expected a region encoded as a string, got {shown(value)}")
-        return _text(value, what)
+        return coerce_region(value, what)
     raise AssertionError(field_type)  # pragma: no cover

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 from ..domain.data_id import DataId, normalize_data_id
 from ..domain.errors import ConflictingDefinitionError, DataIdError
 from ..domain.records import Implied, Key, RecordRules, describe_key, distinct_keys
+from ..domain.region import same_value
 from ..domain.remedies import Action, Remedy
+from ..domain.skypix import skypix_range
 from ..domain.universe import DataUnitType, Universe
 from ..domain.values import KeyValue
 
@@ -42,8 +44,22 @@ class DataUnitRules:
 
     # -- inserts and updates ------------------------------------------------------------------
 
+    def _refuse_skypix(self, name: str, action: str) -> None:
+        if self._universe.is_skypix(name):
+            begin, end = skypix_range(self._universe, name)
+            raise DataIdError(f"cannot {action} {name} records: {name} is a skypix DataUnit, which has no records; "
+                              f"its values are pixel indices in [{begin}, {end})")
+
+    def _lookup(self, unit: str, keys: Sequence[Key]) -> dict[Key, Implied]:
+        """The implied values of the records of ``unit`` with these keys; a skypix unit's valid pixels all exist."""
+        if not self._universe.is_skypix(unit):
+            return self._registry._lookup_data_units(unit, keys)
+        begin, end = skypix_range(self._universe, unit)
+        return {key: {} for key in keys if isinstance(key[0], int) and begin <= key[0] < end}
+
     def insert(self, name: str, records: Sequence[Mapping[str, Any]], skip_existing: bool) -> int:
         """Insert records of element ``name``; return how many were new (see Registry.insert_data_units)."""
+        self._refuse_skypix(name, "insert")
         registry = self._registry
         element = self._universe.element(name)
         fields = self._universe.key_fields(name)
@@ -64,7 +80,7 @@ class DataUnitRules:
             if old is None:
                 new.append(record)
                 continue
-            different = {f: (old.get(f), v) for f, v in record.items() if old.get(f) != v}
+            different = {f: (old.get(f), v) for f, v in record.items() if not same_value(old.get(f), v)}
             if skip_existing and not different:
                 continue
             detail = f"with different values (existing, given): {different}" if different else "already"
@@ -77,6 +93,7 @@ class DataUnitRules:
 
     def update(self, name: str, records: Sequence[Mapping[str, Any]]) -> int:
         """Set the given fields of existing records of ``name``; return how many changed (see Registry)."""
+        self._refuse_skypix(name, "update")
         registry = self._registry
         element = self._universe.element(name)
         fields = self._universe.key_fields(name)
@@ -94,7 +111,7 @@ class DataUnitRules:
         changed: dict[Key, dict[str, Any]] = {}
         for key, record in batch.items():
             old = existing[key]
-            different = {f: v for f, v in record.items() if f not in fields and old.get(f) != v}
+            different = {f: v for f, v in record.items() if f not in fields and not same_value(old.get(f), v)}
             if different:
                 changed[key] = {**old, **different}
                 relinked = {u: (old.get(u), v) for u, v in different.items() if u in implies}
@@ -138,7 +155,7 @@ class DataUnitRules:
         for parent in parents:
             required = self._universe.required(parent)
             keys = distinct_keys(records, required)
-            found = self._registry._lookup_data_units(parent, list(keys))
+            found = self._lookup(parent, list(keys))
             for key in sorted(keys - set(found), key=repr):
                 raise DataIdError(f"{name} record refers to {describe_key(required, key)}, which is not in the "
                                   f"registry; insert the {parent} record first")
@@ -167,7 +184,7 @@ class DataUnitRules:
                 return [d.with_implied(implied) for d, implied in zip(given, remembered, strict=True)
                         if implied is not None]
         full: list[dict[str, KeyValue]] = [d.full for d in given]  # fresh dicts, filled in below
-        lookup = self._registry._lookup_data_units
+        lookup = self._lookup
         for unit, required in steps:
             keys: list[tuple[int, Key]] = []
             getter = operator.itemgetter(*required)
@@ -188,6 +205,10 @@ class DataUnitRules:
                 if pairs is None:
                     implied: Implied | None = found.get(key)
                     if implied is None:
+                        if self._universe.is_skypix(unit):
+                            begin, end = skypix_range(self._universe, unit)
+                            raise DataIdError(f"data ID {dict(given[i])}: {unit} {key[0]!r} is not a pixel of {unit} "
+                                              f"(valid indices are [{begin}, {end}))")
                         raise DataIdError(f"data ID {dict(given[i])}: {describe_key(required, key)} is not in the "
                                           "registry")
                     pairs = known[key] = [(u, v) for u, v in implied.items() if v is not None]

@@ -22,6 +22,14 @@ Content (insert with ``insert_standard_data_units(registry)``):
 - skymap ``SkyMap1`` with tracts 0 and 1, each with patches 0-3;
 - ``visit_patch_overlap`` (when the registry's universe has it): each visit overlaps two patches
   (see ``VISIT_PATCH_OVERLAPS``).
+
+Regions are sphgeom Boxes on a ring around the north pole (latitudes 85-89 degrees): patch
+``p`` of tract ``t`` spans longitudes [45 g, 45 g + 45] with g = 4 t + p, a tract its four
+patches; each visit straddles the border of the two patches it overlaps (10 degrees of
+longitude, latitudes 86-88), and its detectors 1-4 are four slices of it from west to east
+(1 and 2 over the first patch, 3 and 4 over the second). So the overlaps computed from the
+regions are exactly ``VISIT_PATCH_OVERLAPS`` (and a universe with a spatial topology computes them,
+even where it also stores them).
 """
 
 from __future__ import annotations
@@ -29,6 +37,8 @@ from __future__ import annotations
 import datetime
 import functools
 from typing import Any
+
+from lsst import sphgeom
 
 from ..config.universe import default_universe
 from ..domain.universe import Universe
@@ -84,6 +94,35 @@ VISIT_PATCH_OVERLAPS: dict[tuple[str, int], tuple[tuple[int, int], ...]] = {
 """(instrument, visit id) -> the (tract, patch) pairs of SKYMAP it overlaps."""
 
 
+def patch_region(tract: int, patch: int) -> sphgeom.Box:
+    """The region of a patch: 45 degrees of longitude on the polar ring."""
+    start = 45.0 * (len(PATCHES) * tract + patch)
+    return sphgeom.Box.fromDegrees(start, 85.0, start + 45.0, 89.0)
+
+
+def tract_region(tract: int) -> sphgeom.Box:
+    """The region of a tract: the longitudes of its four patches."""
+    start = 45.0 * len(PATCHES) * tract
+    return sphgeom.Box.fromDegrees(start, 85.0, start + 45.0 * len(PATCHES), 89.0)
+
+
+def _border(instrument: str, visit: int) -> float:
+    tract, patch = VISIT_PATCH_OVERLAPS[(instrument, visit)][0]
+    return 45.0 * (len(PATCHES) * tract + patch + 1)
+
+
+def visit_region(instrument: str, visit: int) -> sphgeom.Box:
+    """The region of a visit: 10 degrees of longitude across the border of its two patches."""
+    border = _border(instrument, visit)
+    return sphgeom.Box.fromDegrees(border - 5.0, 86.0, border + 5.0, 88.0)
+
+
+def detector_region(instrument: str, visit: int, detector: int) -> sphgeom.Box:
+    """The region one detector saw in one visit: the ``detector``-th slice of the visit from the west."""
+    west = _border(instrument, visit) - 5.0 + 2.5 * (detector - 1)
+    return sphgeom.Box.fromDegrees(west + 0.1, 86.0, west + 2.4, 88.0)
+
+
 def _night(day_obs: int) -> datetime.datetime:
     return datetime.datetime.strptime(str(day_obs), "%Y%m%d")
 
@@ -123,9 +162,9 @@ def standard_records(universe: Universe | None = None) -> dict[str, list[dict[st
         "exposure": [], "visit": [], "visit_definition": [], "visit_detector_region": [],
         "skymap": [{"name": SKYMAP, "hash": "0f1e2d", "tract_max": len(TRACTS), "patch_nx_max": 2,
                     "patch_ny_max": 2}],
-        "tract": [{"skymap": SKYMAP, "id": t, "region": f"tract({t})"} for t in TRACTS],
+        "tract": [{"skymap": SKYMAP, "id": t, "region": tract_region(t)} for t in TRACTS],
         "patch": [{"skymap": SKYMAP, "tract": t, "id": p, "cell_x": p % 2, "cell_y": p // 2,
-                   "region": f"patch({t},{p})"} for t in TRACTS for p in PATCHES],
+                   "region": patch_region(t, p)} for t in TRACTS for p in PATCHES],
         "visit_patch_overlap": [],
     }
     for (instrument, visit), info in VISITS.items():
@@ -136,10 +175,10 @@ def standard_records(universe: Universe | None = None) -> dict[str, list[dict[st
                                     "obs_id": f"{instrument}_{info['exposure']}", "observation_type": "science",
                                     **common})
         records["visit"].append({"instrument": instrument, "id": visit, "name": f"visit{visit}",
-                                 "region": f"visit({instrument},{visit})", **common})
+                                 "region": visit_region(instrument, visit), **common})
         records["visit_definition"].append({"instrument": instrument, "exposure": info["exposure"], "visit": visit})
         records["visit_detector_region"].extend(
-            {"instrument": instrument, "visit": visit, "detector": d, "region": f"vdr({instrument},{visit},{d})"}
+            {"instrument": instrument, "visit": visit, "detector": d, "region": detector_region(instrument, visit, d)}
             for d in DETECTORS)
         records["visit_patch_overlap"].extend(
             {"instrument": instrument, "visit": visit, "skymap": SKYMAP, "tract": t, "patch": p}

@@ -11,6 +11,7 @@ The groups and their modules (``query_support`` documents the fixtures and the s
 - ``QueryDatasetsContract`` (query_datasets): datasets along search paths, ordering and counting (QUERIES).
 - ``QueryJoinRulesContract`` (query_joins): relationships constrain, metadata-only join elements do not (QUERIES).
 - ``QuerySqlContract`` (query_sql): read-only SQL over the documented views (SQL_SELECT), refusals.
+- ``QuerySpatialContract`` (query_spatial): overlaps computed from regions, spatial where predicates (QUERIES).
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from __future__ import annotations
 from .query_data_ids import QueryDataIdsContract
 from .query_datasets import QueryDatasetsContract
 from .query_joins import QueryJoinRulesContract
+from .query_spatial import QuerySpatialContract
 from .query_sql import QuerySqlContract
 from .query_support import CAM1_VISITS, CAM2_VISITS, QueryFixtures, calexp_keys
 
-GROUPS = (QueryDataIdsContract, QueryDatasetsContract, QueryJoinRulesContract, QuerySqlContract)
+GROUPS = (QueryDataIdsContract, QueryDatasetsContract, QueryJoinRulesContract, QuerySqlContract,
+          QuerySpatialContract)
 """The topic groups of the query contract, in the order ``QueryContract`` runs them."""
 
 
@@ -30,4 +33,4 @@ class QueryContract(*GROUPS):  # type: ignore[misc]
 
 
 __all__ = ["CAM1_VISITS", "CAM2_VISITS", "GROUPS", "QueryContract", "QueryDataIdsContract", "QueryDatasetsContract",
-           "QueryFixtures", "QueryJoinRulesContract", "QuerySqlContract", "calexp_keys"]
+           "QueryFixtures", "QueryJoinRulesContract", "QuerySpatialContract", "QuerySqlContract", "calexp_keys"]

@@ -17,7 +17,7 @@ from ..domain.errors import (
 from ..domain.universe import Universe
 from ..ports.capabilities import RegistryCapability
 from ..ports.registry import Registry
-from .data import standard_records, visit_timespan
+from .data import detector_region, standard_records, visit_timespan
 from .registry_editing import DataUnitUpdateContract
 from .registry_support import (
     TINY_UNIVERSE,
@@ -187,7 +187,7 @@ class RegistryDataUnitsContract(DataUnitUpdateContract, RegistryFixtures):
         assert {"instrument": "Cam1", "visit": 1, "skymap": "SkyMap1", "tract": 0, "patch": 0} in overlaps
         regions = populated.fetch_data_unit_records("visit_detector_region",
                                                     [{"instrument": "Cam2", "visit": 12, "detector": 4}])
-        assert regions == [{"instrument": "Cam2", "detector": 4, "visit": 12, "region": "vdr(Cam2,12,4)"}]
+        assert regions == [{"instrument": "Cam2", "detector": 4, "visit": 12, "region": detector_region("Cam2", 12, 4)}]
 
     def test_join_element_record_naming_an_unknown_unit_value_is_refused(self, populated: Registry) -> None:
         before = all_records(populated)

@@ -48,7 +48,7 @@ from databutler.domain import (
     StoredArtifact,
     Universe,
 )
-from databutler.testing.data import insert_standard_data_units, standard_records
+from databutler.testing.data import VISIT_PATCH_OVERLAPS, detector_region, insert_standard_data_units, standard_records
 from databutler.testing.registry import CALEXP, COADD, TINY_UNIVERSE
 
 RUN, TAGGED, CHAINED = CollectionKind.RUN, CollectionKind.TAGGED, CollectionKind.CHAINED
@@ -350,7 +350,13 @@ def test_personal_data_unit_records_may_refer_to_release_parents(layered: Layere
     new_visit = {**template, "id": 5, "name": "visit5", "target_name": "field3"}  # Cam1-r, day_obs 20240102
     assert registry.insert_data_units("visit", [new_visit]) == 1
     assert registry.insert_data_units("visit_detector_region", [
-        {"instrument": "Cam1", "visit": 5, "detector": d, "region": f"vdr(5,{d})"} for d in (1, 2)]) == 2
+        {"instrument": "Cam1", "visit": 5, "detector": d, "region": detector_region("Cam1", 3, d)}
+        for d in (1, 2, 3)]) == 3
+    # Overlaps between personal records and release records are computed from their regions (visit 5 = visit 3).
+    overlaps = registry.query_data_ids(("visit", "patch"), where="instrument = 'Cam1' AND visit = 5")
+    assert {(d["tract"], d["patch"]) for d in overlaps} == set(VISIT_PATCH_OVERLAPS[("Cam1", 3)])
+    by_detector = registry.query_data_ids(("visit", "detector", "patch"), where="instrument = 'Cam1' AND visit = 5")
+    assert {(d["detector"], d["patch"]) for d in by_detector} == {(1, 2), (2, 2), (3, 3)}
     # A new physical filter of a band the release has, and one of a new band.
     assert registry.insert_data_units("physical_filter", [{"instrument": "Cam1", "name": "Cam1-r2", "band": "r"},
                                                           {"instrument": "Cam1", "name": "Cam1-i", "band": "i"}]) == 2

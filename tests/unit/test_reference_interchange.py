@@ -209,8 +209,14 @@ def _insert_base_by_hand(butler: Butler) -> None:
 
 
 def _comparable(record: dict[str, Any]) -> dict[str, Any]:
-    return {key: [value.begin, value.end] if key == "timespan" and value is not None else value
-            for key, value in record.items()}
+    """Timespans as [begin, end], regions as the hex of their encoding (as the reference's answers give them)."""
+    def plain(key: str, value: Any) -> Any:
+        if key == "timespan" and value is not None:
+            return [value.begin, value.end]
+        if key == "region" and value is not None:
+            return bytes(value.encode()).hex()
+        return value
+    return {key: plain(key, value) for key, value in record.items()}
 
 
 def _instants(value: list[str | None] | None) -> list[datetime.datetime | None] | None:

@@ -101,16 +101,36 @@ def backdoor(v1: Database) -> Iterator[sa.Engine]:
     engine.dispose()
 
 
-def snapshot(engine: sa.Engine, namespace: str | None) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table and view (but Alembic's version table), sorted: what a migration must keep."""
+LEGACY_REGIONS = "legacy_region_text"
+"""Where version 5 keeps region text that was not an encoded region (version 1 took any string)."""
+
+
+def snapshot(engine: sa.Engine, namespace: str | None, *, regions: bool = True) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table and view (but Alembic's version table), sorted: what a migration must keep.
+
+    Without ``regions``, region columns and the table of legacy region text are left out.
+    """
     rows = {}
     with engine.connect() as connection:
         inspector = sa.inspect(connection)
         names = [*inspector.get_table_names(schema=namespace), *inspector.get_view_names(schema=namespace)]
-        for name in sorted(set(names) - {VERSION_TABLE}):
+        for name in sorted(set(names) - {VERSION_TABLE} - (set() if regions else {LEGACY_REGIONS})):
             table = sa.Table(name, sa.MetaData(schema=namespace), autoload_with=connection)
-            rows[name] = sorted((tuple(row) for row in connection.execute(sa.select(table))), key=repr)
+            columns = [c for c in table.c if regions or c.name != "region"]
+            rows[name] = sorted((tuple(row) for row in connection.execute(sa.select(*columns))), key=repr)
     return rows
+
+
+def region_texts(engine: sa.Engine, namespace: str | None) -> list[str]:
+    """Every non-NULL region value, as text, of the version-1 dump."""
+    with engine.connect() as connection:
+        inspector = sa.inspect(connection)
+        found = []
+        for name in inspector.get_table_names(schema=namespace):
+            table = sa.Table(name, sa.MetaData(schema=namespace), autoload_with=connection)
+            if "region" in table.c:
+                found += [r for r in connection.execute(sa.select(table.c.region)).scalars() if r is not None]
+        return sorted(found)
 
 
 def at_current_version(rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[tuple[Any, ...]]]:
@@ -134,18 +154,24 @@ def column_types(engine: sa.Engine, namespace: str | None) -> dict[tuple[str, st
                 for column in inspector.get_columns(table, schema=namespace)}
 
 
+def _kept_by_sqlite(sqlite: bool, table: str, column: str) -> bool:
+    """Whether a migration leaves the declared type of ``column`` on SQLite (see schema_2 and schema_5)."""
+    return sqlite and ((table, column) in WIDENED or column == "region")
+
+
 def structure(engine: sa.Engine, namespace: str | None) -> dict[str, Any]:
     """Tables (columns, keys, indexes, foreign keys) and view names, without the schema's name (in index names).
 
-    On SQLite the declared types of the columns version 2 widened are left out: the migration
-    keeps them (SQLite never enforced their lengths; see ``versions/schema_2.py``).
+    On SQLite the declared types of the columns version 2 widened and of the region columns
+    version 5 made binary are left out: the migration keeps them (SQLite never enforced their
+    lengths and keeps bytes as BLOBs in a TEXT column; see ``versions/schema_2.py``, ``schema_5.py``).
     """
     sqlite = engine.dialect.name == "sqlite"
     found: dict[str, Any] = {}
     with engine.connect() as connection:
         inspector = sa.inspect(connection)
-        for table in inspector.get_table_names(schema=namespace):
-            columns = [(c["name"], None if sqlite and (table, c["name"]) in WIDENED else str(c["type"]),
+        for table in set(inspector.get_table_names(schema=namespace)) - {LEGACY_REGIONS}:
+            columns = [(c["name"], None if _kept_by_sqlite(sqlite, table, c["name"]) else str(c["type"]),
                         c["nullable"]) for c in inspector.get_columns(table, schema=namespace)]
             keys = inspector.get_pk_constraint(table, schema=namespace)["constrained_columns"]
             indexes = sorted((str(i["name"]).replace(f"ix_{namespace}_", "ix_"), tuple(i["column_names"]),
@@ -193,14 +219,18 @@ def test_a_version_1_registry_is_refused_with_the_command_that_upgrades_it(v1: D
 
 
 def test_a_version_1_registry_is_upgraded_losing_nothing(v1: Database, backdoor: sa.Engine) -> None:
-    before = snapshot(backdoor, v1.namespace)
+    before = snapshot(backdoor, v1.namespace, regions=False)
     assert before["dataset"] and before["dataset_artifact"] and before["quantum_input"] and before["v_dataset"]
-    assert revision(backdoor, v1.namespace) is None  # made before Alembic
+    texts = region_texts(backdoor, v1.namespace)
+    assert texts and revision(backdoor, v1.namespace) is None  # made before Alembic
 
     report = migrate_database(v1.url, namespace=v1.namespace)
 
     assert (report.from_version, report.to_version, len(report.steps)) == ("1", SCHEMA_VERSION, int(SCHEMA_VERSION) - 1)
-    assert snapshot(backdoor, v1.namespace) == at_current_version(before)
+    assert snapshot(backdoor, v1.namespace, regions=False) == at_current_version(before)
+    # Version 1 took any text as a region: text that is no encoded region is kept aside, the field left empty.
+    legacy = snapshot(backdoor, v1.namespace)[LEGACY_REGIONS]
+    assert sorted(row[-1] for row in legacy) == texts
     assert revision(backdoor, v1.namespace) == SCHEMA_VERSION
     if v1.namespace is not None:  # SQLite keeps the declared type, which it never enforced
         types = column_types(backdoor, v1.namespace)

@@ -108,7 +108,8 @@ def _open(settings: Settings, universe: Universe | None) -> Opened:
         dispose(engine, connection)
         raise
     assert connection is not None
-    schema = attrs.evolve(build_schema(universe, settings.namespace), elements=side.elements)
+    schema = attrs.evolve(build_schema(universe, settings.namespace), elements=side.elements, skypix=side.skypix,
+                            spatial_pairs=side.spatial_pairs)
     catalog = Catalog(desdm, side, metadata, settings.namespace, settings.reqnum, settings.delivered_run,
                       settings.archive)
     return Opened(engine, connection, universe, Layout.single(schema), catalog, settings.url, shown)

@@ -34,6 +34,7 @@ from sqlalchemy.sql.elements import quoted_name
 
 from ...domain.universe import DataUnitType, Universe
 from ..sql.schema import column_type, field_columns
+from ..sql.spatial_schema import spatial_tables
 
 PREFIX = "dbb_"
 SIDE_VERSION = "1"
@@ -123,6 +124,8 @@ class SideTables:
     quantum: sa.Table
     quantum_io: sa.Table
     own_metadata: sa.Table
+    skypix: dict[str, sa.Table] = attrs.field(factory=dict)
+    spatial_pairs: dict[tuple[str, str], sa.Table] = attrs.field(factory=dict)
 
 
 def _element_table(universe: Universe, md: sa.MetaData, name: str, tables: dict[str, sa.Table]) -> sa.Table:
@@ -159,6 +162,7 @@ def side_tables(universe: Universe, namespace: str | None) -> SideTables:
     for element in universe.elements:
         elements[element.name] = _element_table(universe, md, element.name, elements)
     uuid_type = sa.Uuid()
+    skypix, pairs = spatial_tables(universe, md, prefix=PREFIX)
     return SideTables(
         md, elements,
         _meta(md),
@@ -193,4 +197,5 @@ def side_tables(universe: Universe, namespace: str | None) -> SideTables:
         sa.Table(f"{PREFIX}metadata", md, _column("FILENAME", sa.Text, primary_key=True),
                  _column("FILETYPE", sa.Text, nullable=False), _column("PFW_ATTEMPT_ID", sa.Integer),
                  *(sa.Column(upper(u.name.upper()), column_type(u.key), key=u.name) for u in universe.units)),
+        skypix, pairs,
     )

@@ -12,6 +12,7 @@ from ...domain.data_id import DataId
 from ...domain.dataset import DatasetRef, StoredArtifact
 from ...domain.dataset_type import DatasetType
 from ...domain.quantum import Quantum, QuantumStatus
+from ...domain.region import Region, decode_region, encode_region
 from ...domain.values import Timespan
 
 
@@ -23,6 +24,8 @@ def encode_value(value: Any) -> Any:
         return {"$ts": [encode_value(value.begin), encode_value(value.end)]}
     if isinstance(value, uuid.UUID):
         return {"$uuid": str(value)}
+    if isinstance(value, Region):
+        return {"$region": encode_region(value).hex()}
     if isinstance(value, Mapping):
         return {"$map": [[encode_value(k), encode_value(v)] for k, v in value.items()]}
     if isinstance(value, list | tuple):
@@ -44,6 +47,8 @@ def decode_value(value: Any) -> Any:
             return Timespan(begin, end)
         if "$uuid" in value:
             return uuid.UUID(value["$uuid"])
+        if "$region" in value:
+            return decode_region(bytes.fromhex(value["$region"]), "journalled region")
         if "$map" in value:
             return {decode_value(k): decode_value(v) for k, v in value["$map"]}
     return value

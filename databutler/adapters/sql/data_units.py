@@ -16,6 +16,7 @@ from ...domain.universe import DataUnitType, Universe
 from ...domain.values import FieldType, Timespan
 from .dialect import chunks, insert_ignoring_conflicts
 from .layout import Layout
+from .spatial import SpatialIndex
 
 _CACHE_LIMIT = 200_000
 """Entries kept per unit in the positive existence cache before it is emptied and refilled."""
@@ -37,6 +38,7 @@ class DataUnitManager:
         self._fields = {e.name: universe.record_fields(e.name) for e in universe.elements}
         self._timespans = {name: any(s.type is FieldType.TIMESPAN for s in specs)
                            for name, specs in self._fields.items()}
+        self._spatial = SpatialIndex(universe, layout)
 
     def clear_cache(self) -> None:
         """Forget every remembered key (after a rollback, the remembered rows may be gone)."""
@@ -137,8 +139,10 @@ class DataUnitManager:
             self._check_alternate_keys(connection, name, records)
         if ignore_conflicts:
             insert_ignoring_conflicts(connection, self._writes.elements[name], rows)
+            self._spatial.write(connection, name, records, replacing=False)
             return
         connection.execute(self._writes.elements[name].insert(), rows)
+        self._spatial.write(connection, name, records, replacing=False)
         element = self._universe.element(name)
         if isinstance(element, DataUnitType):
             cache = self._known[name]
@@ -170,6 +174,7 @@ class DataUnitManager:
             row = {c: v for c, v in self._to_row(name, record).items() if c not in fields}
             match = sa.and_(*(table.c[f] == v for f, v in zip(fields, key, strict=True)))
             connection.execute(table.update().where(match).values(**row))
+        self._spatial.write(connection, name, list(records.values()), replacing=True)
         element = self._universe.element(name)
         if isinstance(element, DataUnitType):
             self._known[name].update({k: {u: r.get(u) for u in element.implies} for k, r in records.items()})

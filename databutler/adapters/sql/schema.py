@@ -15,6 +15,8 @@ from ...domain.records import to_naive_utc
 from ...domain.universe import DataUnitType, FieldSpec, Universe
 from ...domain.values import FieldType
 from .calibration_schema import calibration_table
+from .region_column import RegionColumn
+from .spatial_schema import spatial_tables
 
 SCHEMA_VERSION = "6"
 """Bumped whenever the layout of the fixed tables changes; each bump has a migration (see ``migrations``).
@@ -23,6 +25,8 @@ Version 2 made every string column the domain does not bound unbounded text (ver
 128-character checksum, which refused the default ``blake2b:`` checksum on PostgreSQL). Version 3
 indexes ``dataset_artifact.uri``: a removal asks which other datasets record the same file. Version 4
 adds CALIBRATION collections: ``dataset_type.is_calibration`` and the ``dataset_calib`` certifications.
+Version 5 stores ``region`` fields as the reference's encoded region bytes (binary columns) and,
+for universes with a spatial ``topology``, adds the skypix index and computed-overlap tables.
 Version 6 adds the ``meta`` counter ``chain_version``, which every change of a chain increments, so
 a process may keep resolved chains while the counter stays the same.
 """
@@ -45,7 +49,7 @@ _SCALAR_TYPES: dict[FieldType, sa.types.TypeEngine[Any]] = {
     FieldType.FLOAT: sa.Float(precision=53),
     FieldType.BOOL: sa.Boolean(),
     FieldType.DATETIME: sa.DateTime(),
-    FieldType.REGION: sa.Text(),
+    FieldType.REGION: RegionColumn(),
 }
 
 
@@ -94,6 +98,10 @@ class Schema:
     quantum: sa.Table
     quantum_input: sa.Table
     quantum_output: sa.Table
+    skypix: dict[str, sa.Table] = attrs.field(factory=dict)
+    """The sky-pixel index table of each spatial element (see ``spatial_schema``)."""
+    spatial_pairs: dict[tuple[str, str], sa.Table] = attrs.field(factory=dict)
+    """The computed-overlap table of each pair of elements of two spatial families."""
 
 
 def _foreign_key(universe: Universe, unit: str, target: sa.Table, name: str) -> sa.ForeignKeyConstraint:
@@ -143,6 +151,11 @@ def build_schema(universe: Universe, namespace: str | None = None, *, personal: 
     elements: dict[str, sa.Table] = {}
     for element in universe.elements:
         elements[element.name] = _element_table(universe, metadata, element.name, elements, links)
+    skypix, pairs = spatial_tables(universe, metadata)
+    clashes = ({t.name for t in (*skypix.values(), *pairs.values())}
+               & ({e.name for e in universe.elements} | {*FIXED_TABLES, VERSION_TABLE}))
+    if clashes:
+        raise UniverseError(f"universe elements {sorted(clashes)} clash with the spatial index tables; rename them")
 
     meta = _meta(metadata)
     dataset_type = sa.Table("dataset_type", metadata,
@@ -219,7 +232,7 @@ def build_schema(universe: Universe, namespace: str | None = None, *, personal: 
 
     return Schema(metadata, elements, meta, dataset_type, collection, collection_chain, run, dataset,
                   dataset_tag, dataset_calib, dataset_artifact, quantum, quantum_io("quantum_input"),
-                  quantum_io("quantum_output"))
+                  quantum_io("quantum_output"), skypix, pairs)
 
 
 def _meta(metadata: sa.MetaData) -> sa.Table:

@@ -123,6 +123,32 @@ class TimespanLiteral(Node):
 
 
 @attrs.frozen
+class SpatialFunction(Node):
+    """``POINT(ra, dec)``, ``CIRCLE(ra, dec, radius)``, ``BOX(ra, dec, width, height)``, ``POLYGON(ra1, dec1, ...)``
+    or ``REGION('IVOA POS')``: a region written in the expression, in degrees (the reference's syntax)."""
+
+    function: str
+    arguments: tuple[Node, ...]
+
+    def children(self) -> tuple[Node, ...]:
+        """The arguments."""
+        return self.arguments
+
+    def __str__(self) -> str:
+        return f"{self.function}({', '.join(str(a) for a in self.arguments)})"
+
+
+@attrs.frozen
+class RegionLiteral(Node):
+    """A region bound as a value (``:r`` holding an lsst.sphgeom Region), kept as its encoding."""
+
+    encoded: bytes
+
+    def __str__(self) -> str:
+        return f"<region {self.encoded[:8].hex()}...>"
+
+
+@attrs.frozen
 class RangeItem(Node):
     """An inclusive integer range ``start..stop:stride`` inside an IN list."""
 
@@ -192,10 +218,10 @@ class IsNull(Node):
 
 @attrs.frozen
 class Overlaps(Node):
-    """``left OVERLAPS right``: timespans (or a timespan and an instant) that share an instant."""
+    """``left OVERLAPS right``: timespans (or a timespan and an instant) that share an instant, or regions."""
 
-    left: Operand | TimespanLiteral
-    right: Operand | TimespanLiteral
+    left: Operand | TimespanLiteral | SpatialFunction | RegionLiteral
+    right: Operand | TimespanLiteral | SpatialFunction | RegionLiteral
 
     def children(self) -> tuple[Node, ...]:
         """Both sides."""

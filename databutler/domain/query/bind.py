@@ -27,6 +27,8 @@ from typing import Any
 
 import attrs
 
+from ..errors import DataIdError
+from ..region import Region, coerce_region, encode_region
 from ..remedies import Action, Remedy
 from ..values import Timespan
 from .ast import (
@@ -46,6 +48,8 @@ from .ast import (
     Or,
     Overlaps,
     RangeItem,
+    RegionLiteral,
+    SpatialFunction,
     StringLiteral,
     TimeLiteral,
     TimespanLiteral,
@@ -122,7 +126,11 @@ class _Binder:
                                            "expanded", node.position, hint="narrow the query or split it")
         return tuple(items)
 
-    def timespan(self, node: Operand | TimespanLiteral) -> Operand | TimespanLiteral:
+    def timespan(self, node: Operand | TimespanLiteral | SpatialFunction | RegionLiteral
+                 ) -> Operand | TimespanLiteral | SpatialFunction | RegionLiteral:
+        if isinstance(node, SpatialFunction):
+            bound = tuple(self.scalar(a) for a in node.arguments)  # type: ignore[arg-type]
+            return attrs.evolve(node, arguments=bound)
         if isinstance(node, TimespanLiteral):
             begin = self.bound(node.begin, node)
             end = self.bound(node.end, node)
@@ -130,6 +138,12 @@ class _Binder:
         if not isinstance(node, Bind):
             return node
         value = self.bind[node.name]
+        if isinstance(value, Region | bytes | bytearray | memoryview):
+            try:
+                return RegionLiteral(encode_region(coerce_region(value, f"bind parameter ':{node.name}'")),
+                                     position=node.position)
+            except DataIdError as err:
+                raise BindError(str(err), node.position, name=node.name) from None
         if isinstance(value, Timespan):
             value = (value.begin, value.end)
         if isinstance(value, list | tuple):
@@ -141,7 +155,8 @@ class _Binder:
         if isinstance(value, datetime.date):
             return _time(node, value)
         raise BindError(f"bind parameter ':{node.name}' holds {_kind(value)}; OVERLAPS takes a Timespan, a "
-                        "(begin, end) pair of datetimes or a datetime", node.position, name=node.name)
+                        "(begin, end) pair of datetimes, a datetime or an lsst.sphgeom Region", node.position,
+                        name=node.name)
 
     def bound(self, bound: TimeLiteral | Bind | None, node: TimespanLiteral) -> TimeLiteral | None:
         if not isinstance(bound, Bind):

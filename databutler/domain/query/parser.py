@@ -10,7 +10,7 @@ Grammar (EBNF; keywords are case-insensitive, identifiers case-sensitive)::
                 | operand [ compare_op operand
                           | [ "NOT" ] "IN" "(" in_item { "," in_item } ")"
                           | "IS" [ "NOT" ] "NULL"
-                          | "OVERLAPS" ( timespan | identifier | bind | time ) ] ;
+                          | "OVERLAPS" ( timespan | spatial | identifier | bind | time ) ] ;
     compare_op  = "=" | "!=" | "<>" | "<" | "<=" | ">" | ">=" ;
     operand     = identifier | bind | literal ;
     in_item     = range | literal | bind ;
@@ -26,6 +26,8 @@ Grammar (EBNF; keywords are case-insensitive, identifiers case-sensitive)::
     bind        = ":" name ;
     string      = "'" { char | "''" } "'" | '"' { char | '""' } '"' ;
     time        = ( "T" | "t" ) string ;    (* ISO 8601 date or date-time; offsets become UTC *)
+    spatial     = ( "POINT" | "CIRCLE" | "BOX" | "POLYGON" | "REGION" ) "(" value { "," value } ")" ;
+                                            (* degrees; see spatial.py; names case-insensitive *)
 
 Strings escape their own quote by doubling it (``'it''s'``); a backslash is an ordinary
 character. Times are instants in UTC: a literal with an offset is converted to UTC, one
@@ -54,17 +56,20 @@ from .ast import (
     InList,
     IntegerLiteral,
     IsNull,
+    Node,
     Not,
     Operand,
     Or,
     Overlaps,
     RangeItem,
+    SpatialFunction,
     StringLiteral,
     TimeLiteral,
     TimespanLiteral,
 )
 from .errors import ExpressionError, ExpressionLimitError, ExpressionSyntaxError
 from .limits import MAX_EXPRESSION_LENGTH, MAX_IN_ITEMS, MAX_NESTING_DEPTH, int64_problem
+from .spatial_names import FUNCTIONS, MAX_POLYGON_VERTICES, argument_count_problem
 from .tokens import Token, TokenKind, tokenize
 
 _VALUE = "a value"
@@ -303,8 +308,11 @@ class _Parser:
                                         hint=f"write {stop.value}..{item.value}")
         return RangeItem(item.value, stop.value, stride, position=item.position)
 
-    def overlaps_right(self) -> Operand | TimespanLiteral:
+    def overlaps_right(self) -> Operand | TimespanLiteral | SpatialFunction:
         token = self.current
+        if (token.kind is TokenKind.IDENTIFIER and len(token.value) == 1 and token.value[0].upper() in FUNCTIONS
+                and self.index + 1 < len(self.tokens) and self.tokens[self.index + 1].kind is TokenKind.LPAREN):
+            return self.spatial_function()
         if token.kind is TokenKind.LPAREN:
             self.advance()
             begin = self.time_bound()
@@ -322,6 +330,34 @@ class _Parser:
         if token.kind in (TokenKind.IDENTIFIER, TokenKind.BIND, TokenKind.TIME):
             return self.operand(_VALUE)
         raise self.fail(("a timespan (begin, end)", "a time literal", "a field", "a bind parameter"))
+
+    def spatial_function(self) -> SpatialFunction:
+        token = self.advance()
+        name = token.value[0].upper()
+        self.advance()  # (
+        arguments: list[Node] = []
+        while True:
+            if self.at(TokenKind.RPAREN) and not arguments:
+                break
+            argument = self.operand(_VALUE)
+            if isinstance(argument, Identifier):
+                raise ExpressionSyntaxError(f"{name} arguments are values, not fields", argument.position,
+                                            expected=(_VALUE,), hint=f"write {name}{FUNCTIONS[name]}")
+            arguments.append(argument)
+            if len(arguments) > 2 * MAX_POLYGON_VERTICES:
+                raise ExpressionLimitError(f"{name} has more than {2 * MAX_POLYGON_VERTICES} arguments",
+                                           argument.position)
+            if self.at(TokenKind.COMMA):
+                self.advance()
+                continue
+            break
+        if not self.at(TokenKind.RPAREN):
+            raise self.fail(("','", "')'"), hint=f"write {name}{FUNCTIONS[name]}")
+        self.advance()
+        problem = argument_count_problem(name, len(arguments))
+        if problem is not None:
+            raise ExpressionSyntaxError(problem, token.position, hint=f"write {name}{FUNCTIONS[name]}")
+        return SpatialFunction(name, tuple(arguments), position=token.position)
 
     def time_bound(self) -> TimeLiteral | Bind | None:
         token = self.current

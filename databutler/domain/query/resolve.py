@@ -43,18 +43,22 @@ from .ast import (
     Or,
     Overlaps,
     RangeItem,
+    RegionLiteral,
+    SpatialFunction,
     StringLiteral,
     TimeLiteral,
     TimespanLiteral,
     walk,
 )
 from .errors import ExpressionTypeError, OutOfScopeError, UnknownNameError
+from .spatial import region_of
 
 _NUMBERS = frozenset({FieldType.INT, FieldType.FLOAT})
 _ORDERING = frozenset({"<", "<=", ">", ">="})
 _LITERAL_TYPES: Mapping[type[Node], FieldType] = {
     IntegerLiteral: FieldType.INT, FloatLiteral: FieldType.FLOAT, StringLiteral: FieldType.STRING,
     BooleanLiteral: FieldType.BOOL, TimeLiteral: FieldType.DATETIME, TimespanLiteral: FieldType.TIMESPAN,
+    SpatialFunction: FieldType.REGION, RegionLiteral: FieldType.REGION,
 }
 
 
@@ -187,6 +191,9 @@ class _Resolver:
     def overlaps(self, node: Overlaps) -> None:
         allowed = (None, FieldType.TIMESPAN, FieldType.DATETIME)
         left, right = self.type_of(node.left), self.type_of(node.right)
+        if FieldType.REGION in (left, right):
+            self.spatial_overlaps(node, left, right)
+            return
         for side, kind in ((node.left, left), (node.right, right)):
             if kind not in allowed:
                 raise ExpressionTypeError(f"OVERLAPS needs timespans or times, not {_describe(side, kind)}",
@@ -194,6 +201,19 @@ class _Resolver:
         if left is FieldType.DATETIME and right is FieldType.DATETIME:
             raise ExpressionTypeError("OVERLAPS needs a timespan on at least one side, not two times",
                                       node.position, hint="compare two times with = < > instead")
+
+    def spatial_overlaps(self, node: Overlaps, left: FieldType | None, right: FieldType | None) -> None:
+        """``element.region OVERLAPS <region>``: a region field on the left, a written or bound region on the right."""
+        field, value = node.left, node.right
+        if not (isinstance(field, Identifier) and left is FieldType.REGION):
+            raise ExpressionTypeError(f"OVERLAPS with a region needs a region field on its left, not {field}",
+                                      field.position, hint="write e.g. visit.region OVERLAPS POINT(ra, dec)")
+        if not isinstance(value, SpatialFunction | RegionLiteral):
+            raise ExpressionTypeError(f"{field} (region) OVERLAPS needs a region on its right: POINT, CIRCLE, BOX, "
+                                      f"POLYGON, REGION or a bound lsst.sphgeom Region, not {value}",
+                                      value.position, hint="two elements' regions are related by querying both: "
+                                                           "query_data_ids(('visit', 'patch'))")
+        region_of(value)  # its values are checked here, where the error can point at them
 
     # -- operands --------------------------------------------------------------------------------
 

@@ -16,7 +16,8 @@ from typing import Any
 import attrs
 
 from ...domain.collection import CollectionKind
-from ...domain.errors import ExportFormatError
+from ...domain.errors import DataIdError, ExportFormatError
+from ...domain.region import coerce_region
 from ...domain.universe import DataUnitType, Universe
 from ...domain.values import FieldType, Timespan
 from . import names
@@ -197,6 +198,11 @@ class _Reader:
                 raise self._universe_lacks(f"{self.name}: a record of {element!r} has the field {field_name!r}")
             if isinstance(value, bytes) and (element, field_name) in names.BINARY_FIELDS:
                 record[field_name] = value.hex()
+            elif value is not None and spec.type is FieldType.REGION:
+                try:
+                    record[field_name] = coerce_region(value, f"{element} record field {field_name!r}")
+                except DataIdError as err:
+                    raise ExportFormatError(f"{self.name}: {err}") from None
             elif isinstance(value, datetime.datetime) and spec.type is FieldType.DATETIME:
                 record[field_name] = _utc(value)
         return record
@@ -297,7 +303,7 @@ def _record_for_file(element: str, record: Mapping[str, Any], universe: Universe
             written[names.TIMESPAN_BEGIN] = None if span is None or span.begin is None else TaiTime(span.begin)
             written[names.TIMESPAN_END] = None if span is None or span.end is None else TaiTime(span.end)
         elif value is not None and spec.type is FieldType.REGION:
-            written[name] = region_for_export(str(value))
+            written[name] = region_for_export(value)
         elif value is not None and spec.type is FieldType.DATETIME:
             written[name] = TaiTime(value)
         elif isinstance(value, str) and (element, name) in names.BINARY_FIELDS:

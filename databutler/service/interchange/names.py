@@ -18,10 +18,13 @@ Every difference the export files meet is listed here, once, so a reader sees th
 - **Timespans.** A databutler ``timespan`` field (UTC) is the reference's pair of fields
   ``datetime_begin`` / ``datetime_end``, written as TAI times (see ``times``).
 - **Binary fields.** The reference's skymap ``hash`` is bytes; databutler keeps it as hex text.
-- **Regions** are kept as the hex of the reference's binary region encoding, as its files carry it.
+- **Regions** are sphgeom Regions in both systems; files carry the hex of their binary encoding
+  under the sphgeom class's tag (``!<lsst.sphgeom.ConvexPolygon> {encoded: 70...}``).
 """
 
 from __future__ import annotations
+
+from ...domain.region import REGION_KINDS
 
 REFERENCE_STORAGE_CLASS = {"StructuredData": "StructuredDataDict", "Integer": "int"}
 """databutler storage class -> the reference's name, where they differ."""
@@ -48,8 +51,7 @@ TIMESPAN_BEGIN = "datetime_begin"
 TIMESPAN_END = "datetime_end"
 """A databutler record's ``timespan`` is split into these two reference fields."""
 
-REGION_TAGS = {0x70: "ConvexPolygon", 0x63: "Circle", 0x65: "Ellipse", 0x62: "Box",
-               0x75: "UnionRegion", 0x69: "IntersectionRegion"}
+REGION_TAGS = REGION_KINDS
 """First byte of the reference's binary region encoding -> its region class (the YAML tag)."""
 
 

@@ -10,6 +10,7 @@ import attrs
 import yaml
 
 from ...domain.errors import DataIdError, ExportFormatError
+from ...domain.region import Region, encode_region
 from ...domain.values import Timespan
 from .names import REGION_TAGS
 from .times import format_tai_iso, parse_iso, tai_to_utc
@@ -66,7 +67,7 @@ def _time(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> datetime.dat
     return tai_to_utc(reading) if scale == "tai" else reading
 
 
-def _region(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> str:
+def _region(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> bytes:
     if not isinstance(node, yaml.MappingNode):
         raise ExportFormatError(f"region {suffix} (line {node.start_mark.line + 1}) is not a mapping with "
                                 "an 'encoded' value")
@@ -74,7 +75,11 @@ def _region(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> str:
     encoded = data.get("encoded")
     if not isinstance(encoded, str):
         raise ExportFormatError(f"region {suffix} (line {node.start_mark.line + 1}) has no 'encoded' hex value")
-    return encoded
+    try:
+        return bytes.fromhex(encoded)
+    except ValueError:
+        raise ExportFormatError(f"region {suffix} (line {node.start_mark.line + 1}): 'encoded' is not hex "
+                                f"({encoded[:40]!r})") from None
 
 
 def _timespan(loader: yaml.SafeLoader, node: yaml.Node) -> Timespan | None:
@@ -123,14 +128,9 @@ ExportDumper.add_representer(TaiTime, _represent_time)
 ExportDumper.add_representer(EncodedRegion, _represent_region)
 
 
-def region_for_export(value: str) -> EncodedRegion | str:
-    """``value`` tagged as a sphgeom region if it is one in the reference's encoding, else as it is."""
-    try:
-        first = int(value[:2], 16)
-        bytes.fromhex(value)
-    except ValueError:
-        return value
-    return EncodedRegion(value) if first in REGION_TAGS else value
+def region_for_export(value: Region) -> EncodedRegion:
+    """``value`` as the reference writes a region: its encoding in hex, tagged with its sphgeom class."""
+    return EncodedRegion(encode_region(value).hex())
 
 
 def load(stream: IO[str], name: str) -> Any:

@@ -8,6 +8,8 @@ every collection's kind, chain and members, and the records of the elements aske
 the queries in $QUERIES (JSON: a list of [kind, what, where], kind "data_ids" with a list of
 dimensions or "records" with an element): data IDs as their required values, records as dicts
 without timespans and regions, each list sorted.
+``spatial ROOT FILE...``: the files imported registry only, then the DataIds of each dimension group
+in $GROUPS (``visit+patch;visit+detector+tract``), as sorted lists of required values.
 ``export ROOT OUT``: a new repository with a few StructuredDataDict datasets, exported with copies to
 OUT/export.yaml; prints the datasets.
 """
@@ -79,6 +81,15 @@ def main():
         for path in sys.argv[3:]:
             butler.import_(filename=path, without_datastore=True)
         print(json.dumps(query_answers(butler.registry, json.loads(os.environ["QUERIES"]))))
+    elif command == "spatial":
+        for path in sys.argv[3:]:
+            butler.import_(filename=path, without_datastore=True)
+        found = {}
+        for group in os.environ["GROUPS"].split(";"):
+            names = group.split("+")
+            ids = [dict(d.required) for d in butler.registry.queryDataIds(names)]
+            found[group] = sorted(ids, key=lambda d: sorted(d.items()))
+        print(json.dumps(found))
         return
     elif command == "export":
         out = sys.argv[3]

@@ -38,6 +38,8 @@ class Constraints:
     """Elements whose records the expression reads."""
     key: Hashable | None = None
     """The expression text and the kinds of its bind values (what shapes the tree), or None."""
+    spatial: Mapping[int, tuple[str, tuple[str, ...], list[tuple[Any, ...]]]] = attrs.field(factory=dict)
+    """For each spatial OVERLAPS node (by id), its element and the keys of the records that match."""
 
 
 def governors(universe: Universe) -> tuple[str, ...]:

@@ -34,7 +34,8 @@ def constrained_plan(universe: Universe, schema: Schema, units: Sequence[str], c
     for unit in constraints.data_id:
         kind = sa.String() if universe.unit(unit).key.type is FieldType.STRING else sa.BigInteger()
         conditions.append(plan.unit(unit) == sa.bindparam(f"d_{unit}", type_=kind))
-    condition = compile_condition(constraints.resolved, plan, parameter_names(constraints.resolved.node))
+    condition = compile_condition(constraints.resolved, plan, parameter_names(constraints.resolved.node),
+                                  spatial=constraints.spatial)
     if condition is not None:
         conditions.append(condition)
     return plan, conditions

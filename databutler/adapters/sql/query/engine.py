@@ -11,6 +11,7 @@ import abc
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 
 from ....domain.data_id import DataId
@@ -28,6 +29,7 @@ from .datasets import ConcatenatedQuery, DatasetQuery, RefBuilder
 from .executor import Streamer
 from .plan import Relation
 from .records import RecordQuery
+from .spatial_where import spatial_matches, spatial_nodes
 
 GOVERNOR_SAMPLE = 6
 """How many values of a governor are read to infer it (one) or to list choices (several)."""
@@ -60,7 +62,12 @@ class QueryEngine(abc.ABC):
 
     def _constraints(self, connection: sa.Connection, where: str, bind: Mapping[str, Any] | None,
                      data_id: Mapping[str, Any] | None) -> Constraints:
-        return prepare_constraints(self._universe, where, bind, data_id, self._governor_values(connection))
+        constraints = prepare_constraints(self._universe, where, bind, data_id, self._governor_values(connection))
+        if not spatial_nodes(constraints.resolved):
+            return constraints
+        # The matching records depend on what is stored now: the statement is built for this query alone.
+        return attrs.evolve(constraints, key=None, spatial=spatial_matches(
+            connection, self._universe, self._schema, constraints.resolved))
 
     def _sources(self, connection: sa.Connection, dataset_types: Sequence[str], collections: Sequence[str] | None,
                  *, find_first: bool) -> list[tuple[RefBuilder, Relation]]:

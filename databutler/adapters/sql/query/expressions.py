@@ -42,6 +42,7 @@ from ....domain.universe import FieldSpec
 from ....domain.values import FieldType
 from ..schema import field_column_names
 from .plan import Column, JoinPlan
+from .spatial_where import matching_condition
 
 _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     "=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
@@ -49,18 +50,20 @@ _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
 Bounds = tuple[Column | None, Column | None]
 
 
-def compile_condition(resolved: ResolvedExpression, plan: JoinPlan,
-                      names: Mapping[int, str] | None = None) -> sa.ColumnElement[bool] | None:
+def compile_condition(resolved: ResolvedExpression, plan: JoinPlan, names: Mapping[int, str] | None = None, *,
+                      spatial: Mapping[int, tuple[str, tuple[str, ...], list[tuple[Any, ...]]]] | None = None
+                      ) -> sa.ColumnElement[bool] | None:
     """The SQL condition of ``resolved`` over the tables of ``plan`` (None for an empty expression).
 
     ``names`` maps literal nodes (by identity) to bind-parameter names: those literals become
     parameters without a value, to be given at execution (see ``cache``); others are inline.
+    ``spatial`` gives the records matching each spatial OVERLAPS (see ``spatial_where``).
     """
     if resolved.node is None:
         return None
     if resolved.unbound:
         raise QueryError(f"bind parameters {', '.join(':' + n for n in resolved.unbound)} have no value")
-    return _Compiler(resolved, plan, names or {}).condition(resolved.node)
+    return _Compiler(resolved, plan, names or {}, spatial or {}).condition(resolved.node)
 
 
 def column_of(plan: JoinPlan, ref: ColumnRef) -> Column:
@@ -103,10 +106,12 @@ def literal(node: Node, name: str | None = None) -> Column:
 
 
 class _Compiler:
-    def __init__(self, resolved: ResolvedExpression, plan: JoinPlan, names: Mapping[int, str]) -> None:
+    def __init__(self, resolved: ResolvedExpression, plan: JoinPlan, names: Mapping[int, str],
+                 spatial: Mapping[int, tuple[str, tuple[str, ...], list[tuple[Any, ...]]]]) -> None:
         self.resolved = resolved
         self.plan = plan
         self.names = names
+        self.spatial = spatial
 
     def condition(self, node: Condition) -> sa.ColumnElement[bool]:
         if isinstance(node, And):
@@ -172,6 +177,9 @@ class _Compiler:
         return self.operand(node)
 
     def overlaps(self, node: Overlaps) -> sa.ColumnElement[bool]:
+        if id(node) in self.spatial:
+            element, fields, keys = self.spatial[id(node)]
+            return matching_condition(self.plan.tables[element], fields, keys)
         left, right = self.side(node.left), self.side(node.right)
         if not isinstance(left, tuple):
             left, right = right, left

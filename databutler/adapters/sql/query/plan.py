@@ -19,8 +19,10 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
+from ....domain.errors import QueryError
 from ....domain.universe import DataUnitType, JoinElement, Universe
 from ..schema import Schema
+from ..spatial_schema import SKYPIX_COLUMN
 
 Column = sa.ColumnElement[Any]
 
@@ -88,11 +90,20 @@ def plan_joins(universe: Universe, schema: Schema, units: Iterable[str], *, base
             forced.add(parent)
             wanted.add(child)
     wanted = set(universe.closure(wanted))
+    spatial = spatial_relations(universe, schema, wanted)
+    provided |= {u for r in spatial for u in r.required}
+    for unit in sorted(wanted - provided):
+        if universe.is_skypix(unit):
+            raise QueryError(f"{unit} is a skypix DataUnit without records: query it with a spatial element "
+                             f"({', '.join(universe.topology.spatial_elements())}) or with datasets labelled by it")
     # A relationship (always_join) constrains every query it relates; a metadata-only element
-    # (visit_detector_region) is joined only when the query reads its records.
+    # (visit_detector_region) is joined only when the query reads its records. A stored join of
+    # spatial elements (an overlap table typed in by hand) gives way to the computed overlaps.
+    superseded = set(universe.topology.spatial_elements()) if spatial else set()
     joins = [universe.element(j.name) for j in universe.join_elements
-             if j.name in records or (j.always_join and _relates(universe, j, wanted, provided))]
-    relations = list(base)
+             if j.name in records or (j.always_join and _relates(universe, j, wanted, provided)
+                                      and not set(j.joins) <= superseded)]
+    relations = [*base, *spatial]
     relations.extend(element_relation(universe, schema, j.name) for j in joins)
     covered = {u for r in relations for u in r.required}
     nonleaves = {u for v in wanted for u in universe.required(v) if u != v}
@@ -100,6 +111,36 @@ def plan_joins(universe: Universe, schema: Schema, units: Iterable[str], *, base
         if unit in forced or (unit not in nonleaves and unit not in covered):
             relations.append(element_relation(universe, schema, unit))
     return _join(universe, relations, wanted)
+
+
+def spatial_relations(universe: Universe, schema: Schema, units: set[str]) -> list[Relation]:
+    """The computed-overlap relations joining the spatial families ``units`` reach (most precise element of each).
+
+    An element of a family is present when the query has all the units that identify its records
+    (``visit_detector_region`` with visit and detector, else ``visit``); two families present are
+    related by the overlaps of their present elements, which the registry computed on insert.
+    """
+    if not schema.skypix:
+        return []
+    present = []
+    for _, members in universe.topology.spatial:
+        found = next((m for m in members if set(universe.required(m)) <= units), None)
+        if found is not None:
+            present.append(found)
+    relations = []
+    for i, first in enumerate(present):
+        for second in present[i + 1:]:
+            table = schema.spatial_pairs[(first, second)]
+            required = {u: table.c[u] for u in (*universe.required(first), *universe.required(second))}
+            relations.append(Relation(table.name, table, required, multiplies=True))
+    for skypix in (u for u in units if universe.is_skypix(u)):
+        for element in present:  # a skypix value relates to a record through the element's (exact) pixel index
+            name = f"{schema.skypix[element].name}_{skypix}"
+            index = schema.skypix[element].alias(name)
+            required = {u: index.c[u] for u in universe.required(element)}
+            required[skypix] = index.c[SKYPIX_COLUMN]
+            relations.append(Relation(name, index, required, multiplies=True))
+    return relations
 
 
 def _implication_path(universe: Universe, sources: set[str], target: str) -> list[tuple[str, str]]:
