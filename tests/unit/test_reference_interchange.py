@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from databutler import Butler, DatasetType, ExportFormatError
+from databutler import Butler, DatasetType
 
 PEER_SCRIPT = Path(__file__).parents[1] / "data" / "reference" / "peer_interchange.py"
 
