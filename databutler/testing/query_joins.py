@@ -14,6 +14,7 @@ Adopt it alone by subclassing ``QueryJoinRulesContract``; ``QueryContract`` incl
 from __future__ import annotations
 
 import pytest
+from lsst import sphgeom
 
 from ..ports.capabilities import RegistryCapability
 from ..ports.registry import Registry
@@ -22,6 +23,8 @@ from .query_support import QueryFixtures
 from .requirements import requires
 
 NEW_VISIT, NEW_EXPOSURE, REGION_DETECTOR = 5, 105, 1
+REGION = sphgeom.Box.fromDegrees(200.0, -10.0, 201.0, -9.0)
+"""Visit 5's one region record: far from every patch of the standard data, so it overlaps none."""
 
 
 class QueryJoinRulesContract(QueryFixtures):
@@ -34,7 +37,7 @@ class QueryJoinRulesContract(QueryFixtures):
         queried.insert_data_units("exposure", [{**common, "id": NEW_EXPOSURE, "obs_id": "Cam1_105"}])
         queried.insert_data_units("visit", [{**common, "id": NEW_VISIT, "name": "visit5"}])
         queried.insert_data_units("visit_detector_region", [{"instrument": "Cam1", "visit": NEW_VISIT,
-                                                             "detector": REGION_DETECTOR, "region": "vdr5"}])
+                                                             "detector": REGION_DETECTOR, "region": REGION}])
         queried.insert_data_units("visit_system", [{"instrument": "Cam1", "id": 0, "name": "one-to-one"}])
         queried.insert_data_units("visit_system_membership", [{"instrument": "Cam1", "visit": 1, "visit_system": 0}])
         return queried
@@ -57,7 +60,7 @@ class QueryJoinRulesContract(QueryFixtures):
                                       "visit_detector_region.region IS NOT NULL")
         assert [d["detector"] for d in found] == [REGION_DETECTOR]
         records = joined.query_data_unit_records("visit_detector_region", where="instrument = 'Cam1' AND visit = 5")
-        assert [(r["detector"], r["region"]) for r in records] == [(REGION_DETECTOR, "vdr5")]
+        assert [(r["detector"], r["region"]) for r in records] == [(REGION_DETECTOR, REGION)]
 
     @requires(RegistryCapability.QUERIES)
     def test_relationships_always_constrain(self, joined: Registry) -> None:
