@@ -17,7 +17,7 @@ def test_default_universe_has_the_reference_elements_and_joins() -> None:
     assert {u.name for u in universe.units} == {
         "instrument", "band", "physical_filter", "subfilter", "detector", "group", "day_obs", "visit", "exposure",
         "skymap", "tract", "patch", "visit_system", "ssp_hypothesis_table", "ssp_hypothesis_bundle",
-        "ssp_balanced_index"}
+        "ssp_balanced_index", "htm7"}  # htm7: the common skypix level (no records; see domain/topology.py)
     joins = {j.name: (j.joins, j.always_join, j.populated_by) for j in universe.join_elements}
     assert joins == {"visit_detector_region": (("visit", "detector"), False, "visit"),
                      "visit_definition": (("exposure", "visit"), True, "visit"),

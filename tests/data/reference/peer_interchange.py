@@ -81,6 +81,7 @@ def main():
         for path in sys.argv[3:]:
             butler.import_(filename=path, without_datastore=True)
         print(json.dumps(query_answers(butler.registry, json.loads(os.environ["QUERIES"]))))
+        return
     elif command == "spatial":
         for path in sys.argv[3:]:
             butler.import_(filename=path, without_datastore=True)
