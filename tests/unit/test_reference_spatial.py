@@ -31,7 +31,8 @@ PEER = _reference_python()
 
 pytestmark = pytest.mark.skipif(PEER is None, reason="the reference system (lsst-daf-butler) is not installed")
 
-GROUPS = ("visit+patch", "visit+tract", "visit+detector+patch", "visit+detector+tract", "visit+detector+skymap+patch")
+GROUPS = ("visit+patch", "visit+tract", "visit+detector+patch", "visit+detector+tract", "visit+detector+skymap+patch",
+          "visit+htm7", "tract+htm7")
 
 
 @pytest.fixture(scope="module")
