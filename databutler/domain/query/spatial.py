@@ -2,8 +2,9 @@
 
 The reference's syntax (angles in degrees, ADQL order): ``visit.region OVERLAPS POINT(ra, dec)``,
 ``CIRCLE(ra, dec, radius)`` (built as the reference builds it: a sphgeom Circle whose opening
-angle is twice ``radius``, so the circle is twice as wide as ADQL's; kept for equal answers), ``BOX(ra, dec, width, height)`` (centred), ``POLYGON(ra1, dec1,
-ra2, dec2, ...)`` (convex, at least three vertices) and ``REGION('CIRCLE 10 20 1')`` (an IVOA
+angle is twice ``radius``, so the circle is twice as wide as ADQL's; kept for equal answers),
+``BOX(ra, dec, width, height)`` (centred), ``POLYGON(ra1, dec1, ra2, dec2, ...)`` (convex, at
+least three vertices) and ``REGION('CIRCLE 10 20 1')`` (an IVOA
 SIAv2 POS string); or ``:r`` bound to an lsst.sphgeom Region. Bad values are ExpressionTypeErrors
 at the function's position.
 """
