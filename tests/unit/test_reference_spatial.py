@@ -31,7 +31,11 @@ PEER = _reference_python()
 
 pytestmark = pytest.mark.skipif(PEER is None, reason="the reference system (lsst-daf-butler) is not installed")
 
-GROUPS = ("visit+patch", "visit+tract", "visit+detector+patch", "visit+detector+tract", "visit+detector+skymap+patch")
+GROUPS = ("visit+patch", "visit+tract", "visit+detector+patch", "visit+detector+tract", "visit+detector+skymap+patch",
+          "visit+htm7", "tract+htm7",
+          "visit|visit.region OVERLAPS POINT(0.36, 1.07)",
+          "visit+detector|visit_detector_region.region OVERLAPS CIRCLE(0.3, 0.8, 0.1)",
+          "patch|patch.region OVERLAPS POLYGON(0.3, 1.0, 0.6, 1.0, 0.45, 1.25)")
 
 
 @pytest.fixture(scope="module")
@@ -71,11 +75,13 @@ def _insert_base(butler: Butler) -> None:
 @pytest.mark.parametrize("group", GROUPS)
 def test_spatial_joins_give_the_references_data_ids(tmp_path: Path, registry_data: Path,
                                                     reference_answers: dict[str, Any], group: str) -> None:
+    names, _, where = group.partition("|")
+    units = names.split("+")
     with Butler.create(tmp_path / "ours") as butler:
         _insert_base(butler)
         butler.import_(registry_data / "spatial.yaml", without_datastore=True)
-        found = [{u: d[u] for u in butler.registry.universe.closure(group.split("+"))}
-                 for d in butler.registry.query_data_ids(group.split("+"))]
+        found = [{u: d[u] for u in butler.registry.universe.closure(units)}
+                 for d in butler.registry.query_data_ids(units, where=where)]
     expected = reference_answers[group]
     assert expected, f"the reference finds no {group} overlaps: the test data is not spatial"
     assert sorted(found, key=lambda d: sorted(d.items())) == expected

@@ -1,8 +1,10 @@
 """Regions written in where expressions: ``POINT``, ``CIRCLE``, ``BOX``, ``POLYGON``, ``REGION`` and bound Regions.
 
 The reference's syntax (angles in degrees, ADQL order): ``visit.region OVERLAPS POINT(ra, dec)``,
-``CIRCLE(ra, dec, radius)``, ``BOX(ra, dec, width, height)`` (centred), ``POLYGON(ra1, dec1,
-ra2, dec2, ...)`` (convex, at least three vertices) and ``REGION('CIRCLE 10 20 1')`` (an IVOA
+``CIRCLE(ra, dec, radius)`` (built as the reference builds it: a sphgeom Circle whose opening
+angle is twice ``radius``, so the circle is twice as wide as ADQL's; kept for equal answers),
+``BOX(ra, dec, width, height)`` (centred), ``POLYGON(ra1, dec1, ra2, dec2, ...)`` (convex, at
+least three vertices) and ``REGION('CIRCLE 10 20 1')`` (an IVOA
 SIAv2 POS string); or ``:r`` bound to an lsst.sphgeom Region. Bad values are ExpressionTypeErrors
 at the function's position.
 """
@@ -59,7 +61,9 @@ def evaluate(function: SpatialFunction) -> Region:
     if name == "CIRCLE":
         if not 0.0 < values[2] <= 180.0:
             raise ExpressionTypeError(f"CIRCLE radius {values[2]} must be in (0, 180] degrees", function.position)
-        return sphgeom.Circle(_point(values[0], values[1], function), sphgeom.Angle.fromDegrees(values[2]))
+        # As the reference (lsst-daf-butler 30.2026.4300) builds it: its opening angle (the angular radius in
+        # sphgeom) is twice the written radius, so both systems give the same answers to the same expression.
+        return sphgeom.Circle(_point(values[0], values[1], function), sphgeom.Angle.fromDegrees(2 * values[2]))
     if name == "BOX":
         ra, dec, width, height = values
         if not (0.0 < width <= 360.0 and 0.0 < height <= 180.0):

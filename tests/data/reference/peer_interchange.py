@@ -9,7 +9,8 @@ the queries in $QUERIES (JSON: a list of [kind, what, where], kind "data_ids" wi
 dimensions or "records" with an element): data IDs as their required values, records as dicts
 without timespans and regions, each list sorted.
 ``spatial ROOT FILE...``: the files imported registry only, then the DataIds of each dimension group
-in $GROUPS (``visit+patch;visit+detector+tract``), as sorted lists of required values.
+in $GROUPS (``visit+patch;visit+detector+tract``; ``visit|WHERE`` adds a where expression), as sorted
+lists of required values.
 ``export ROOT OUT``: a new repository with a few StructuredDataDict datasets, exported with copies to
 OUT/export.yaml; prints the datasets.
 """
@@ -87,8 +88,8 @@ def main():
             butler.import_(filename=path, without_datastore=True)
         found = {}
         for group in os.environ["GROUPS"].split(";"):
-            names = group.split("+")
-            ids = [dict(d.required) for d in butler.registry.queryDataIds(names)]
+            names, _, where = group.partition("|")
+            ids = [dict(d.required) for d in butler.registry.queryDataIds(names.split("+"), where=where)]
             found[group] = sorted(ids, key=lambda d: sorted(d.items()))
         print(json.dumps(found))
         return
