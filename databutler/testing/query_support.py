@@ -1,9 +1,9 @@
 """What every query contract group shares: the scenario the queries run on, and its fixtures.
 
 The test class provides ``make_registry`` (a callable returning a fresh, empty, writeable registry
-on the default universe) or, faster, overrides ``populated`` with a registry already holding the
-standard data of ``databutler.testing.data``; it declares what its registry reports as
-``capabilities`` (see ``databutler.testing.requirements``).
+on the standard universe, ``testing.data.standard_universe()``) or, faster, overrides ``populated``
+with a registry already holding the standard data of ``databutler.testing.data``; it declares
+what its registry reports as ``capabilities`` (see ``databutler.testing.requirements``).
 
 The scenario (``queried``): the standard data, calexp datasets of every visit and detector in
 RUN ``run1``, newer calexps of Cam1 visits 1-2 and detectors 1-2 in RUN ``run2``, deepCoadd
@@ -50,7 +50,7 @@ class QueryFixtures(Declaring):
 
     @pytest.fixture
     def make_registry(self) -> MakeRegistry:
-        """Override: a callable returning a fresh, empty, writeable registry on the default universe."""
+        """Override: a callable returning a fresh, empty, writeable registry on the standard universe."""
         pytest.fail("the adapter's test class must provide a make_registry fixture", pytrace=False)
 
     @pytest.fixture(autouse=True)

@@ -3,8 +3,8 @@
 Fixtures the adapter's test class provides (``RegistryFixtures`` holds the defaults):
 
 - ``make_registry`` (must override): a callable ``make(universe=None)`` returning a fresh, empty,
-  writeable registry on ``universe`` (the default universe when None); the fixture closes what it
-  made at teardown.
+  writeable registry on ``universe`` (the standard universe, ``testing.data.standard_universe()``,
+  when None); the fixture closes what it made at teardown.
 - ``reopen_registry`` (optional): a callable ``reopen(registry, writeable=True)`` returning another
   registry on the same store. Without it, tests that require ``Harness.REOPEN_REGISTRY`` are skipped
   at collection.
@@ -101,7 +101,7 @@ class RegistryFixtures(Declaring):
 
     @pytest.fixture
     def registry(self, make_registry: MakeRegistry, request: pytest.FixtureRequest) -> Iterator[Registry]:
-        """A fresh, empty, writeable registry on the default universe (checked against the declaration)."""
+        """A fresh, empty, writeable registry on the standard universe (checked against the declaration)."""
         registry = make_registry()
         check_declared(request.node, Reported.of_registry(registry))
         yield registry

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from databutler import Butler
 from databutler.adapters.sql import SqlRegistry
+from databutler.config.universe import default_universe
 from databutler.ports.capabilities import DatastoreCapability, RegistryCapability
 from databutler.ports.datastore import TransferMode
 from databutler.testing.butler import (
@@ -34,7 +35,7 @@ from databutler.testing.butler import (
     ButlerPersistenceContract,
     ButlerPutGetContract,
 )
-from databutler.testing.data import insert_standard_data_units, standard_universe
+from databutler.testing.data import insert_standard_data_units
 from databutler.testing.desdm import create_desdm, desdm_engine, desdm_metadata
 from databutler.testing.postgres import PostgresRole, PostgresServer
 from databutler.testing.requirements import Harness, Need
@@ -276,7 +277,7 @@ def release_reader(postgres_server: PostgresServer) -> Iterator[PostgresRole]:
 def matrix_database(postgres_server: PostgresServer, release_reader: PostgresRole) -> Iterator[str]:
     """The module's database: a release with the standard DataUnit records in ``dr1``, and a schema per repo."""
     name = postgres_server.create_database()
-    with SqlRegistry.create(postgres_server.url(database=name), standard_universe(), namespace=RELEASE) as release:
+    with SqlRegistry.create(postgres_server.url(database=name), default_universe(), namespace=RELEASE) as release:
         insert_standard_data_units(release)
     yield name
     postgres_server.drop_database(name)
@@ -294,7 +295,7 @@ def postgres_password(postgres_server: PostgresServer, release_reader: PostgresR
 def sqlite_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A release registry file holding the standard DataUnit records; the layered registries only read it."""
     path = tmp_path_factory.mktemp("release") / "registry.sqlite3"
-    with SqlRegistry.create(f"sqlite:///{path}", standard_universe()) as release:
+    with SqlRegistry.create(f"sqlite:///{path}", default_universe()) as release:
         insert_standard_data_units(release)
     return path
 
