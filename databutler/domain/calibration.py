@@ -57,8 +57,8 @@ def as_lookup(timespan: Timespan) -> Timespan:
 def check_calibration_type(dataset_type: DatasetType, action: str) -> None:
     """Refuse a DatasetType that is not a calibration type: only those are certified."""
     if not dataset_type.is_calibration:
-        raise DatasetTypeError(f"cannot {action}: dataset type {dataset_type.name!r} is not a calibration type "
-                               "(register it with DatasetType(..., is_calibration=True))")
+        raise DatasetTypeError(f"cannot {action}: dataset type {dataset_type.name!r} is not a calibration type; "
+                               "only a dataset type registered as a calibration type is certified")
 
 
 def difference(timespan: Timespan, removed: Timespan) -> list[Timespan]:

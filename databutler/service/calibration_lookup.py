@@ -75,5 +75,6 @@ def _intersection(a: Timespan, b: Timespan, unit: str) -> Timespan:
     begin = a.begin if b.begin is None or (a.begin is not None and a.begin > b.begin) else b.begin
     end = a.end if b.end is None or (a.end is not None and a.end < b.end) else b.end
     if begin is not None and end is not None and end < begin:
-        raise DataIdError(f"the timespans of the DataId's units do not meet (at {unit}); give timespan= instead")
+        raise DataIdError(f"the timespans of the DataId's units do not meet (at {unit}): no one time says which "
+                          "calibration applies; look it up at an explicit time")
     return Timespan(begin, end)

@@ -133,6 +133,10 @@ PYTHON_ONLY = (
     # Pipeline tasks are Python classes: their author fixes the class, whichever front end ran it.
     "does not define run()", "run() must return", "run() returned undeclared", "run() did not return",
     "declare it multiple=True",
+    # Arguments of the calibration calls (the CLI passes parsed dates and DataIds, never these).
+    "is a Timespan(begin, end)", "takes data_ids as a list",
+    # The where language's own region functions and operator: the CLI's --where takes them too.
+    "IVOA", "OVERLAPS",
 )
 
 
