@@ -74,6 +74,12 @@ class RegistryCalibrationQueriesContract(RegistryFixtures):
         assert ask(registry, f"{CAM1} AND exposure = 103", find_first=False) == [("b2", 1)]
         assert registry.query_datasets("bias", ["calib"], where=f"{CAM1} AND exposure = 103", find_first=True
                                        ).count() == 1
+        ordered = registry.query_datasets("bias", ["calib"], where=f"{CAM1} AND exposure = 101", find_first=True,
+                                          order_by=["-detector"])
+        assert [r.data_id["detector"] for r in ordered] == [2, 1]
+        assert [r.data_id["detector"] for r in registry.query_datasets(
+            "bias", ["calib"], where=f"{CAM1} AND exposure = 101", find_first=True, order_by=["detector"], limit=1)
+                ] == [1]
         with pytest.raises(CalibrationLookupError, match=r"ambiguous.*'calib'.*2 validity ranges"):
             ask(registry, f"{CAM1} AND detector = 1")  # no time to choose by
         assert ask(registry, f"{CAM1} AND detector = 1", find_first=False) == [("b1", 1), ("b2", 1)]
