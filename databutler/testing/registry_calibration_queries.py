@@ -12,6 +12,7 @@ The standard data's Cam1 exposures 101 and 102 (visits 1, 2) are on the night of
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,6 +24,7 @@ from ..domain.errors import CalibrationLookupError
 from ..domain.values import Timespan
 from ..ports.capabilities import RegistryCapability
 from ..ports.registry import Registry
+from .data import visit_timespan
 from .registry_calibrations import BIAS, bias_id, day, ranges
 from .registry_support import CHAINED, RUN, TAGGED, RegistryFixtures
 from .requirements import requires
@@ -139,3 +141,24 @@ class RegistryCalibrationQueriesContract(RegistryFixtures):
         assert ask(registry, f"{CAM1} AND exposure = 101", ["search"]) == [("b1", 2), ("b2", 1)]
         assert ask(registry, f"{CAM1} AND exposure = 101", ["calib"]) == [("b1", 2)]
         assert ask(registry, f"{CAM1} AND exposure = 101", ["b1"]) == [("b1", 1), ("b1", 2)]  # a run: no time
+
+    @requires(RegistryCapability.CALIBRATIONS, RegistryCapability.QUERIES)
+    def test_a_range_meeting_an_exposure_is_compared_to_the_microsecond(self, certified: Registry) -> None:
+        """Validity ranges (stored as microseconds) and record timespans (datetimes) compare exactly, half-open."""
+        registry = certified
+        standard = visit_timespan("Cam1", 1)  # a new exposure at 101's time, moved by fractions of a second
+        assert standard.begin is not None and standard.end is not None
+        begin = standard.begin + datetime.timedelta(microseconds=250_001)
+        end = standard.end + datetime.timedelta(microseconds=500_007)
+        registry.insert_data_units("exposure", [{"instrument": "Cam1", "id": 150, "obs_id": "Cam1_150",
+                                                 "physical_filter": "Cam1-g", "day_obs": 20240101,
+                                                 "timespan": Timespan(begin, end)}])
+        (late,) = registry.datasets_in_collection("b2")
+        micro = datetime.timedelta(microseconds=1)
+        where = f"{CAM1} AND exposure = 150 AND detector = 1"
+        spans = [(Timespan(end, None), []), (Timespan(end - micro, None), [("b2", 1)]),
+                 (Timespan(None, begin), []), (Timespan(None, begin + micro), [("b2", 1)])]
+        for span, expected in spans:
+            registry.decertify("calib", "bias", Timespan(None, None))
+            registry.certify("calib", [late], span)
+            assert ask(registry, where) == expected, span
