@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
@@ -113,3 +113,21 @@ def one_per_collection(dataset_type: str, data_id: DataId, collection: str, foun
     raise CalibrationLookupError(
         f"ambiguous calibration lookup of {dataset_type!r} {dict(data_id.full)} in {collection!r} {when}: "
         f"{len(found)} validity ranges match ({ranges}); narrow the time")
+
+
+def ambiguous_query(dataset_type: str, data_id: Mapping[str, object], collection: str, matches: int,
+                    temporal: str | None) -> CalibrationLookupError:
+    """The error of a find-first query whose first collection holding a DataId holds several matches for it.
+
+    As the reference: without a temporal DataUnit in the query, several validity ranges; with one
+    (``temporal``), several of its records or ranges for one DataId of the result (which carries only
+    the DataId of the DatasetType, not the ``temporal`` value).
+    """
+    if temporal is None:
+        why = (f"{matches} validity ranges match and the query names no DataUnit whose time would choose one "
+               "(name an exposure or visit in where or data_id, or query with find_first=False)")
+    else:
+        why = (f"{matches} matches for the times of the query's {temporal} values (several {temporal}s, or several "
+               f"validity ranges, for one result; query one {temporal} at a time, or with find_first=False)")
+    return CalibrationLookupError(
+        f"ambiguous calibration lookup of {dataset_type!r} {dict(data_id)} in {collection!r}: {why}")

@@ -341,7 +341,11 @@ class Registry(abc.ABC):
         """Datasets of the given types in ``collections`` matching ``where`` (needs QUERIES).
 
         ``find_first`` keeps, per DatasetType and DataId, only the dataset found first in the
-        search path. ``order_by``/``limit`` are shortcuts for the result's own methods.
+        search path. ``order_by``/``limit`` are shortcuts for the result's own methods. Through
+        CALIBRATION collections a certified dataset counts only where its validity range overlaps the
+        timespan of the temporal DataUnit the query names (exposure, else visit, else day_obs); with
+        ``find_first``, several matches for one DataId in its first collection raise
+        CalibrationLookupError (as the reference).
         """
         raise CapabilityError(f"{type(self).__name__} does not declare the capability "
                               f"'{RegistryCapability.QUERIES.value}', needed to query datasets")
@@ -352,7 +356,8 @@ class Registry(abc.ABC):
         """Distinct DataIds of ``units`` related through the universe, matching ``where`` (needs QUERIES).
 
         With ``datasets``, only DataIds for which a dataset of each given type exists in
-        ``collections`` are returned.
+        ``collections`` are returned (a certified one only where its validity range overlaps the
+        timespan of the query's exposure, visit or day_obs, as in ``query_datasets``).
         """
         raise CapabilityError(f"{type(self).__name__} does not declare the capability "
                               f"'{RegistryCapability.QUERIES.value}', needed to query data IDs")

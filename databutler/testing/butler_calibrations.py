@@ -106,6 +106,12 @@ class ButlerCalibrationsContract(ButlerFixtures):
                     ) == [refs[2]]
         assert sorted(r.id for r in butler.query_datasets("bias", collections=["late", "calib"], find_first=True)
                       ) == sorted([refs[1].id, refs[2].id])
+        at_visit = butler.query_datasets("bias", collections="calib", where="visit = 2 AND detector = 1",
+                                         data_id={"instrument": INSTRUMENT}, find_first=True)
+        assert list(at_visit) == [refs[1]]  # the calibration valid at visit 2's time
+        assert sorted(r.id for r in butler.query_datasets("bias", collections="calib", find_first=True,
+                                                          data_id={"instrument": INSTRUMENT, "visit": 1})
+                      ) == sorted([refs[0].id, refs[2].id])
         assert [d["detector"] for d in butler.query_data_ids("detector", datasets="bias", collections="calib",
                                                              data_id={"instrument": INSTRUMENT}).order_by("detector")
                 ] == [1, 2]

@@ -16,6 +16,7 @@ The groups, their modules, and the fixtures each needs (``registry_support`` doc
 - ``RegistryDatasetTypesContract`` (registry_dataset_types): make_registry
 - ``RegistryCollectionsContract`` (registry_collections): make_registry
 - ``RegistryCalibrationsContract``, ``RegistryCalibrationsRefusedContract`` (registry_calibrations): make_registry
+- ``RegistryCalibrationQueriesContract`` (registry_calibration_queries): make_registry
 - ``RegistryDatasetsContract`` (registry_datasets): make_registry
 - ``RegistryArtifactsContract`` (registry_artifacts): make_registry
 - ``RegistryProvenanceContract`` (registry_provenance): make_registry
@@ -32,6 +33,7 @@ CapabilityError. Both are decided at collection from the class's ``capabilities`
 from __future__ import annotations
 
 from .registry_artifacts import RegistryArtifactsContract
+from .registry_calibration_queries import RegistryCalibrationQueriesContract
 from .registry_calibrations import RegistryCalibrationsContract, RegistryCalibrationsRefusedContract
 from .registry_collections import RegistryCollectionsContract
 from .registry_dataset_types import RegistryDatasetTypesContract
@@ -61,7 +63,8 @@ from .registry_transactions import RegistryTransactionsContract
 from .registry_units import RegistryDataUnitsContract
 
 GROUPS = (RegistryDataUnitsContract, RegistryDatasetTypesContract, RegistryCollectionsContract,
-          RegistryCalibrationsContract, RegistryCalibrationsRefusedContract, RegistryDatasetsContract,
+          RegistryCalibrationsContract, RegistryCalibrationsRefusedContract, RegistryCalibrationQueriesContract,
+          RegistryDatasetsContract,
           RegistryArtifactsContract, RegistryProvenanceContract, RegistryLineageContract,
           RegistryTransactionsContract, RegistryReadOnlyContract, RegistryPersistenceContract)
 """The topic groups of the Registry contract, in the order ``RegistryContract`` runs them."""

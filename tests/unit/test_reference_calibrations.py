@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from databutler import Butler, CollectionKind, DatasetType, Timespan
+from databutler.domain.errors import CalibrationLookupError
 
 PEER_SCRIPT = Path(__file__).parents[1] / "data" / "reference" / "peer_calibrations.py"
 PEER = next((c for c in (os.environ.get("DATABUTLER_REFERENCE_PYTHON"), "/work/peer-venv/bin/python")
@@ -91,3 +92,38 @@ def test_a_databutler_calibration_collection_gives_the_reference_the_same_answer
     theirs = ask_reference("import", str(tmp_path / "peer"), str(tmp_path / "out" / "export.yaml"))
     assert theirs == ours
     assert len(ours["certifications"]) == 5  # detector 1's early range split in two around the gap
+
+
+def test_queries_through_calibration_collections_choose_by_the_time_of_an_exposure_as_the_reference(
+        tmp_path: Path) -> None:
+    """The same repository on both sides; each of the reference's queries (datasets joined to an exposure's or
+    visit's time, find-first or not, through chains; one data ID query) has the same answer here."""
+    theirs = ask_reference("queries", str(tmp_path / "peer"))
+    day = lambda d: datetime.datetime(2024, 1, d)  # noqa: E731
+    with Butler.create(tmp_path / "ours", run="r1") as butler:
+        registry = butler.registry
+        for element, rows in theirs["records"].items():
+            registry.insert_data_units(element, [
+                {**row, "timespan": Timespan(*(datetime.datetime.fromisoformat(t) for t in row["timespan"]))}
+                if "timespan" in row else row for row in rows])
+        registry.register_dataset_type(DatasetType("bias", ("instrument", "detector"), "StructuredData",
+                                                   is_calibration=True))
+        early = [butler.put({"d": i}, "bias", instrument="PeerCam", detector=i) for i in (1, 2)]
+        late = [butler.put({"d": i}, "bias", instrument="PeerCam", detector=i, run="r2") for i in (1, 2)]
+        registry.register_collection("calib", CollectionKind.CALIBRATION)
+        registry.certify("calib", early, Timespan(day(1), day(5)))
+        registry.certify("calib", late, Timespan(day(5), day(10)))
+        butler.define_chain("chain", ["r2", "calib"])
+        ours: dict[str, Any] = {}
+        for label, where, data_id, collections, find_first in theirs["queries"]:
+            try:
+                refs = registry.query_datasets("bias", collections, where=where, data_id=data_id,
+                                               find_first=find_first)
+                ours[label] = sorted([ref.run, ref.data_id["detector"]] for ref in refs)
+            except CalibrationLookupError as err:
+                ours[label] = type(err).__name__
+        data_ids = registry.query_data_ids(("exposure", "detector"), datasets="bias", collections=["calib"],
+                                           where="instrument = 'PeerCam'")
+        ours["data_ids"] = sorted([d["exposure"], d["detector"]] for d in data_ids)
+    assert ours == theirs["answers"]
+    assert theirs["answers"]["exp103_outside"] == [] and theirs["answers"]["two_exposures"] == "CalibrationLookupError"

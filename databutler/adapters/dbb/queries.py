@@ -51,7 +51,7 @@ class DbbQueries(QueryEngine):
         self._resolve = resolve
 
     def _dataset_sources(self, connection: sa.Connection, dataset_types: Sequence[str], collections: Sequence[str],
-                         *, find_first: bool) -> list[tuple[RefBuilder, Relation]]:
+                         *, find_first: bool, query_units: Sequence[str]) -> list[tuple[RefBuilder, Relation]]:
         """Each DatasetType's files in the search path (the first found per DataId with ``find_first``)."""
         names = self._resolve(as_names(collections))
         found = self._collections.find(connection, names)

@@ -8,6 +8,7 @@ from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 
+from ....domain.calibration import ambiguous_query
 from ....domain.dataset import DatasetRef
 from ....domain.universe import Universe
 from ....ports.query_results import QueryExecutor, QueryShape
@@ -17,10 +18,12 @@ from .constraints import Constraints
 from .data_ids import _aggregate, cache_key, constrained_plan, constraint_parameters
 from .executor import SqlQuery, Streamer
 from .ordering import sort_terms
-from .plan import Relation
+from .plan import JoinPlan, Relation
+from .temporal import EXTRA_COLUMNS, RANK, VALIDITY_BEGIN, CalibrationSearch, keys, temporal_element
 
 T = TypeVar("T")
 DATASET_COLUMNS = ("dataset_type", "run", "id")
+MATCHES = "matches"
 
 
 class RefBuilder(Protocol):
@@ -68,14 +71,60 @@ class DatasetQuery(SqlQuery[DatasetRef]):
         plan, conditions = constrained_plan(
             self._universe, self._schema, tuple(self._source.required), self._constraints, [self._source],
             extra_units=[u for t in terms for u in t.units], extra_records=[e for t in terms for e in t.records])
-        columns = list(self._source.table.c)
-        statement = sa.select(*columns).select_from(plan.from_clause).where(*conditions)
+        columns = [c for c in self._source.table.c if c.name not in EXTRA_COLUMNS]
         sort = [t.clause(plan) for t in terms]
+        search = self._source.calibration
+        if search is not None and search.find_first:
+            return self._first_after_join(search, plan, conditions, columns, sort)
+        statement = sa.select(*columns).select_from(plan.from_clause).where(*conditions)
         if plan.multiplies:  # a many-to-many join may repeat a dataset: list it once
             if sort:
                 return statement.group_by(*columns).order_by(*(_aggregate(c) for c in sort))
             return statement.distinct()
         return statement.order_by(*sort) if sort else statement
+
+    def _first_after_join(self, search: CalibrationSearch, plan: JoinPlan, conditions: Sequence[sa.ColumnElement[bool]],
+                          columns: Sequence[sa.ColumnElement[Any]], sort: Sequence[sa.ColumnElement[Any]]
+                          ) -> sa.Select[Any]:
+        """Find-first through CALIBRATION collections, after the join that chose by time.
+
+        The distinct matches (dataset, rank, validity range, the temporal unit's value) are ranked per
+        DataId; the rows of the first collection holding one are kept with how many there are
+        (``matches``: more than one is ambiguous, see ``check_unambiguous``).
+        """
+        plain = [getattr(c, "element", c) for c in sort]
+        matched = sa.select(
+            *columns, search.rank.label(RANK), search.validity[0].label(VALIDITY_BEGIN),
+            *(plan.unit(u).label(f"t_{u}") for u in keys(self._universe, plan.temporal)),
+            *(c.label(f"sort_{i}") for i, c in enumerate(plain))
+        ).select_from(plan.from_clause).where(*conditions).distinct().subquery("matched")
+        names = [c.name for c in columns]
+        key = matched.c.data_id_key
+        ranked = sa.select(
+            *(matched.c[n] for n in names), matched.c[RANK], *(matched.c[f"sort_{i}"] for i in range(len(plain))),
+            sa.func.min(matched.c[RANK]).over(partition_by=key).label("best"),
+            sa.func.count().over(partition_by=(key, matched.c[RANK])).label(MATCHES)).subquery("ranked")
+        order = [ranked.c[f"sort_{i}"].desc() if getattr(c, "modifier", None) is sa.sql.operators.desc_op
+                 else ranked.c[f"sort_{i}"].asc() for i, c in enumerate(sort)]
+        return (sa.select(*(ranked.c[n] for n in names), ranked.c[RANK], ranked.c[MATCHES])
+                .where(ranked.c[RANK] == ranked.c.best).order_by(*order))
+
+    def check_unambiguous(self) -> None:
+        """For a find-first query through CALIBRATION collections: CalibrationLookupError if a DataId has several
+        matches in the first collection holding it (as the reference; see ``domain.calibration.ambiguous_query``)."""
+        search = self._source.calibration
+        if search is None or not search.find_first:
+            return
+        found = self.statement(()).subquery("found")
+        query = sa.select(found).where(found.c[MATCHES] > 1).limit(1)
+        with self._streamer.reading() as connection:
+            row = connection.execute(query, self.parameters()).mappings().first()
+            if row is None:
+                return
+            (ref,) = self._datasets.refs(connection, [row])
+        temporal = temporal_element(self._universe, [*self._source.required, *self._constraints.units])
+        raise ambiguous_query(ref.dataset_type.name, ref.data_id, search.collections[row[RANK]], row[MATCHES],
+                              temporal)
 
     def convert(self, connection: sa.Connection, rows: Sequence[sa.RowMapping]) -> list[DatasetRef]:
         """DatasetRefs for a batch of dataset rows."""

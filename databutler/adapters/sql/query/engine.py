@@ -50,8 +50,12 @@ class QueryEngine(abc.ABC):
 
     @abc.abstractmethod
     def _dataset_sources(self, connection: sa.Connection, dataset_types: Sequence[str], collections: Sequence[str],
-                         *, find_first: bool) -> list[tuple[RefBuilder, Relation]]:
-        """For each DatasetType, the relation of its datasets in ``collections`` and what makes refs of its rows."""
+                         *, find_first: bool, query_units: Sequence[str]) -> list[tuple[RefBuilder, Relation]]:
+        """For each DatasetType, the relation of its datasets in ``collections`` and what makes refs of its rows.
+
+        ``query_units`` are the DataUnits the query names besides the DatasetType's (a temporal one
+        makes a search of CALIBRATION collections choose by its time, see ``temporal``).
+        """
 
     def _governor_values(self, connection: sa.Connection) -> Any:
         def values(governor: str) -> list[KeyValue]:
@@ -70,11 +74,12 @@ class QueryEngine(abc.ABC):
             connection, self._universe, self._schema, constraints.resolved))
 
     def _sources(self, connection: sa.Connection, dataset_types: Sequence[str], collections: Sequence[str] | None,
-                 *, find_first: bool) -> list[tuple[RefBuilder, Relation]]:
+                 *, find_first: bool, query_units: Sequence[str]) -> list[tuple[RefBuilder, Relation]]:
         if collections is None:
             raise QueryError("a query of datasets needs collections to search",
                              remedy=Remedy(Action.PASS_COLLECTIONS))
-        return self._dataset_sources(connection, dataset_types, collections, find_first=find_first)
+        return self._dataset_sources(connection, dataset_types, collections, find_first=find_first,
+                                     query_units=query_units)
 
     def data_ids(self, units: str | Sequence[str], *, where: str, bind: Mapping[str, Any] | None,
                  datasets: str | Sequence[str] | None, collections: Sequence[str] | None,
@@ -88,7 +93,8 @@ class QueryEngine(abc.ABC):
         with self._streamer.reading() as connection:
             constraints = self._constraints(connection, where, bind, data_id)
             base = [] if datasets is None else [relation for _, relation in self._sources(
-                connection, names_of(datasets, "datasets"), collections, find_first=False)]
+                connection, names_of(datasets, "datasets"), collections, find_first=False,
+                query_units=(*names, *constraints.units))]
         return QueryResults(DataIdQuery(self._streamer, self._universe, self._schema, units=names,
                                         constraints=constraints, base=base, cache=self._statements))
 
@@ -99,10 +105,13 @@ class QueryEngine(abc.ABC):
         names = names_of(dataset_types, "dataset_types")
         with self._streamer.reading() as connection:
             constraints = self._constraints(connection, where, bind, data_id)
-            sources = self._sources(connection, names, collections, find_first=find_first)
+            sources = self._sources(connection, names, collections, find_first=find_first,
+                                    query_units=constraints.units)
         parts = [DatasetQuery(self._streamer, self._universe, self._schema, datasets=refs, source=source,
                               constraints=constraints, cache=self._statements)
                  for refs, source in sources]
+        for part in parts:
+            part.check_unambiguous()
         if len(parts) == 1:
             return QueryResults(parts[0])
         return QueryResults(ConcatenatedQuery(parts, ("dataset_type", "run", "id")))

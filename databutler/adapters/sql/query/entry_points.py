@@ -7,14 +7,10 @@ from typing import Any
 
 from ....domain.data_id import DataId
 from ....domain.dataset import DatasetRef
-from ....domain.values import Timespan
-from ....ports.capabilities import RegistryCapability
 from ....ports.query_results import QueryResults
-from ....ports.registry import DataIdLike, Registry
+from ....ports.registry import DataIdLike
 from ..errors import translating
 from .engine import QueryEngine
-
-UNBOUNDED = Timespan(None, None)
 
 
 class QueryEntryPoints:
@@ -29,17 +25,9 @@ class QueryEntryPoints:
                        order_by: Sequence[str] = (), limit: int | None = None) -> QueryResults[DatasetRef]:
         """Datasets of the given types in ``collections`` matching ``where``.
 
-        With ``find_first``, a DataId whose first collection is a CALIBRATION one holding several validity
-        ranges of it raises CalibrationLookupError, as the reference does (the query has no time to choose by).
+        With ``find_first``, a DataId whose first collection is a CALIBRATION one holding several matches for
+        it (validity ranges, or times of the query's exposures) raises CalibrationLookupError, as the reference.
         """
-        if find_first and isinstance(self, Registry) and RegistryCapability.CALIBRATIONS in self.capabilities:
-            for name in (dataset_types,) if isinstance(dataset_types, str) else tuple(dataset_types):
-                if isinstance(name, str) and self.get_dataset_type(name).is_calibration:
-                    candidates = self._queries.datasets(name, collections, where=where, bind=bind, data_id=data_id,
-                                                        find_first=False)
-                    data_ids = list({ref.data_id.key(): ref.data_id for ref in candidates}.values())
-                    if data_ids:
-                        self.find_datasets(name, data_ids, collections, timespan=UNBOUNDED)
         results = self._queries.datasets(dataset_types, collections, where=where, bind=bind, data_id=data_id,
                                          find_first=find_first)
         if order_by:

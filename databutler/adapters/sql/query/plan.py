@@ -23,6 +23,7 @@ from ....domain.errors import QueryError
 from ....domain.universe import DataUnitType, JoinElement, Universe
 from ..schema import Schema
 from ..spatial_schema import SKYPIX_COLUMN
+from .temporal import CalibrationSearch, overlap_condition, temporal_element
 
 Column = sa.ColumnElement[Any]
 
@@ -45,6 +46,8 @@ class Relation:
     """Values of the named bind parameters in ``conditions``."""
     cacheable: bool = True
     """Whether a statement built on it may be reused with other ``parameters`` (see ``cache``)."""
+    calibration: CalibrationSearch | None = None
+    """For a deferred search of CALIBRATION collections: its ranks and validity ranges (see ``sources``)."""
 
 
 @attrs.frozen
@@ -58,6 +61,8 @@ class JoinPlan:
     """Whether a row of the first relation may appear more than once (a many-to-many join, or a
     later relation bringing units of its own: visit x detector for the records of detectors)."""
     conditions: tuple[sa.ColumnElement[bool], ...] = ()
+    temporal: str | None = None
+    """The DataUnit whose timespan a calibration search is joined to (see ``temporal``), if any."""
 
     def unit(self, name: str) -> Column:
         """The column holding DataUnit ``name``'s key value."""
@@ -83,6 +88,12 @@ def plan_joins(universe: Universe, schema: Schema, units: Iterable[str], *, base
     """Plan the joins relating ``units`` (their required closure), ``base`` and the ``records`` elements."""
     wanted = set(universe.closure(units))
     records = set(records)
+    temporal = None
+    if any(r.calibration is not None for r in base):  # a calibration search chooses by the time of this unit
+        temporal = temporal_element(universe, wanted | {u for r in base for u in r.required})
+        if temporal is not None:
+            records.add(temporal)
+            wanted |= set(universe.closure([temporal]))
     provided = {u for r in base for u in (*r.required, *r.optional)}
     forced = {u for u in records if u in wanted}
     for target in sorted(wanted - provided):
@@ -110,7 +121,12 @@ def plan_joins(universe: Universe, schema: Schema, units: Iterable[str], *, base
     for unit in universe.sort_names(wanted):
         if unit in forced or (unit not in nonleaves and unit not in covered):
             relations.append(element_relation(universe, schema, unit))
-    return _join(universe, relations, wanted)
+    plan = _join(universe, relations, wanted)
+    if temporal is None:
+        return plan
+    overlaps = tuple(overlap_condition(r.calibration, plan.tables[temporal], universe, temporal)
+                     for r in base if r.calibration is not None)
+    return attrs.evolve(plan, conditions=(*plan.conditions, *overlaps), temporal=temporal)
 
 
 def spatial_relations(universe: Universe, schema: Schema, units: set[str]) -> list[Relation]:

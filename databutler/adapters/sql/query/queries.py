@@ -39,14 +39,15 @@ class RegistryQueries(QueryEngine):
         self._read_only.close()
 
     def _dataset_sources(self, connection: sa.Connection, dataset_types: Sequence[str], collections: Sequence[str],
-                         *, find_first: bool) -> list[tuple[RefBuilder, Relation]]:
+                         *, find_first: bool, query_units: Sequence[str]) -> list[tuple[RefBuilder, Relation]]:
         """The ``dataset`` table (or a find-first subquery of it) for each DatasetType."""
         search = self._collections.resolve(connection, as_names(collections))
         sources: list[tuple[RefBuilder, Relation]] = []
         for i, name in enumerate(dataset_types):
             type_id, definition = self._types.get(connection, name)
             sources.append((self._datasets, dataset_relation(self._universe, self._schema, type_id, definition.units,
-                                                             search, find_first=find_first, name=f"dataset_{i}")))
+                                                             search, find_first=find_first, name=f"dataset_{i}",
+                                                             query_units=query_units)))
         return sources
 
     def select_sql(self, sql: str, bind: Mapping[str, Any] | None, timeout_s: float) -> QueryResults[dict[str, Any]]:
