@@ -94,6 +94,8 @@ BUILTIN_STORAGE_CLASSES: tuple[StorageClass, ...] = (
                  doc="A numpy array in .npy files; 'slices' reads part of it."),
     StorageClass("Object", ("builtins.object",),
                  doc="Any picklable object; for trusted repositories only."),
+    StorageClass("SkyMap", ("lsst.skymap.baseSkyMap.BaseSkyMap",),
+                 doc="A sky map of lsst.skymap, pickled as the reference stores it; for trusted repositories only."),
     StorageClass("ArrayWithMetadata", ("builtins.dict",),
                  components={"array": "NumpyArray", "metadata": "StructuredDataDict"},
                  parameters=frozenset({"slices"}),

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from databutler import Butler, DatasetType
+from databutler import Butler, CollectionKind, DatasetType
 
 PEER_SCRIPT = Path(__file__).parents[1] / "data" / "reference" / "peer_interchange.py"
 
@@ -285,3 +285,34 @@ def test_the_reference_imports_a_databutler_export_of_the_current_universe(tmp_p
         assert sorted(repr(sorted(r.items())) for r in reference) == sorted(
             repr(sorted(r.items())) for r in ours[element]), element
     assert sorted(v[0] for v in theirs["datasets"].values()) == ["calexp", "raw", "raw"]
+
+
+@pytest.mark.parametrize("files", [
+    ("base.yaml", "datasets.yaml"), ("base.yaml", "spatial.yaml"), ("ci_hsc-subset.yaml", "ci_hsc-subset-skymap.yaml"),
+    ("hsc-rc2-subset-v0.yaml",), ("lsstcam-subset.yaml",)], ids="+".join)
+def test_every_shipped_registry_data_file_imports_with_the_references_datasets_and_collections(
+        tmp_path: Path, registry_data: Path, files: tuple[str, ...]) -> None:
+    """All seven of the reference's registry_data files, in the combinations its own tests load them:
+    the same datasets (id, type, run, required DataId) and collections (kind, chain children, tagged members)."""
+    theirs = ask_reference("import-registry", str(tmp_path / "peer"), *(str(registry_data / f) for f in files))
+    with Butler.create(tmp_path / "ours") as butler:
+        for name in files:
+            butler.import_(registry_data / name, without_datastore=True)
+        registry = butler.registry
+        collections = registry.query_collections()
+        runs = [c.name for c in collections if c.kind is CollectionKind.RUN]
+        types = [t.name for t in registry.query_dataset_types()]
+        refs = list(registry.query_datasets(types, runs)) if types and runs else []
+        ours = {str(r.id): [r.dataset_type.name, r.run, dict(r.data_id), None] for r in refs}
+        kinds: dict[str, dict[str, Any]] = {}
+        for collection in collections:
+            entry: dict[str, Any] = {"kind": collection.kind.value}
+            if collection.kind is CollectionKind.CHAINED:
+                entry["children"] = list(collection.children)
+            if collection.kind is CollectionKind.TAGGED:
+                entry["members"] = sorted(str(r.id) for r in registry.query_datasets(types, [collection.name]))
+            kinds[collection.name] = entry
+        if "ci_hsc-subset-skymap.yaml" in files:
+            assert registry.get_dataset_type("skyMap").storage_class == "SkyMap"
+    assert ours == theirs["datasets"]
+    assert kinds == theirs["collections"]

@@ -19,6 +19,7 @@ DEFAULT_FORMATTERS = {
     "StructuredDataList": JsonFormatter.name,
     "NumpyArray": NpyFormatter.name,
     "Object": PickleFormatter.name,
+    "SkyMap": PickleFormatter.name,
     "ArrayWithMetadata": NpzFormatter.name,
     "Bytes": BytesFormatter.name,
     "Exposure": FitsExposureFormatter.name,

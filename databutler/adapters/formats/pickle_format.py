@@ -20,7 +20,7 @@ class PickleFormatter(Formatter):
 
     name = "pickle"
     extension = ".pickle"
-    storage_classes = frozenset({"Object"})
+    storage_classes = frozenset({"Object", "SkyMap"})
 
     def write(self, obj: Any, stream: IO[bytes], storage_class: StorageClass) -> None:
         """Pickle ``obj`` to ``stream``."""
