@@ -2,12 +2,13 @@
 """The reference system's (lsst-daf-butler) side of ``bench/transfer_bench.py``; run with its Python.
 
 Given an export file databutler wrote (``transfer_bench.py`` writes one beside its repos), it times,
-on SQLite repositories in a scratch directory:
+on SQLite repositories in a scratch directory (and, given ``--pg-url``, a PostgreSQL target too):
 
  import         ``butler.import_`` of the file with transfer copy into a new repository (the source).
  export         ``butler.export`` of every dataset of the source, files copied, into a directory.
  transfer_from  ``target.transfer_from(source, refs, transfer="copy")`` into a new repository,
                 with the SQL statements the target's engine ran (counted by a SQLAlchemy listener).
+ transfer_from_postgres  the same into a repository whose registry is on ``--pg-url`` (psycopg2).
 
 Prints ONE JSON object: ``datasets``, ``phases_s``, ``rates_datasets_per_s``, ``target_statements``.
 
@@ -28,6 +29,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("export_file")
     parser.add_argument("--scratch", default=None)
+    parser.add_argument("--pg-url", default=None, help="also transfer into a repository on this PostgreSQL database")
     args = parser.parse_args()
     scratch = args.scratch or tempfile.mkdtemp(prefix="peer-transfer-")
     phases = {}
@@ -56,6 +58,16 @@ def main() -> None:
     target.transfer_from(source, refs, transfer="copy", register_dataset_types=True, transfer_dimensions=True)
     phases["transfer_from"] = time.perf_counter() - start
     mine = sum(1 for url in statements if target_root in url)
+    if args.pg_url:
+        from lsst.daf.butler import Config
+        with sa.create_engine(args.pg_url, isolation_level="AUTOCOMMIT").connect() as connection:
+            connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS btree_gist")  # the reference needs it
+        pg_root = os.path.join(scratch, "peer-target-postgres")
+        Butler.makeRepo(pg_root, config=Config({"registry": {"db": args.pg_url, "namespace": "peer_transfer"}}))
+        pg_target = Butler.from_config(pg_root, writeable=True)
+        start = time.perf_counter()
+        pg_target.transfer_from(source, refs, transfer="copy", register_dataset_types=True, transfer_dimensions=True)
+        phases["transfer_from_postgres"] = time.perf_counter() - start
     print(json.dumps({"datasets": len(refs), "phases_s": phases,
                       "rates_datasets_per_s": {k: len(refs) / v for k, v in phases.items()},
                       "target_statements": mine, "all_statements": len(statements)}))

@@ -27,7 +27,6 @@ import datetime
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from typing import Any
@@ -121,8 +120,15 @@ def main() -> None:
         len(refs): timed_transfer(source, Butler.create(os.path.join(scratch, "flat-all")), refs,
                                   len(refs))["statements"]}
 
+    server = None
     if not args.no_postgres:
-        ours["transfer_postgres"] = transfer_to_postgres(source, refs, scratch, args.batch)
+        from databutler.testing.postgres import find_bindir, start_cluster
+        bindir = find_bindir()
+        if bindir is None:
+            ours["transfer_postgres"] = "skipped: no PostgreSQL server binaries"
+        else:
+            server = start_cluster(bindir)
+            ours["transfer_postgres"] = transfer_to_postgres(server, source, refs, scratch, args.batch)
 
     export_dir = os.path.join(scratch, "export")
     export_file = os.path.join(export_dir, "export.yaml")
@@ -139,8 +145,12 @@ def main() -> None:
     result["databutler"] = ours
 
     if args.peer:
+        # The reference's PostgreSQL target: the same throwaway cluster, its own database (psycopg2 in its venv).
+        peer_pg = ([] if server is None else
+                   ["--pg-url", server.url(database=server.create_database()).replace("+psycopg", "+psycopg2")])
         done = subprocess.run([args.peer, os.path.join(os.path.dirname(__file__), "peer_transfer_daf_butler.py"),
-                               export_file, "--scratch", scratch], capture_output=True, text=True, check=False)
+                               export_file, "--scratch", scratch, *peer_pg], capture_output=True, text=True,
+                              check=False)
         if done.returncode != 0:
             result["reference_error"] = done.stderr[-2000:]
         else:
@@ -154,24 +164,23 @@ def main() -> None:
                 "target_statements_transfer_sqlite": ours["transfer_sqlite"]["statements"] / max(
                     1, peer["target_statements"]),
             }
+            if "transfer_from_postgres" in rates and isinstance(ours.get("transfer_postgres"), dict):
+                result["ratios_databutler_over_reference"]["transfer_postgres"] = (
+                    ours["transfer_postgres"]["datasets_per_s"] / rates["transfer_from_postgres"])
+    if server is not None:
+        from databutler.testing.postgres import stop_cluster
+        stop_cluster(server)
     print(json.dumps(result, indent=1))
 
 
-def transfer_to_postgres(source: Butler, refs: list[Any], scratch: str, batch: int) -> dict[str, Any] | str:
-    from databutler.testing.postgres import find_bindir, start_cluster, stop_cluster
-    bindir = find_bindir()
-    if bindir is None:
-        return "skipped: no PostgreSQL server binaries"
-    server = start_cluster(bindir)
-    try:
-        os.environ["TRANSFER_BENCH_PGPASSWORD"] = server.password
-        url = f"postgresql://{server.user}:${{TRANSFER_BENCH_PGPASSWORD}}@{server.host}:{server.port}/{server.database}"
-        config = {"registry": {"adapter": "sql", "url": url, "namespace": "bench_transfer"}}
-        with Butler.create(os.path.join(scratch, "target-postgres"), config) as target:
-            return timed_transfer(source, target, refs, batch)
-    finally:
-        stop_cluster(server)
+def transfer_to_postgres(server: Any, source: Butler, refs: list[Any], scratch: str, batch: int) -> dict[str, Any]:
+    """``timed_transfer`` into a new repository whose registry is a schema of ``server``'s database."""
+    os.environ["TRANSFER_BENCH_PGPASSWORD"] = server.password
+    url = f"postgresql://{server.user}:${{TRANSFER_BENCH_PGPASSWORD}}@{server.host}:{server.port}/{server.database}"
+    config = {"registry": {"adapter": "sql", "url": url, "namespace": "bench_transfer"}}
+    with Butler.create(os.path.join(scratch, "target-postgres"), config) as target:
+        return timed_transfer(source, target, refs, batch)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
