@@ -117,7 +117,7 @@ def test_reference_spatial_file_records_read_as_the_reference_reads_them(tmp_pat
     theirs = ask_reference("import-registry", str(tmp_path / "peer"), str(registry_data / "base.yaml"),
                            str(registry_data / "spatial.yaml"), elements=elements)
     with Butler.create(tmp_path / "ours") as butler:
-        _insert_base_by_hand(butler)
+        butler.import_(registry_data / "base.yaml", without_datastore=True)
         butler.import_(registry_data / "spatial.yaml", without_datastore=True)
         for element in elements:
             ours = [_comparable(r) for r in butler.registry.fetch_data_unit_records(element)]
@@ -189,23 +189,6 @@ def test_reference_files_import_whole_and_queries_give_the_references_answers(
         assert mine == reference, question
     if visit_detector_pairs is not None:
         assert len(ours[0]) == visit_detector_pairs
-
-
-def _insert_base_by_hand(butler: Butler) -> None:
-    """base.yaml's instrument, filters, detectors and calibration dataset types, inserted through the API."""
-    registry = butler.registry
-    registry.insert_data_units("instrument", [{"name": "Cam1", "visit_max": 1024, "visit_system": 1,
-                                               "exposure_max": 512, "detector_max": 4,
-                                               "class_name": "lsst.pipe.base.Instrument"}])
-    registry.insert_data_units("physical_filter", [{"instrument": "Cam1", "name": n, "band": b}
-                                                   for n, b in (("Cam1-G", "g"), ("Cam1-R1", "r"), ("Cam1-R2", "r"))])
-    registry.insert_data_units("detector", [{"instrument": "Cam1", "id": i, "raft": r, "name_in_raft": n,
-                                             "full_name": r + n, "purpose": p}
-                                            for i, r, n, p in ((1, "A", "a", "SCIENCE"), (2, "A", "b", "SCIENCE"),
-                                                               (3, "B", "a", "SCIENCE"), (4, "B", "b", "WAVEFRONT"))])
-    registry.register_dataset_type(DatasetType("flat", ("instrument", "detector", "physical_filter"), "Exposure",
-                                               is_calibration=True))
-    registry.register_dataset_type(DatasetType("bias", ("instrument", "detector"), "Exposure", is_calibration=True))
 
 
 def _comparable(record: dict[str, Any]) -> dict[str, Any]:

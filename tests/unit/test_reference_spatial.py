@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from databutler import Butler, DatasetType
+from databutler import Butler
 
 PEER_SCRIPT = Path(__file__).parents[1] / "data" / "reference" / "peer_interchange.py"
 
@@ -57,28 +57,13 @@ def reference_answers(tmp_path_factory: pytest.TempPathFactory, registry_data: P
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def _insert_base(butler: Butler) -> None:
-    """base.yaml's instrument, filters and detectors (its 'flat' calibration type is left out)."""
-    registry = butler.registry
-    registry.insert_data_units("instrument", [{"name": "Cam1", "visit_max": 1024, "visit_system": 1,
-                                               "exposure_max": 512, "detector_max": 4,
-                                               "class_name": "lsst.pipe.base.Instrument"}])
-    registry.insert_data_units("physical_filter", [{"instrument": "Cam1", "name": n, "band": b}
-                                                   for n, b in (("Cam1-G", "g"), ("Cam1-R1", "r"), ("Cam1-R2", "r"))])
-    registry.insert_data_units("detector", [{"instrument": "Cam1", "id": i, "raft": r, "name_in_raft": n,
-                                             "full_name": r + n, "purpose": p}
-                                            for i, r, n, p in ((1, "A", "a", "SCIENCE"), (2, "A", "b", "SCIENCE"),
-                                                               (3, "B", "a", "SCIENCE"), (4, "B", "b", "WAVEFRONT"))])
-    registry.register_dataset_type(DatasetType("bias", ("instrument", "detector"), "Exposure"))
-
-
 @pytest.mark.parametrize("group", GROUPS)
 def test_spatial_joins_give_the_references_data_ids(tmp_path: Path, registry_data: Path,
                                                     reference_answers: dict[str, Any], group: str) -> None:
     names, _, where = group.partition("|")
     units = names.split("+")
     with Butler.create(tmp_path / "ours") as butler:
-        _insert_base(butler)
+        butler.import_(registry_data / "base.yaml", without_datastore=True)
         butler.import_(registry_data / "spatial.yaml", without_datastore=True)
         found = [{u: d[u] for u in butler.registry.universe.closure(units)}
                  for d in butler.registry.query_data_ids(units, where=where)]
