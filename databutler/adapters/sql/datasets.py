@@ -17,6 +17,7 @@ from ...domain.universe import Universe
 from .collections import CollectionManager
 from .dataset_types import DatasetTypeManager
 from .dialect import chunks, collector_paused, delete_many, insert_many, uuid_column, uuid_from_db, where_in
+from .id_lists import one_of
 from .layout import Layout
 
 
@@ -39,11 +40,11 @@ class DatasetManager:
             d.data_id_key == sa.bindparam("key"))
         self._find_in_runs = sa.select(schema.dataset).where(
             d.dataset_type_id == sa.bindparam("type_id"), d.data_id_key.in_(sa.bindparam("keys", expanding=True)),
-            d.run_id.in_(sa.bindparam("runs", expanding=True)))
+            one_of(d.run_id, "runs"))
         self._find_in_tags = sa.select(schema.dataset, t.collection_id).join_from(
             schema.dataset_tag, schema.dataset, t.dataset_id == d.id).where(
             t.dataset_type_id == sa.bindparam("type_id"), t.data_id_key.in_(sa.bindparam("keys", expanding=True)),
-            t.collection_id.in_(sa.bindparam("tags", expanding=True)))
+            one_of(t.collection_id, "tags"))
         self._all_columns: sa.Select[Any] = sa.select(schema.dataset)
         self._by_id = sa.select(schema.dataset).where(d.id == sa.bindparam("id"))
 

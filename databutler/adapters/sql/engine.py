@@ -17,6 +17,7 @@ from sqlalchemy.engine import URL
 from ...domain.errors import ConfigError
 from .credentials import mask_secrets, remember_password
 from .errors import MAX_CONNECTIONS_PER_REGISTRY
+from .id_lists import register_sqlite_functions
 
 DEFAULT_BUSY_TIMEOUT_S = 30.0
 POSTGRES_DRIVER = "postgresql+psycopg"
@@ -70,7 +71,7 @@ def create_sql_engine(url: str | URL, *, busy_timeout_s: float = DEFAULT_BUSY_TI
             # workers for a Gather cost 10 ms a query at 10^6 datasets (auto_explain: 2.6 ms of work).
             connect_args = {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "databutler",
                             "options": f"-c lock_timeout={int(busy_timeout_s * 1000)} "
-                                       "-c max_parallel_workers_per_gather=0"}
+                                       "-c max_parallel_workers_per_gather=0 -c plan_cache_mode=force_custom_plan"}
         # A bounded pool: 64 client processes must not open 64 x 15 connections (QueuePool's default
         # bound); a registry needs its session, a streaming query and a SELECT at most at once.
         pool = {"pool_size": 2, "max_overflow": MAX_CONNECTIONS_PER_REGISTRY - 2, "pool_timeout": CONNECT_TIMEOUT_S}
@@ -99,6 +100,7 @@ def create_sql_engine(url: str | URL, *, busy_timeout_s: float = DEFAULT_BUSY_TI
     @sa.event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see _begin)
+        register_sqlite_functions(dbapi_connection)
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute("PRAGMA foreign_keys = ON")

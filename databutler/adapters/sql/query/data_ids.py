@@ -41,6 +41,29 @@ def constrained_plan(universe: Universe, schema: Schema, units: Sequence[str], c
     return plan, conditions
 
 
+def semi_joins(plan: JoinPlan, bare: JoinPlan, base: Sequence[Relation]) -> list[sa.ColumnElement[bool]] | None:
+    """``base`` as EXISTS conditions on ``bare`` (the plan without it), when they only filter ``plan``'s rows.
+
+    A dataset relation in a data ID query says which DataIds have datasets. Joined, the database
+    reads every dataset of each DataId before DISTINCT keeps one, and at 10^6 datasets PostgreSQL
+    chose to hash all of a type's datasets in the chain (40-130 ms); EXISTS stops at the first.
+    That is the same answer when the plan without ``base`` joins the same tables otherwise (``base``
+    brought no DataUnit, relationship or record that the rest lacks) and no calibration search
+    chooses by time.
+    """
+    if not base or any(r.calibration is not None for r in base):
+        return None
+    if set(bare.tables) != set(plan.tables) - {r.name for r in base}:
+        return None
+    filters: list[sa.ColumnElement[bool]] = []
+    for relation in base:
+        keys = [column == bare.units[unit] for unit, column in (*relation.required.items(), *relation.optional.items())
+                if unit in plan.units]
+        filters.append(sa.select(sa.literal(1)).select_from(relation.table)
+                       .where(*relation.conditions, *keys).offset(0).exists())
+    return filters
+
+
 def constraint_parameters(constraints: Constraints, base: Sequence[Relation]) -> dict[str, Any]:
     """The values of the bind parameters ``constrained_plan`` named."""
     values: dict[str, Any] = {}
@@ -95,9 +118,14 @@ class DataIdQuery(SqlQuery[DataId]):
 
     def _build(self, order_by: Sequence[str]) -> sa.Select[Any]:
         terms = sort_terms(self._universe, order_by)
-        plan, conditions = constrained_plan(
-            self._universe, self._schema, self._units, self._constraints, self._base,
-            extra_units=[u for t in terms for u in t.units], extra_records=[e for t in terms for e in t.records])
+        extra_units, extra_records = [u for t in terms for u in t.units], [e for t in terms for e in t.records]
+        plan, conditions = constrained_plan(self._universe, self._schema, self._units, self._constraints, self._base,
+                                            extra_units=extra_units, extra_records=extra_records)
+        bare, bare_conditions = constrained_plan(self._universe, self._schema, self._units, self._constraints, (),
+                                                 extra_units=extra_units, extra_records=extra_records)
+        filters = semi_joins(plan, bare, self._base)
+        if filters is not None:
+            plan, conditions = bare, [*bare_conditions, *filters]
         columns = [plan.unit(u).label(u) for u in self._units]
         sort = [t.clause(plan) for t in terms]
         keys = [plan.unit(u) for u in self._units]

@@ -24,6 +24,7 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
+from ..id_lists import register_sqlite_functions
 from ..session import Session
 
 DEFAULT_SELECT_TIMEOUT_S = 30.0
@@ -131,6 +132,7 @@ class ReadOnlyConnections:
 
             @sa.event.listens_for(engine, "connect")
             def _read_only(dbapi_connection: Any, _record: Any) -> None:
+                register_sqlite_functions(dbapi_connection)
                 if self._prepare is not None:  # a layered registry's views, made before writes are refused
                     self._prepare(dbapi_connection)
                 cursor = dbapi_connection.cursor()

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from ....domain.collection import CollectionKind
 from ....domain.universe import Universe
 from ..collections import CollectionRecord
+from ..id_lists import one_of, position_in
 from ..schema import Schema
 from .plan import Relation
 from .temporal import RANK, VALIDITY_BEGIN, VALIDITY_END, CalibrationSearch, temporal_element
@@ -54,15 +55,16 @@ def dataset_relation(universe: Universe, schema: Schema, type_id: int, units: Se
             runs = table.c.run_id == sa.bindparam(f"{name}_run", type_=sa.Integer())
             parameters: dict[str, Any] = {f"{name}_run": run_ids[0]}
         else:
-            runs = table.c.run_id.in_(sa.bindparam(f"{name}_runs", expanding=True, type_=sa.Integer()))
+            runs = one_of(table.c.run_id, f"{name}_runs")
             parameters = {f"{name}_runs": run_ids}
         parameters[f"{name}_type"] = type_id
         conditions = (table.c.dataset_type_id == sa.bindparam(f"{name}_type", type_=sa.Integer()), runs)
         return Relation(name, table, {u: table.c[u] for u in units}, {u: table.c[u] for u in implied},
                         conditions=conditions, parameters=parameters)
-    source = dataset_source(schema, type_id, search, find_first=find_first).subquery(name)
+    statement, parameters = dataset_source(schema, type_id, search, find_first=find_first, name=name)
+    source = statement.subquery(name)
     return Relation(name, source, {u: source.c[u] for u in units}, {u: source.c[u] for u in implied},
-                    cacheable=False)
+                    parameters=parameters)
 
 
 def _dataset_alias(schema: Schema, name: str) -> sa.FromClause:
@@ -80,46 +82,57 @@ def _dataset_alias(schema: Schema, name: str) -> sa.FromClause:
     return alias
 
 
-def dataset_source(schema: Schema, type_id: int, search: Sequence[CollectionRecord], *,
-                   find_first: bool) -> sa.Select[Any]:
-    """The SELECT of ``dataset`` rows of one type in ``search`` (see the module docstring)."""
+def dataset_source(schema: Schema, type_id: int, search: Sequence[CollectionRecord], *, find_first: bool,
+                   name: str = "dataset") -> tuple[sa.Select[Any], dict[str, Any]]:
+    """The SELECT of ``dataset`` rows of one type in ``search`` (see the module docstring), and its parameters.
+
+    Every value is a named parameter (``<name>_type``, ``<name>_runs``, ``<name>_tags``,
+    ``<name>_calibs``, and ``<name>_search`` for the rank), and which ones are present says the
+    statement's shape: a statement built for one search serves any other of the same kinds.
+    """
     d, t, c = schema.dataset, schema.dataset_tag, schema.dataset_calib
-    runs = [r for r in search if r.kind is CollectionKind.RUN]
-    tags = [r for r in search if r.kind is CollectionKind.TAGGED]
-    calibs = [r for r in search if r.kind is CollectionKind.CALIBRATION]
-    rank = {r.id: i for i, r in enumerate(search)}
+    runs = [r.id for r in search if r.kind is CollectionKind.RUN]
+    tags = [r.id for r in search if r.kind is CollectionKind.TAGGED]
+    calibs = [r.id for r in search if r.kind is CollectionKind.CALIBRATION]
     ranked = find_first and len(runs) + len(tags) + len(calibs) > 1
+    type_id_is = sa.bindparam(f"{name}_type", type_=sa.Integer())
+    parameters: dict[str, Any] = {f"{name}_type": type_id}
+    if ranked:
+        parameters[f"{name}_search"] = [r.id for r in search]
     parts: list[sa.Select[Any]] = []
     if runs or not (tags or calibs):
+        parameters[f"{name}_runs"] = runs
         columns: list[Any] = list(d.c)
         if ranked:
-            columns.append(_rank(d.c.run_id, rank).label(RANK))
-        parts.append(sa.select(*columns).where(d.c.dataset_type_id == type_id,
-                                               d.c.run_id.in_([r.id for r in runs])))
+            columns.append(position_in(d.c.run_id, f"{name}_search").label(RANK))
+        parts.append(sa.select(*columns).where(d.c.dataset_type_id == type_id_is,
+                                               one_of(d.c.run_id, f"{name}_runs")))
     if tags:
+        parameters[f"{name}_tags"] = tags
         columns = list(d.c)
         if ranked:
-            columns.append(_rank(t.c.collection_id, rank).label(RANK))
+            columns.append(position_in(t.c.collection_id, f"{name}_search").label(RANK))
         parts.append(sa.select(*columns).join_from(t, d, t.c.dataset_id == d.c.id)
-                     .where(t.c.dataset_type_id == type_id, d.c.dataset_type_id == type_id,
-                            t.c.collection_id.in_([r.id for r in tags])))
+                     .where(t.c.dataset_type_id == type_id_is, d.c.dataset_type_id == type_id_is,
+                            one_of(t.c.collection_id, f"{name}_tags")))
     if calibs:  # one row per certified range: several rows of one dataset when it has several ranges
+        parameters[f"{name}_calibs"] = calibs
         columns = list(d.c)
         if ranked:
-            columns.append(_rank(c.c.collection_id, rank).label(RANK))
+            columns.append(position_in(c.c.collection_id, f"{name}_search").label(RANK))
         parts.append(sa.select(*columns).join_from(c, d, c.c.dataset_id == d.c.id)
-                     .where(c.c.dataset_type_id == type_id, d.c.dataset_type_id == type_id,
-                            c.c.collection_id.in_([r.id for r in calibs])).distinct())
+                     .where(c.c.dataset_type_id == type_id_is, d.c.dataset_type_id == type_id_is,
+                            one_of(c.c.collection_id, f"{name}_calibs")).distinct())
     if len(parts) == 1 and not ranked:
-        return parts[0]
+        return parts[0], parameters
     if not ranked:
         union = sa.union(*parts).subquery("found")
-        return sa.select(*union.c)
+        return sa.select(*union.c), parameters
     combined = (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery("found")
     row_number = sa.func.row_number().over(partition_by=combined.c.data_id_key,
                                            order_by=combined.c[RANK]).label("position")
     numbered = sa.select(*(c for c in combined.c if c.name != RANK), row_number).subquery("numbered")
-    return sa.select(*(c for c in numbered.c if c.name != "position")).where(numbered.c.position == 1)
+    return sa.select(*(c for c in numbered.c if c.name != "position")).where(numbered.c.position == 1), parameters
 
 
 def calibration_source(schema: Schema, type_id: int, search: Sequence[CollectionRecord]) -> sa.SelectBase:
@@ -128,29 +141,24 @@ def calibration_source(schema: Schema, type_id: int, search: Sequence[Collection
     A dataset certified for several ranges has a row per range; RUN and TAGGED rows have no range (NULL).
     """
     d, t, c = schema.dataset, schema.dataset_tag, schema.dataset_calib
-    rank = {r.id: i for i, r in enumerate(search)}
+    ranks = [r.id for r in search]
     no_range = [sa.cast(sa.null(), sa.BigInteger()).label(VALIDITY_BEGIN),
                 sa.cast(sa.null(), sa.BigInteger()).label(VALIDITY_END)]
     parts: list[sa.Select[Any]] = []
     runs = [r.id for r in search if r.kind is CollectionKind.RUN]
     if runs:
-        parts.append(sa.select(*d.c, _rank(d.c.run_id, rank).label(RANK), *no_range)
-                     .where(d.c.dataset_type_id == type_id, d.c.run_id.in_(runs)))
+        parts.append(sa.select(*d.c, position_in(d.c.run_id, "runs_rank", ranks).label(RANK), *no_range)
+                     .where(d.c.dataset_type_id == type_id, one_of(d.c.run_id, "runs", runs)))
     tags = [r.id for r in search if r.kind is CollectionKind.TAGGED]
     if tags:
-        parts.append(sa.select(*d.c, _rank(t.c.collection_id, rank).label(RANK), *no_range)
+        parts.append(sa.select(*d.c, position_in(t.c.collection_id, "tags_rank", ranks).label(RANK), *no_range)
                      .join_from(t, d, t.c.dataset_id == d.c.id)
                      .where(t.c.dataset_type_id == type_id, d.c.dataset_type_id == type_id,
-                            t.c.collection_id.in_(tags)))
+                            one_of(t.c.collection_id, "tags", tags)))
     calibs = [r.id for r in search if r.kind is CollectionKind.CALIBRATION]
-    parts.append(sa.select(*d.c, _rank(c.c.collection_id, rank).label(RANK),
+    parts.append(sa.select(*d.c, position_in(c.c.collection_id, "calibs_rank", ranks).label(RANK),
                            c.c.validity_begin.label(VALIDITY_BEGIN), c.c.validity_end.label(VALIDITY_END))
                  .join_from(c, d, c.c.dataset_id == d.c.id)
                  .where(c.c.dataset_type_id == type_id, d.c.dataset_type_id == type_id,
-                        c.c.collection_id.in_(calibs)))
+                        one_of(c.c.collection_id, "calibs", calibs)))
     return sa.union_all(*parts) if len(parts) > 1 else parts[0]
-
-
-def _rank(column: sa.ColumnElement[Any], rank: dict[int, int]) -> sa.ColumnElement[Any]:
-    return sa.case({key: sa.literal(value, sa.Integer()) for key, value in rank.items()}, value=column,
-                   else_=sa.literal(len(rank), sa.Integer()))
