@@ -51,6 +51,8 @@ class CollectionManager:
         self._by_name: dict[str, CollectionRecord] = {}
         self._by_id: dict[int, CollectionRecord] = {}
         self._resolved: dict[tuple[str, ...], tuple[CollectionRecord, ...]] = {}
+        self._resolved_chains: dict[tuple[str, ...], tuple[tuple[str | None, ...], tuple[CollectionRecord, ...]]] = {}
+        """Search paths through chains, resolved, with the chain versions they were resolved at."""
         c, t = self._chain.c, self._table.c
         closure = (sa.select(c.parent, c.child, c.position).where(c.parent.in_(sa.bindparam("parents", expanding=True)))
                    .cte("chain_closure", recursive=True))
@@ -64,6 +66,11 @@ class CollectionManager:
         self._version = sa.select(*(sa.select(m.c.value).where(m.c.key == CHAIN_VERSION_KEY).scalar_subquery()
                                     for m in metas))
         """The chain versions of this registry (and of the release below it): one round trip, a few rows."""
+        self.version_guard: sa.ColumnElement[bool] = sa.and_(*(
+            sa.select(m.c.value).where(m.c.key == CHAIN_VERSION_KEY).scalar_subquery()
+            == sa.bindparam(f"chain_version_{i}", type_=sa.Text()) for i, m in enumerate(metas)))
+        """True while the chain versions are those of ``remembered``'s parameters: ANDed into a statement whose
+        rows then say the search path it used still holds (the same snapshot read both)."""
         self._chains: dict[tuple[int, ...], tuple[tuple[str | None, ...], dict[int, list[CollectionRecord]]]] = {}
 
     def clear_cache(self) -> None:
@@ -71,6 +78,7 @@ class CollectionManager:
         self._by_name.clear()
         self._by_id.clear()
         self._resolved.clear()
+        self._resolved_chains.clear()
         self._chains.clear()
 
     def _remember(self, record: CollectionRecord) -> CollectionRecord:
@@ -82,6 +90,7 @@ class CollectionManager:
         self._by_name.pop(record.name, None)
         self._by_id.pop(record.id, None)
         self._resolved.clear()
+        self._resolved_chains.clear()
 
     def _select(self) -> sa.Select[int, str, str]:
         t = self._table.c
@@ -136,7 +145,11 @@ class CollectionManager:
                 result[parent].append(self._remember(CollectionRecord(child_id, name, CollectionKind(kind))))
         return result
 
-    def descendants(self, connection: sa.Connection, parents: Sequence[int]) -> dict[int, list[CollectionRecord]]:
+    def _chain_version(self, connection: sa.Connection) -> tuple[str | None, ...]:
+        return tuple(connection.execute(self._version).one())
+
+    def descendants(self, connection: sa.Connection, parents: Sequence[int],
+                    version: tuple[str | None, ...] | None = None) -> dict[int, list[CollectionRecord]]:
         """The ordered children of the chains ``parents`` and of every chain below them, in one statement.
 
         A search path through nested chains costs one round trip, not one per level (each costs
@@ -145,7 +158,8 @@ class CollectionManager:
         if not parents:
             return {}
         key = tuple(parents)
-        version = tuple(connection.execute(self._version).one())
+        if version is None:
+            version = self._chain_version(connection)
         remembered = self._chains.get(key)
         if remembered is not None and remembered[0] == version:
             return {parent: list(kids) for parent, kids in remembered[1].items()}
@@ -184,6 +198,19 @@ class CollectionManager:
                     if c.kind is CollectionKind.CHAINED and c.id not in chains]
         return chains
 
+    def remembered(self, search_path: str | Sequence[str]
+                   ) -> tuple[tuple[CollectionRecord, ...], dict[str, str]] | None:
+        """A search path through chains as last resolved, and the ``version_guard`` parameters that check it; or None.
+
+        Nothing is read: a statement guarded so that returns rows has used the path as it is now, and
+        one that returns none says nothing (``resolve`` then reads the version, as it always does).
+        """
+        entry = self._resolved_chains.get(as_names(search_path))
+        if entry is None:
+            return None
+        version, resolved = entry
+        return resolved, {f"chain_version_{i}": str(v) for i, v in enumerate(version)}
+
     def resolve(self, connection: sa.Connection, search_path: str | Sequence[str]) -> tuple[CollectionRecord, ...]:
         """Flatten ``search_path`` into RUN and TAGGED collections, chains expanded, first occurrence kept."""
         path = as_names(search_path)
@@ -191,8 +218,13 @@ class CollectionManager:
         if cached is not None:
             return cached
         records = self.get_many(connection, path)
-        chains = self.descendants(connection, list(dict.fromkeys(r.id for r in records
-                                                                 if r.kind is CollectionKind.CHAINED)))
+        chained = list(dict.fromkeys(r.id for r in records if r.kind is CollectionKind.CHAINED))
+        version = self._chain_version(connection) if chained else None
+        if version is not None:
+            remembered = self._resolved_chains.get(path)
+            if remembered is not None and remembered[0] == version:
+                return remembered[1]
+        chains = self.descendants(connection, chained, version)
         result: list[CollectionRecord] = []
         seen: set[int] = set()
 
@@ -209,9 +241,12 @@ class CollectionManager:
 
         for record in records:
             visit(record, ())
-        if not chains:
-            self._resolved[path] = tuple(result)
-        return tuple(result)
+        resolved = tuple(result)
+        if version is None:
+            self._resolved[path] = resolved
+        elif None not in version:  # a registry without a version (never, once migrated) resolves every time
+            self._resolved_chains[path] = (version, resolved)
+        return resolved
 
     # -- writes -------------------------------------------------------------------------------
 
@@ -270,6 +305,7 @@ class CollectionManager:
         connection.execute(meta.update().where(meta.c.key == CHAIN_VERSION_KEY)
                            .values(value=sa.cast(sa.cast(meta.c.value, sa.BigInteger) + 1, sa.Text)))
         self._resolved.clear()
+        self._resolved_chains.clear()
 
     def remove(self, connection: sa.Connection, name: str) -> None:
         """Remove collection ``name`` unless it is a chain's child or a RUN holding datasets."""

@@ -14,9 +14,9 @@ from ...domain.dataset import DatasetRef
 from ...domain.dataset_type import DatasetType
 from ...domain.errors import ConflictingDefinitionError, DataButlerError
 from ...domain.universe import Universe
-from .collections import CollectionManager
+from .collections import CollectionManager, CollectionRecord
 from .dataset_types import DatasetTypeManager
-from .dialect import chunks, collector_paused, delete_many, insert_many, uuid_column, uuid_from_db, where_in
+from .dialect import IN_CHUNK, chunks, collector_paused, delete_many, insert_many, uuid_column, uuid_from_db, where_in
 from .id_lists import one_of
 from .layout import Layout
 
@@ -47,6 +47,8 @@ class DatasetManager:
             one_of(t.collection_id, "tags"))
         self._all_columns: sa.Select[Any] = sa.select(schema.dataset)
         self._by_id = sa.select(schema.dataset).where(d.id == sa.bindparam("id"))
+        self._find_in_runs_guarded: sa.Select[Any] | None = None
+        self._find_in_tags_guarded: sa.Select[Any] | None = None
 
     # -- rows <-> refs ------------------------------------------------------------------------
 
@@ -216,9 +218,15 @@ class DatasetManager:
              collections: str | Sequence[str]) -> list[DatasetRef | None]:
         """For each normalized DataId, the dataset found first in the ``collections`` search path, or None."""
         type_id, _ = self._types.get(connection, dataset_type.name)
-        search = self._collections.resolve(connection, collections)
         wanted = [d.key() for d in normalized]
         keys = list(dict.fromkeys(wanted))
+        remembered = self._collections.remembered(collections)
+        if remembered is not None and len(keys) <= IN_CHUNK:
+            # A chain resolved before: one statement that also checks the chain version, not two.
+            found = self._find_guarded(connection, type_id, keys, *remembered)
+            if found is not None:
+                return [found.get(key) for key in wanted]
+        search = self._collections.resolve(connection, collections)
         rank = {record.id: i for i, record in enumerate(search)}
         runs = [r.id for r in search if r.kind is CollectionKind.RUN]
         tags = [r.id for r in search if r.kind is CollectionKind.TAGGED]
@@ -244,6 +252,42 @@ class DatasetManager:
                                                                  "tags": tags}).mappings(), "collection_id")
         found = dict(zip(best, self.refs(connection, [row for _, row in best.values()]), strict=True))
         return [found.get(key) for key in wanted]
+
+    def _find_guarded(self, connection: sa.Connection, type_id: int, keys: list[str],
+                      search: Sequence[CollectionRecord], guard: dict[str, str]) -> dict[str, DatasetRef] | None:
+        """The datasets found first for ``keys`` in ``search`` by one statement guarded by the chain versions.
+
+        None when it must be asked again: no rows (the chains may have changed), or a search through
+        both RUN and TAGGED collections (two statements, two snapshots).
+        """
+        runs = [r.id for r in search if r.kind is CollectionKind.RUN]
+        tags = [r.id for r in search if r.kind is CollectionKind.TAGGED]
+        if runs and tags:
+            return None
+        if runs:
+            if self._find_in_runs_guarded is None:
+                self._find_in_runs_guarded = self._find_in_runs.where(self._collections.version_guard)
+            rows = connection.execute(self._find_in_runs_guarded,
+                                      {"type_id": type_id, "keys": keys, "runs": runs, **guard}).mappings().all()
+            column = "run_id"
+        elif tags:
+            if self._find_in_tags_guarded is None:
+                self._find_in_tags_guarded = self._find_in_tags.where(self._collections.version_guard)
+            rows = connection.execute(self._find_in_tags_guarded,
+                                      {"type_id": type_id, "keys": keys, "tags": tags, **guard}).mappings().all()
+            column = "collection_id"
+        else:
+            return None
+        if not rows:
+            return None
+        rank = {record.id: i for i, record in enumerate(search)}
+        best: dict[str, tuple[int, sa.RowMapping]] = {}
+        for row in rows:
+            position = rank[row[column]]
+            key = row["data_id_key"]
+            if key not in best or position < best[key][0]:
+                best[key] = (position, row)
+        return dict(zip(best, self.refs(connection, [row for _, row in best.values()]), strict=True))
 
     def get(self, connection: sa.Connection, ids: Sequence[uuid.UUID]) -> list[DatasetRef | None]:
         """The datasets with these ids (None for unknown ids), in order."""

@@ -21,7 +21,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -31,15 +30,13 @@ SQLITE_POSITION = "databutler_position"
 
 
 class IdList(sa.types.TypeDecorator[Sequence[int]]):
-    """A list of integers as one bound value: an ``INTEGER[]`` on PostgreSQL, JSON text elsewhere."""
+    """A list of integers as one bound value: array text cast to ``INTEGER[]`` on PostgreSQL, JSON elsewhere."""
 
     impl = sa.Text
     cache_ok = True
 
     def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
         """PostgreSQL's integer array; text (JSON) on every other database."""
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(postgresql.ARRAY(sa.Integer()))
         return dialect.type_descriptor(sa.Text())
 
     def literal_processor(self, dialect: sa.Dialect) -> Callable[[Sequence[int]], str]:
@@ -50,8 +47,8 @@ class IdList(sa.types.TypeDecorator[Sequence[int]]):
         """The list as the database takes it."""
         if value is None:
             return None
-        if dialect.name == "postgresql":
-            return [int(v) for v in value]
+        if dialect.name == "postgresql":  # array text, cast by the statement: psycopg's list dumper cost 7 us an item
+            return "{" + _as_items(value) + "}"
         return json.dumps([int(v) for v in value])
 
 
@@ -102,7 +99,7 @@ def _parameter(name: str, values: Sequence[int] | None) -> sa.BindParameter[Any]
 
 @compiles(_OneOf, "postgresql")
 def _one_of_postgresql(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"{compiler.process(element.column, **kw)} = ANY({compiler.process(element.ids, **kw)})"
+    return f"{compiler.process(element.column, **kw)} = ANY(CAST({compiler.process(element.ids, **kw)} AS INTEGER[]))"
 
 
 @compiles(_OneOf, "sqlite")
@@ -116,7 +113,8 @@ def _one_of_sqlite(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
 
 @compiles(_PositionIn, "postgresql")
 def _position_postgresql(element: _PositionIn, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"(array_position({compiler.process(element.ids, **kw)}, {compiler.process(element.column, **kw)}) - 1)"
+    ids = compiler.process(element.ids, **kw)
+    return f"(array_position(CAST({ids} AS INTEGER[]), {compiler.process(element.column, **kw)}) - 1)"
 
 
 @compiles(_PositionIn, "sqlite")
