@@ -263,6 +263,10 @@ class Registry(abc.ABC):
                                dataset_type: str | None = None) -> list[DatasetRef]:
         """All datasets directly in RUN, TAGGED or CALIBRATION ``collection`` (chains are followed, in order)."""
 
+    def dataset_ids_in_collection(self, collection: str) -> list[uuid.UUID]:
+        """The ids of ``datasets_in_collection(collection)``, in its order (adapters may read only the ids)."""
+        return [ref.id for ref in self.datasets_in_collection(collection)]
+
     @abc.abstractmethod
     def remove_datasets(self, ids: Sequence[uuid.UUID]) -> None:
         """Forget datasets: their rows, artifact records and TAGGED associations.

@@ -337,18 +337,17 @@ class Butler(ButlerQueries, ButlerIntegrity, ButlerIngest, ButlerExport, ButlerL
         and left as an orphan for ``find_orphans``, never referenced by a row.
         """
         self._check_writeable("remove datasets")
-        self._remove(check_refs(refs), unstore=unstore, forget=forget, runs=(), progress=progress)
+        self._remove([ref.id for ref in check_refs(refs)], unstore=unstore, forget=forget, runs=(), progress=progress)
 
-    def _remove(self, refs: Sequence[DatasetRef], *, unstore: bool, forget: bool, runs: Sequence[str],
+    def _remove(self, ids: Sequence[uuid.UUID], *, unstore: bool, forget: bool, runs: Sequence[str],
                 progress: Progress | None = None) -> None:
-        ids = [ref.id for ref in refs]
         stored = self.registry.get_artifacts(ids) if ids else {}
         artifacts = [a for group in stored.values() for a in group]
         if forget and not unstore and artifacts:
             raise ConflictingDefinitionError(f"{len(artifacts)} of these datasets still have stored artifacts; "
                                              "forgetting them would orphan files", remedy=Remedy(Action.UNSTORE))
         with self.registry.transaction():
-            if unstore and ids:
+            if unstore and ids and not forget:  # forgetting a dataset forgets its artifact records too
                 self.registry.remove_artifacts(ids)
             if forget and ids:
                 self.registry.remove_datasets(ids)
@@ -403,6 +402,6 @@ class Butler(ButlerQueries, ButlerIntegrity, ButlerIngest, ButlerExport, ButlerL
         for name in names:
             if self.registry.get_collection(name).kind is not CollectionKind.RUN:
                 raise CollectionError(f"{name!r} is not a RUN collection")
-        refs = [ref for name in names for ref in self.registry.datasets_in_collection(name)]
-        self._remove(refs, unstore=unstore, forget=True, runs=names, progress=progress)
+        ids = [dataset_id for name in names for dataset_id in self.registry.dataset_ids_in_collection(name)]
+        self._remove(ids, unstore=unstore, forget=True, runs=names, progress=progress)
         self._runs_registered.difference_update(names)

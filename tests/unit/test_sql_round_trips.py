@@ -25,12 +25,17 @@ SUMMARY = DatasetType("summary", ("instrument", "visit", "detector"), "Structure
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def registry(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[SqlRegistry]:
+def location(request: pytest.FixtureRequest, tmp_path: Any) -> tuple[str, str | None]:
+    """The URL and namespace of the registry."""
     if request.param == "sqlite":
-        url, namespace = f"sqlite:///{tmp_path}/registry.sqlite3", None
-    else:
-        server: PostgresServer = request.getfixturevalue("postgres_server")
-        url, namespace = server.url(), request.getfixturevalue("postgres_schema")
+        return f"sqlite:///{tmp_path}/registry.sqlite3", None
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.url(), request.getfixturevalue("postgres_schema")
+
+
+@pytest.fixture
+def registry(location: tuple[str, str | None]) -> Iterator[SqlRegistry]:
+    url, namespace = location
     with SqlRegistry.create(url, default_universe(), namespace=namespace) as made:
         made.insert_data_units("instrument", [{"name": "Big", "detector_max": DETECTORS, "visit_max": 10}])
         made.insert_data_units("detector", [{"instrument": "Big", "id": d} for d in range(DETECTORS)])
@@ -61,12 +66,28 @@ def test_a_chain_is_read_again_only_after_it_changes(registry: SqlRegistry) -> N
     assert registry.find_datasets("summary", data_ids(1, range(1)), ["chain"]) == [one]
     sent = counting(registry)
     assert registry.find_datasets("summary", data_ids(1, range(1)), ["chain"]) == [one]
-    assert len(sent) == 2, sent  # the chain version and the search: the chain itself is remembered
-    assert "chain_closure" not in " ".join(sent)
+    # One statement: the search, guarded by the chain version it was resolved at (the chain is remembered).
+    assert len(sent) == 1, sent
+    assert "meta" in sent[0] and "chain_closure" not in sent[0]
+    sent.clear()
+    assert registry.find_datasets("summary", data_ids(2, range(1)), ["chain"]) == [None]
+    assert len(sent) == 3, sent  # nothing found: the version is read again, and the search made unguarded
     registry.set_chain("chain", ["run2", "run1"])
     sent.clear()
     assert registry.find_datasets("summary", data_ids(1, range(1)), ["chain"]) == [two]
     assert "chain_closure" in " ".join(sent)  # the version moved: the chain was read again
+
+
+def test_a_guarded_find_sees_a_chain_another_registry_changed(registry: SqlRegistry,
+                                                              location: tuple[str, str | None]) -> None:
+    (one,) = registry.insert_datasets("summary", "run1", data_ids(1, range(1)))
+    (two,) = registry.insert_datasets("summary", "run2", data_ids(1, range(1)))
+    registry.set_chain("chain", ["run1", "run2"])
+    assert registry.find_datasets("summary", data_ids(1, range(1)), ["chain"]) == [one]
+    url, namespace = location
+    with SqlRegistry.open(url, namespace=namespace) as other:
+        other.set_chain("chain", ["run2"])
+    assert registry.find_datasets("summary", data_ids(1, range(1)), ["chain"]) == [two]
 
 
 def test_a_failed_chain_change_leaves_the_remembered_chain_as_stored(registry: SqlRegistry) -> None:

@@ -317,6 +317,11 @@ class DatasetManager:
         rows = self._rows_in_collection(connection, collection, self._type_columns(connection, definition), type_id)
         return self._refs_of_type(connection, definition, rows)
 
+    def ids_in_collection(self, connection: sa.Connection, collection: str) -> list[uuid.UUID]:
+        """The ids of ``in_collection(collection, None)``, in its order: no refs built."""
+        column = uuid_column(connection, self._schema.dataset.c.id)
+        return [uuid_from_db(row[0]) for row in self._rows_in_collection(connection, collection, [column], None)]
+
     def _rows_in_collection(self, connection: sa.Connection, collection: str,
                             columns: Sequence[sa.FromClause | sa.ColumnElement[Any]],
                             type_id: int | None) -> list[sa.Row[Any]]:
@@ -348,7 +353,10 @@ class DatasetManager:
         self._layout.check_datasets(connection, ids, "remove datasets")
         s = self._layout.writes
         distinct = list(dict.fromkeys(ids))
-        delete_many(connection, s.dataset_artifact.c.dataset_id, distinct)
-        delete_many(connection, s.dataset_tag.c.dataset_id, distinct)
-        delete_many(connection, s.dataset_calib.c.dataset_id, distinct)
+        # Rows whose foreign key cascades go with their dataset: deleting them first would probe
+        # each index twice (half the time of removing 5 x 10^4 datasets on SQLite). A layered
+        # registry's personal tags and certifications have no such key (they may name the release's).
+        for column in (s.dataset_artifact.c.dataset_id, s.dataset_tag.c.dataset_id, s.dataset_calib.c.dataset_id):
+            if not any(key.ondelete == "CASCADE" and key.column is s.dataset.c.id for key in column.foreign_keys):
+                delete_many(connection, column, distinct)
         delete_many(connection, s.dataset.c.id, distinct)
