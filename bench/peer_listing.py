@@ -9,6 +9,8 @@ detectors and N / 100 visits, N "summary" datasets (instrument, visit, detector)
  remove       ``Butler.remove`` of every second dataset of ``bench/run`` (reference: ``pruneDatasets``
               with purge).
  remove_runs  the whole ``bench/doomed`` run (reference: ``removeRuns``).
+On databutler it then measures the database's own speed on the same file (``list_raw``, ``remove_raw``:
+sqlite3 alone, see ``database_floor``) and reports each phase's ``fraction_of_raw``.
 
 Run with the interpreter of the implementation measured; the script finds out which it has:
 
@@ -83,7 +85,36 @@ def ours(root: str, n: int) -> dict[str, Any]:
     assert len(registry.datasets_in_collection(RUN, TYPE)) == n - len(refs[::2])
     timed(phases, "remove_runs", lambda: butler.remove_runs([DOOMED]))
     butler.close()
+    database_floor(os.path.join(root, "registry.sqlite3"), [ref.id.hex for ref in refs[1::2]], phases)
     return {"implementation": "databutler", "phases_s": phases}
+
+
+def database_floor(path: str, remaining: list[str], phases: dict[str, float]) -> None:
+    """The database's own speed on the same file, for the ``fraction_of_raw`` of listing and removal.
+
+    ``list_raw``: sqlite3 alone fetching the columns databutler's listing reads (id, run, the units and
+    those they imply), as tuples. ``remove_raw``: sqlite3 alone deleting the run's other half by id,
+    foreign keys on (what ``remove`` must at least do).
+    """
+    import sqlite3
+
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA foreign_keys = ON")
+        (run_id,) = connection.execute("SELECT id FROM collection WHERE name = ?", (RUN,)).fetchone()
+        columns = "id, run_id, instrument, visit, detector, band, day_obs, physical_filter"
+        start = time.perf_counter()
+        rows = connection.execute(f"SELECT {columns} FROM dataset WHERE run_id = ? ORDER BY data_id_key",
+                                  (run_id,)).fetchall()
+        phases["list_raw"] = time.perf_counter() - start
+        assert len(rows) == len(remaining), (len(rows), len(remaining))
+        start = time.perf_counter()
+        connection.execute("BEGIN")
+        connection.executemany("DELETE FROM dataset WHERE id = ?", [(i,) for i in remaining])
+        connection.execute("COMMIT")
+        phases["remove_raw"] = time.perf_counter() - start
+    finally:
+        connection.close()
 
 
 def peer(root: str, n: int) -> dict[str, Any]:
@@ -128,10 +159,17 @@ def main() -> None:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     ops = {"insert": 2 * args.n, "list_all": args.n, "list_all_as_list": args.n, "remove": (args.n + 1) // 2,
-           "remove_runs": args.n}
+           "remove_runs": args.n, "list_raw": args.n // 2, "remove_raw": args.n // 2}
     result["n"] = args.n
+    rates = {k: ops[k] / v for k, v in result["phases_s"].items() if v > 0}
     result["phases_s"] = {k: round(v, 3) for k, v in result["phases_s"].items()}
-    result["rates_per_s"] = {k: round(ops[k] / v, 1) for k, v in result["phases_s"].items() if v > 0}
+    result["rates_per_s"] = {k: round(v, 1) for k, v in rates.items()}
+    if "list_raw" in rates:  # databutler on SQLite: how close each phase came to the database's own speed
+        result["fraction_of_raw"] = {
+            "list_all": round(rates["list_all"] / rates["list_raw"], 3),
+            "list_all_as_list": round(rates["list_all_as_list"] / rates["list_raw"], 3),
+            "remove": round(rates["remove"] / rates["remove_raw"], 3),
+            "remove_runs": round(rates["remove_runs"] / rates["remove_raw"], 3)}
     print(json.dumps(result, indent=2))
 
 

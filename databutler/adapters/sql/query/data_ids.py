@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ....domain.data_id import DataId
+from ....domain.errors import QueryError
 from ....domain.universe import Universe
 from ....domain.values import FieldType
 from ..schema import Schema
@@ -121,11 +122,15 @@ class DataIdQuery(SqlQuery[DataId]):
         extra_units, extra_records = [u for t in terms for u in t.units], [e for t in terms for e in t.records]
         plan, conditions = constrained_plan(self._universe, self._schema, self._units, self._constraints, self._base,
                                             extra_units=extra_units, extra_records=extra_records)
-        bare, bare_conditions = constrained_plan(self._universe, self._schema, self._units, self._constraints, (),
-                                                 extra_units=extra_units, extra_records=extra_records)
-        filters = semi_joins(plan, bare, self._base)
-        if filters is not None:
-            plan, conditions = bare, [*bare_conditions, *filters]
+        if self._base and all(r.calibration is None for r in self._base):
+            try:
+                bare, bare_conditions = constrained_plan(self._universe, self._schema, self._units, self._constraints,
+                                                         (), extra_units=extra_units, extra_records=extra_records)
+            except QueryError:  # only the datasets carry a unit (a skypix pixel): they stay joined
+                bare, bare_conditions = plan, []
+            filters = semi_joins(plan, bare, self._base)
+            if filters is not None:
+                plan, conditions = bare, [*bare_conditions, *filters]
         columns = [plan.unit(u).label(u) for u in self._units]
         sort = [t.clause(plan) for t in terms]
         keys = [plan.unit(u) for u in self._units]
