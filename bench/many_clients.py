@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Many client processes against one PostgreSQL registry: throughput and latency at 1, 8, 32 and 64 clients.
+"""Many client processes against one registry, PostgreSQL and SQLite: throughput and latency at 1, 8, 32 and 64 clients.
 
 Content: one instrument, 100 detectors, 1,000 visits, 10^5 "bulk" datasets in RUN ``base``
 (``databutler.testing.bulk``). Each client process opens its own registry and, for --seconds,
@@ -11,6 +11,7 @@ cannot connect reports the registry's error instead of a number).
 
     python bench/many_clients.py                              # throwaway cluster, max_connections 200
     python bench/many_clients.py --max-connections 60         # 64 clients x 2 connections: refusals
+    python bench/many_clients.py --backends postgresql        # PostgreSQL only (the default adds one SQLite file)
 
 Prints one JSON object.
 """
@@ -24,6 +25,7 @@ import os
 import random
 import statistics
 import sys
+import tempfile
 import time
 from typing import Any
 
@@ -31,7 +33,7 @@ VISITS, DETECTORS = 1000, 100
 KINDS = ("find", "query", "insert")
 
 
-def client(url: str, namespace: str, index: int, timing: tuple[float, float], out: Any) -> None:
+def client(url: str, namespace: str | None, index: int, timing: tuple[float, float], out: Any) -> None:
     """One client process: open the registry, wait for the common start, run the mix, send its latencies."""
     from databutler.adapters.sql import SqlRegistry
     from databutler.domain import CollectionKind
@@ -93,7 +95,7 @@ def connections(url: str) -> int:
         engine.dispose()
 
 
-def round_of(url: str, namespace: str, clients: int, seconds: float) -> dict[str, Any]:
+def round_of(url: str, namespace: str | None, clients: int, seconds: float) -> dict[str, Any]:
     """Run ``clients`` processes at once and summarise what they measured."""
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
@@ -103,7 +105,7 @@ def round_of(url: str, namespace: str, clients: int, seconds: float) -> dict[str
     for process in processes:
         process.start()
     time.sleep(max(0.0, start_at - time.time()) + seconds / 2)
-    peak = connections(url)
+    peak = connections(url) if url.startswith("postgresql") else None
     results = [out.get(timeout=120 + seconds) for _ in processes]
     for process in processes:
         process.join()
@@ -128,34 +130,48 @@ def round_of(url: str, namespace: str, clients: int, seconds: float) -> dict[str
     return summary
 
 
-def main() -> None:
-    """Start a cluster, fill it, run each client count, print the JSON."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32, 64])
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--max-connections", type=int, default=200)
-    args = parser.parse_args()
+def fill(url: str, namespace: str | None) -> None:
+    """The content every round reads: 10^5 datasets in RUN ``base``."""
     from databutler.adapters.sql import SqlRegistry
     from databutler.config.universe import default_universe
     from databutler.domain import CollectionKind
     from databutler.testing.bulk import bulk_data_ids, insert_bulk_data_units
+
+    with SqlRegistry.create(url, default_universe(), namespace=namespace) as registry:
+        insert_bulk_data_units(registry, VISITS, DETECTORS)
+        registry.register_collection("base", CollectionKind.RUN)
+        registry.insert_datasets("bulk", "base", bulk_data_ids(range(VISITS), range(DETECTORS)))
+
+
+def main() -> None:
+    """Fill each backend, run each client count, print the JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32, 64])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--max-connections", type=int, default=200)
+    parser.add_argument("--backends", nargs="+", default=["postgresql", "sqlite"], choices=["postgresql", "sqlite"])
+    args = parser.parse_args()
     from databutler.testing.postgres import find_bindir, start_cluster, stop_cluster
 
-    bindir = find_bindir()
-    if bindir is None:
-        sys.exit("no PostgreSQL server binaries found (initdb, pg_ctl)")
-    server = start_cluster(bindir, max_connections=args.max_connections)
-    try:
-        url, namespace = server.url(database=server.create_database()), "many"
-        with SqlRegistry.create(url, default_universe(), namespace=namespace) as registry:
-            insert_bulk_data_units(registry, VISITS, DETECTORS)
-            registry.register_collection("base", CollectionKind.RUN)
-            registry.insert_datasets("bulk", "base", bulk_data_ids(range(VISITS), range(DETECTORS)))
-        rounds = [round_of(url, namespace, n, args.seconds) for n in args.clients]
-    finally:
-        stop_cluster(server)
+    results: dict[str, Any] = {}
+    if "postgresql" in args.backends:
+        bindir = find_bindir()
+        if bindir is None:
+            sys.exit("no PostgreSQL server binaries found (initdb, pg_ctl)")
+        server = start_cluster(bindir, max_connections=args.max_connections)
+        try:
+            url = server.url(database=server.create_database())
+            fill(url, "many")
+            results["postgresql"] = [round_of(url, "many", n, args.seconds) for n in args.clients]
+        finally:
+            stop_cluster(server)
+    if "sqlite" in args.backends:  # the same mix on one SQLite file (WAL): its writers take turns
+        with tempfile.TemporaryDirectory(prefix="many-clients-") as directory:
+            url = f"sqlite:///{directory}/registry.sqlite3"
+            fill(url, None)
+            results["sqlite"] = [round_of(url, None, n, args.seconds) for n in args.clients]
     print(json.dumps({"benchmark": "many_clients", "cpu_count": os.cpu_count(), "seconds": args.seconds,
-                      "max_connections": args.max_connections, "rounds": rounds}, indent=2))
+                      "max_connections": args.max_connections, "backends": results}, indent=2))
 
 
 if __name__ == "__main__":
