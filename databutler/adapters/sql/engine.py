@@ -69,12 +69,12 @@ def create_sql_engine(url: str | URL, *, busy_timeout_s: float = DEFAULT_BUSY_TI
             # busy_timeout_s bounds waits for row locks, as it bounds SQLite's wait for the file lock.
             # No parallel workers: registry queries are index lookups of a few ms, and starting two
             # workers for a Gather cost 10 ms a query at 10^6 datasets (auto_explain: 2.6 ms of work).
-            # Custom plans only: psycopg prepares a statement run five times, and PostgreSQL's generic
-            # plan for it cannot see how many runs a search's array holds (a query through the
-            # visit-patch overlap took 8.8 ms instead of 1.8).
+            # psycopg prepares a statement run five times, and PostgreSQL may then keep one generic
+            # plan for it: the values that shape a plan (a search's runs, a limit) are written into
+            # the statement's text (see ``id_lists``), the others bound.
             connect_args = {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "databutler",
                             "options": f"-c lock_timeout={int(busy_timeout_s * 1000)} "
-                                       "-c max_parallel_workers_per_gather=0 -c plan_cache_mode=force_custom_plan"}
+                                       "-c max_parallel_workers_per_gather=0"}
         # A bounded pool: 64 client processes must not open 64 x 15 connections (QueuePool's default
         # bound); a registry needs its session, a streaming query and a SELECT at most at once.
         pool = {"pool_size": 2, "max_overflow": MAX_CONNECTIONS_PER_REGISTRY - 2, "pool_timeout": CONNECT_TIMEOUT_S}

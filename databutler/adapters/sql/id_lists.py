@@ -1,16 +1,17 @@
-"""Lists of integer ids bound as one parameter: membership (``one_of``) and rank (``position_in``).
+"""Lists of integer ids in a statement: membership (``one_of``) and rank (``position_in``).
 
 A search through a chain names every run of it: thousands at production scale. Bound as an
-expanding ``IN`` list, each value costs SQLAlchemy a few microseconds of parameter set-up before
-the database sees it, and a CASE over them for the search rank made the statement text (and its
-plan) new for every chain. Here the whole list is one parameter and the statement text never
-changes with its length:
+expanding ``IN`` list, each value cost SQLAlchemy a few microseconds of parameter set-up before
+the database saw it, and a CASE over them for the search rank made every statement new.
 
-- PostgreSQL binds an ``INTEGER[]``: ``column = ANY(:ids)`` and ``array_position(:ids, column)``;
-- SQLite writes the integers into the statement when it runs (``column IN (1, 2, ...)``: one
-  join of strings, and its planner sees how many there are), and binds them as a JSON array for
-  the rank: ``databutler_position(:ids, column)``, a function every connection registers
-  (``register_sqlite_functions``) that parses each distinct list once.
+- Membership is written into the statement's text when it runs (``column IN (1, 2, ...)``: one
+  join of strings). Both planners count the values: SQLite takes a subquery for a couple of
+  dozen rows, and a PostgreSQL plan kept for a prepared statement (psycopg prepares one run five
+  times) cannot see inside an array parameter. A chain's search is the same text every time, so
+  its plan is kept.
+- The rank is one bound parameter: array text cast to ``INTEGER[]`` for PostgreSQL's
+  ``array_position``, a JSON array for ``databutler_position``, a function every SQLite
+  connection registers (``register_sqlite_functions``) that parses each distinct list once.
 """
 
 from __future__ import annotations
@@ -98,15 +99,10 @@ def _parameter(name: str, values: Sequence[int] | None) -> sa.BindParameter[Any]
 
 
 @compiles(_OneOf, "postgresql")
-def _one_of_postgresql(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"{compiler.process(element.column, **kw)} = ANY(CAST({compiler.process(element.ids, **kw)} AS INTEGER[]))"
-
-
 @compiles(_OneOf, "sqlite")
-def _one_of_sqlite(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
-    # Rendered as literal integers when the statement runs: SQLite's planner counts the values of
-    # an IN list (it takes any subquery for a couple of dozen rows, and probed the run index
-    # before a visit's overlaps: 30 ms where 1 ms would do).
+def _one_of(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
+    # Literal integers when the statement runs (see the module docstring): with a subquery SQLite
+    # probed a chain's runs before a visit's overlaps, and PostgreSQL's kept plan did the same.
     ids = compiler.process(element.ids, literal_execute=True, **kw)
     return f"{compiler.process(element.column, **kw)} IN ({ids})"
 

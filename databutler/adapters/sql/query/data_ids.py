@@ -61,7 +61,7 @@ def semi_joins(plan: JoinPlan, bare: JoinPlan, base: Sequence[Relation]) -> list
         keys = [column == bare.units[unit] for unit, column in (*relation.required.items(), *relation.optional.items())
                 if unit in plan.units]
         filters.append(sa.select(sa.literal(1)).select_from(relation.table)
-                       .where(*relation.conditions, *keys).offset(0).exists())
+                       .where(*relation.conditions, *keys).offset(sa.literal_column("0")).exists())
     return filters
 
 

@@ -99,10 +99,13 @@ class SqlQuery(QueryExecutor[T], abc.ABC):
     def shaped(self, shape: QueryShape) -> sa.Select[Any]:
         """``statement`` with the limit and offset of ``shape``."""
         statement = self.statement(shape.order_by)
+        # Written into the text, not bound: a plan PostgreSQL keeps for a prepared statement would
+        # otherwise be made for an unknown limit (it chose an ordered scan of a whole index for a
+        # DISTINCT that wanted one row: 1.4 ms instead of 0.1).
         if shape.limit is not None:
-            statement = statement.limit(shape.limit)
+            statement = statement.limit(sa.literal_column(str(int(shape.limit))))
         if shape.offset:
-            statement = statement.offset(shape.offset)
+            statement = statement.offset(sa.literal_column(str(int(shape.offset))))
         return statement
 
     def rows(self, shape: QueryShape) -> Iterator[T]:
