@@ -30,7 +30,7 @@ def recorded_uris(registry: Registry, datastore: Datastore) -> set[str]:
     """The absolute URI (as ``datastore.uri`` renders it) of every artifact the registry records."""
     uris: set[str] = set()
     for run in registry.query_collections(kinds=[CollectionKind.RUN]):
-        ids = [ref.id for ref in registry.datasets_in_collection(run.name)]
+        ids = registry.dataset_ids_in_collection(run.name)
         for start in range(0, len(ids), BATCH):
             for artifacts in registry.get_artifacts(ids[start:start + BATCH]).values():
                 uris.update(datastore.uri(artifact) for artifact in artifacts)

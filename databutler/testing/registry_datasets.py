@@ -148,6 +148,20 @@ class RegistryDatasetsContract(RegistryFixtures):
         assert listed[0] == run2[0]
         assert {r.id for r in listed[1:]} == {r.id for r in run1}
 
+    def test_dataset_ids_in_collection_are_those_listed_in_the_same_order(self, with_runs: Registry) -> None:
+        with_runs.insert_datasets("calexp", "run1", [calexp_id(1), calexp_id(2)])
+        with_runs.insert_datasets("raw", "run1", [{"instrument": "Cam1", "exposure": 101, "detector": 1}])
+        with_runs.insert_datasets("calexp", "run2", [calexp_id(1), calexp_id(3)])
+        with_runs.register_collection("chain", CHAINED)
+        with_runs.set_chain("chain", ["run2", "run1"])
+        for collection in ("run1", "run2", "chain"):
+            listed = [r.id for r in with_runs.datasets_in_collection(collection)]
+            assert with_runs.dataset_ids_in_collection(collection) == listed
+            assert len(set(listed)) == len(listed)
+        assert len(with_runs.dataset_ids_in_collection("chain")) == 5
+        with pytest.raises(MissingCollectionError):
+            with_runs.dataset_ids_in_collection("nope")
+
     def test_import_keeps_ids_and_runs_and_is_idempotent(self, with_runs: Registry) -> None:
         calexp = with_runs.get_dataset_type("calexp")
         with_runs.register_collection("imported", RUN)
