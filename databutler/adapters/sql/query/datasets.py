@@ -20,7 +20,7 @@ from .data_ids import _aggregate, cache_key, constrained_plan, constraint_parame
 from .executor import SqlQuery, Streamer
 from .ordering import sort_terms
 from .plan import JoinPlan, Relation
-from .temporal import RANK, VALIDITY_BEGIN, CalibrationSearch, keys, temporal_element
+from .temporal import EXTRA_COLUMNS, RANK, VALIDITY_BEGIN, CalibrationSearch, keys, temporal_element
 
 T = TypeVar("T")
 DATASET_COLUMNS = ("dataset_type", "run", "id")
@@ -74,11 +74,7 @@ class DatasetQuery(SqlQuery[DatasetRef]):
         plan, conditions = constrained_plan(
             self._universe, self._schema, tuple(self._source.required), self._constraints, [self._source],
             extra_units=[u for t in terms for u in t.units], extra_records=[e for t in terms for e in t.records])
-        # What a ref is made of, and no more: the other unit columns (NULL) cost a third of a listing's fetch.
-        table = self._source.table
-        wanted = {*ROW_COLUMNS, *self._source.required, *self._source.optional}
-        columns = [sa.type_coerce(c, StoredUuid()).label("id") if c.name == "id" else c
-                   for c in table.c if c.name in wanted]
+        columns = self._columns(self._source.table)
         sort = [t.clause(plan) for t in terms]
         search = self._source.calibration
         if search is not None and search.find_first:
@@ -89,6 +85,15 @@ class DatasetQuery(SqlQuery[DatasetRef]):
                 return statement.group_by(*columns).order_by(*(_aggregate(c) for c in sort))
             return statement.distinct()
         return statement.order_by(*sort) if sort else statement
+
+    def _columns(self, table: sa.FromClause) -> list[sa.ColumnElement[Any]]:
+        """The columns of ``table`` that make refs: for the ``dataset`` table, only those ``ROW_COLUMNS`` and the
+        type's units (the other unit columns, NULL, cost a third of a listing's fetch), the id as stored."""
+        if not all(name in table.c for name in ROW_COLUMNS) or not isinstance(table.c.id.type, sa.Uuid):
+            return [c for c in table.c if c.name not in EXTRA_COLUMNS]  # another layout (the DBB's): all of it
+        wanted = {*ROW_COLUMNS, *self._source.required, *self._source.optional}
+        return [sa.type_coerce(c, StoredUuid()).label("id") if c.name == "id" else c
+                for c in table.c if c.name in wanted]
 
     def _first_after_join(self, search: CalibrationSearch, plan: JoinPlan, conditions: Sequence[sa.ColumnElement[bool]],
                           columns: Sequence[sa.ColumnElement[Any]], sort: Sequence[sa.ColumnElement[Any]]
