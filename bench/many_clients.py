@@ -33,14 +33,17 @@ VISITS, DETECTORS = 1000, 100
 KINDS = ("find", "query", "insert")
 
 
-def client(url: str, namespace: str | None, index: int, timing: tuple[float, float], out: Any) -> None:
-    """One client process: open the registry, wait for the common start, run the mix, send its latencies."""
+def client(url: str, namespace: str | None, index: int, start: tuple[float, Any], out: Any) -> None:
+    """One client process: open the registry, wait until every client has, run the mix, send its latencies.
+
+    ``start`` is the seconds to run and the barrier every client and the parent wait at.
+    """
     from databutler.adapters.sql import SqlRegistry
     from databutler.domain import CollectionKind
     from databutler.domain.errors import DataButlerError
     from databutler.testing.bulk import INSTRUMENT
 
-    seconds, start_at = timing
+    seconds, ready = start
     latencies: dict[str, list[float]] = {k: [] for k in KINDS}
     try:
         registry = SqlRegistry.open(url, namespace=namespace)
@@ -48,10 +51,11 @@ def client(url: str, namespace: str | None, index: int, timing: tuple[float, flo
         registry.register_collection(run, CollectionKind.RUN)
     except DataButlerError as err:
         out.put({"error": str(err)})
+        ready.wait()
         return
     rng = random.Random(index)
     next_visit = 0
-    time.sleep(max(0.0, start_at - time.time()))
+    ready.wait()  # every process imported and connected (on 2 cores, 64 imports take half a minute)
     deadline = time.perf_counter() + seconds
     step = 0
     try:
@@ -99,12 +103,13 @@ def round_of(url: str, namespace: str | None, clients: int, seconds: float) -> d
     """Run ``clients`` processes at once and summarise what they measured."""
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
-    start_at = time.time() + 3.0 + clients * 0.15  # every process imported and connected before it
-    processes = [context.Process(target=client, args=(url, namespace, i, (seconds, start_at), out))
+    ready = context.Barrier(clients + 1)
+    processes = [context.Process(target=client, args=(url, namespace, i, (seconds, ready), out))
                  for i in range(clients)]
     for process in processes:
         process.start()
-    time.sleep(max(0.0, start_at - time.time()) + seconds / 2)
+    ready.wait(timeout=600)
+    time.sleep(seconds / 2)
     peak = connections(url) if url.startswith("postgresql") else None
     results = [out.get(timeout=120 + seconds) for _ in processes]
     for process in processes:

@@ -340,6 +340,14 @@ class RegistryBase(CalibrationRules, Registry, abc.ABC):
         """All datasets directly in RUN or TAGGED ``collection`` (chains are followed, in order)."""
         return self._datasets_in_collection(collection, dataset_type)
 
+    def dataset_ids_in_collection(self, collection: str) -> list[uuid.UUID]:
+        """The ids of ``datasets_in_collection(collection)``, in its order."""
+        return self._dataset_ids_in_collection(collection)
+
+    def _dataset_ids_in_collection(self, collection: str) -> list[uuid.UUID]:
+        """Optional storage read: see ``dataset_ids_in_collection`` (the default lists the datasets)."""
+        return [ref.id for ref in self._datasets_in_collection(collection, None)]
+
     def remove_datasets(self, ids: Sequence[uuid.UUID]) -> None:
         """Forget datasets, their artifact records and TAGGED associations; quanta are kept."""
         self._check_writeable("remove datasets")

@@ -372,7 +372,7 @@ class SqlRegistry(DataUnitHooks, QueryEntryPoints, LineageRules, RegistryBase):
             return self._datasets.in_collection(connection, collection, dataset_type)
 
     @translating("list the datasets of a collection")
-    def dataset_ids_in_collection(self, collection: str) -> list[uuid.UUID]:
+    def _dataset_ids_in_collection(self, collection: str) -> list[uuid.UUID]:
         """The ids of ``datasets_in_collection(collection)``, in its order (only the ids are read)."""
         with self._session.reading() as connection:
             return self._datasets.ids_in_collection(connection, collection)
