@@ -138,3 +138,22 @@ def test_tagging_more_datasets_than_one_lookup_holds(registry: SqlRegistry) -> N
     with pytest.raises(ConflictingDefinitionError, match="already there"):
         registry.associate("tag", [other])
     assert len(registry.datasets_in_collection("tag", "summary")) == len(refs)
+
+
+def test_data_ids_with_datasets_ask_for_one_dataset_each_and_answer_as_a_join_would(registry: SqlRegistry) -> None:
+    """query_data_ids(..., datasets=) uses EXISTS (the first dataset answers); the DataIds are those having one."""
+    registry.insert_data_units("visit", [{"instrument": "Big", "id": v, "name": f"n{v}"} for v in (3, 4, 5)])
+    registry.insert_datasets("summary", "run1", data_ids(3, range(5)))
+    registry.insert_datasets("summary", "run2", data_ids(5, range(2)))
+    registry.set_chain("chain", ["run2", "run1"])
+    named = "visit.name != 'none'"  # a field of the visit records: the visit table is in the query either way
+    sent = counting(registry)
+    found = {d["visit"] for d in registry.query_data_ids("visit", where=named, datasets="summary",
+                                                        collections=["chain"])}
+    assert found == {3, 5}  # visit 4 has no dataset, visits 1 and 2 no name
+    assert "EXISTS" in sent[-1].upper()
+    assert {d["visit"] for d in registry.query_data_ids("visit", where=named, datasets="summary",
+                                                        collections=["run2"])} == {5}
+    registry.set_chain("chain", ["run1"])
+    assert {d["visit"] for d in registry.query_data_ids("visit", where=named, datasets="summary",
+                                                        collections=["chain"])} == {3}
