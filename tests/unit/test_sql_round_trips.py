@@ -157,3 +157,14 @@ def test_data_ids_with_datasets_ask_for_one_dataset_each_and_answer_as_a_join_wo
     registry.set_chain("chain", ["run1"])
     assert {d["visit"] for d in registry.query_data_ids("visit", where=named, datasets="summary",
                                                         collections=["chain"])} == {3}
+
+
+def test_a_search_through_an_empty_chain_finds_nothing(registry: SqlRegistry) -> None:
+    """No run to search: the run list written into the statement is empty, which PostgreSQL's IN refuses."""
+    registry.insert_datasets("summary", "run1", data_ids(1, range(3)))
+    assert registry.get_collection("chain").children == ()
+    assert registry.find_datasets("summary", data_ids(1, range(1)), ["chain"]) == [None]
+    for find_first in (True, False):
+        assert list(registry.query_datasets("summary", ["chain"], find_first=find_first)) == []
+    assert list(registry.query_data_ids("visit", datasets="summary", collections=["chain"])) == []
+    assert len(list(registry.query_datasets("summary", ["chain", "run1"]))) == 3  # and the rest still works

@@ -36,10 +36,6 @@ class IdList(sa.types.TypeDecorator[Sequence[int]]):
     impl = sa.Text
     cache_ok = True
 
-    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
-        """PostgreSQL's integer array; text (JSON) on every other database."""
-        return dialect.type_descriptor(sa.Text())
-
     def literal_processor(self, dialect: sa.Dialect) -> Callable[[Sequence[int]], str]:
         """The integers as the items of an IN list (all converted by ``int``: nothing else reaches the text)."""
         return _as_items
@@ -49,12 +45,12 @@ class IdList(sa.types.TypeDecorator[Sequence[int]]):
         if value is None:
             return None
         if dialect.name == "postgresql":  # array text, cast by the statement: psycopg's list dumper cost 7 us an item
-            return "{" + _as_items(value) + "}"
+            return "{" + ",".join(str(int(v)) for v in value) + "}"
         return json.dumps([int(v) for v in value])
 
 
 def _as_items(value: Sequence[int]) -> str:
-    return ", ".join(str(int(v)) for v in value)
+    return ", ".join(str(int(v)) for v in value) or "NULL"  # "IN ()" is SQLite's only: "IN (NULL)" holds for none
 
 
 class _OneOf(sa.sql.expression.ColumnElement[bool]):
