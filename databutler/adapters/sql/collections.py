@@ -13,6 +13,7 @@ from ...domain.remedies import Action, Remedy
 from ...domain.values import shown
 from .dialect import IN_CHUNK, chunks
 from .layout import Layout
+from .search_path import SearchPath
 
 
 @attrs.frozen
@@ -50,8 +51,8 @@ class CollectionManager:
         self._chain = layout.reads.collection_chain
         self._by_name: dict[str, CollectionRecord] = {}
         self._by_id: dict[int, CollectionRecord] = {}
-        self._resolved: dict[tuple[str, ...], tuple[CollectionRecord, ...]] = {}
-        self._resolved_chains: dict[tuple[str, ...], tuple[tuple[str | None, ...], tuple[CollectionRecord, ...]]] = {}
+        self._resolved: dict[tuple[str, ...], SearchPath] = {}
+        self._resolved_chains: dict[tuple[str, ...], tuple[tuple[str | None, ...], SearchPath]] = {}
         """Search paths through chains, resolved, with the chain versions they were resolved at."""
         c, t = self._chain.c, self._table.c
         closure = (sa.select(c.parent, c.child, c.position).where(c.parent.in_(sa.bindparam("parents", expanding=True)))
@@ -198,8 +199,7 @@ class CollectionManager:
                     if c.kind is CollectionKind.CHAINED and c.id not in chains]
         return chains
 
-    def remembered(self, search_path: str | Sequence[str]
-                   ) -> tuple[tuple[CollectionRecord, ...], dict[str, str]] | None:
+    def remembered(self, search_path: str | Sequence[str]) -> tuple[SearchPath, dict[str, str]] | None:
         """A search path through chains as last resolved, and the ``version_guard`` parameters that check it; or None.
 
         Nothing is read: a statement guarded so that returns rows has used the path as it is now, and
@@ -211,7 +211,7 @@ class CollectionManager:
         version, resolved = entry
         return resolved, {f"chain_version_{i}": str(v) for i, v in enumerate(version)}
 
-    def resolve(self, connection: sa.Connection, search_path: str | Sequence[str]) -> tuple[CollectionRecord, ...]:
+    def resolve(self, connection: sa.Connection, search_path: str | Sequence[str]) -> SearchPath:
         """Flatten ``search_path`` into RUN and TAGGED collections, chains expanded, first occurrence kept."""
         path = as_names(search_path)
         cached = self._resolved.get(path)
@@ -241,7 +241,7 @@ class CollectionManager:
 
         for record in records:
             visit(record, ())
-        resolved = tuple(result)
+        resolved = SearchPath(result)
         if version is None:
             self._resolved[path] = resolved
         elif None not in version:  # a registry without a version (never, once migrated) resolves every time

@@ -14,11 +14,12 @@ from ...domain.dataset import DatasetRef
 from ...domain.dataset_type import DatasetType
 from ...domain.errors import ConflictingDefinitionError, DataButlerError
 from ...domain.universe import Universe
-from .collections import CollectionManager, CollectionRecord
+from .collections import CollectionManager
 from .dataset_types import DatasetTypeManager
 from .dialect import IN_CHUNK, chunks, collector_paused, delete_many, insert_many, uuid_column, uuid_from_db, where_in
 from .id_lists import one_of
 from .layout import Layout
+from .search_path import SearchPath
 
 
 class DatasetManager:
@@ -227,9 +228,7 @@ class DatasetManager:
             if found is not None:
                 return [found.get(key) for key in wanted]
         search = self._collections.resolve(connection, collections)
-        rank = {record.id: i for i, record in enumerate(search)}
-        runs = [r.id for r in search if r.kind is CollectionKind.RUN]
-        tags = [r.id for r in search if r.kind is CollectionKind.TAGGED]
+        rank, runs, tags = search.rank, search.run_ids, search.tagged_ids
         best: dict[str, tuple[int, sa.RowMapping]] = {}
 
         def consider(rows: Iterable[sa.RowMapping], column: str) -> None:
@@ -254,14 +253,13 @@ class DatasetManager:
         return [found.get(key) for key in wanted]
 
     def _find_guarded(self, connection: sa.Connection, type_id: int, keys: list[str],
-                      search: Sequence[CollectionRecord], guard: dict[str, str]) -> dict[str, DatasetRef] | None:
+                      search: SearchPath, guard: dict[str, str]) -> dict[str, DatasetRef] | None:
         """The datasets found first for ``keys`` in ``search`` by one statement guarded by the chain versions.
 
         None when it must be asked again: no rows (the chains may have changed), or a search through
         both RUN and TAGGED collections (two statements, two snapshots).
         """
-        runs = [r.id for r in search if r.kind is CollectionKind.RUN]
-        tags = [r.id for r in search if r.kind is CollectionKind.TAGGED]
+        runs, tags = search.run_ids, search.tagged_ids
         if runs and tags:
             return None
         if runs:
@@ -280,7 +278,7 @@ class DatasetManager:
             return None
         if not rows:
             return None
-        rank = {record.id: i for i, record in enumerate(search)}
+        rank = search.rank
         best: dict[str, tuple[int, sa.RowMapping]] = {}
         for row in rows:
             position = rank[row[column]]

@@ -21,9 +21,9 @@ import sqlalchemy as sa
 
 from ....domain.collection import CollectionKind
 from ....domain.universe import Universe
-from ..collections import CollectionRecord
 from ..id_lists import one_of, position_in
 from ..schema import Schema
+from ..search_path import SearchPath
 from .plan import Relation
 from .temporal import RANK, VALIDITY_BEGIN, VALIDITY_END, CalibrationSearch, temporal_element
 
@@ -32,7 +32,7 @@ _ALIASES: dict[tuple[int, str], sa.FromClause] = {}
 
 
 def dataset_relation(universe: Universe, schema: Schema, type_id: int, units: Sequence[str],
-                     search: Sequence[CollectionRecord], *, find_first: bool, name: str = "dataset",
+                     search: SearchPath, *, find_first: bool, name: str = "dataset",
                      query_units: Sequence[str] = ()) -> Relation:
     """The relation of the datasets of type ``type_id`` in ``search``, carrying their DataUnit values.
 
@@ -40,17 +40,17 @@ def dataset_relation(universe: Universe, schema: Schema, type_id: int, units: Se
     choose by its time).
     """
     implied = universe.implied(tuple(units))
-    if any(r.kind is CollectionKind.CALIBRATION for r in search) and (
+    if search.calibration_ids and (
             find_first or temporal_element(universe, [*units, *query_units]) is not None):
         found = calibration_source(schema, type_id, search).subquery(name)
         calibration = CalibrationSearch(tuple(r.name for r in search), found.c[RANK],
                                         (found.c[VALIDITY_BEGIN], found.c[VALIDITY_END]), find_first)
         return Relation(name, found, {u: found.c[u] for u in units}, {u: found.c[u] for u in implied},
                         multiplies=True, cacheable=False, calibration=calibration)
-    if all(r.kind is CollectionKind.RUN for r in search) and (len(search) == 1 or not find_first):
+    if search.only_runs and (len(search) == 1 or not find_first):
         # The common case reads the dataset table itself: no subquery for the database to flatten.
         table = _dataset_alias(schema, name)
-        run_ids = [r.id for r in search]
+        run_ids = search.run_ids
         if len(run_ids) == 1:
             runs = table.c.run_id == sa.bindparam(f"{name}_run", type_=sa.Integer())
             parameters: dict[str, Any] = {f"{name}_run": run_ids[0]}
@@ -82,7 +82,7 @@ def _dataset_alias(schema: Schema, name: str) -> sa.FromClause:
     return alias
 
 
-def dataset_source(schema: Schema, type_id: int, search: Sequence[CollectionRecord], *, find_first: bool,
+def dataset_source(schema: Schema, type_id: int, search: SearchPath, *, find_first: bool,
                    name: str = "dataset") -> tuple[sa.Select[Any], dict[str, Any]]:
     """The SELECT of ``dataset`` rows of one type in ``search`` (see the module docstring), and its parameters.
 
@@ -91,14 +91,12 @@ def dataset_source(schema: Schema, type_id: int, search: Sequence[CollectionReco
     statement's shape: a statement built for one search serves any other of the same kinds.
     """
     d, t, c = schema.dataset, schema.dataset_tag, schema.dataset_calib
-    runs = [r.id for r in search if r.kind is CollectionKind.RUN]
-    tags = [r.id for r in search if r.kind is CollectionKind.TAGGED]
-    calibs = [r.id for r in search if r.kind is CollectionKind.CALIBRATION]
+    runs, tags, calibs = search.run_ids, search.tagged_ids, search.calibration_ids
     ranked = find_first and len(runs) + len(tags) + len(calibs) > 1
     type_id_is = sa.bindparam(f"{name}_type", type_=sa.Integer())
     parameters: dict[str, Any] = {f"{name}_type": type_id}
     if ranked:
-        parameters[f"{name}_search"] = [r.id for r in search]
+        parameters[f"{name}_search"] = search.ids
     parts: list[sa.Select[Any]] = []
     if runs or not (tags or calibs):
         parameters[f"{name}_runs"] = runs
@@ -135,7 +133,7 @@ def dataset_source(schema: Schema, type_id: int, search: Sequence[CollectionReco
     return sa.select(*(c for c in numbered.c if c.name != "position")).where(numbered.c.position == 1), parameters
 
 
-def calibration_source(schema: Schema, type_id: int, search: Sequence[CollectionRecord]) -> sa.SelectBase:
+def calibration_source(schema: Schema, type_id: int, search: SearchPath) -> sa.SelectBase:
     """Every row of ``dataset`` of one type in ``search`` with its collection's rank and validity range.
 
     A dataset certified for several ranges has a row per range; RUN and TAGGED rows have no range (NULL).
