@@ -105,3 +105,28 @@ def test_a_close_leaves_a_small_table_unanalysed(tmp_path: Path) -> None:
     with engine.connect() as connection:
         optimize_at_close(connection, threshold=1000)
         assert not _analyzed(connection)
+
+
+def test_a_table_that_lost_rows_is_not_analysed_at_every_close(tmp_path: Path) -> None:
+    """Deleted rows leave high rowids: the rowid at the last analysis (kept in ``meta``) is what must double."""
+    engine, table = _file_table(tmp_path)
+    meta = sa.Table("meta", table.metadata, sa.Column("key", sa.String(64), primary_key=True),
+                    sa.Column("value", sa.Text, nullable=False))
+    meta.create(engine)
+    with engine.begin() as connection:
+        _insert(connection, table, 0, 4000)
+        connection.execute(table.delete().where(table.c.id < 3000))  # 1,000 rows left, rowids up to 3,999
+        connection.exec_driver_sql("ANALYZE item")  # as the registry does after large changes
+    with engine.connect() as connection:
+        assert _rows_analysed(connection)["ix_item_group_id"] == "1000 334"
+        optimize_at_close(connection, threshold=1000)  # rowids are 4x the rows analysed: once more
+        assert connection.execute(sa.select(meta.c.value).where(meta.c.key == "analysed_rowid:item")).scalar() == "3999"
+        connection.exec_driver_sql("UPDATE sqlite_stat1 SET stat = '1000 1' WHERE idx = 'ix_item_group_id'")
+        connection.commit()
+        optimize_at_close(connection, threshold=1000)
+        optimize_at_close(connection, threshold=1000)
+        assert _rows_analysed(connection)["ix_item_group_id"] == "1000 1"  # not analysed at every close
+        _insert(connection, table, 4000, 4000)  # rowids up to 7,999: twice those analysed
+        connection.commit()
+        optimize_at_close(connection, threshold=1000)
+        assert _rows_analysed(connection)["ix_item_group_id"] == "5000 1667"

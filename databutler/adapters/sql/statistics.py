@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 ANALYZE_AFTER_ROWS = 10_000
 """Rows a registry inserts into a table before it first analyses it; then each time the table's inserts double."""
+ANALYSED_KEY = "analysed_rowid:"
+"""``meta`` keys (``analysed_rowid:<table>``) of a table's ``max(rowid)`` when it was last analysed at close."""
 
 
 class PlannerStatistics:
@@ -76,27 +78,46 @@ def optimize_at_close(connection: sa.Connection, threshold: int = ANALYZE_AFTER_
         if driver is None or driver.in_transaction:
             return
         driver.execute("PRAGMA busy_timeout = 100")  # another writer holds the lock: skip, never wait at close
-        for name in _stale_tables(driver, threshold):
+        remembered = _has_meta(driver)
+        for name, rowid in _stale_tables(driver, threshold, remembered):
             driver.execute("PRAGMA analysis_limit = 0")
             driver.execute(f"ANALYZE {_quoted(name)}")
+            if remembered:
+                driver.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                               "value = excluded.value", (ANALYSED_KEY + name, str(rowid)))
     except Exception as err:  # closing must not fail for an optimisation (read-only file, database gone)
         log.debug("refreshing planner statistics at close failed: %s", err)
 
 
-def _stale_tables(driver: Any, threshold: int) -> list[str]:
-    """The tables of the main schema with ``threshold`` rows or more and no statistics, or twice the rows analysed."""
+def _stale_tables(driver: Any, threshold: int, remembered: bool) -> list[tuple[str, int]]:
+    """The tables of the main schema (with their ``max(rowid)``) that have ``threshold`` rows or more and no
+    statistics, or whose rowids doubled since analysed.
+
+    The rowid at the last analysis at close is kept in ``meta``: a table that lost half its rows
+    (``remove_runs``) keeps its high rowids, and compared with its row count it would be analysed
+    at every close. Tables analysed by ``PlannerStatistics`` have only their row count.
+    """
     analysed: dict[str, int] = {}
     if driver.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
         for table, stat in driver.execute("SELECT tbl, stat FROM sqlite_stat1"):
             rows = int(str(stat).split(" ", 1)[0] or 0)
             analysed[table] = max(analysed.get(table, 0), rows)
+    if remembered:
+        for key, value in driver.execute("SELECT key, value FROM meta WHERE key LIKE ?", (ANALYSED_KEY + "%",)):
+            table = key[len(ANALYSED_KEY):]
+            if table in analysed and value.isdigit():
+                analysed[table] = max(analysed[table], int(value))
     stale = []
     for (name,) in driver.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
                                   "AND sql NOT LIKE '%WITHOUT ROWID%'").fetchall():
-        rows = driver.execute(f"SELECT max(rowid) FROM {_quoted(name)}").fetchone()[0] or 0
-        if rows >= threshold and rows >= 2 * analysed.get(name, 0):
-            stale.append(name)
+        rowid = driver.execute(f"SELECT max(rowid) FROM {_quoted(name)}").fetchone()[0] or 0
+        if rowid >= threshold and rowid >= 2 * analysed.get(name, 0):
+            stale.append((name, rowid))
     return stale
+
+
+def _has_meta(driver: Any) -> bool:
+    return driver.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone() is not None
 
 
 def _quoted(name: str) -> str:
