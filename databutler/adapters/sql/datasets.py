@@ -48,8 +48,8 @@ class DatasetManager:
             one_of(t.collection_id, "tags"))
         self._all_columns: sa.Select[Any] = sa.select(schema.dataset)
         self._by_id = sa.select(schema.dataset).where(d.id == sa.bindparam("id"))
-        self._find_in_runs_guarded: sa.Select[Any] | None = None
-        self._find_in_tags_guarded: sa.Select[Any] | None = None
+        self._guarded: dict[str, sa.Select[Any]] = {}
+        """``_find_in_runs`` and ``_find_in_tags`` checking the chain versions too (see ``_find_guarded``)."""
 
     # -- rows <-> refs ------------------------------------------------------------------------
 
@@ -232,11 +232,7 @@ class DatasetManager:
         best: dict[str, tuple[int, sa.RowMapping]] = {}
 
         def consider(rows: Iterable[sa.RowMapping], column: str) -> None:
-            for row in rows:
-                position = rank[row[column]]
-                key = row["data_id_key"]
-                if key not in best or position < best[key][0]:
-                    best[key] = (position, row)
+            keep_first(best, rows, rank, column)
 
         if len(keys) == 1 and len(runs) == 1 and not tags:  # the common single get: one unique-index probe
             consider(connection.execute(self._find_one_in_run, {"type_id": type_id, "run": runs[0],
@@ -260,31 +256,18 @@ class DatasetManager:
         both RUN and TAGGED collections (two statements, two snapshots).
         """
         runs, tags = search.run_ids, search.tagged_ids
-        if runs and tags:
+        if bool(runs) == bool(tags):
             return None
-        if runs:
-            if self._find_in_runs_guarded is None:
-                self._find_in_runs_guarded = self._find_in_runs.where(self._collections.version_guard)
-            rows = connection.execute(self._find_in_runs_guarded,
-                                      {"type_id": type_id, "keys": keys, "runs": runs, **guard}).mappings().all()
-            column = "run_id"
-        elif tags:
-            if self._find_in_tags_guarded is None:
-                self._find_in_tags_guarded = self._find_in_tags.where(self._collections.version_guard)
-            rows = connection.execute(self._find_in_tags_guarded,
-                                      {"type_id": type_id, "keys": keys, "tags": tags, **guard}).mappings().all()
-            column = "collection_id"
-        else:
-            return None
+        kind, ids, column = ("runs", runs, "run_id") if runs else ("tags", tags, "collection_id")
+        statement = self._guarded.get(kind)
+        if statement is None:
+            unguarded = self._find_in_runs if runs else self._find_in_tags
+            statement = self._guarded[kind] = unguarded.where(self._collections.version_guard)
+        rows = connection.execute(statement, {"type_id": type_id, "keys": keys, kind: ids, **guard}).mappings().all()
         if not rows:
             return None
-        rank = search.rank
         best: dict[str, tuple[int, sa.RowMapping]] = {}
-        for row in rows:
-            position = rank[row[column]]
-            key = row["data_id_key"]
-            if key not in best or position < best[key][0]:
-                best[key] = (position, row)
+        keep_first(best, rows, search.rank, column)
         return dict(zip(best, self.refs(connection, [row for _, row in best.values()]), strict=True))
 
     def get(self, connection: sa.Connection, ids: Sequence[uuid.UUID]) -> list[DatasetRef | None]:
@@ -358,3 +341,13 @@ class DatasetManager:
             if not any(key.ondelete == "CASCADE" and key.column is s.dataset.c.id for key in column.foreign_keys):
                 delete_many(connection, column, distinct)
         delete_many(connection, s.dataset.c.id, distinct)
+
+
+def keep_first(best: dict[str, tuple[int, sa.RowMapping]], rows: Iterable[sa.RowMapping], rank: dict[int, int],
+               column: str) -> None:
+    """Keep in ``best`` each data ID key's row from the collection (``column``) that ranks first."""
+    for row in rows:
+        position = rank[row[column]]
+        key = row["data_id_key"]
+        if key not in best or position < best[key][0]:
+            best[key] = (position, row)
