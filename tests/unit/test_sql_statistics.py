@@ -66,14 +66,19 @@ def _file_table(tmp_path: Path) -> tuple[sa.Engine, sa.Table]:
     return engine, table
 
 
+def _filled(tmp_path: Path, rows: int) -> tuple[sa.Engine, sa.Table]:
+    engine, table = _file_table(tmp_path)
+    with engine.begin() as connection:
+        _insert(connection, table, 0, rows)
+    return engine, table
+
+
 def _rows_analysed(connection: sa.Connection) -> dict[str, str]:
     return dict(connection.exec_driver_sql("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'item'").all())
 
 
 def test_a_close_analyses_a_large_table_without_statistics_in_full(tmp_path: Path) -> None:
-    engine, table = _file_table(tmp_path)
-    with engine.begin() as connection:
-        _insert(connection, table, 0, 2000)
+    engine, _ = _filled(tmp_path, 2000)
     with engine.connect() as connection:
         optimize_at_close(connection, threshold=1000)
         # Every row read: 3 groups of about 667 rows each (a sample of a few hundred rows said otherwise).
@@ -81,9 +86,7 @@ def test_a_close_analyses_a_large_table_without_statistics_in_full(tmp_path: Pat
 
 
 def test_a_close_leaves_statistics_alone_until_the_table_doubles(tmp_path: Path) -> None:
-    engine, table = _file_table(tmp_path)
-    with engine.begin() as connection:
-        _insert(connection, table, 0, 2000)
+    engine, table = _filled(tmp_path, 2000)
     with engine.connect() as connection:
         optimize_at_close(connection, threshold=1000)
         connection.exec_driver_sql("UPDATE sqlite_stat1 SET stat = '2000 1' WHERE idx = 'ix_item_group_id'")
@@ -99,9 +102,7 @@ def test_a_close_leaves_statistics_alone_until_the_table_doubles(tmp_path: Path)
 
 
 def test_a_close_leaves_a_small_table_unanalysed(tmp_path: Path) -> None:
-    engine, table = _file_table(tmp_path)
-    with engine.begin() as connection:
-        _insert(connection, table, 0, 999)
+    engine, _ = _filled(tmp_path, 999)
     with engine.connect() as connection:
         optimize_at_close(connection, threshold=1000)
         assert not _analyzed(connection)

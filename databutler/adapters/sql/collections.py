@@ -51,9 +51,8 @@ class CollectionManager:
         self._chain = layout.reads.collection_chain
         self._by_name: dict[str, CollectionRecord] = {}
         self._by_id: dict[int, CollectionRecord] = {}
-        self._resolved: dict[tuple[str, ...], SearchPath] = {}
-        self._resolved_chains: dict[tuple[str, ...], tuple[tuple[str | None, ...], SearchPath]] = {}
-        """Search paths through chains, resolved, with the chain versions they were resolved at."""
+        self._resolved: dict[tuple[str, ...], tuple[tuple[str | None, ...] | None, SearchPath]] = {}
+        """Search paths resolved, with the chain versions they were resolved at (None: the path has no chain)."""
         c, t = self._chain.c, self._table.c
         closure = (sa.select(c.parent, c.child, c.position).where(c.parent.in_(sa.bindparam("parents", expanding=True)))
                    .cte("chain_closure", recursive=True))
@@ -79,7 +78,6 @@ class CollectionManager:
         self._by_name.clear()
         self._by_id.clear()
         self._resolved.clear()
-        self._resolved_chains.clear()
         self._chains.clear()
 
     def _remember(self, record: CollectionRecord) -> CollectionRecord:
@@ -91,7 +89,6 @@ class CollectionManager:
         self._by_name.pop(record.name, None)
         self._by_id.pop(record.id, None)
         self._resolved.clear()
-        self._resolved_chains.clear()
 
     def _select(self) -> sa.Select[int, str, str]:
         t = self._table.c
@@ -205,25 +202,22 @@ class CollectionManager:
         Nothing is read: a statement guarded so that returns rows has used the path as it is now, and
         one that returns none says nothing (``resolve`` then reads the version, as it always does).
         """
-        entry = self._resolved_chains.get(as_names(search_path))
-        if entry is None:
+        version, resolved = self._resolved.get(as_names(search_path), (None, None))
+        if version is None or resolved is None:
             return None
-        version, resolved = entry
         return resolved, {f"chain_version_{i}": str(v) for i, v in enumerate(version)}
 
     def resolve(self, connection: sa.Connection, search_path: str | Sequence[str]) -> SearchPath:
         """Flatten ``search_path`` into RUN and TAGGED collections, chains expanded, first occurrence kept."""
         path = as_names(search_path)
-        cached = self._resolved.get(path)
-        if cached is not None:
-            return cached
+        remembered = self._resolved.get(path)
+        if remembered is not None and remembered[0] is None:  # no chain: nothing can have changed
+            return remembered[1]
         records = self.get_many(connection, path)
         chained = list(dict.fromkeys(r.id for r in records if r.kind is CollectionKind.CHAINED))
         version = self._chain_version(connection) if chained else None
-        if version is not None:
-            remembered = self._resolved_chains.get(path)
-            if remembered is not None and remembered[0] == version:
-                return remembered[1]
+        if remembered is not None and version is not None and remembered[0] == version:
+            return remembered[1]
         chains = self.descendants(connection, chained, version)
         result: list[CollectionRecord] = []
         seen: set[int] = set()
@@ -242,10 +236,8 @@ class CollectionManager:
         for record in records:
             visit(record, ())
         resolved = SearchPath(result)
-        if version is None:
-            self._resolved[path] = resolved
-        elif None not in version:  # a registry without a version (never, once migrated) resolves every time
-            self._resolved_chains[path] = (version, resolved)
+        if version is None or None not in version:  # a registry without a version (never, once migrated)
+            self._resolved[path] = (version, resolved)  # resolves its chains every time
         return resolved
 
     # -- writes -------------------------------------------------------------------------------
@@ -305,7 +297,6 @@ class CollectionManager:
         connection.execute(meta.update().where(meta.c.key == CHAIN_VERSION_KEY)
                            .values(value=sa.cast(sa.cast(meta.c.value, sa.BigInteger) + 1, sa.Text)))
         self._resolved.clear()
-        self._resolved_chains.clear()
 
     def remove(self, connection: sa.Connection, name: str) -> None:
         """Remove collection ``name`` unless it is a chain's child or a RUN holding datasets."""

@@ -124,10 +124,10 @@ class DatasetManager:
                 append(new_ref(dataset_type, data_id, runs[row[1]], from_db(row[0])))
         return result
 
-    def _type_columns(self, connection: sa.Connection, dataset_type: DatasetType) -> list[sa.ColumnElement[Any]]:
+    def _type_columns(self, dataset_type: DatasetType) -> list[sa.ColumnElement[Any]]:
         """The columns ``_refs_of_type`` reads: id, run, the required units, then the implied ones."""
         d = self._schema.dataset.c
-        return [uuid_column(connection, d.id), d.run_id, *(d[u] for u in dataset_type.units),
+        return [uuid_column(d.id), d.run_id, *(d[u] for u in dataset_type.units),
                 *(d[u] for u in self._implied_of(dataset_type.units))]
 
     # -- inserts ------------------------------------------------------------------------------
@@ -295,12 +295,12 @@ class DatasetManager:
         # With a DatasetType, only its columns are read: rows of every unit column cost more to
         # fetch than the refs cost to build.
         type_id, definition = self._types.get(connection, dataset_type)
-        rows = self._rows_in_collection(connection, collection, self._type_columns(connection, definition), type_id)
+        rows = self._rows_in_collection(connection, collection, self._type_columns(definition), type_id)
         return self._refs_of_type(connection, definition, rows)
 
     def ids_in_collection(self, connection: sa.Connection, collection: str) -> list[uuid.UUID]:
         """The ids of ``in_collection(collection, None)``, in its order: no refs built."""
-        column = uuid_column(connection, self._schema.dataset.c.id)
+        column = uuid_column(self._schema.dataset.c.id)
         return [uuid_from_db(row[0]) for row in self._rows_in_collection(connection, collection, [column], None)]
 
     def _rows_in_collection(self, connection: sa.Connection, collection: str,

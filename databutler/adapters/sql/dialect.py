@@ -20,16 +20,11 @@ ARRAY_CHUNK = 10_000
 """How many values one PostgreSQL array parameter holds."""
 
 
-def uuid_column(connection: sa.Connection, column: sa.Column[Any]) -> sa.ColumnElement[Any]:
-    """``column`` (a ``sa.Uuid``) as read by ``uuid_from_db``: raw text where the database has no UUID type."""
-    return column if connection.dialect.supports_native_uuid else sa.type_coerce(column, sa.String)
-
-
 class StoredUuid(sa.types.TypeDecorator[Any]):
-    """A ``sa.Uuid`` column read as ``uuid_column`` reads it (``sa.type_coerce``): native values, or the stored hex.
+    """A ``sa.Uuid`` column's values as stored: native UUIDs where the database has them, else the hex text.
 
-    For statements built once for every dialect; ``uuid_from_db`` makes the UUIDs, at a quarter of
-    the cost of the conversion SQLAlchemy would apply to each row.
+    ``uuid_from_db`` then makes the UUIDs, at a quarter of the cost of the conversion SQLAlchemy
+    would apply to each row.
     """
 
     impl = sa.Uuid
@@ -38,6 +33,11 @@ class StoredUuid(sa.types.TypeDecorator[Any]):
     def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
         """The native UUID where there is one, else text as stored."""
         return dialect.type_descriptor(sa.Uuid() if dialect.supports_native_uuid else sa.String())
+
+
+def uuid_column(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """``column`` (a ``sa.Uuid``) read for ``uuid_from_db`` (see ``StoredUuid``), in a statement for any dialect."""
+    return sa.type_coerce(column, StoredUuid())
 
 
 def uuid_from_db(value: uuid.UUID | str) -> uuid.UUID:

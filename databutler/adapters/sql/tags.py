@@ -29,7 +29,7 @@ class TagManager:
         d, t = self._schema.dataset.c, self._schema.dataset_tag.c
         ids = list(dict.fromkeys(ref.id for ref in refs))
         identity: dict[uuid.UUID, tuple[int, str]] = {}
-        query: sa.Select[Any] = sa.select(uuid_column(connection, d.id), d.dataset_type_id, d.data_id_key)
+        query: sa.Select[Any] = sa.select(uuid_column(d.id), d.dataset_type_id, d.data_id_key)
         for dataset_id, type_id, key in where_in(connection, query, d.id, ids):
             identity[uuid_from_db(dataset_id)] = (type_id, key)
         unknown = [i for i in ids if i not in identity]
@@ -47,7 +47,7 @@ class TagManager:
         for type_id, key in wanted:
             by_type.setdefault(type_id, []).append(key)
         for type_id, keys in by_type.items():
-            in_tag: sa.Select[Any] = sa.select(t.data_id_key, uuid_column(connection, t.dataset_id)).where(
+            in_tag: sa.Select[Any] = sa.select(t.data_id_key, uuid_column(t.dataset_id)).where(
                 t.collection_id == collection.id, t.dataset_type_id == type_id)
             for key, dataset_id in where_in(connection, in_tag, t.data_id_key, keys):
                 present[(type_id, key)] = uuid_from_db(dataset_id)

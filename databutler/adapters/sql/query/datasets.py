@@ -12,7 +12,7 @@ from ....domain.calibration import ambiguous_query
 from ....domain.dataset import DatasetRef
 from ....domain.universe import Universe
 from ....ports.query_results import QueryExecutor, QueryShape
-from ..dialect import StoredUuid
+from ..dialect import uuid_column
 from ..schema import Schema
 from .cache import StatementCache
 from .constraints import Constraints
@@ -92,8 +92,7 @@ class DatasetQuery(SqlQuery[DatasetRef]):
         if not all(name in table.c for name in ROW_COLUMNS) or not isinstance(table.c.id.type, sa.Uuid):
             return [c for c in table.c if c.name not in EXTRA_COLUMNS]  # another layout (the DBB's): all of it
         wanted = {*ROW_COLUMNS, *self._source.required, *self._source.optional}
-        return [sa.type_coerce(c, StoredUuid()).label("id") if c.name == "id" else c
-                for c in table.c if c.name in wanted]
+        return [uuid_column(c).label("id") if c.name == "id" else c for c in table.c if c.name in wanted]
 
     def _first_after_join(self, search: CalibrationSearch, plan: JoinPlan, conditions: Sequence[sa.ColumnElement[bool]],
                           columns: Sequence[sa.ColumnElement[Any]], sort: Sequence[sa.ColumnElement[Any]]
