@@ -187,14 +187,16 @@ def structure(engine: sa.Engine, namespace: str | None) -> dict[str, Any]:
 
 
 def fresh_structure(database: Database) -> dict[str, Any]:
-    """The structure of a registry today's code creates beside ``database``, on the universe ``database`` holds."""
+    """The structure of a registry today's code makes beside ``database``, with its universe and dataset types."""
     with SqlRegistry.open(database.url, namespace=database.namespace) as stored:
-        universe = stored.universe
+        universe, types = stored.universe, stored.query_dataset_types()
     if database.namespace is None:
         url, namespace = f"sqlite:///{database.repo.parent}/fresh.sqlite3", None
     else:
         url, namespace = database.url, database.namespace + "_fresh"
-    SqlRegistry.create(url, universe, namespace=namespace).close()
+    with SqlRegistry.create(url, universe, namespace=namespace) as fresh:
+        for dataset_type in types:  # each type's unit combination is indexed when it is registered
+            fresh.register_dataset_type(dataset_type)
     engine = sa.create_engine(url)
     try:
         return structure(engine, namespace)

@@ -12,6 +12,7 @@ from ...domain.dataset_type import DatasetType, missing_dataset_type
 from ...domain.errors import DatasetTypeError
 from ...domain.universe import Universe
 from .layout import Layout
+from .unit_indexes import ensure_combination_index
 
 
 class DatasetTypeManager:
@@ -86,6 +87,7 @@ class DatasetTypeManager:
             storage_class=dataset_type.storage_class, is_calibration=dataset_type.is_calibration))
         key = result.inserted_primary_key
         assert key is not None
+        ensure_combination_index(connection, self._universe, self._layout.writes, dataset_type.units)
         self._remember(int(key[0]), dataset_type)
         return None
 

@@ -18,7 +18,7 @@ from .calibration_schema import calibration_table
 from .region_column import RegionColumn
 from .spatial_schema import spatial_tables
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 """Bumped whenever the layout of the fixed tables changes; each bump has a migration (see ``migrations``).
 
 Version 2 made every string column the domain does not bound unbounded text (version 1 had a

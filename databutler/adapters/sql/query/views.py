@@ -21,9 +21,7 @@ import sqlalchemy as sa
 
 from ....domain.universe import Universe
 from ..schema import Schema
-
-INDEXED_UNITS = ("detector", "exposure", "visit", "tract", "patch")
-"""DataUnit columns of ``dataset`` that get a (partial, non-NULL) index, for filtered dataset queries."""
+from ..unit_indexes import create_unit_indexes
 
 
 def view_selects(universe: Universe, schema: Schema) -> dict[str, sa.Select[Any]]:
@@ -77,14 +75,7 @@ def create_query_objects(connection: sa.Connection, universe: Universe, schema: 
             columns = ", ".join(preparer.quote(c) for c in key)
             index = preparer.quote(f"ix_{join.name}_{unit}")
             connection.execute(sa.text(f"CREATE INDEX IF NOT EXISTS {index} ON {target} ({columns})"))
-    table = preparer.format_table(schema.dataset)
-    for unit in INDEXED_UNITS:
-        if unit not in universe or unit not in schema.dataset.c:
-            continue
-        column = preparer.quote(unit)
-        index = preparer.quote(f"ix_dataset_unit_{unit}")
-        connection.execute(sa.text(f"CREATE INDEX IF NOT EXISTS {index} ON {table} ({column}) "
-                                   f"WHERE {column} IS NOT NULL"))
+    create_unit_indexes(connection, universe, schema)
 
 
 def view_names(universe: Universe) -> tuple[str, ...]:
