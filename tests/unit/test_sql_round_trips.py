@@ -168,3 +168,44 @@ def test_a_search_through_an_empty_chain_finds_nothing(registry: SqlRegistry) ->
         assert list(registry.query_datasets("summary", ["chain"], find_first=find_first)) == []
     assert list(registry.query_data_ids("visit", datasets="summary", collections=["chain"])) == []
     assert len(list(registry.query_datasets("summary", ["chain", "run1"]))) == 3  # and the rest still works
+
+
+def test_a_query_through_a_remembered_chain_is_one_statement(registry: SqlRegistry) -> None:
+    registry.insert_datasets("summary", "run1", data_ids(1, range(3)))
+    registry.insert_datasets("summary", "run2", data_ids(2, range(2)))
+    registry.set_chain("chain", ["run2", "run1"])
+    assert len(list(registry.query_datasets("summary", ["chain"]))) == 5  # resolves the chain: remembered
+    sent = counting(registry)
+    for find_first in (False, True):
+        found = registry.query_datasets("summary", ["chain"], where="instrument = 'Big' AND visit = 1",
+                                        find_first=find_first)
+        assert sorted(r.data_id["detector"] for r in found) == [0, 1, 2]
+    assert {d["visit"] for d in registry.query_data_ids("visit", datasets="summary", collections=["chain"])} == {1, 2}
+    # One statement each: the query, guarded by the chain version (no separate read of it).
+    assert len(sent) == 3 and all("meta" in s for s in sent), sent
+    sent.clear()
+    assert list(registry.query_datasets("summary", ["chain"], where="instrument = 'Big' AND visit = 3")) == []
+    assert len(sent) == 2, sent  # nothing found: the version is read to tell "none" from "the chain changed"
+
+
+def test_a_guarded_query_sees_a_chain_another_registry_changed(registry: SqlRegistry,
+                                                               location: tuple[str, str | None]) -> None:
+    registry.insert_datasets("summary", "run1", data_ids(1, range(3)))
+    registry.insert_datasets("summary", "run2", data_ids(2, range(2)))
+    registry.set_chain("chain", ["run1"])
+    query = registry.query_datasets("summary", ["chain"], where="visit = 2")
+    assert list(query) == [] and query.count() == 0 and not query.any()
+    url, namespace = location
+    with SqlRegistry.open(url, namespace=namespace) as other:
+        other.set_chain("chain", ["run2"])
+    # Made before the change, asked after it: each answer is the chain's as it is now.
+    assert sorted(r.data_id["detector"] for r in query) == [0, 1]
+    assert query.count() == 2 and query.any()
+    for find_first in (False, True):
+        again = registry.query_datasets("summary", ["chain"], find_first=find_first)
+        assert {r.run for r in again} == {"run2"}
+    ids = registry.query_data_ids("visit", datasets="summary", collections=["chain"])
+    assert {d["visit"] for d in ids} == {2} and ids.count() == 1
+    with SqlRegistry.open(url, namespace=namespace) as other:
+        other.set_chain("chain", [])
+    assert list(registry.query_datasets("summary", ["chain"])) == [] and not ids.any()

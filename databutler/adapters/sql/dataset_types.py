@@ -74,8 +74,12 @@ class DatasetTypeManager:
 
     def cached(self, name: str) -> DatasetType | None:
         """DatasetType ``name`` if it is remembered (no database read)."""
-        hit = self._by_name.get(name)
+        hit = self.cached_with_id(name)
         return None if hit is None else hit[1]
+
+    def cached_with_id(self, name: str) -> tuple[int, DatasetType] | None:
+        """The id and definition of DatasetType ``name`` if it is remembered (no database read)."""
+        return self._by_name.get(name)
 
     def store(self, connection: sa.Connection, dataset_type: DatasetType) -> DatasetType | None:
         """Add ``dataset_type`` (normalized), or return the registered one of that name, storing nothing."""

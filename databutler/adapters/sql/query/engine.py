@@ -8,8 +8,8 @@ registry reads its ``dataset`` table; the Data Backbone registry DESFILE rows an
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import attrs
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ from ....domain.errors import QueryError
 from ....domain.remedies import Action, Remedy
 from ....domain.universe import Universe
 from ....domain.values import KeyValue
-from ....ports.query_results import QueryResults
+from ....ports.query_results import QueryExecutor, QueryResults
 from ..schema import Schema
 from .cache import StatementCache
 from .constraints import Constraints, prepare_constraints
@@ -28,9 +28,11 @@ from .data_ids import DataIdQuery
 from .datasets import ConcatenatedQuery, DatasetQuery, RefBuilder
 from .executor import Streamer
 from .plan import Relation
+from .rechecked import Rechecked
 from .records import RecordQuery
 from .spatial_where import spatial_matches, spatial_nodes
 
+T = TypeVar("T")
 GOVERNOR_SAMPLE = 6
 """How many values of a governor are read to infer it (one) or to list choices (several)."""
 
@@ -56,6 +58,17 @@ class QueryEngine(abc.ABC):
         ``query_units`` are the DataUnits the query names besides the DatasetType's (a temporal one
         makes a search of CALIBRATION collections choose by its time, see ``temporal``).
         """
+
+    def _guarded_sources(self, dataset_types: Sequence[str], collections: Sequence[str], *, find_first: bool,
+                         query_units: Sequence[str], connection: sa.Connection | None
+                         ) -> tuple[list[tuple[RefBuilder, Relation]], Callable[[], bool]] | None:
+        """``_dataset_sources`` whose statements check that the search path still holds, and what says it changed.
+
+        See ``rechecked``. Without a ``connection`` nothing may be read: None unless the path was
+        resolved before. None (the default) when the registry has no such check: the sources are
+        then made from the path as read when the query is made.
+        """
+        return None
 
     def _governor_values(self, connection: sa.Connection) -> Any:
         def values(governor: str) -> list[KeyValue]:
@@ -92,11 +105,14 @@ class QueryEngine(abc.ABC):
             self._universe.unit(name)
         with self._streamer.reading() as connection:
             constraints = self._constraints(connection, where, bind, data_id)
-            base = [] if datasets is None else [relation for _, relation in self._sources(
-                connection, names_of(datasets, "datasets"), collections, find_first=False,
-                query_units=(*names, *constraints.units))]
-        return QueryResults(DataIdQuery(self._streamer, self._universe, self._schema, units=names,
-                                        constraints=constraints, base=base, cache=self._statements))
+        types = () if datasets is None else names_of(datasets, "datasets")
+
+        def query(sources: list[tuple[RefBuilder, Relation]]) -> QueryExecutor[DataId]:
+            return DataIdQuery(self._streamer, self._universe, self._schema, units=names, constraints=constraints,
+                               base=[relation for _, relation in sources], cache=self._statements)
+
+        return QueryResults(self._with_sources(query, types, collections, find_first=False,
+                                               query_units=(*names, *constraints.units)))
 
     def datasets(self, dataset_types: str | Sequence[str], collections: Sequence[str], *, where: str,
                  bind: Mapping[str, Any] | None, data_id: Mapping[str, Any] | None,
@@ -105,16 +121,43 @@ class QueryEngine(abc.ABC):
         names = names_of(dataset_types, "dataset_types")
         with self._streamer.reading() as connection:
             constraints = self._constraints(connection, where, bind, data_id)
-            sources = self._sources(connection, names, collections, find_first=find_first,
-                                    query_units=constraints.units)
-        parts = [DatasetQuery(self._streamer, self._universe, self._schema, datasets=refs, source=source,
-                              constraints=constraints, cache=self._statements)
-                 for refs, source in sources]
-        for part in parts:
-            part.check_unambiguous()
-        if len(parts) == 1:
-            return QueryResults(parts[0])
-        return QueryResults(ConcatenatedQuery(parts, ("dataset_type", "run", "id")))
+
+        def query(sources: list[tuple[RefBuilder, Relation]]) -> QueryExecutor[DatasetRef]:
+            parts = [DatasetQuery(self._streamer, self._universe, self._schema, datasets=refs, source=source,
+                                  constraints=constraints, cache=self._statements)
+                     for refs, source in sources]
+            for part in parts:
+                part.check_unambiguous()
+            if len(parts) == 1:
+                return parts[0]
+            return ConcatenatedQuery(parts, ("dataset_type", "run", "id"))
+
+        return QueryResults(self._with_sources(query, names, collections, find_first=find_first,
+                                               query_units=constraints.units))
+
+    def _with_sources(self, query: Callable[[list[tuple[RefBuilder, Relation]]], QueryExecutor[T]],
+                      dataset_types: Sequence[str], collections: Sequence[str] | None, *, find_first: bool,
+                      query_units: Sequence[str]) -> QueryExecutor[T]:
+        """``query`` of the dataset sources: guarded and rechecked when it runs (see ``rechecked``), or as read now."""
+        def read_now() -> QueryExecutor[T]:
+            if not dataset_types:
+                return query([])
+            with self._streamer.reading() as connection:
+                return query(self._sources(connection, dataset_types, collections, find_first=find_first,
+                                           query_units=query_units))
+
+        if not dataset_types or collections is None:
+            return read_now()
+        guarded = self._guarded_sources(dataset_types, collections, find_first=find_first, query_units=query_units,
+                                        connection=None)
+        if guarded is None:  # not resolved before: resolve it (one read), then guard it as above
+            with self._streamer.reading() as connection:
+                guarded = self._guarded_sources(dataset_types, collections, find_first=find_first,
+                                                query_units=query_units, connection=connection)
+        if guarded is None:
+            return read_now()
+        sources, changed = guarded
+        return Rechecked(query(sources), changed, read_now)
 
     def records(self, element: str, where: str, bind: Mapping[str, Any] | None,
                 data_id: Mapping[str, Any] | None) -> QueryResults[dict[str, Any]]:

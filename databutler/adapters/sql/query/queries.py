@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 
+from ....domain.dataset_type import DatasetType
 from ....domain.universe import Universe
 from ....ports.query_results import QueryResults
 from ..collections import CollectionManager, as_names
@@ -49,6 +51,38 @@ class RegistryQueries(QueryEngine):
                                                              search, find_first=find_first, name=f"dataset_{i}",
                                                              query_units=query_units)))
         return sources
+
+    def _guarded_sources(self, dataset_types: Sequence[str], collections: Sequence[str], *, find_first: bool,
+                         query_units: Sequence[str], connection: sa.Connection | None
+                         ) -> tuple[list[tuple[RefBuilder, Relation]], Callable[[], bool]] | None:
+        """See QueryEngine._guarded_sources: one DatasetType through chains, no CALIBRATION collection.
+
+        Several types would be several statements, each checking the path in its own snapshot; a
+        calibration search's statement is made for each query anyway; a path without chains cannot change.
+        """
+        if len(dataset_types) != 1:
+            return None
+        path = as_names(collections)
+        if connection is not None:
+            self._collections.resolve(connection, path)  # remembered from now on, if it has chains
+            known: tuple[int, DatasetType] | None = self._types.get(connection, dataset_types[0])
+        else:
+            known = self._types.cached_with_id(dataset_types[0])
+        remembered = self._collections.remembered(path)
+        if remembered is None or known is None or remembered[0].calibration_ids:
+            return None
+        search, guard = remembered
+        type_id, definition = known
+        relation = dataset_relation(self._universe, self._schema, type_id, definition.units, search,
+                                    find_first=find_first, name="dataset_0", query_units=query_units)
+        guarded = attrs.evolve(relation, conditions=(*relation.conditions, self._collections.version_guard),
+                               parameters={**relation.parameters, **guard})
+
+        def changed() -> bool:
+            with self._streamer.reading() as reading:
+                return self._collections.resolve(reading, path) is not search
+
+        return [(self._datasets, guarded)], changed
 
     def select_sql(self, sql: str, bind: Mapping[str, Any] | None, timeout_s: float) -> QueryResults[dict[str, Any]]:
         """See Registry.select_sql."""
