@@ -11,6 +11,7 @@ from ....domain.data_id import DataId
 from ....domain.errors import QueryError
 from ....domain.universe import Universe
 from ....domain.values import FieldType
+from ..id_lists import only_filtering
 from ..schema import Schema
 from .cache import StatementCache, parameter_names, parameter_values
 from .constraints import Constraints
@@ -60,8 +61,10 @@ def semi_joins(plan: JoinPlan, bare: JoinPlan, base: Sequence[Relation]) -> list
     for relation in base:
         keys = [column == bare.units[unit] for unit, column in (*relation.required.items(), *relation.optional.items())
                 if unit in plan.units]
+        # Found by its DataUnits: the run list only filters (see only_filtering).
+        conditions = [only_filtering(c) for c in relation.conditions]
         filters.append(sa.select(sa.literal(1)).select_from(relation.table)
-                       .where(*relation.conditions, *keys).offset(sa.literal_column("0")).exists())
+                       .where(*conditions, *keys).offset(sa.literal_column("0")).exists())
     return filters
 
 
