@@ -9,7 +9,7 @@ the database saw it, and a CASE over them for the search rank made every stateme
   dozen rows, and a PostgreSQL plan kept for a prepared statement (psycopg prepares one run five
   times) cannot see inside an array parameter. A chain's search is the same text every time, so
   its plan is kept. Where the list only filters rows found otherwise (``only_filtering``),
-  PostgreSQL gets it as one relation instead, which it plans at once.
+  PostgreSQL gets it on ``column + 0``, which it plans without reading statistics per value.
 - The rank is one bound parameter: array text cast to ``INTEGER[]`` for PostgreSQL's
   ``array_position``, a JSON array for ``databutler_position``, a function every SQLite
   connection registers (``register_sqlite_functions``) that parses each distinct list once.
@@ -98,9 +98,8 @@ def only_filtering(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
     For a search that other conditions lead (a correlated EXISTS, found by its DataUnits). PostgreSQL
     estimates ``column IN (list)`` value by value from the column's statistics, and a statement
     whose kept plan it judges worse than a fresh one is planned at every run: for a chain of 4,900
-    runs that was 3 ms a query. As ``column IN (SELECT unnest(ARRAY[list]))`` the list is one
-    relation to it, planned at once and hashed when it runs (3.3 -> 1.5 ms a query). SQLite plans
-    no value by value: its text is unchanged.
+    runs, 3 ms a query. On ``column + 0`` there are no statistics to read (a fifth of that), and the
+    list is still a hash when the statement runs. SQLite plans no value by value: its text is unchanged.
     """
     if isinstance(condition, _OneOf):
         return _OneOf(condition.column, condition.ids, probe=False)
@@ -128,7 +127,7 @@ def _one_of(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
     column = compiler.process(element.column, **kw)
     if element.probe or compiler.dialect.name != "postgresql":
         return f"{column} IN ({ids})"
-    return f"{column} IN (SELECT unnest(ARRAY[{ids}]))"
+    return f"({column} + 0) IN ({ids})"
 
 
 @compiles(_PositionIn, "postgresql")
