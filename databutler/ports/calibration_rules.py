@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .registry_base import RegistryBase
 
 
-def require_calibrations(registry: RegistryBase, action: str) -> None:
+def require_calibrations(registry: Registry, action: str) -> None:
     """Refuse ``action`` with CapabilityError unless ``registry`` declares CALIBRATIONS."""
     require(registry.capabilities, RegistryCapability.CALIBRATIONS, type(registry).__name__, action)
 

@@ -14,31 +14,29 @@ instead: the registry it wraps applies the rules.
 from __future__ import annotations
 
 import abc
-import fnmatch
 import functools
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from ..domain.arguments import check_many
-from ..domain.collection import Collection, CollectionKind, as_names, check_collection_name, same_kind
+from ..domain.collection import CollectionKind, as_names
 from ..domain.data_id import DataId, normalize_data_id
 from ..domain.dataset import DatasetRef, StoredArtifact
 from ..domain.dataset_type import DatasetType, missing_dataset_type, same_dataset_type
-from ..domain.errors import CollectionError, DataIdError, DatasetTypeError, ReadOnlyError
+from ..domain.errors import DataIdError, DatasetTypeError, ReadOnlyError
 from ..domain.quantum import Quantum
 from ..domain.records import Implied, Key, RecordRules
 from ..domain.values import Timespan, shown
 from . import calibration_rules, collection_rules, dataset_rules
 from .calibration_rules import CalibrationRules
 from .capabilities import RegistryCapability
+from .collection_rules import CollectionRules, matching
 from .data_unit_rules import DataUnitRules
 from .registry import DataIdLike, Registry
 
-_Named = TypeVar("_Named", DatasetType, Collection)
 
-
-class RegistryBase(CalibrationRules, Registry, abc.ABC):
+class RegistryBase(CalibrationRules, CollectionRules, Registry, abc.ABC):
     """A Registry whose rules are shared: an adapter implements the storage hooks below, not the rules.
 
     Hooks marked *optional* have a correct default an adapter may override to be faster or stricter.
@@ -146,7 +144,7 @@ class RegistryBase(CalibrationRules, Registry, abc.ABC):
 
     def query_dataset_types(self, pattern: str | None = None) -> list[DatasetType]:
         """Return the registered DatasetTypes whose names match glob ``pattern``, sorted by name."""
-        return _matching(self._dataset_types(), pattern)
+        return matching(self._dataset_types(), pattern)
 
     def remove_dataset_type(self, name: str) -> None:
         """Remove DatasetType ``name``; refused with DatasetTypeError while datasets of it exist."""
@@ -168,111 +166,6 @@ class RegistryBase(CalibrationRules, Registry, abc.ABC):
     @abc.abstractmethod
     def _remove_dataset_type(self, name: str) -> None:
         """Storage write: delete DatasetType ``name`` (DatasetTypeError while it has datasets)."""
-
-    # -- Collections ----------------------------------------------------------------------------
-
-    def register_collection(self, name: str, kind: CollectionKind, doc: str = "") -> bool:
-        """Register collection ``name``; return False if it already exists with this kind."""
-        check_collection_name(name)
-        if not isinstance(kind, CollectionKind):
-            raise CollectionError(f"collection kind must be a CollectionKind, got {kind!r}")
-        if kind is CollectionKind.CALIBRATION:
-            calibration_rules.require_calibrations(self, f"register CALIBRATION collection {name!r}")
-        self._check_writeable(f"register collection {name!r}")
-        existing = self._register_collection(name, kind, doc or "")
-        return existing is None or not same_kind(name, existing, kind)
-
-    def get_collection(self, name: str) -> Collection:
-        """Return collection ``name`` or raise MissingCollectionError."""
-        if not isinstance(name, str):
-            raise CollectionError(f"a collection name is a string, not {shown(name)}")
-        found = self._collections([name])
-        if not found:
-            raise collection_rules.missing(self, name)
-        return found[0]
-
-    def query_collections(self, pattern: str | None = None,
-                          kinds: Sequence[CollectionKind] | None = None) -> list[Collection]:
-        """Return collections whose names match glob ``pattern`` and whose kind is in ``kinds``."""
-        if pattern is not None and not isinstance(pattern, str):
-            raise CollectionError(f"a collection name pattern is a string (a glob), not {shown(pattern)}")
-        wanted = None if kinds is None else set(kinds)
-        return [c for c in _matching(self._collections(None), pattern) if wanted is None or c.kind in wanted]
-
-    def set_chain(self, name: str, children: Sequence[str]) -> None:
-        """Set the ordered children of CHAINED collection ``name``; a cycle raises CollectionError."""
-        action = f"set the children of chain {name!r}"
-        self._check_writeable(action)
-        kids = as_names(children)
-        with self.transaction():
-            collection_rules.check_kind(self, name, CollectionKind.CHAINED)
-            self._check_collection_writable(name, action)
-            collection_rules.check_chain(self, name, kids)  # the chain rules run before anything is stored
-            self._set_chain(name, kids)
-
-    def resolve_collections(self, search_path: Sequence[str]) -> tuple[str, ...]:
-        """Flatten ``search_path`` (chains expanded) into RUN and TAGGED names, first occurrence kept."""
-        return self._resolve_collections(as_names(search_path))
-
-    def remove_collection(self, name: str) -> None:
-        """Remove collection ``name`` (a RUN must be empty; a chain's child is refused)."""
-        action = f"remove collection {name!r}"
-        self._check_writeable(action)
-        collection_rules.check_kind(self, name, None)
-        self._check_collection_writable(name, action)
-        self._remove_collection(name)
-
-    def associate(self, tagged: str, refs: Sequence[DatasetRef]) -> None:
-        """Add ``refs`` to TAGGED collection ``tagged``; re-adding a member is a no-op."""
-        action = f"tag datasets into {tagged!r}"
-        self._check_writeable(action)
-        collection_rules.check_kind(self, tagged, CollectionKind.TAGGED)
-        self._check_collection_writable(tagged, action)
-        self._associate(tagged, list(refs))
-
-    def disassociate(self, tagged: str, refs: Sequence[DatasetRef]) -> None:
-        """Remove ``refs`` from TAGGED collection ``tagged``; absent refs are ignored."""
-        action = f"untag datasets from {tagged!r}"
-        self._check_writeable(action)
-        collection_rules.check_kind(self, tagged, CollectionKind.TAGGED)
-        self._check_collection_writable(tagged, action)
-        self._disassociate(tagged, list(refs))
-
-    @abc.abstractmethod
-    def _register_collection(self, name: str, kind: CollectionKind, doc: str) -> CollectionKind | None:
-        """Storage write: add collection ``name``; if the name is taken, store nothing and return its kind."""
-
-    @abc.abstractmethod
-    def _collections(self, names: Sequence[str] | None) -> list[Collection]:
-        """Storage read: the collections with these names (unknown ones absent; all if None), sorted by name."""
-
-    def _collection_kind(self, name: str) -> CollectionKind | None:
-        """Optional storage read: the kind of collection ``name``, or None (the default uses ``_collections``)."""
-        found = self._collections([name])
-        return found[0].kind if found else None
-
-    def _check_collection_writable(self, name: str, action: str) -> None:
-        """Optional: refuse ``action`` if collection ``name`` is read-only here (a release layer)."""
-
-    @abc.abstractmethod
-    def _set_chain(self, name: str, children: tuple[str, ...]) -> None:
-        """Storage write: replace the children of chain ``name`` by ``children`` (checked: they exist, no cycle)."""
-
-    def _resolve_collections(self, search_path: tuple[str, ...]) -> tuple[str, ...]:
-        """Optional storage read: flatten ``search_path`` (the default reads chains level by level)."""
-        return collection_rules.resolve(self, search_path)
-
-    @abc.abstractmethod
-    def _remove_collection(self, name: str) -> None:
-        """Storage write: remove ``name`` (a RUN must be empty, a chain's child is refused; see remove_collection)."""
-
-    @abc.abstractmethod
-    def _associate(self, tagged: str, refs: list[DatasetRef]) -> None:
-        """Storage write: tag ``refs`` into TAGGED ``tagged`` (checked: it exists and is writable; see associate)."""
-
-    @abc.abstractmethod
-    def _disassociate(self, tagged: str, refs: list[DatasetRef]) -> None:
-        """Storage write: untag ``refs`` from TAGGED ``tagged``."""
 
     # -- Datasets -------------------------------------------------------------------------------
 
@@ -444,10 +337,3 @@ def _timespan(timespan: object) -> Timespan | None:
     if timespan is not None and not isinstance(timespan, Timespan):
         raise DataIdError(f"a lookup time is a Timespan(begin, end) or None, not {shown(timespan)}")
     return timespan
-
-
-def _matching(items: list[_Named], pattern: str | None) -> list[_Named]:
-    """``items`` whose names match glob ``pattern``, sorted by name."""
-    return sorted((i for i in items if pattern is None or fnmatch.fnmatchcase(i.name, pattern)),
-                  key=lambda i: i.name)
-
