@@ -83,12 +83,15 @@ def test_registering_a_type_indexes_its_units_once_and_queries_use_it(location: 
         registry.register_dataset_type(CALEXP)
         after_first = indexes(engine, namespace)
         assert after_first[VISIT_DETECTOR] == ("visit", "detector")
+        # The combination serves a query of its first unit alone: that unit's own index is gone.
+        assert "ix_dataset_unit_visit" not in after_first and "ix_dataset_unit_detector" in after_first
         registry.register_dataset_type(SRC)  # the same units: nothing more
         assert indexes(engine, namespace) == after_first
         registry.register_dataset_type(RAW)
         assert indexes(engine, namespace)["ix_dataset_units_exposure_detector"] == ("exposure", "detector")
         plan = planned_index(engine, namespace, "SELECT id FROM dataset WHERE visit = 7 AND detector IN (1, 2)")
         assert VISIT_DETECTOR in plan
+        assert VISIT_DETECTOR in planned_index(engine, namespace, "SELECT id FROM dataset WHERE visit = 7")
 
 
 def test_queries_answer_the_same_with_the_index(location: tuple[str, str | None]) -> None:
@@ -127,12 +130,15 @@ def test_migrating_a_version_6_registry_indexes_its_types(location: tuple[str, s
         registry.register_dataset_type(RAW)
     made = indexes(engine, namespace)
     prefix = "" if namespace is None else f'"{namespace}".'
-    with engine.begin() as connection:  # back to version 6, which had no combination indexes
+    with engine.begin() as connection:  # back to version 6: no combination indexes, one index per unit
         for name in (VISIT_DETECTOR, "ix_dataset_units_exposure_detector"):
             connection.execute(sa.text(f'DROP INDEX {prefix}"{name}"'))
+        for unit in ("visit", "exposure"):
+            connection.execute(sa.text(f'CREATE INDEX "ix_dataset_unit_{unit}" ON {prefix}dataset ({unit}) '
+                                       f"WHERE {unit} IS NOT NULL"))
         connection.execute(sa.text(f"UPDATE {prefix}meta SET value = '6' WHERE key = 'schema_version'"))
         connection.execute(sa.text(f"UPDATE {prefix}{VERSION_TABLE} SET version_num = '6'"))
-    assert VISIT_DETECTOR not in indexes(engine, namespace)
+    assert VISIT_DETECTOR not in indexes(engine, namespace) and "ix_dataset_unit_visit" in indexes(engine, namespace)
 
     report = migrate_database(url, namespace=namespace)
 
@@ -148,7 +154,7 @@ def test_the_way_down_drops_only_the_combination_indexes(location: tuple[str, st
         registry.register_dataset_type(CALEXP)
     before = indexes(engine, namespace)
     with engine.begin() as connection:
-        drop_combination_indexes(connection, build_schema(default_universe(), namespace))
+        drop_combination_indexes(connection, default_universe(), build_schema(default_universe(), namespace))
     after = indexes(engine, namespace)
     assert set(before) - set(after) == {VISIT_DETECTOR}
-    assert "ix_dataset_unit_visit" in after and "ix_dataset_find" in after
+    assert set(after) - set(before) == {"ix_dataset_unit_visit"}  # which the combination replaced

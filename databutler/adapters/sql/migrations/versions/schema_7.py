@@ -1,8 +1,9 @@
 """Schema version 7: an index on ``dataset`` for each combination of DataUnits a dataset type uses.
 
 See ``databutler.adapters.sql.unit_indexes``: a query naming a visit and a few detectors reads those
-datasets, not every dataset of the visit. Each registered dataset type's combination is indexed here;
-types registered later get theirs when they are registered.
+datasets, not every dataset of the visit. Each registered dataset type's combination is indexed here
+(the index of its first unit alone is dropped: the combination's serves it); types registered later
+get theirs when they are registered.
 """
 
 from alembic import op
@@ -23,7 +24,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop the combination indexes (version 6 keeps only the single-unit ones)."""
+    """Drop the combination indexes, making again the single-unit ones they replaced (version 6 has only those)."""
     stored = universe()
-    drop_combination_indexes(op.get_bind(), build_schema(stored, namespace(), personal=personal()))
+    drop_combination_indexes(op.get_bind(), stored, build_schema(stored, namespace(), personal=personal()))
     record_schema_version(down_revision)
