@@ -131,3 +131,21 @@ def test_a_table_that_lost_rows_is_not_analysed_at_every_close(tmp_path: Path) -
         connection.commit()
         optimize_at_close(connection, threshold=1000)
         assert _rows_analysed(connection)["ix_item_group_id"] == "5000 1667"
+
+
+def test_a_registry_analyses_a_data_unit_table_it_filled(tmp_path: Path) -> None:
+    """A join through an unanalysed overlap table of 2 x 10^5 rows read every overlap of an instrument."""
+    from databutler.adapters.sql import SqlRegistry
+    from databutler.adapters.sql.statistics import ANALYZE_AFTER_ROWS
+    from databutler.config.universe import default_universe
+
+    url = f"sqlite:///{tmp_path}/registry.sqlite3"
+    with SqlRegistry.create(url, default_universe()) as registry:
+        registry.insert_data_units("instrument", [{"name": "Cam", "detector_max": ANALYZE_AFTER_ROWS}])
+        registry.insert_data_units("detector", [{"instrument": "Cam", "id": d} for d in range(ANALYZE_AFTER_ROWS)])
+        engine = sa.create_engine(url)  # before the registry closes (a close analyses too)
+        with engine.connect() as connection:
+            analysed = set(connection.exec_driver_sql("SELECT tbl FROM sqlite_stat1").scalars())
+        assert "detector" in analysed
+        assert "instrument" not in analysed  # one row: below the threshold
+        engine.dispose()

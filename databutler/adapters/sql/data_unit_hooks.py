@@ -14,6 +14,7 @@ from ...domain.records import Implied, Key
 from .data_units import DataUnitManager
 from .errors import translating
 from .session import Session
+from .statistics import PlannerStatistics
 
 
 class DataUnitHooks:
@@ -21,6 +22,9 @@ class DataUnitHooks:
 
     _session: Session
     _data_units: DataUnitManager
+    _statistics: PlannerStatistics | None = None
+    """Counts the rows inserted, to analyse a table that grew (a join through an unanalysed overlap table at
+    2 x 10^5 rows read every overlap of an instrument: 1.4 ms instead of 0.34)."""
 
     def transaction(self) -> AbstractContextManager[None]:
         """Group writes so that they all happen or none do; transactions nest (savepoints)."""
@@ -49,6 +53,8 @@ class DataUnitHooks:
         """Insert validated new records of ``element`` (one statement: SQLite undoes it alone if it fails)."""
         with self._session.writing(f"insert {element} records", atomic=True) as connection:
             self._data_units.insert(connection, element, records, ignore_conflicts=ignore_conflicts)
+            if self._statistics is not None:
+                self._statistics.inserted(connection, self._data_units.written_table(element), len(records))
 
     @translating("update DataUnit records")
     def _update_data_units(self, element: str, records: Mapping[Key, dict[str, Any]]) -> None:

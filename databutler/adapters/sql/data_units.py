@@ -131,6 +131,10 @@ class DataUnitManager:
 
     # -- writes -------------------------------------------------------------------------------
 
+    def written_table(self, name: str) -> sa.Table:
+        """The table the records of element ``name`` are written to."""
+        return self._writes.elements[name]
+
     def insert(self, connection: sa.Connection, name: str, records: Sequence[Mapping[str, Any]], *,
                ignore_conflicts: bool) -> None:
         """Insert validated new records of element ``name`` (skipping keys stored meanwhile if ``ignore_conflicts``)."""

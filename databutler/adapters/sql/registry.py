@@ -91,7 +91,7 @@ class SqlRegistry(DataUnitHooks, QueryEntryPoints, LineageRules, RegistryBase):
         self._calibrations = CalibrationManager(layout, self._collections_table, self._types, self._datasets)
         self._artifacts = ArtifactManager(layout)
         self._quanta = QuantumManager(layout)
-        self._statistics = PlannerStatistics()
+        self._statistics: PlannerStatistics = PlannerStatistics()
         self._memory = is_memory(engine.url)
         memory = is_memory(engine.url)
         prepare = None if layering is None else (
