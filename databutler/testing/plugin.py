@@ -7,7 +7,7 @@ import pytest
 from ..config.universe import default_universe
 from ..domain.universe import Universe
 from .desdm import desdm_postgres, desdm_sqlite  # noqa: F401 - DESDM catalog fixtures for DBB adapters
-from .postgres import postgres_schema, postgres_server  # noqa: F401 - fixtures offered to every suite
+from .postgres import postgres_schema, postgres_server, sql_database  # noqa: F401 - fixtures offered to every suite
 from .requirements import MARKERS, decide_at_collection
 
 

@@ -33,6 +33,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import attrs
 import pytest
@@ -262,5 +263,14 @@ def postgres_schema(postgres_server: PostgresServer) -> Iterator[str]:
     postgres_server.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 
 
-__all__ = ["PostgresRole", "PostgresServer", "find_bindir", "postgres_schema", "postgres_server", "start_cluster",
-           "stop_cluster"]
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sql_database(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str | None]:
+    """(url, namespace) of an empty database for a registry: a SQLite file, then a schema of the throwaway cluster."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/registry.sqlite3", None
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.url(), request.getfixturevalue("postgres_schema")
+
+
+__all__ = ["PostgresRole", "PostgresServer", "find_bindir", "postgres_schema", "postgres_server", "sql_database",
+           "start_cluster", "stop_cluster"]

@@ -100,23 +100,14 @@ def test_every_bounded_column_is_guarded() -> None:
 
 # -- probes through the public API, on both backends ----------------------------------------------
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str | None]:
-    """(url, namespace) of an empty database: a SQLite file, or a schema of the throwaway PostgreSQL."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/registry.sqlite3", None
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    return server.url(), request.getfixturevalue("postgres_schema")
-
-
 @pytest.fixture
-def butler_config(database: tuple[str, str | None], request: pytest.FixtureRequest,
+def butler_config(sql_database: tuple[str, str | None], request: pytest.FixtureRequest,
                   monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """butler.yaml sections for a registry in ``database``: the defaults on SQLite, a schema on PostgreSQL.
+    """butler.yaml sections for a registry in ``sql_database``: the defaults on SQLite, a schema on PostgreSQL.
 
     The password stays in the environment, as butler.yaml requires.
     """
-    _, namespace = database
+    _, namespace = sql_database
     if namespace is None:
         return {}
     server: PostgresServer = request.getfixturevalue("postgres_server")
@@ -124,15 +115,15 @@ def butler_config(database: tuple[str, str | None], request: pytest.FixtureReque
 
 
 @pytest.fixture
-def registry(database: tuple[str, str | None]) -> Iterator[SqlRegistry]:
-    url, namespace = database
+def registry(sql_database: tuple[str, str | None]) -> Iterator[SqlRegistry]:
+    url, namespace = sql_database
     with SqlRegistry.create(url, default_universe(), namespace=namespace) as made:
         yield made
 
 
-def row_counts(database: tuple[str, str | None]) -> dict[str, int]:
+def row_counts(sql_database: tuple[str, str | None]) -> dict[str, int]:
     """The number of rows of every table, read past the registry (a backdoor)."""
-    url, namespace = database
+    url, namespace = sql_database
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     try:
         with engine.connect() as connection:
@@ -208,48 +199,48 @@ def test_values_at_every_limit_are_stored_and_read_back(registry: SqlRegistry) -
 @pytest.mark.parametrize("element_field", sorted({(e, f) for (e, f) in universe_bounds(default_universe())
                                                   if e != "dataset"}))
 def test_a_data_unit_value_one_over_its_limit_is_refused_and_nothing_written(
-        registry: SqlRegistry, database: tuple[str, str | None], element_field: tuple[str, str]) -> None:
+        registry: SqlRegistry, sql_database: tuple[str, str | None], element_field: tuple[str, str]) -> None:
     universe = registry.universe
     element, _ = element_field
     for name, record in maxed_records(universe).items():
         if name == element:
             break
         registry.insert_data_units(name, [record])
-    before = row_counts(database)
+    before = row_counts(sql_database)
     over = maxed_records(universe, 1, element_field)[element]
     with pytest.raises(DataIdError, match="longer than"):
         registry.insert_data_units(element, [over])
-    assert row_counts(database) == before
+    assert row_counts(sql_database) == before
 
 
 def test_a_data_id_value_one_over_its_limit_is_refused_and_nothing_written(
-        registry: SqlRegistry, database: tuple[str, str | None]) -> None:
+        registry: SqlRegistry, sql_database: tuple[str, str | None]) -> None:
     for element, record in maxed_records(registry.universe).items():
         registry.insert_data_units(element, [record])
     registry.register_dataset_type(DatasetType("calexp", ("instrument", "visit", "detector"), "StructuredData"))
     registry.register_collection("run", CollectionKind.RUN)
-    before = row_counts(database)
+    before = row_counts(sql_database)
     with pytest.raises(DataIdError, match="longer than"):
         registry.insert_datasets("calexp", "run", [{"instrument": "x" * 33, "visit": 1, "detector": 1}])
-    assert row_counts(database) == before
+    assert row_counts(sql_database) == before
 
 
 @pytest.mark.parametrize("kind", list(CollectionKind))
 def test_a_collection_name_one_over_its_limit_is_refused_and_nothing_written(
-        registry: SqlRegistry, database: tuple[str, str | None], kind: CollectionKind) -> None:
-    before = row_counts(database)
+        registry: SqlRegistry, sql_database: tuple[str, str | None], kind: CollectionKind) -> None:
+    before = row_counts(sql_database)
     with pytest.raises(CollectionError, match=f"at most {COLLECTION_NAME_MAX_LENGTH}"):
         registry.register_collection("n" * (COLLECTION_NAME_MAX_LENGTH + 1), kind)
-    assert row_counts(database) == before
+    assert row_counts(sql_database) == before
 
 
 def test_a_dataset_type_name_one_over_its_limit_is_refused_and_nothing_written(
-        registry: SqlRegistry, database: tuple[str, str | None]) -> None:
-    before = row_counts(database)
+        registry: SqlRegistry, sql_database: tuple[str, str | None]) -> None:
+    before = row_counts(sql_database)
     with pytest.raises(DatasetTypeError, match=f"at most {DATASET_TYPE_NAME_MAX_LENGTH}"):
         registry.register_dataset_type(DatasetType("d" * (DATASET_TYPE_NAME_MAX_LENGTH + 1), ("instrument",),
                                                    "StructuredData"))
-    assert row_counts(database) == before
+    assert row_counts(sql_database) == before
 
 
 # -- a Butler with the default (posix) datastore ----------------------------------------------------
@@ -273,16 +264,16 @@ def test_a_butler_with_default_options_puts_and_gets_at_every_limit(tmp_path: Pa
 
 
 def test_a_butler_refuses_names_one_over_the_limit_and_writes_nothing(
-        tmp_path: Path, database: tuple[str, str | None], butler_config: dict[str, Any]) -> None:
+        tmp_path: Path, sql_database: tuple[str, str | None], butler_config: dict[str, Any]) -> None:
     root = tmp_path / "repo"
     Butler.create(root, config=butler_config).close()
-    before = row_counts(database)
+    before = row_counts(sql_database)
     files_before = sorted(p for p in root.rglob("*") if p.is_file() and "registry" not in p.name)
     with pytest.raises(CollectionError):
         Butler(root, run="r" * (COLLECTION_NAME_MAX_LENGTH + 1))
     with Butler(root) as butler, pytest.raises(DatasetTypeError):
         butler.registry.register_dataset_type(DatasetType("d" * (DATASET_TYPE_NAME_MAX_LENGTH + 1),
                                                           ("instrument",), "StructuredData"))
-    assert row_counts(database) == before
+    assert row_counts(sql_database) == before
     assert sorted(p for p in root.rglob("*") if p.is_file() and "registry" not in p.name) == files_before
 

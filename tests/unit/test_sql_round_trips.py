@@ -18,24 +18,14 @@ from databutler.adapters.sql.query.executor import BATCH_ROWS
 from databutler.config.universe import default_universe
 from databutler.domain import CollectionKind, DatasetType
 from databutler.domain.errors import ConflictingDefinitionError
-from databutler.testing.postgres import PostgresServer
 
 DETECTORS = 2 * BATCH_ROWS + 500
 SUMMARY = DatasetType("summary", ("instrument", "visit", "detector"), "StructuredData")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def location(request: pytest.FixtureRequest, tmp_path: Any) -> tuple[str, str | None]:
-    """The URL and namespace of the registry."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/registry.sqlite3", None
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    return server.url(), request.getfixturevalue("postgres_schema")
-
-
 @pytest.fixture
-def registry(location: tuple[str, str | None]) -> Iterator[SqlRegistry]:
-    url, namespace = location
+def registry(sql_database: tuple[str, str | None]) -> Iterator[SqlRegistry]:
+    url, namespace = sql_database
     with SqlRegistry.create(url, default_universe(), namespace=namespace) as made:
         made.insert_data_units("instrument", [{"name": "Big", "detector_max": DETECTORS, "visit_max": 10}])
         made.insert_data_units("detector", [{"instrument": "Big", "id": d} for d in range(DETECTORS)])
@@ -79,12 +69,12 @@ def test_a_chain_is_read_again_only_after_it_changes(registry: SqlRegistry) -> N
 
 
 def test_a_guarded_find_sees_a_chain_another_registry_changed(registry: SqlRegistry,
-                                                              location: tuple[str, str | None]) -> None:
+                                                              sql_database: tuple[str, str | None]) -> None:
     (one,) = registry.insert_datasets("summary", "run1", data_ids(1, range(1)))
     (two,) = registry.insert_datasets("summary", "run2", data_ids(1, range(1)))
     registry.set_chain("chain", ["run1", "run2"])
     assert registry.find_datasets("summary", data_ids(1, range(1)), ["chain"]) == [one]
-    url, namespace = location
+    url, namespace = sql_database
     with SqlRegistry.open(url, namespace=namespace) as other:
         other.set_chain("chain", ["run2"])
     assert registry.find_datasets("summary", data_ids(1, range(1)), ["chain"]) == [two]
@@ -191,13 +181,13 @@ def test_a_query_through_a_remembered_chain_is_one_statement(registry: SqlRegist
 
 
 def test_a_guarded_query_sees_a_chain_another_registry_changed(registry: SqlRegistry,
-                                                               location: tuple[str, str | None]) -> None:
+                                                               sql_database: tuple[str, str | None]) -> None:
     registry.insert_datasets("summary", "run1", data_ids(1, range(3)))
     registry.insert_datasets("summary", "run2", data_ids(2, range(2)))
     registry.set_chain("chain", ["run1"])
     query = registry.query_datasets("summary", ["chain"], where="visit = 2")
     assert list(query) == [] and query.count() == 0 and not query.any()
-    url, namespace = location
+    url, namespace = sql_database
     with SqlRegistry.open(url, namespace=namespace) as other:
         other.set_chain("chain", ["run2"])
     # Made before the change, asked after it: each answer is the chain's as it is now.

@@ -13,7 +13,6 @@ from databutler.adapters.sql.schema import SCHEMA_VERSION, VERSION_TABLE, build_
 from databutler.adapters.sql.unit_indexes import WIDEST, combination_columns, drop_combination_indexes, index_name
 from databutler.config.universe import default_universe
 from databutler.domain import CollectionKind, DatasetType
-from databutler.testing.postgres import PostgresServer
 
 CALEXP = DatasetType("calexp", ("instrument", "visit", "detector"), "StructuredData")
 SRC = DatasetType("src", ("instrument", "visit", "detector"), "StructuredData")
@@ -21,19 +20,10 @@ RAW = DatasetType("raw", ("instrument", "exposure", "detector"), "StructuredData
 VISIT_DETECTOR = "ix_dataset_units_visit_detector"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def location(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str | None]:
-    """The URL and namespace of the registry."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/registry.sqlite3", None
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    return server.url(), request.getfixturevalue("postgres_schema")
-
-
 @pytest.fixture
-def engine(location: tuple[str, str | None]) -> Iterator[sa.Engine]:
+def engine(sql_database: tuple[str, str | None]) -> Iterator[sa.Engine]:
     """A plain engine on the registry's database, to look at what it holds."""
-    made = sa.create_engine(location[0])
+    made = sa.create_engine(sql_database[0])
     yield made
     made.dispose()
 
@@ -75,9 +65,9 @@ def test_an_index_name_stays_within_postgresql_limits() -> None:
     assert long != index_name(("a" * 30, "b" * 30, "d" * 30))
 
 
-def test_registering_a_type_indexes_its_units_once_and_queries_use_it(location: tuple[str, str | None],
+def test_registering_a_type_indexes_its_units_once_and_queries_use_it(sql_database: tuple[str, str | None],
                                                                       engine: sa.Engine) -> None:
-    url, namespace = location
+    url, namespace = sql_database
     with SqlRegistry.create(url, default_universe(), namespace=namespace) as registry:
         assert VISIT_DETECTOR not in indexes(engine, namespace)
         registry.register_dataset_type(CALEXP)
@@ -94,8 +84,8 @@ def test_registering_a_type_indexes_its_units_once_and_queries_use_it(location: 
         assert VISIT_DETECTOR in planned_index(engine, namespace, "SELECT id FROM dataset WHERE visit = 7")
 
 
-def test_queries_answer_the_same_with_the_index(location: tuple[str, str | None]) -> None:
-    url, namespace = location
+def test_queries_answer_the_same_with_the_index(sql_database: tuple[str, str | None]) -> None:
+    url, namespace = sql_database
     with SqlRegistry.create(url, default_universe(), namespace=namespace) as registry:
         registry.insert_data_units("instrument", [{"name": "Cam", "detector_max": 4, "visit_max": 10}])
         registry.insert_data_units("detector", [{"instrument": "Cam", "id": d} for d in range(4)])
@@ -122,9 +112,9 @@ def test_a_personal_registry_indexes_its_own_table(tmp_path: Path) -> None:
         release_engine.dispose()
 
 
-def test_migrating_a_version_6_registry_indexes_its_types(location: tuple[str, str | None],
+def test_migrating_a_version_6_registry_indexes_its_types(sql_database: tuple[str, str | None],
                                                           engine: sa.Engine) -> None:
-    url, namespace = location
+    url, namespace = sql_database
     with SqlRegistry.create(url, default_universe(), namespace=namespace) as registry:
         registry.register_dataset_type(CALEXP)
         registry.register_dataset_type(RAW)
@@ -148,8 +138,9 @@ def test_migrating_a_version_6_registry_indexes_its_types(location: tuple[str, s
         assert {t.name for t in registry.query_dataset_types()} == {"calexp", "raw"}
 
 
-def test_the_way_down_drops_only_the_combination_indexes(location: tuple[str, str | None], engine: sa.Engine) -> None:
-    url, namespace = location
+def test_the_way_down_drops_only_the_combination_indexes(sql_database: tuple[str, str | None],
+                                                         engine: sa.Engine) -> None:
+    url, namespace = sql_database
     with SqlRegistry.create(url, default_universe(), namespace=namespace) as registry:
         registry.register_dataset_type(CALEXP)
     before = indexes(engine, namespace)
