@@ -6,6 +6,7 @@ the server); the answers must stay those of a registry that remembers nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -201,3 +202,14 @@ def test_a_guarded_query_sees_a_chain_another_registry_changed(registry: SqlRegi
     with SqlRegistry.open(url, namespace=namespace) as other:
         other.set_chain("chain", [])
     assert list(registry.query_datasets("summary", ["chain"])) == [] and not ids.any()
+
+
+def test_a_query_it_cannot_guard_reads_the_chain_version_once(registry: SqlRegistry) -> None:
+    """Through a chain with a CALIBRATION collection the search is made per query: its path is resolved once."""
+    registry.insert_datasets("summary", "run1", data_ids(1, range(2)))
+    registry.register_collection("calibs", CollectionKind.CALIBRATION)
+    registry.set_chain("chain", ["run1", "calibs"])
+    sent = counting(registry)
+    assert len(list(registry.query_datasets("summary", ["chain"], find_first=False))) == 2
+    versions = [s for s in sent if re.match(r"SELECT \(SELECT \S*meta\.value", s.lstrip())]
+    assert len(versions) == 1, sent

@@ -61,12 +61,12 @@ class QueryEngine(abc.ABC):
 
     def _guarded_sources(self, dataset_types: Sequence[str], collections: Sequence[str], *, find_first: bool,
                          query_units: Sequence[str], connection: sa.Connection | None
-                         ) -> tuple[list[tuple[RefBuilder, Relation]], Callable[[], bool]] | None:
-        """``_dataset_sources`` whose statements check that the search path still holds, and what says it changed.
+                         ) -> tuple[list[tuple[RefBuilder, Relation]], Callable[[], bool] | None] | None:
+        """``_dataset_sources``, with statements that check the search path still holds and what says it changed.
 
-        See ``rechecked``. Without a ``connection`` nothing may be read: None unless the path was
-        resolved before. None (the default) when the registry has no such check: the sources are
-        then made from the path as read when the query is made.
+        See ``rechecked``. The check is None for sources that check nothing (made from the path as read
+        now). Without a ``connection`` nothing may be read: None unless the path was resolved before.
+        None (the default) when the registry has no such sources: ``_dataset_sources`` makes them.
         """
         return None
 
@@ -148,16 +148,17 @@ class QueryEngine(abc.ABC):
 
         if not dataset_types or collections is None:
             return read_now()
-        guarded = self._guarded_sources(dataset_types, collections, find_first=find_first, query_units=query_units,
-                                        connection=None)
-        if guarded is None:  # not resolved before: resolve it (one read), then guard it as above
+        made = self._guarded_sources(dataset_types, collections, find_first=find_first, query_units=query_units,
+                                     connection=None)
+        if made is None:  # not resolved before: resolve it now (one read), guarded if it can be
             with self._streamer.reading() as connection:
-                guarded = self._guarded_sources(dataset_types, collections, find_first=find_first,
-                                                query_units=query_units, connection=connection)
-        if guarded is None:
-            return read_now()
-        sources, changed = guarded
-        return Rechecked(query(sources), changed, read_now)
+                made = self._guarded_sources(dataset_types, collections, find_first=find_first,
+                                             query_units=query_units, connection=connection)
+                if made is None:
+                    return query(self._sources(connection, dataset_types, collections, find_first=find_first,
+                                               query_units=query_units))
+        sources, changed = made
+        return query(sources) if changed is None else Rechecked(query(sources), changed, read_now)
 
     def records(self, element: str, where: str, bind: Mapping[str, Any] | None,
                 data_id: Mapping[str, Any] | None) -> QueryResults[dict[str, Any]]:
