@@ -27,6 +27,8 @@ Timed (latencies: median and p95 over --queries runs, random arguments, rows fet
                    it: rows/s, and the peak of Python allocations (tracemalloc, separate pass) of each.
  remove_runs       ``Butler.remove_runs(["big/remove"])``: datasets/s.
  db_bytes          database size per dataset (SQLite file + WAL; PostgreSQL: the schema's relations).
+ server_round_trip_ms  PostgreSQL: median of ``SELECT 1`` on the bare driver before and after the latencies,
+                   the floor of any statement (on this kind of VM it has moved between 0.015 and 0.09 ms).
 
     python bench/scale.py                                  # 10^5 and 10^6 on SQLite and PostgreSQL
     python bench/scale.py --sizes 100000 --backends sqlite
@@ -159,8 +161,8 @@ def populate_datasets(registry: Any, n: int) -> dict[str, Any]:
         registry.set_chain(f"{instrument}/all", runs + (["big/listing"] if instrument == INSTRUMENTS[-1] else []))
     registry.register_collection("all", CollectionKind.CHAINED)
     registry.set_chain("all", [f"{i}/all" for i in INSTRUMENTS] + ["coadd/run"])
-    runs = sum(len(r) for r in chains.values()) + 3
-    return {"datasets": inserted, "runs": runs, "big_run": big, "insert_s": round(insert_s, 2),
+    run_count = sum(len(r) for r in chains.values()) + 3
+    return {"datasets": inserted, "runs": run_count, "big_run": big, "insert_s": round(insert_s, 2),
             "insert_per_s": round(inserted / insert_s, 1), "chained_runs": {i: len(r) for i, r in chains.items()}}
 
 
@@ -293,6 +295,28 @@ def database_bytes(url: str, namespace: str | None) -> int:
         engine.dispose()
 
 
+def round_trip_ms(url: str) -> float | None:
+    """Median ms of ``SELECT 1`` on the bare driver (PostgreSQL; None for SQLite): no statement takes less."""
+    if not url.startswith("postgresql"):
+        return None
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        times = []
+        for _ in range(2000):
+            start = time.perf_counter()
+            cursor.execute("SELECT 1")
+            cursor.fetchall()
+            times.append(time.perf_counter() - start)
+        return round(statistics.median(times[200:]) * 1000, 4)
+    finally:
+        connection.close()
+        engine.dispose()
+
+
 def measure(url: str, namespace: str | None, n: int, queries: int, workdir: str) -> dict[str, Any]:
     """Build a repository of ``n`` datasets at ``url`` and measure it."""
     import sqlalchemy as sa
@@ -325,7 +349,10 @@ def measure(url: str, namespace: str | None, n: int, queries: int, workdir: str)
         units_s = time.perf_counter() - start
         counts = populate_datasets(registry, n)
         result: dict[str, Any] = {"n_datasets": counts["datasets"], "units_s": round(units_s, 2), **counts}
+        before = round_trip_ms(url)
         result["latency"] = measure_queries(registry, counts, queries)
+        if before is not None:  # the floor of every statement, before and after the latencies (it drifts)
+            result["server_round_trip_ms"] = [before, round_trip_ms(url)]
         result["list_run"] = measure_listing(registry, "big/listing", counts["big_run"])
         size = database_bytes(url, namespace)
         result["db_bytes"] = size

@@ -213,3 +213,55 @@ def test_a_query_it_cannot_guard_reads_the_chain_version_once(registry: SqlRegis
     assert len(list(registry.query_datasets("summary", ["chain"], find_first=False))) == 2
     versions = [s for s in sent if re.match(r"SELECT \(SELECT \S*meta\.value", s.lstrip())]
     assert len(versions) == 1, sent
+
+
+def _open_transaction_after_insert(registry: SqlRegistry) -> list[bool]:
+    """For each INSERT the registry sends from now on: whether a transaction was open on the driver after it."""
+    seen: list[bool] = []
+
+    def after(_conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT"):
+            driver = cursor.connection
+            seen.append(driver.in_transaction if hasattr(driver, "in_transaction") else
+                        driver.info.transaction_status != driver.info.transaction_status.IDLE)
+    sa.event.listen(registry._session._engine, "after_cursor_execute", after)
+    return seen
+
+
+def test_a_single_insert_on_postgresql_is_a_transaction_of_its_own(registry: SqlRegistry) -> None:
+    """One dataset or one artifact: PostgreSQL commits the INSERT by itself (no BEGIN, no COMMIT round trip);
+    SQLite still takes its write lock first. In a transaction it stays part of it, and a clash stores nothing."""
+    postgres = registry._session._engine.dialect.name == "postgresql"
+    opened = _open_transaction_after_insert(registry)
+    (one,) = registry.insert_datasets("summary", "run1", data_ids(1, range(1)))
+    assert opened == [not postgres]
+    # A refused single insert stores nothing, names the clash, and leaves the registry working.
+    with pytest.raises(ConflictingDefinitionError, match=r"already exists in run 'run1'"):
+        registry.insert_datasets("summary", "run1", data_ids(1, range(1)))
+    assert registry.datasets_in_collection("run1", "summary") == [one]
+    opened.clear()
+    with pytest.raises(RuntimeError, match="undo"), registry.transaction():
+        registry.insert_datasets("summary", "run2", data_ids(1, range(1)))
+        raise RuntimeError("undo")
+    assert opened == [True], "inside a transaction the insert is part of it"
+    assert registry.datasets_in_collection("run2", "summary") == []
+    opened.clear()
+    (two,) = registry.insert_datasets("summary", "run2", data_ids(1, range(1)))
+    assert opened == [not postgres]
+    assert registry.find_datasets("summary", data_ids(1, range(1)), ["run2"]) == [two]
+
+
+def test_a_find_reads_only_its_dataset_types_columns(registry: SqlRegistry) -> None:
+    """Each column read costs the driver per row: a find selects the type's units, not every unit column."""
+    refs = registry.insert_datasets("summary", "run1", data_ids(1, range(3)))
+    registry.set_chain("chain", ["run2", "run1"])
+    for collections in (["run1"], ["chain"], ["chain"]):  # one RUN; a chain; a remembered chain
+        sent = counting(registry)
+        assert registry.find_datasets("summary", data_ids(1, range(2)), collections) == refs[:2]
+        assert registry.find_datasets("summary", data_ids(1, range(1)), collections) == refs[:1]
+        searches = [s for s in sent if "data_id_key" in s.split("FROM")[0]]
+        assert searches, sent
+        for search in searches:
+            selected = search.split("FROM")[0]
+            assert "detector" in selected and "visit" in selected
+            assert "tract" not in selected and "patch" not in selected and "exposure" not in selected

@@ -8,7 +8,8 @@ the search path (see ``Datasets.search``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -33,7 +34,7 @@ class _Refs:
         self._datasets = datasets
         self._record = record
 
-    def refs(self, connection: sa.Connection, rows: Sequence[sa.RowMapping]) -> list[DatasetRef]:
+    def refs(self, connection: sa.Connection, rows: Sequence[Mapping[Any, Any]]) -> list[DatasetRef]:
         """DatasetRefs for a batch of rows."""
         return self._datasets.refs(connection, self._record, rows)
 

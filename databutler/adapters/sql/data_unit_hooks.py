@@ -50,8 +50,8 @@ class DataUnitHooks:
     @translating("insert DataUnit records")
     def _insert_data_units(self, element: str, records: Sequence[dict[str, Any]], *,
                            ignore_conflicts: bool = False) -> None:
-        """Insert validated new records of ``element`` (one statement: SQLite undoes it alone if it fails)."""
-        with self._session.writing(f"insert {element} records", atomic=True) as connection:
+        """Insert validated new records of ``element`` (and their regions: not atomic, several statements)."""
+        with self._session.writing(f"insert {element} records") as connection:
             self._data_units.insert(connection, element, records, ignore_conflicts=ignore_conflicts)
             if self._statistics is not None:
                 self._statistics.inserted(connection, self._data_units.written_table(element), len(records))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +14,7 @@ from ...domain.dataset import DatasetRef
 from ...domain.dataset_type import DatasetType
 from ...domain.errors import ConflictingDefinitionError, DataButlerError
 from ...domain.universe import Universe
+from . import driver
 from .collections import CollectionManager
 from .dataset_types import DatasetTypeManager
 from .dialect import IN_CHUNK, chunks, collector_paused, delete_many, insert_many, uuid_column, uuid_from_db, where_in
@@ -35,21 +36,11 @@ class DatasetManager:
         self._collections = collections
         self._unit_names = tuple(u.name for u in universe.units)
         self._implied: dict[tuple[str, ...], tuple[str, ...]] = {}
-        d, t = schema.dataset.c, schema.dataset_tag.c
-        self._find_one_in_run = sa.select(schema.dataset).where(
-            d.dataset_type_id == sa.bindparam("type_id"), d.run_id == sa.bindparam("run"),
-            d.data_id_key == sa.bindparam("key"))
-        self._find_in_runs = sa.select(schema.dataset).where(
-            d.dataset_type_id == sa.bindparam("type_id"), d.data_id_key.in_(sa.bindparam("keys", expanding=True)),
-            one_of(d.run_id, "runs"))
-        self._find_in_tags = sa.select(schema.dataset, t.collection_id).join_from(
-            schema.dataset_tag, schema.dataset, t.dataset_id == d.id).where(
-            t.dataset_type_id == sa.bindparam("type_id"), t.data_id_key.in_(sa.bindparam("keys", expanding=True)),
-            one_of(t.collection_id, "tags"))
+        d = schema.dataset.c
         self._all_columns: sa.Select[Any] = sa.select(schema.dataset)
         self._by_id = sa.select(schema.dataset).where(d.id == sa.bindparam("id"))
-        self._guarded: dict[str, sa.Select[Any]] = {}
-        """``_find_in_runs`` and ``_find_in_tags`` checking the chain versions too (see ``_find_guarded``)."""
+        self._finds: dict[tuple[tuple[str, ...], str, bool, bool], sa.Select[Any]] = {}
+        """Find statements by (units, "run"/"runs"/"tags", one key, guarded): see ``_find_statement``."""
 
     # -- rows <-> refs ------------------------------------------------------------------------
 
@@ -88,7 +79,7 @@ class DatasetManager:
             rows.append(row)
         return rows
 
-    def refs(self, connection: sa.Connection, rows: Sequence[sa.RowMapping]) -> list[DatasetRef]:
+    def refs(self, connection: sa.Connection, rows: Sequence[Mapping[Any, Any]]) -> list[DatasetRef]:
         """DatasetRefs for ``dataset`` rows."""
         types = self._types.by_ids(connection, {r["dataset_type_id"] for r in rows})
         runs = self._collections.names_of(connection, {r["run_id"] for r in rows})
@@ -218,63 +209,100 @@ class DatasetManager:
     def find(self, connection: sa.Connection, dataset_type: DatasetType, normalized: Sequence[DataId],
              collections: str | Sequence[str]) -> list[DatasetRef | None]:
         """For each normalized DataId, the dataset found first in the ``collections`` search path, or None."""
-        type_id, _ = self._types.get(connection, dataset_type.name)
+        type_id, definition = self._types.get(connection, dataset_type.name)
         wanted = [d.key() for d in normalized]
         keys = list(dict.fromkeys(wanted))
         remembered = self._collections.remembered(collections)
         if remembered is not None and len(keys) <= IN_CHUNK:
             # A chain resolved before: one statement that also checks the chain version, not two.
-            found = self._find_guarded(connection, type_id, keys, *remembered)
+            found = self._find_guarded(connection, definition, type_id, keys, remembered)
             if found is not None:
                 return [found.get(key) for key in wanted]
         search = self._collections.resolve(connection, collections)
         rank, runs, tags = search.rank, search.run_ids, search.tagged_ids
-        best: dict[str, tuple[int, sa.RowMapping]] = {}
-
-        def consider(rows: Iterable[sa.RowMapping], column: str) -> None:
-            keep_first(best, rows, rank, column)
-
+        best: dict[str, tuple[int, Sequence[Any]]] = {}
         if len(keys) == 1 and len(runs) == 1 and not tags:  # the common single get: one unique-index probe
-            consider(connection.execute(self._find_one_in_run, {"type_id": type_id, "run": runs[0],
-                                                                "key": keys[0]}).mappings(), "run_id")
+            statement = self._find_statement(definition, "run", True, False)
+            keep_first(best, driver.rows(connection, statement, {"type_id": type_id, "run": runs[0], "key": keys[0]}),
+                       rank)
             keys = []
         for part in chunks(keys):
+            one = len(part) == 1
+            given = {"type_id": type_id, "key": part[0]} if one else {"type_id": type_id, "keys": list(part)}
             if runs:
-                consider(connection.execute(self._find_in_runs, {"type_id": type_id, "keys": list(part),
-                                                                 "runs": runs}).mappings(), "run_id")
+                keep_first(best, driver.rows(connection, self._find_statement(definition, "runs", one, False),
+                                             {**given, "runs": runs}), rank)
             if tags:
-                consider(connection.execute(self._find_in_tags, {"type_id": type_id, "keys": list(part),
-                                                                 "tags": tags}).mappings(), "collection_id")
-        found = dict(zip(best, self.refs(connection, [row for _, row in best.values()]), strict=True))
+                keep_first(best, driver.rows(connection, self._find_statement(definition, "tags", one, False),
+                                             {**given, "tags": tags}), rank)
+        found = self._found(connection, definition, best)
         return [found.get(key) for key in wanted]
 
-    def _find_guarded(self, connection: sa.Connection, type_id: int, keys: list[str],
-                      search: SearchPath, guard: dict[str, str]) -> dict[str, DatasetRef] | None:
-        """The datasets found first for ``keys`` in ``search`` by one statement guarded by the chain versions.
+    def _find_guarded(self, connection: sa.Connection, definition: DatasetType, type_id: int, keys: list[str],
+                      remembered: tuple[SearchPath, dict[str, str]]) -> dict[str, DatasetRef] | None:
+        """The datasets found first for ``keys`` in a remembered search path by one statement guarded by the
+        chain versions (``remembered``: the path and the guard's parameters).
 
         None when it must be asked again: no rows (the chains may have changed), or a search through
         both RUN and TAGGED collections (two statements, two snapshots).
         """
+        search, guard = remembered
         runs, tags = search.run_ids, search.tagged_ids
         if bool(runs) == bool(tags):
             return None
-        kind, ids, column = ("runs", runs, "run_id") if runs else ("tags", tags, "collection_id")
-        statement = self._guarded.get(kind)
-        if statement is None:
-            unguarded = self._find_in_runs if runs else self._find_in_tags
-            statement = self._guarded[kind] = unguarded.where(self._collections.version_guard)
-        rows = connection.execute(statement, {"type_id": type_id, "keys": keys, kind: ids, **guard}).mappings().all()
+        kind, ids = ("runs", runs) if runs else ("tags", tags)
+        one = len(keys) == 1
+        given = {"key": keys[0]} if one else {"keys": keys}
+        statement = self._find_statement(definition, kind, one, True)
+        rows = driver.rows(connection, statement, {"type_id": type_id, **given, kind: ids, **guard})
         if not rows:
             return None
-        best: dict[str, tuple[int, sa.RowMapping]] = {}
-        keep_first(best, rows, search.rank, column)
-        return dict(zip(best, self.refs(connection, [row for _, row in best.values()]), strict=True))
+        best: dict[str, tuple[int, Sequence[Any]]] = {}
+        keep_first(best, rows, search.rank)
+        return self._found(connection, definition, best)
+
+    def _found(self, connection: sa.Connection, definition: DatasetType,
+               best: dict[str, tuple[int, Sequence[Any]]]) -> dict[str, DatasetRef]:
+        """The refs of the rows ``keep_first`` kept, by data ID key."""
+        refs = self._refs_of_type(connection, definition, [row[2:] for _, row in best.values()])
+        return dict(zip(best, refs, strict=True))
+
+    def _find_statement(self, definition: DatasetType, kind: str, one: bool, guarded: bool) -> sa.Select[Any]:
+        """The find of datasets of ``definition``'s units by data ID key in one RUN (``kind`` "run"), in
+        RUNs ("runs") or in TAGGED collections ("tags"), for one key or several, checking the chain
+        versions if ``guarded``.
+
+        Rows are (data ID key, collection found in, ``_type_columns``): only the type's columns, since
+        each column read costs the driver per row (on PostgreSQL, a fifth of a find by DataId).
+        """
+        cache_key = (definition.units, kind, one, guarded)
+        statement = self._finds.get(cache_key)
+        if statement is not None:
+            return statement
+        d, t = self._schema.dataset.c, self._schema.dataset_tag.c
+        columns = self._type_columns(definition)
+        if kind == "tags":
+            statement = sa.select(t.data_id_key, t.collection_id, *columns).join_from(
+                self._schema.dataset_tag, self._schema.dataset, t.dataset_id == d.id).where(
+                t.dataset_type_id == sa.bindparam("type_id"), one_of(t.collection_id, "tags"))
+            key_column = t.data_id_key
+        else:
+            statement = sa.select(d.data_id_key, d.run_id, *columns).where(d.dataset_type_id == sa.bindparam("type_id"))
+            statement = statement.where(d.run_id == sa.bindparam("run") if kind == "run" else one_of(d.run_id, "runs"))
+            key_column = d.data_id_key
+        # One key is bound alone: an expanding list is rewritten into the text at every run.
+        statement = statement.where(key_column == sa.bindparam("key") if one else
+                                    key_column.in_(sa.bindparam("keys", expanding=True)))
+        if guarded:
+            statement = statement.where(self._collections.version_guard)
+        self._finds[cache_key] = statement
+        return statement
 
     def get(self, connection: sa.Connection, ids: Sequence[uuid.UUID]) -> list[DatasetRef | None]:
         """The datasets with these ids (None for unknown ids), in order."""
-        rows: list[sa.RowMapping] = []
+        rows: list[Mapping[Any, Any]] = []
         if len(ids) == 1:  # the common single read: no IN-list expansion
-            rows.extend(connection.execute(self._by_id, {"id": ids[0]}).mappings())
+            rows.extend(driver.mappings(connection, self._by_id, {"id": ids[0]}))
         else:
             rows.extend(row._mapping for row in where_in(connection, self._all_columns, self._schema.dataset.c.id,
                                                          list(dict.fromkeys(ids))))
@@ -343,11 +371,9 @@ class DatasetManager:
         delete_many(connection, s.dataset.c.id, distinct)
 
 
-def keep_first(best: dict[str, tuple[int, sa.RowMapping]], rows: Iterable[sa.RowMapping], rank: dict[int, int],
-               column: str) -> None:
-    """Keep in ``best`` each data ID key's row from the collection (``column``) that ranks first."""
+def keep_first(best: dict[str, tuple[int, Sequence[Any]]], rows: Iterable[Sequence[Any]], rank: dict[int, int]) -> None:
+    """Keep in ``best`` each data ID key's row (key, collection, ...) from the collection that ranks first."""
     for row in rows:
-        position = rank[row[column]]
-        key = row["data_id_key"]
+        key, position = row[0], rank[row[1]]
         if key not in best or position < best[key][0]:
             best[key] = (position, row)

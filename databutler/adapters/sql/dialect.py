@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from . import driver
+
 T = TypeVar("T")
 
 IN_CHUNK = 500
@@ -137,8 +139,10 @@ def insert_many(connection: sa.Connection, table: sa.Table, rows: Sequence[Mappi
     if copying:
         _copy_rows(connection, table, names, parameters)
         return
-    # One row is executed, not executemany'd: the single put's insert skips the batch set-up too.
-    connection.exec_driver_sql(sql, parameters[0] if len(parameters) == 1 else parameters)
+    if len(parameters) == 1:  # the single put's insert: on the driver's cursor (see driver.py)
+        driver.write(connection, sql, parameters[0])
+        return
+    connection.exec_driver_sql(sql, parameters)
 
 
 COPY_MIN_ROWS = 500

@@ -156,12 +156,12 @@ def _send_begin_ourselves(engine: sa.Engine) -> None:
 def begin(connection: sa.Connection, *, write: bool, single_statements: bool = False) -> sa.RootTransaction:
     """Begin the outermost transaction; on SQLite a writing one takes the write lock at once.
 
-    ``single_statements`` promises a read whose statements need no common snapshot: on PostgreSQL
-    it then runs without BEGIN and COMMIT, each statement in a transaction of its own.
+    ``single_statements`` promises statements that need no common snapshot and at most one write:
+    on PostgreSQL they then run without BEGIN and COMMIT, each in a transaction of its own.
     """
     if write and connection.dialect.name == "sqlite":
         connection.info[_BEGIN_KEY] = "BEGIN IMMEDIATE"
-    elif single_statements and not write and connection.dialect.name == "postgresql":
+    elif single_statements and connection.dialect.name == "postgresql":
         connection.info[_BEGIN_KEY] = None
     try:
         return connection.begin()

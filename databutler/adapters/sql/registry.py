@@ -193,10 +193,11 @@ class SqlRegistry(DataUnitHooks, QueryEntryPoints, LineageRules, RegistryBase):
     def _store_dataset_type(self, dataset_type: DatasetType) -> DatasetType | None:
         """Store ``dataset_type``, or return the registered one of that name."""
         try:
-            with self._session.writing(f"register dataset type {dataset_type.name!r}", atomic=True) as connection:
+            # Not atomic: storing may also create the index of its unit combination (unit_indexes).
+            with self._session.writing(f"register dataset type {dataset_type.name!r}") as connection:
                 return self._types.store(connection, dataset_type)
         except sa.exc.IntegrityError:  # registered concurrently: decide against what is there now
-            with self._session.writing(f"register dataset type {dataset_type.name!r}", atomic=True) as connection:
+            with self._session.writing(f"register dataset type {dataset_type.name!r}") as connection:
                 return self._types.store(connection, dataset_type)
 
     def _find_dataset_type(self, name: str) -> DatasetType | None:
@@ -329,7 +330,8 @@ class SqlRegistry(DataUnitHooks, QueryEntryPoints, LineageRules, RegistryBase):
         if not refs:
             return
         try:
-            with self._session.writing(f"insert datasets into {refs[0].run!r}", atomic=len(refs) <= 1) as connection:
+            action = f"insert datasets into {refs[0].run!r}"
+            with self._session.writing(action, one_statement=len(refs) <= 1) as connection:
                 self._datasets.insert(connection, refs)
                 self._statistics.inserted(connection, self._layout.writes.dataset, len(refs))
         except sa.exc.IntegrityError:
@@ -390,7 +392,7 @@ class SqlRegistry(DataUnitHooks, QueryEntryPoints, LineageRules, RegistryBase):
         """Record where the bytes of datasets are; the datasets must exist."""
         rows = self._artifacts.rows(artifacts)
         try:
-            with self._session.writing("record artifacts", atomic=len(rows) <= 1) as connection:
+            with self._session.writing("record artifacts", one_statement=len(rows) <= 1) as connection:
                 self._artifacts.insert(connection, rows)
                 self._statistics.inserted(connection, self._layout.writes.dataset_artifact, len(rows))
         except sa.exc.IntegrityError:

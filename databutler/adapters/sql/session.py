@@ -182,18 +182,23 @@ class Session:
             yield connection
 
     @contextmanager
-    def writing(self, action: str, *, atomic: bool = False) -> Iterator[sa.Connection]:
+    def writing(self, action: str, *, atomic: bool = False, one_statement: bool = False) -> Iterator[sa.Connection]:
         """The connection, in a write transaction whose failure undoes everything the block wrote.
 
         ``atomic`` promises the block writes with at most one statement, which SQLite undoes by
         itself when it fails; otherwise a block inside a transaction gets its own savepoint.
+        ``one_statement`` promises more: besides that one write, the block only reads what needs no
+        snapshot in common with it. Outside a transaction, PostgreSQL then runs the write as a
+        transaction of its own, without BEGIN and COMMIT: two round trips of the three a single
+        insert would cost.
         """
         self.check_open()
         if not self._writeable:
             raise ReadOnlyError(f"{self._name} was opened read-only (it lacks the capability "
                                 f"{RegistryCapability.WRITE.value!r}); cannot {action}")
+        atomic = atomic or one_statement
         if not self._connection.in_transaction():
-            transaction: Transaction = self._begin(write=True)
+            transaction: Transaction = self._begin(write=True, single_statements=one_statement)
         elif atomic and self._sqlite:
             with self._noting_loss():
                 yield self._connection

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -143,7 +143,7 @@ class DataIdQuery(SqlQuery[DataId]):
             return statement.group_by(*keys).order_by(*(_aggregate(c) for c in sort), *keys)
         return statement.distinct()
 
-    def convert(self, connection: sa.Connection, rows: Sequence[sa.RowMapping]) -> list[DataId]:
+    def convert(self, connection: sa.Connection, rows: Sequence[Mapping[Any, Any]]) -> list[DataId]:
         """One DataId per row."""
         return [DataId({u: row[u] for u in self._units}) for row in rows]
 

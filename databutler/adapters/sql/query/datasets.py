@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
@@ -32,7 +32,7 @@ MATCHES = "matches"
 class RefBuilder(Protocol):
     """What turns a batch of dataset rows into DatasetRefs (the SQL registry's DatasetManager, or another backend's)."""
 
-    def refs(self, connection: sa.Connection, rows: Sequence[sa.RowMapping]) -> list[DatasetRef]:
+    def refs(self, connection: sa.Connection, rows: Sequence[Mapping[Any, Any]]) -> list[DatasetRef]:
         """DatasetRefs for ``rows``."""
 
 
@@ -137,7 +137,7 @@ class DatasetQuery(SqlQuery[DatasetRef]):
         raise ambiguous_query(ref.dataset_type.name, ref.data_id, search.collections[row[RANK]], row[MATCHES],
                               temporal)
 
-    def convert(self, connection: sa.Connection, rows: Sequence[sa.RowMapping]) -> list[DatasetRef]:
+    def convert(self, connection: sa.Connection, rows: Sequence[Mapping[Any, Any]]) -> list[DatasetRef]:
         """DatasetRefs for a batch of dataset rows."""
         return self._datasets.refs(connection, rows)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import abc
 import contextlib
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, TypeVar
 
@@ -20,6 +20,7 @@ import attrs
 import sqlalchemy as sa
 
 from ....ports.query_results import QueryExecutor, QueryShape
+from .. import driver
 from ..dialect import collector_paused
 from ..engine import begin
 from ..errors import translated
@@ -90,7 +91,7 @@ class SqlQuery(QueryExecutor[T], abc.ABC):
         """The SELECT of the query's rows, sorted by ``order_by`` (without limit)."""
 
     @abc.abstractmethod
-    def convert(self, connection: sa.Connection, rows: Sequence[sa.RowMapping]) -> list[T]:
+    def convert(self, connection: sa.Connection, rows: Sequence[Mapping[Any, Any]]) -> list[T]:
         """Domain objects for a batch of result rows."""
 
     def parameters(self) -> dict[str, Any]:
@@ -117,7 +118,7 @@ class SqlQuery(QueryExecutor[T], abc.ABC):
         """All rows from one plain fetch when there are at most ``BATCH_ROWS`` of them, else the stream of
         ``statement`` (the fetched rows are dropped: the stream's rows are one consistent answer)."""
         with translated(self.action), self._streamer.reading() as connection:
-            batch = connection.execute(first, self.parameters()).mappings().fetchall()
+            batch = driver.mappings(connection, first, self.parameters())
             fits = whole or len(batch) <= BATCH_ROWS
             with collector_paused():
                 converted = self.convert(connection, batch) if fits and batch else []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -65,7 +65,7 @@ class RecordQuery(SqlQuery[dict[str, Any]]):
             return statement.group_by(*columns).order_by(*(_aggregate(c) for c in sort), *keys)
         return statement.order_by(*sort, *keys)
 
-    def convert(self, connection: sa.Connection, rows: Sequence[sa.RowMapping]) -> list[dict[str, Any]]:
+    def convert(self, connection: sa.Connection, rows: Sequence[Mapping[Any, Any]]) -> list[dict[str, Any]]:
         """Records as dicts, timespans rebuilt from their two columns."""
         records = []
         for row in rows:
