@@ -18,7 +18,7 @@ from databutler.adapters.sql.dialect import ARRAY_CHUNK, COPY_MIN_ROWS
 from databutler.adapters.sql.query.executor import BATCH_ROWS
 from databutler.config.universe import default_universe
 from databutler.domain import CollectionKind, DatasetType
-from databutler.domain.errors import ConflictingDefinitionError
+from databutler.domain.errors import ConflictingDefinitionError, DataIdError
 
 DETECTORS = 2 * BATCH_ROWS + 500
 SUMMARY = DatasetType("summary", ("instrument", "visit", "detector"), "StructuredData")
@@ -265,3 +265,26 @@ def test_a_find_reads_only_its_dataset_types_columns(registry: SqlRegistry) -> N
             selected = search.split("FROM")[0]
             assert "detector" in selected and "visit" in selected
             assert "tract" not in selected and "patch" not in selected and "exposure" not in selected
+
+
+def test_the_data_unit_lookup_of_a_single_insert_is_a_kept_statement(registry: SqlRegistry,
+                                                                     sql_database: tuple[str, str | None]) -> None:
+    """A put naming a visit this registry has not seen looks it up by one kept statement, run on the driver
+    from its second use (the listener gets no SQLAlchemy execution context there); answers as before."""
+    url, namespace = sql_database
+    with SqlRegistry.open(url, namespace=namespace) as other:  # its own, empty, record cache
+        looked_up: list[bool] = []
+
+        def before(_c: Any, _cur: Any, statement: str, _p: Any, context: Any, _m: Any) -> None:
+            source = statement.partition("WHERE")[0].rpartition("FROM")[2].strip()
+            if "WHERE" in statement and source.endswith("visit"):
+                looked_up.append(context is None)
+        sa.event.listen(other._session._engine, "before_cursor_execute", before)
+        one = other.insert_datasets("summary", "run1", data_ids(1, range(1)))
+        two = other.insert_datasets("summary", "run1", data_ids(2, range(1)))
+        assert looked_up == [False, True]
+        other.insert_datasets("summary", "run1", data_ids(2, range(1, 2)))  # visit 2 is remembered now
+        assert looked_up == [False, True]
+        with pytest.raises(DataIdError, match="visit 7"):
+            other.insert_datasets("summary", "run1", data_ids(7, range(1)))  # an unknown visit is still refused
+    assert registry.find_datasets("summary", data_ids(1, range(1)) + data_ids(2, range(1)), ["run1"]) == one + two

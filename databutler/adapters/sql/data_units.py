@@ -14,6 +14,7 @@ from ...domain.errors import ConflictingDefinitionError
 from ...domain.records import Implied, Key
 from ...domain.universe import DataUnitType, Universe
 from ...domain.values import FieldType, Timespan
+from . import driver
 from .dialect import chunks, insert_ignoring_conflicts
 from .layout import Layout
 from .spatial import SpatialIndex
@@ -35,6 +36,8 @@ class DataUnitManager:
         self._schema = layout.reads
         self._writes = layout.writes
         self._known: dict[str, dict[Key, Implied]] = {u.name: {} for u in universe.units}
+        self._lookup_one: dict[str, sa.Select[Any]] = {}
+        """Per unit, the kept lookup of one key (the common miss: a put naming a new visit)."""
         self._fields = {e.name: universe.record_fields(e.name) for e in universe.elements}
         self._timespans = {name: any(s.type is FieldType.TIMESPAN for s in specs)
                            for name, specs in self._fields.items()}
@@ -109,7 +112,15 @@ class DataUnitManager:
         if len(cache) + len(missing) > _CACHE_LIMIT:
             cache.clear()
         for part in chunks(missing):
-            for row in connection.execute(sa.select(*columns).where(self._key_where(table, fields, part))):
+            if len(part) == 1:
+                statement = self._lookup_one.get(unit)
+                if statement is None:
+                    statement = self._lookup_one[unit] = sa.select(*columns).where(
+                        *(table.c[f] == sa.bindparam(f"key{i}") for i, f in enumerate(fields)))
+                rows = driver.rows(connection, statement, {f"key{i}": v for i, v in enumerate(part[0])})
+            else:
+                rows = list(connection.execute(sa.select(*columns).where(self._key_where(table, fields, part))))
+            for row in rows:
                 key = tuple(row[:len(fields)])
                 implied = dict(zip(implies, row[len(fields):], strict=True))
                 cache[key] = implied
