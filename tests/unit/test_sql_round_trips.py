@@ -288,3 +288,29 @@ def test_the_data_unit_lookup_of_a_single_insert_is_a_kept_statement(registry: S
         with pytest.raises(DataIdError, match="visit 7"):
             other.insert_datasets("summary", "run1", data_ids(7, range(1)))  # an unknown visit is still refused
     assert registry.find_datasets("summary", data_ids(1, range(1)) + data_ids(2, range(1)), ["run1"]) == one + two
+
+
+def test_a_batch_looks_its_data_unit_records_up_by_their_whole_key(sql_database: tuple[str, str | None]) -> None:
+    """SQLite searches ``(instrument, id) IN (VALUES ...)`` by the instrument alone (every visit of it):
+    the lookup of several visits names the instrument and lists the ids, so the whole key is searched."""
+    url, namespace = sql_database
+    if not url.startswith("sqlite"):
+        pytest.skip("the plan checked is SQLite's; PostgreSQL searches both forms by the whole key")
+    with SqlRegistry.create(url, default_universe(), namespace=namespace) as made:
+        made.insert_data_units("instrument", [{"name": "Big", "detector_max": 4, "visit_max": 100}])
+        made.insert_data_units("detector", [{"instrument": "Big", "id": 1}])
+        made.insert_data_units("visit", [{"instrument": "Big", "id": v} for v in range(50)])
+        made.register_dataset_type(SUMMARY)
+        made.register_collection("run", CollectionKind.RUN)
+    with SqlRegistry.open(url, namespace=namespace) as registry:
+        lookups: list[tuple[str, Any]] = []
+        sa.event.listen(registry._session._engine, "before_cursor_execute",
+                        lambda _c, _cur, statement, parameters, *_: lookups.append((statement, parameters))
+                        if "FROM visit" in statement else None)
+        refs = registry.insert_datasets("summary", "run", [{"instrument": "Big", "visit": v, "detector": 1}
+                                                           for v in (3, 7, 11)])
+        assert len(refs) == 3
+        (statement, parameters), = lookups
+        driver = registry._session.connection.connection.driver_connection
+        plan = " ".join(str(row[-1]) for row in driver.execute(f"EXPLAIN QUERY PLAN {statement}", parameters))
+    assert "instrument=? AND id=?" in plan, plan

@@ -88,9 +88,19 @@ class DataUnitManager:
     # -- lookups ------------------------------------------------------------------------------
 
     def _key_where(self, table: sa.Table, fields: Sequence[str], keys: Sequence[Key]) -> sa.ColumnElement[bool]:
+        """Rows with one of ``keys``: the last key field IN a list for each value of the others.
+
+        Not ``(instrument, id) IN (VALUES ...)``: SQLite searches that by the first column alone,
+        reading every visit of the instrument to keep a few.
+        """
+        last = table.c[fields[-1]]
         if len(fields) == 1:
-            return table.c[fields[0]].in_([k[0] for k in keys])
-        return sa.tuple_(*(table.c[f] for f in fields)).in_(keys)
+            return last.in_([k[0] for k in keys])
+        groups: dict[Key, list[Any]] = {}
+        for key in keys:
+            groups.setdefault(tuple(key[:-1]), []).append(key[-1])
+        return sa.or_(*(sa.and_(*(table.c[f] == v for f, v in zip(fields[:-1], prefix, strict=True)), last.in_(values))
+                        for prefix, values in groups.items()))
 
     def lookup(self, connection: sa.Connection, unit: str, keys: Iterable[Key]) -> dict[Key, Implied]:
         """The implied values of the records of ``unit`` with these keys; unknown keys are absent."""
