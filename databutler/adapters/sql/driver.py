@@ -162,7 +162,6 @@ def _run(connection: sa.Connection, plan: _Plan, parameters: Mapping[str, Any]) 
     return found  # type: ignore[no-any-return]
 
 
-
 def write(connection: sa.Connection, sql: str, parameters: Sequence[Any] | Mapping[str, Any]) -> None:
     """Run one writing statement, ``sql`` as the driver takes it (compiled for the connection's dialect)."""
     if connection.engine.echo:
