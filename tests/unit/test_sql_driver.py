@@ -86,6 +86,17 @@ def test_a_missing_parameter_is_refused_before_the_database_is_asked(probe: tupl
         driver.rows(connection, statement, {"ids": [1]})
 
 
+def test_a_value_the_column_cannot_take_is_refused_as_sqlalchemy_refuses_it(probe: tuple[sa.Engine, sa.Table]) -> None:
+    engine, table = probe
+    statement = sa.select(table.c.id).where(table.c.day == sa.bindparam("day"))
+    with engine.connect() as connection:
+        for _ in range(3):  # SQLAlchemy's path, then the driver's
+            with pytest.raises(sa.exc.StatementError):
+                driver.rows(connection, statement, {"day": "not a date"})
+            connection.rollback()
+        assert driver.rows(connection, statement, {"day": datetime.date(2026, 1, 3)}) == [(2,)]
+
+
 def test_listeners_see_each_statement_the_driver_runs(probe: tuple[sa.Engine, sa.Table]) -> None:
     engine, table = probe
     before: list[tuple[str, bool]] = []

@@ -138,16 +138,16 @@ def _plain(type_: sa.types.TypeEngine[Any], dialect: sa.Dialect) -> bool:
 
 
 def _run(connection: sa.Connection, plan: _Plan, parameters: Mapping[str, Any]) -> list[Sequence[Any]]:
-    # Every parameter's value by its name in the text: those given, then those the statement carries.
-    try:
-        compiled_values = dict(plan.compiled.construct_params(dict(parameters)) or {})
-    except sa.exc.InvalidRequestError as err:  # a parameter without a value: as SQLAlchemy reports it
-        raise sa.exc.StatementError(str(err), plan.sql, dict(parameters), err) from err
     sql = plan.sql
-    for token, name, render in plan.literals:
-        sql = sql.replace(token, render(compiled_values[name]))
-    for name, process in plan.processors:
-        compiled_values[name] = process(compiled_values[name])
+    try:
+        # Every parameter's value by its name in the text: those given, then those the statement carries.
+        compiled_values = dict(plan.compiled.construct_params(dict(parameters)) or {})
+        for token, name, render in plan.literals:
+            sql = sql.replace(token, render(compiled_values[name]))
+        for name, process in plan.processors:
+            compiled_values[name] = process(compiled_values[name])
+    except Exception as err:  # a missing or unconvertible value: reported as SQLAlchemy's path reports it
+        raise sa.exc.StatementError(str(err), plan.sql, dict(parameters), err) from err
     bound: Any = (tuple(compiled_values[n] for n in plan.positional) if plan.positional is not None
                   else compiled_values)
     found = _execute(connection, sql, bound, fetch=True)
