@@ -3,7 +3,7 @@
 
 Content (registry only, no files): one instrument ``Cam1`` with 10 detectors, N / 10 visits
 (100 a night), a skymap with 4 tracts of 100 patches, each visit overlapping 2 patches
-(``visit_patch_overlap``, stored: the registry is on ``databutler.testing.data.standard_universe()``),
+(``visit_patch_overlap``, stored: the registry is on ``databutler.testing.data.stored_overlap_universe()``),
 and N "summary" datasets (instrument, visit, detector) in one RUN.
 
 Timed, each a median and 95th percentile over ``--queries`` runs, rows fetched:
@@ -121,7 +121,7 @@ def measure(url: str, n: int, queries: int, namespace: str | None = None, *, lay
     ``<namespace>_release``) and query through a personal registry at ``url`` over it.
     """
     from databutler.adapters.sql import Release, SqlRegistry
-    from databutler.testing.data import standard_universe as default_universe  # declares visit_patch_overlap
+    from databutler.testing.data import stored_overlap_universe as default_universe  # stored visit_patch_overlap
 
     release = None
     if layered:

@@ -5,7 +5,7 @@ Content (registry only: bulk ``insert_datasets``, no files), for a size N:
  DataUnits   3 instruments (CamA, CamB, CamC) of 200 detectors and 2 physical filters each,
              10^4 visits in all (100 a night), one skymap of 20 tracts x 100 patches, every
              visit overlapping 4 patches (``visit_patch_overlap``, stored: the repository is on
-             ``databutler.testing.data.standard_universe()``, which declares it, without its spatial
+             ``databutler.testing.data.stored_overlap_universe()``, which declares it and no spatial
              topology; ``bench/spatial_bench.py`` measures overlaps computed from regions).
  datasets    per-detector types (calexp, src, icSrc, postISRCCD, srcMatch: instrument, visit,
              detector) in RUNs of 2,000 datasets (10 visits x 200 detectors), filled block by
@@ -330,14 +330,9 @@ def measure(url: str, namespace: str | None, n: int, queries: int, workdir: str)
         host = f"{parsed.host}:{parsed.port}" if parsed.port else str(parsed.host)
         configured = (f"{parsed.drivername}://{parsed.username}:${{DATABUTLER_SCALE_PASSWORD}}@{host}/"
                       f"{parsed.database}")
-    from databutler.testing.data import standard_universe
+    from databutler.testing.data import stored_overlap_universe
 
-    # visit_patch_overlap is stored here: the standard test universe declares it (the default relates by
-    # region). Without its spatial topology the stored overlaps are used: computing them would need a region
-    # for each of the 2 x 10^6 visit-detector pairs (about 0.4 ms each); bench/spatial_bench.py measures that.
-    universe = standard_universe().to_mapping()
-    universe.pop("topology", None)
-    universe.pop("skypix", None)
+    universe = stored_overlap_universe().to_mapping()
     config: dict[str, Any] = {"registry": {"adapter": "sql", "url": configured}, "universe": universe}
     if namespace:
         config["registry"]["namespace"] = namespace

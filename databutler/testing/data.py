@@ -57,6 +57,19 @@ def standard_universe() -> Universe:
                                     "joins": ["visit", "patch"], "always_join": True}
     return Universe.from_mapping(mapping)
 
+
+def stored_overlap_universe() -> Universe:
+    """``standard_universe`` without spatial topology: visit and patch relate only by the stored overlaps.
+
+    For benchmarks of many visits: computing the overlaps instead would need a region for every
+    visit and detector (``bench/spatial_bench.py`` measures that).
+    """
+    mapping = standard_universe().to_mapping()
+    mapping.pop("topology", None)
+    mapping.pop("skypix", None)
+    return Universe.from_mapping(mapping)
+
+
 INSTRUMENTS = ("Cam1", "Cam2")
 PHYSICAL_FILTERS = {("Cam1", "Cam1-g"): "g", ("Cam1", "Cam1-r"): "r", ("Cam2", "Cam2-r"): "r"}
 """(instrument, physical_filter) -> band."""

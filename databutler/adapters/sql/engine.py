@@ -66,15 +66,8 @@ def create_sql_engine(url: str | URL, *, busy_timeout_s: float = DEFAULT_BUSY_TI
     if not is_sqlite(parsed):
         connect_args: dict[str, Any] = {}
         if is_postgresql(parsed):
-            # busy_timeout_s bounds waits for row locks, as it bounds SQLite's wait for the file lock.
-            # No parallel workers: registry queries are index lookups of a few ms, and starting two
-            # workers for a Gather cost 10 ms a query at 10^6 datasets (auto_explain: 2.6 ms of work).
-            # psycopg prepares a statement run five times, and PostgreSQL may then keep one generic
-            # plan for it: the values that shape a plan (a search's runs, a limit) are written into
-            # the statement's text (see ``id_lists``), the others bound.
             connect_args = {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "databutler",
-                            "options": f"-c lock_timeout={int(busy_timeout_s * 1000)} "
-                                       "-c max_parallel_workers_per_gather=0"}
+                            "options": server_options(parsed, busy_timeout_s)}
         # A bounded pool: 64 client processes must not open 64 x 15 connections (QueuePool's default
         # bound); a registry needs its session, a streaming query and a SELECT at most at once.
         pool = {"pool_size": 2, "max_overflow": MAX_CONNECTIONS_PER_REGISTRY - 2, "pool_timeout": CONNECT_TIMEOUT_S}
@@ -151,6 +144,31 @@ def _send_begin_ourselves(engine: sa.Engine) -> None:
             connection.connection.dbapi_connection.execute(statement)  # type: ignore[union-attr]
         except dbapi.Error as err:
             raise sa.exc.DBAPIError.instance(statement, None, err, dbapi.Error) from err
+
+
+def server_options(url: URL, busy_timeout_s: float) -> str:
+    """The settings a PostgreSQL session of the registry starts with, then the url's own ``options`` (which win).
+
+    - ``lock_timeout``: ``busy_timeout_s`` bounds waits for row locks, as it bounds SQLite's wait
+      for the file lock.
+    - No parallel workers: registry queries are index lookups of a few ms, and starting two workers
+      for a Gather cost 10 ms a query at 10^6 datasets (auto_explain: 2.6 ms of work).
+    - Generic plans: psycopg prepares a statement run five times, and PostgreSQL then chose to plan
+      it afresh at every run wherever a generic plan's estimate was higher, which for a registry
+      lookup is most of the time: at 10^6 datasets that planning was a third of a data ID query
+      over datasets (0.53 -> 0.36 ms) and a sixth of a query through the overlap join. The values
+      that shape a plan (a search's runs, IN lists, a limit) are written into the statement's text
+      (see ``id_lists``), so each shape gets its own plan; the values bound are data ID values and
+      the literals of a ``where``. A repository whose ``where`` literals select very unevenly
+      (one value in most rows, another in few) may want PostgreSQL's own choice back: add
+      ``?options=-c%20plan_cache_mode%3Dauto`` to the url.
+    """
+    options = (f"-c lock_timeout={int(busy_timeout_s * 1000)} -c max_parallel_workers_per_gather=0 "
+               "-c plan_cache_mode=force_generic_plan")
+    given = url.query.get("options")
+    if given:  # the later setting of a name wins
+        options += " " + (given if isinstance(given, str) else " ".join(given))
+    return options
 
 
 def begin(connection: sa.Connection, *, write: bool, single_statements: bool = False) -> sa.RootTransaction:
