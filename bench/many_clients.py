@@ -2,14 +2,23 @@
 """Many client processes against one registry, PostgreSQL and SQLite: throughput and latency at 1, 8, 32 and 64 clients.
 
 Content: one instrument, 100 detectors, 1,000 visits, 10^5 "bulk" datasets in RUN ``base``
-(``databutler.testing.bulk``). Each client process opens its own registry and, for --seconds,
-runs a mix in turn: ``find_datasets`` of a random DataId in ``base``, a filtered
-``query_datasets`` (one visit, three detectors), and an ``insert_datasets`` of one dataset into a
-RUN of its own. Reported per client count: operations/s over all clients, median and p99
-latency of each kind, connections the server saw at the peak, and any refusals (a client that
-cannot connect reports the registry's error instead of a number).
+(``databutler.testing.bulk``), registry only. Each client process opens its own registry (or
+Butler) and, for --seconds, runs a mix in turn:
+
+ --level registry (default)  ``find_datasets`` of a random DataId in ``base``, a filtered
+                   ``query_datasets`` (one visit, three detectors), and an ``insert_datasets`` of
+                   one dataset into a RUN of its own.
+ --level butler    a Butler on one repository (files in a local directory, --dir): ``get`` of
+                   one of 1,000 stored datasets (RUN ``stored``: a find and a file read), the same
+                   filtered query, and a ``put`` of a small dict into a RUN of its own (a registry
+                   transaction around the file's publication: on SQLite it holds the write lock).
+
+Reported per client count: operations/s over all clients, median and p99 latency of each kind,
+connections the server saw at the peak, and any refusals (a client that cannot connect reports
+the registry's error instead of a number).
 
     python bench/many_clients.py                              # throwaway cluster, max_connections 200
+    python bench/many_clients.py --level butler               # puts, gets and queries through Butlers
     python bench/many_clients.py --max-connections 60         # 64 clients x 2 connections: refusals
     python bench/many_clients.py --backends postgresql        # PostgreSQL only (the default adds one SQLite file)
 
@@ -30,23 +39,39 @@ import time
 from typing import Any
 
 VISITS, DETECTORS = 1000, 100
-KINDS = ("find", "query", "insert")
+STORED_VISITS = 10
+"""Visits of RUN ``stored`` (x 100 detectors: 1,000 datasets with files), read by the Butler mix's gets."""
+LEVELS = {"registry": ("find", "query", "insert"), "butler": ("get", "query", "put")}
 
 
-def client(url: str, namespace: str | None, index: int, start: tuple[float, Any], out: Any) -> None:
-    """One client process: open the registry, wait until every client has, run the mix, send its latencies.
+def payload(visit: int, detector: int) -> dict[str, Any]:
+    """The small dict a Butler client puts (and the filler stores)."""
+    return {"visit": visit, "detector": detector, "values": [visit * detector + k for k in range(8)]}
 
-    ``start`` is the seconds to run and the barrier every client and the parent wait at.
+
+def client(target: tuple[str, str, str | None], index: int, start: tuple[float, Any], out: Any) -> None:
+    """One client process: open the registry or Butler, wait until every client has, run the mix, send its latencies.
+
+    ``target`` is (level, registry url or repository root, namespace); ``start`` is the seconds to
+    run and the barrier every client and the parent wait at.
     """
+    from databutler import Butler
     from databutler.adapters.sql import SqlRegistry
     from databutler.domain import CollectionKind
     from databutler.domain.errors import DataButlerError
     from databutler.testing.bulk import INSTRUMENT
 
+    level, where, namespace = target
     seconds, ready = start
-    latencies: dict[str, list[float]] = {k: [] for k in KINDS}
+    kinds = LEVELS[level]
+    latencies: dict[str, list[float]] = {k: [] for k in kinds}
+    butler = None
     try:
-        registry = SqlRegistry.open(url, namespace=namespace)
+        if level == "butler":
+            butler = Butler(where, writeable=True)
+            registry: Any = butler.registry
+        else:
+            registry = SqlRegistry.open(where, namespace=namespace)
         run = f"client{index}/{os.getpid()}"
         registry.register_collection(run, CollectionKind.RUN)
     except DataButlerError as err:
@@ -60,11 +85,23 @@ def client(url: str, namespace: str | None, index: int, start: tuple[float, Any]
     step = 0
     try:
         while time.perf_counter() < deadline:
-            kind = KINDS[step % len(KINDS)]
+            kind = kinds[step % len(kinds)]
             step += 1
             visit = rng.randrange(VISITS)
             begin = time.perf_counter()
-            if kind == "find":
+            if kind == "get":
+                assert butler is not None
+                stored = visit % STORED_VISITS, rng.randrange(DETECTORS)
+                got = butler.get("bulk", {"instrument": INSTRUMENT, "visit": stored[0], "detector": stored[1]},
+                                 collections="stored")
+                assert got == payload(*stored)
+            elif kind == "put":
+                assert butler is not None
+                data_id = next_visit % VISITS, next_visit // VISITS
+                butler.put(payload(*data_id), "bulk", {"instrument": INSTRUMENT, "visit": data_id[0],
+                                                       "detector": data_id[1]}, run=run)
+                next_visit += 1
+            elif kind == "find":
                 found = registry.find_datasets("bulk", [{"instrument": INSTRUMENT, "visit": visit,
                                                          "detector": rng.randrange(DETECTORS)}], ["base"])
                 assert found[0] is not None
@@ -82,7 +119,7 @@ def client(url: str, namespace: str | None, index: int, start: tuple[float, Any]
         out.put({"error": str(err)})
         return
     finally:
-        registry.close()
+        (butler or registry).close()
     out.put({"latencies": latencies})
 
 
@@ -99,12 +136,12 @@ def connections(url: str) -> int:
         engine.dispose()
 
 
-def round_of(url: str, namespace: str | None, clients: int, seconds: float) -> dict[str, Any]:
-    """Run ``clients`` processes at once and summarise what they measured."""
+def round_of(target: tuple[str, str, str | None], url: str, clients: int, seconds: float) -> dict[str, Any]:
+    """Run ``clients`` processes at once on ``target`` (see ``client``) and summarise what they measured."""
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
     ready = context.Barrier(clients + 1)
-    processes = [context.Process(target=client, args=(url, namespace, i, (seconds, ready), out))
+    processes = [context.Process(target=client, args=(target, i, (seconds, ready), out))
                  for i in range(clients)]
     for process in processes:
         process.start()
@@ -115,7 +152,7 @@ def round_of(url: str, namespace: str | None, clients: int, seconds: float) -> d
     for process in processes:
         process.join()
     errors = [r["error"] for r in results if "error" in r]
-    merged: dict[str, list[float]] = {k: [] for k in KINDS}
+    merged: dict[str, list[float]] = {k: [] for k in LEVELS[target[0]]}
     for result in results:
         for kind, values in result.get("latencies", {}).items():
             merged[kind].extend(values)
@@ -135,17 +172,47 @@ def round_of(url: str, namespace: str | None, clients: int, seconds: float) -> d
     return summary
 
 
-def fill(url: str, namespace: str | None) -> None:
-    """The content every round reads: 10^5 datasets in RUN ``base``."""
+def fill(url: str, namespace: str | None, level: str, directory: str) -> tuple[str, str, str | None]:
+    """The content every round reads: 10^5 datasets in RUN ``base`` (and, for Butlers, RUN ``stored``).
+
+    Returns what a client opens (see ``client``).
+    """
+    from databutler import Butler
     from databutler.adapters.sql import SqlRegistry
     from databutler.config.universe import default_universe
     from databutler.domain import CollectionKind
-    from databutler.testing.bulk import bulk_data_ids, insert_bulk_data_units
+    from databutler.testing.bulk import INSTRUMENT, bulk_data_ids, insert_bulk_data_units
 
-    with SqlRegistry.create(url, default_universe(), namespace=namespace) as registry:
+    def content(registry: Any) -> None:
         insert_bulk_data_units(registry, VISITS, DETECTORS)
         registry.register_collection("base", CollectionKind.RUN)
         registry.insert_datasets("bulk", "base", bulk_data_ids(range(VISITS), range(DETECTORS)))
+
+    if level == "registry":
+        with SqlRegistry.create(url, default_universe(), namespace=namespace) as registry:
+            content(registry)
+        return level, url, namespace
+    root = os.path.join(directory, f"repo-{url.split(':', 1)[0]}")
+    registry_config: dict[str, Any] = {"adapter": "sql", "url": placeholder_url(url)}
+    if namespace:
+        registry_config["namespace"] = namespace
+    with Butler.create(root, {"registry": registry_config}) as butler:
+        content(butler.registry)
+        butler.put_many([(payload(v, d), "bulk", {"instrument": INSTRUMENT, "visit": v, "detector": d})
+                         for v in range(STORED_VISITS) for d in range(DETECTORS)], run="stored")
+    return level, root, None
+
+
+def placeholder_url(url: str) -> str:
+    """``url`` with its password handed over by variable (a repository refuses a literal one in butler.yaml)."""
+    import sqlalchemy as sa
+
+    parsed = sa.make_url(url)
+    if not parsed.password:
+        return url
+    os.environ["MANY_CLIENTS_PASSWORD"] = str(parsed.password)  # the spawned clients inherit it
+    host = f"{parsed.host}:{parsed.port}" if parsed.port else str(parsed.host)
+    return f"{parsed.drivername}://{parsed.username}:${{MANY_CLIENTS_PASSWORD}}@{host}/{parsed.database}"
 
 
 def main() -> None:
@@ -155,27 +222,30 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--max-connections", type=int, default=200)
     parser.add_argument("--backends", nargs="+", default=["postgresql", "sqlite"], choices=["postgresql", "sqlite"])
+    parser.add_argument("--level", choices=sorted(LEVELS), default="registry", help="what each client opens and runs")
+    parser.add_argument("--dir", default=None, help="where the repositories' files go (default: a temporary directory)")
     args = parser.parse_args()
     from databutler.testing.postgres import find_bindir, start_cluster, stop_cluster
 
     results: dict[str, Any] = {}
-    if "postgresql" in args.backends:
-        bindir = find_bindir()
-        if bindir is None:
-            sys.exit("no PostgreSQL server binaries found (initdb, pg_ctl)")
-        server = start_cluster(bindir, max_connections=args.max_connections)
-        try:
-            url = server.url(database=server.create_database())
-            fill(url, "many")
-            results["postgresql"] = [round_of(url, "many", n, args.seconds) for n in args.clients]
-        finally:
-            stop_cluster(server)
-    if "sqlite" in args.backends:  # the same mix on one SQLite file (WAL): its writers take turns
-        with tempfile.TemporaryDirectory(prefix="many-clients-") as directory:
+    with tempfile.TemporaryDirectory(prefix="many-clients-", dir=args.dir) as directory:
+        if "postgresql" in args.backends:
+            bindir = find_bindir()
+            if bindir is None:
+                sys.exit("no PostgreSQL server binaries found (initdb, pg_ctl)")
+            server = start_cluster(bindir, max_connections=args.max_connections)
+            try:
+                url = server.url(database=server.create_database())
+                target = fill(url, "many", args.level, directory)
+                results["postgresql"] = [round_of(target, url, n, args.seconds) for n in args.clients]
+            finally:
+                stop_cluster(server)
+        if "sqlite" in args.backends:  # the same mix on one SQLite file (WAL): its writers take turns
             url = f"sqlite:///{directory}/registry.sqlite3"
-            fill(url, None)
-            results["sqlite"] = [round_of(url, None, n, args.seconds) for n in args.clients]
-    print(json.dumps({"benchmark": "many_clients", "cpu_count": os.cpu_count(), "seconds": args.seconds,
+            target = fill(url, None, args.level, directory)
+            results["sqlite"] = [round_of(target, url, n, args.seconds) for n in args.clients]
+    print(json.dumps({"benchmark": "many_clients", "level": args.level, "cpu_count": os.cpu_count(),
+                      "seconds": args.seconds,
                       "max_connections": args.max_connections, "backends": results}, indent=2))
 
 

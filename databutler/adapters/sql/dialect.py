@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from . import driver
+from . import driver, savepoints
 
 T = TypeVar("T")
 
@@ -123,9 +123,11 @@ def insert_many(connection: sa.Connection, table: sa.Table, rows: Sequence[Mappi
     if not rows:
         return
     keys = tuple(rows[0])
+    before = savepoints.before_write(connection)  # a savepoint deferred to this write (PostgreSQL)
     try:
         sql, names, processors, positional = _insert_plan(connection.dialect, table, keys)
     except (ValueError, KeyError):
+        _send(connection, before)
         connection.execute(table.insert(), list(rows) if len(rows) > 1 else rows[0])
         return
     columns = tuple(zip(names, processors, strict=True))
@@ -136,13 +138,19 @@ def insert_many(connection: sa.Connection, table: sa.Table, rows: Sequence[Mappi
             raise ValueError(f"insert_many: every row needs the keys {keys}, got {tuple(row)}")
         values = [row[name] if process is None else process(row[name]) for name, process in columns]
         parameters.append(tuple(values) if positional or copying else dict(zip(names, values, strict=True)))
+    if len(parameters) == 1:  # the single put's insert: on the driver's cursor (see driver.py)
+        driver.write(connection, sql, parameters[0], before)
+        return
+    _send(connection, before)
     if copying:
         _copy_rows(connection, table, names, parameters)
         return
-    if len(parameters) == 1:  # the single put's insert: on the driver's cursor (see driver.py)
-        driver.write(connection, sql, parameters[0])
-        return
     connection.exec_driver_sql(sql, parameters)
+
+
+def _send(connection: sa.Connection, statements: Sequence[str]) -> None:
+    for statement in statements:
+        connection.exec_driver_sql(statement)
 
 
 COPY_MIN_ROWS = 500
@@ -155,14 +163,11 @@ def _copy_rows(connection: sa.Connection, table: sa.Table, names: Sequence[str],
     preparer = connection.dialect.identifier_preparer
     statement = (f"COPY {preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)}) "
                  "FROM STDIN")
-    dbapi = connection.dialect.loaded_dbapi
     cursor: Any = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        with cursor.copy(statement) as copy:
+        with driver.driver_errors(connection.dialect, statement), cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row(row)
-    except dbapi.Error as err:  # reported like any statement's failure (see errors.translated)
-        raise sa.exc.DBAPIError.instance(statement, None, err, dbapi.Error) from err
     finally:
         cursor.close()
 

@@ -16,7 +16,8 @@ and an engine that echoes SQL keep SQLAlchemy's path.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, cast
 
 import attrs
@@ -162,15 +163,21 @@ def _run(connection: sa.Connection, plan: _Plan, parameters: Mapping[str, Any]) 
     return found  # type: ignore[no-any-return]
 
 
-def write(connection: sa.Connection, sql: str, parameters: Sequence[Any] | Mapping[str, Any]) -> None:
-    """Run one writing statement, ``sql`` as the driver takes it (compiled for the connection's dialect)."""
+def write(connection: sa.Connection, sql: str, parameters: Sequence[Any] | Mapping[str, Any],
+          before: Sequence[str] = ()) -> None:
+    """Run one writing statement, ``sql`` as the driver takes it (compiled for the connection's dialect).
+
+    ``before``: statements without parameters to send first, in the same round trip (PostgreSQL's pipeline).
+    """
     if connection.engine.echo:
+        for statement in before:
+            connection.exec_driver_sql(statement)
         connection.exec_driver_sql(sql, parameters)
         return
-    _execute(connection, sql, parameters, fetch=False)
+    _execute(connection, sql, parameters, fetch=False, before=before)
 
 
-def _execute(connection: sa.Connection, sql: str, bound: Any, *, fetch: bool) -> Any:
+def _execute(connection: sa.Connection, sql: str, bound: Any, *, fetch: bool, before: Sequence[str] = ()) -> Any:
     """Run ``sql`` on the connection's kept driver cursor as SQLAlchemy would: listeners told, errors wrapped."""
     dbapi_connection: Any = connection.connection.dbapi_connection
     cursor = connection.info.get(_CURSOR_KEY)
@@ -179,7 +186,13 @@ def _execute(connection: sa.Connection, sql: str, bound: Any, *, fetch: bool) ->
     dispatch = connection.dispatch
     dispatch.before_cursor_execute(connection, cursor, sql, bound, None, False)
     try:
-        cursor.execute(sql, bound)
+        if before:
+            with dbapi_connection.pipeline():  # one round trip; the first failure is raised at its end
+                for statement in before:
+                    cursor.execute(statement)
+                cursor.execute(sql, bound)
+        else:
+            cursor.execute(sql, bound)
         found = cursor.fetchall() if fetch else None
     except connection.dialect.loaded_dbapi.Error as err:
         connection.info.pop(_CURSOR_KEY, None)
@@ -190,3 +203,13 @@ def _execute(connection: sa.Connection, sql: str, bound: Any, *, fetch: bool) ->
                                          connection_invalidated=lost) from err
     dispatch.after_cursor_execute(connection, cursor, sql, bound, None, False)
     return found
+
+
+@contextmanager
+def driver_errors(dialect: sa.Dialect, statement: str, parameters: Any = None) -> Iterator[None]:
+    """Raise a driver error inside the block as SQLAlchemy's ``DBAPIError`` (which ``errors.translated`` reports)."""
+    dbapi = dialect.loaded_dbapi
+    try:
+        yield
+    except dbapi.Error as err:
+        raise sa.exc.DBAPIError.instance(statement, parameters, err, dbapi.Error) from err

@@ -16,6 +16,7 @@ from sqlalchemy.engine import URL
 
 from ...domain.errors import ConfigError
 from .credentials import mask_secrets, remember_password
+from .driver import driver_errors
 from .errors import MAX_CONNECTIONS_PER_REGISTRY
 from .id_lists import register_sqlite_functions
 
@@ -113,11 +114,8 @@ def create_sql_engine(url: str | URL, *, busy_timeout_s: float = DEFAULT_BUSY_TI
         # path would cost more than the statement itself. Driver errors are wrapped so that they
         # reach the registry's translation like any other SQLAlchemy error.
         statement = connection.info.pop(_BEGIN_KEY, "BEGIN")
-        dbapi = connection.dialect.loaded_dbapi
-        try:
+        with driver_errors(connection.dialect, statement):
             connection.connection.driver_connection.execute(statement)  # type: ignore[union-attr]
-        except dbapi.Error as err:
-            raise sa.exc.DBAPIError.instance(statement, None, err, dbapi.Error) from err
 
     return engine
 
@@ -139,11 +137,8 @@ def _send_begin_ourselves(engine: sa.Engine) -> None:
         statement = connection.info.pop(_BEGIN_KEY, "BEGIN")
         if statement is None:
             return
-        dbapi = connection.dialect.loaded_dbapi
-        try:
+        with driver_errors(connection.dialect, statement):
             connection.connection.dbapi_connection.execute(statement)  # type: ignore[union-attr]
-        except dbapi.Error as err:
-            raise sa.exc.DBAPIError.instance(statement, None, err, dbapi.Error) from err
 
 
 def server_options(url: URL, busy_timeout_s: float) -> str:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from ...domain.errors import ReadOnlyError, RegistryError
 from ...ports.capabilities import RegistryCapability
+from . import savepoints
 from .engine import begin, is_memory
 from .errors import translated
 
@@ -78,6 +79,14 @@ class Session:
         except Exception:  # the connection is unusable
             return True
 
+    def _aborted(self) -> bool:
+        """Whether PostgreSQL refuses every statement until the transaction (or a savepoint) is rolled back."""
+        try:
+            driver: Any = self._connection.connection.driver_connection
+            return str(driver.info.transaction_status.name) == "INERROR"
+        except Exception:  # the connection is unusable
+            return True
+
     @property
     def connection(self) -> sa.Connection:
         """The registry's connection (it is replaced when a failure left it unusable)."""
@@ -113,8 +122,10 @@ class Session:
         except BaseException:
             self._rollback(transaction, undo)
             raise
+        savepoints.forget(self._connection)  # released with it
 
     def _rollback(self, transaction: Transaction, undo: bool) -> None:
+        savepoints.forget(self._connection)
         if undo:
             self._on_rollback()
         # Always, even when inactive: after a failed COMMIT the transaction is inactive but still the
@@ -159,12 +170,18 @@ class Session:
         """A transaction (a savepoint when one is open) around the block, rolled back if it raises."""
         self.check_open()
         if self._connection.in_transaction():
-            with translated("begin a savepoint"):
-                transaction: Transaction = self._connection.begin_nested()
+            transaction: Transaction = self._begin_nested()
         else:
             transaction = self._begin(write=self._writeable)
         with self._scope(transaction, undo=True):
             yield
+
+    def _begin_nested(self) -> sa.NestedTransaction:
+        """A savepoint, set after the one whose release waits (see ``savepoints``) is sent."""
+        with translated("begin a savepoint"):
+            if not self._sqlite:
+                savepoints.send_release(self._connection)
+            return self._connection.begin_nested()
 
     @contextmanager
     def reading(self, *, single_statements: bool = True) -> Iterator[sa.Connection]:
@@ -190,7 +207,7 @@ class Session:
         ``one_statement`` promises more: besides that one write, the block only reads what needs no
         snapshot in common with it. Outside a transaction, PostgreSQL then runs the write as a
         transaction of its own, without BEGIN and COMMIT: two round trips of the three a single
-        insert would cost.
+        insert would cost. Inside one, its savepoint goes with the write (see ``savepoints``).
         """
         self.check_open()
         if not self._writeable:
@@ -203,11 +220,28 @@ class Session:
             with self._noting_loss():
                 yield self._connection
             return
+        elif one_statement:
+            with self._deferred_savepoint() as connection:
+                yield connection
+            return
         else:
-            with translated("begin a savepoint"):
-                transaction = self._connection.begin_nested()
+            transaction = self._begin_nested()
         with self._scope(transaction, undo=True) as connection:
             yield connection
+
+    @contextmanager
+    def _deferred_savepoint(self) -> Iterator[sa.Connection]:
+        """The block's one write in a savepoint that the write itself sends (PostgreSQL, inside a transaction)."""
+        connection = self._connection
+        name = savepoints.defer(connection)
+        try:
+            yield connection
+        except BaseException:
+            self._on_rollback()
+            if not savepoints.failed(connection, name) or self._transaction_lost() or self._aborted():
+                self._lost = True  # the database ended the transaction: refuse everything until it ends
+            raise
+        savepoints.succeeded(connection, name)
 
 
 def dispose(engine: sa.Engine, connection: sa.Connection | None) -> None:
