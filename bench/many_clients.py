@@ -12,6 +12,7 @@ Butler) and, for --seconds, runs a mix in turn:
                    one of 1,000 stored datasets (RUN ``stored``: a find and a file read), the same
                    filtered query, and a ``put`` of a small dict into a RUN of its own (a registry
                    transaction around the file's publication: on SQLite it holds the write lock).
+                   With --payload-kib K the datasets are K KiB of bytes (storage class Bytes), not dicts.
 
 Reported per client count: operations/s over all clients, median and p99 latency of each kind,
 connections the server saw at the peak, and any refusals (a client that cannot connect reports
@@ -19,6 +20,7 @@ the registry's error instead of a number).
 
     python bench/many_clients.py                              # throwaway cluster, max_connections 200
     python bench/many_clients.py --level butler               # puts, gets and queries through Butlers
+    python bench/many_clients.py --level butler --payload-kib 1024   # files of 1 MiB
     python bench/many_clients.py --max-connections 60         # 64 clients x 2 connections: refusals
     python bench/many_clients.py --backends postgresql        # PostgreSQL only (the default adds one SQLite file)
 
@@ -44,16 +46,26 @@ STORED_VISITS = 10
 LEVELS = {"registry": ("find", "query", "insert"), "butler": ("get", "query", "put")}
 
 
-def payload(visit: int, detector: int) -> dict[str, Any]:
-    """The small dict a Butler client puts (and the filler stores)."""
+Target = tuple[str, str, str | None, int]
+"""What a client opens: (level, registry url or repository root, namespace, payload KiB)."""
+
+
+def payload(visit: int, detector: int, kib: int = 0) -> Any:
+    """What a Butler client puts (and the filler stores): a small dict, or ``kib`` KiB of bytes."""
+    if kib:
+        return (visit * DETECTORS + detector).to_bytes(8, "little") * (kib * 128)
     return {"visit": visit, "detector": detector, "values": [visit * detector + k for k in range(8)]}
 
 
-def client(target: tuple[str, str, str | None], index: int, start: tuple[float, Any], out: Any) -> None:
+def dataset_type(kib: int) -> str:
+    """The dataset type a Butler client puts and gets."""
+    return "blob" if kib else "bulk"
+
+
+def client(target: Target, index: int, start: tuple[float, Any], out: Any) -> None:
     """One client process: open the registry or Butler, wait until every client has, run the mix, send its latencies.
 
-    ``target`` is (level, registry url or repository root, namespace); ``start`` is the seconds to
-    run and the barrier every client and the parent wait at.
+    ``start`` is the seconds to run and the barrier every client and the parent wait at.
     """
     from databutler import Butler
     from databutler.adapters.sql import SqlRegistry
@@ -61,7 +73,7 @@ def client(target: tuple[str, str, str | None], index: int, start: tuple[float, 
     from databutler.domain.errors import DataButlerError
     from databutler.testing.bulk import INSTRUMENT
 
-    level, where, namespace = target
+    level, where, namespace, kib = target
     seconds, ready = start
     kinds = LEVELS[level]
     latencies: dict[str, list[float]] = {k: [] for k in kinds}
@@ -92,14 +104,14 @@ def client(target: tuple[str, str, str | None], index: int, start: tuple[float, 
             if kind == "get":
                 assert butler is not None
                 stored = visit % STORED_VISITS, rng.randrange(DETECTORS)
-                got = butler.get("bulk", {"instrument": INSTRUMENT, "visit": stored[0], "detector": stored[1]},
-                                 collections="stored")
-                assert got == payload(*stored)
+                got = butler.get(dataset_type(kib), {"instrument": INSTRUMENT, "visit": stored[0],
+                                                     "detector": stored[1]}, collections="stored")
+                assert got == payload(*stored, kib)
             elif kind == "put":
                 assert butler is not None
                 data_id = next_visit % VISITS, next_visit // VISITS
-                butler.put(payload(*data_id), "bulk", {"instrument": INSTRUMENT, "visit": data_id[0],
-                                                       "detector": data_id[1]}, run=run)
+                butler.put(payload(*data_id, kib), dataset_type(kib),
+                           {"instrument": INSTRUMENT, "visit": data_id[0], "detector": data_id[1]}, run=run)
                 next_visit += 1
             elif kind == "find":
                 found = registry.find_datasets("bulk", [{"instrument": INSTRUMENT, "visit": visit,
@@ -136,7 +148,7 @@ def connections(url: str) -> int:
         engine.dispose()
 
 
-def round_of(target: tuple[str, str, str | None], url: str, clients: int, seconds: float) -> dict[str, Any]:
+def round_of(target: Target, url: str, clients: int, seconds: float) -> dict[str, Any]:
     """Run ``clients`` processes at once on ``target`` (see ``client``) and summarise what they measured."""
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
@@ -172,12 +184,12 @@ def round_of(target: tuple[str, str, str | None], url: str, clients: int, second
     return summary
 
 
-def fill(url: str, namespace: str | None, level: str, directory: str) -> tuple[str, str, str | None]:
+def fill(url: str, namespace: str | None, level: str, directory: str, kib: int) -> Target:
     """The content every round reads: 10^5 datasets in RUN ``base`` (and, for Butlers, RUN ``stored``).
 
     Returns what a client opens (see ``client``).
     """
-    from databutler import Butler
+    from databutler import Butler, DatasetType
     from databutler.adapters.sql import SqlRegistry
     from databutler.config.universe import default_universe
     from databutler.domain import CollectionKind
@@ -191,16 +203,18 @@ def fill(url: str, namespace: str | None, level: str, directory: str) -> tuple[s
     if level == "registry":
         with SqlRegistry.create(url, default_universe(), namespace=namespace) as registry:
             content(registry)
-        return level, url, namespace
+        return level, url, namespace, kib
     root = os.path.join(directory, f"repo-{url.split(':', 1)[0]}")
     registry_config: dict[str, Any] = {"adapter": "sql", "url": placeholder_url(url)}
     if namespace:
         registry_config["namespace"] = namespace
     with Butler.create(root, {"registry": registry_config}) as butler:
         content(butler.registry)
-        butler.put_many([(payload(v, d), "bulk", {"instrument": INSTRUMENT, "visit": v, "detector": d})
+        if kib:
+            butler.registry.register_dataset_type(DatasetType("blob", ("instrument", "visit", "detector"), "Bytes"))
+        butler.put_many([(payload(v, d, kib), dataset_type(kib), {"instrument": INSTRUMENT, "visit": v, "detector": d})
                          for v in range(STORED_VISITS) for d in range(DETECTORS)], run="stored")
-    return level, root, None
+    return level, root, None, kib
 
 
 def placeholder_url(url: str) -> str:
@@ -223,6 +237,7 @@ def main() -> None:
     parser.add_argument("--max-connections", type=int, default=200)
     parser.add_argument("--backends", nargs="+", default=["postgresql", "sqlite"], choices=["postgresql", "sqlite"])
     parser.add_argument("--level", choices=sorted(LEVELS), default="registry", help="what each client opens and runs")
+    parser.add_argument("--payload-kib", type=int, default=0, help="Butler level: put and get KiB of bytes")
     parser.add_argument("--dir", default=None, help="where the repositories' files go (default: a temporary directory)")
     args = parser.parse_args()
     from databutler.testing.postgres import find_bindir, start_cluster, stop_cluster
@@ -236,15 +251,16 @@ def main() -> None:
             server = start_cluster(bindir, max_connections=args.max_connections)
             try:
                 url = server.url(database=server.create_database())
-                target = fill(url, "many", args.level, directory)
+                target = fill(url, "many", args.level, directory, args.payload_kib)
                 results["postgresql"] = [round_of(target, url, n, args.seconds) for n in args.clients]
             finally:
                 stop_cluster(server)
         if "sqlite" in args.backends:  # the same mix on one SQLite file (WAL): its writers take turns
             url = f"sqlite:///{directory}/registry.sqlite3"
-            target = fill(url, None, args.level, directory)
+            target = fill(url, None, args.level, directory, args.payload_kib)
             results["sqlite"] = [round_of(target, url, n, args.seconds) for n in args.clients]
-    print(json.dumps({"benchmark": "many_clients", "level": args.level, "cpu_count": os.cpu_count(),
+    print(json.dumps({"benchmark": "many_clients", "level": args.level, "payload_kib": args.payload_kib,
+                      "cpu_count": os.cpu_count(),
                       "seconds": args.seconds,
                       "max_connections": args.max_connections, "backends": results}, indent=2))
 

@@ -39,14 +39,15 @@ _names = itertools.count()
 def defer(connection: sa.Connection) -> str:
     """Name a savepoint for the block's one write to send first; return its name."""
     name = f"databutler_write_{next(_names)}"
-    connection.info[_DEFERRED] = name
-    connection.info.pop(_SENT, None)
+    info = _info(connection)
+    info[_DEFERRED] = name
+    info.pop(_SENT, None)
     return name
 
 
 def before_write(connection: sa.Connection) -> list[str]:
     """The statements to send ahead of a write, in its round trip: a pending RELEASE, then the deferred savepoint."""
-    info = connection.info
+    info = _info(connection)
     statements = []
     release = info.pop(_RELEASE, None)
     if release is not None:
@@ -60,7 +61,7 @@ def before_write(connection: sa.Connection) -> list[str]:
 
 def succeeded(connection: sa.Connection, name: str) -> None:
     """The block of savepoint ``name`` ended well: release it with the next write, if it was sent."""
-    info = connection.info
+    info = _info(connection)
     info.pop(_DEFERRED, None)
     if info.pop(_SENT, None) == name:
         info[_RELEASE] = name
@@ -72,7 +73,7 @@ def failed(connection: sa.Connection, name: str) -> bool:
     When the savepoint was never sent, nothing was written in the block, and the transaction is as
     it was unless a statement of the block failed in the database (the caller checks).
     """
-    info = connection.info
+    info = _info(connection)
     info.pop(_DEFERRED, None)
     if info.pop(_SENT, None) != name:
         return True
@@ -80,14 +81,14 @@ def failed(connection: sa.Connection, name: str) -> bool:
     try:
         with driver_errors(connection.dialect, statement):
             connection.connection.dbapi_connection.execute(statement)  # type: ignore[union-attr]
-    except sa.exc.DBAPIError:
+    except sa.exc.SQLAlchemyError:  # the connection is lost, or the database refused: the transaction is gone
         return False
     return True
 
 
 def send_release(connection: sa.Connection) -> None:
     """Send a pending RELEASE now (before a SQLAlchemy savepoint is set)."""
-    release = connection.info.pop(_RELEASE, None)
+    release = _info(connection).pop(_RELEASE, None)
     if release is not None:
         statement = f"RELEASE SAVEPOINT {release}"
         with driver_errors(connection.dialect, statement):
@@ -96,6 +97,18 @@ def send_release(connection: sa.Connection) -> None:
 
 def forget(connection: sa.Connection) -> None:
     """A transaction or savepoint of SQLAlchemy's ended: the savepoints inside it are gone."""
-    info: dict[Any, Any] = connection.info
+    info = _info(connection)
     for key in (_DEFERRED, _SENT, _RELEASE):
         info.pop(key, None)
+
+
+def _info(connection: sa.Connection) -> dict[Any, Any]:
+    """The names kept for the connection's driver connection; an empty dict for an invalidated one.
+
+    A driver connection that was lost takes its savepoints with it: the one that replaces it has
+    none, and a new ``info``.
+    """
+    try:
+        return connection.info
+    except sa.exc.SQLAlchemyError:
+        return {}
