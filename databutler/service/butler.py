@@ -37,8 +37,9 @@ from .butler_resolved import ButlerResolvedPuts
 from .butler_transfer import ButlerTransfer
 from .calibration_lookup import UNBOUNDED, lookup_time
 from .loader import repository_loader
-from .ownership import delete_unrecorded, explain_taken, unshared
+from .ownership import delete_unrecorded, unshared
 from .progress import Progress, in_batches
+from .put_plan import explain_existing, new_refs
 from .read_view import read_view
 
 log = logging.getLogger(__name__)
@@ -153,13 +154,18 @@ class Butler(ButlerQueries, ButlerIntegrity, ButlerIngest, ButlerExport, ButlerL
         if not self._writeable:
             raise ReadOnlyError(f"this Butler was opened read-only; cannot {action}")
 
-    def _output_run(self, run: str | None, *, remember: bool = True) -> str:
-        """The run to write to, registered if new (remembered only with ``remember``: not before a commit)."""
+    def _output_name(self, run: str | None) -> str:
+        """The name of the run to write to: ``run``, or the Butler's."""
         run = run or self.run
         if run is None:
             raise CollectionError("no output run", remedy=Remedy(Action.PASS_RUN))
         if not isinstance(run, str):
             raise CollectionError(f"the output run is a collection name, not {type(run).__name__}")
+        return run
+
+    def _output_run(self, run: str | None, *, remember: bool = True) -> str:
+        """The run to write to, registered if new (remembered only with ``remember``: not before a commit)."""
+        run = self._output_name(run)
         if run not in self._runs_registered:
             self.registry.register_collection(run, CollectionKind.RUN)
             if remember:
@@ -223,8 +229,9 @@ class Butler(ButlerQueries, ButlerIntegrity, ButlerIngest, ButlerExport, ButlerL
                  run: str | None = None) -> list[DatasetRef]:
         """Store many objects at once (all or none); return their refs in order.
 
-        One registry transaction and one datastore batch per DatasetType: no registry row
-        without its artifact and no artifact without its row, whatever fails.
+        The files are written first, then recorded in one short registry transaction (no lock is
+        held while files are written): no registry row without its artifact and no artifact
+        without its row, whatever fails.
         """
         self._check_writeable("put datasets")
         grouped: dict[str, list[tuple[int, Any, DataIdLike]]] = {}
@@ -237,21 +244,27 @@ class Butler(ButlerQueries, ButlerIntegrity, ButlerIngest, ButlerExport, ButlerL
             grouped.setdefault(name, []).append((index, obj, data_id))
             count += 1
         results: list[DatasetRef | None] = [None] * count
+        output = self._output_name(run)
+        batches: list[tuple[list[DataIdLike], list[DatasetRef], list[StoredArtifact]]] = []
         written: list[StoredArtifact] = []
         try:
+            for name, group in grouped.items():  # the files first, outside the registry's transaction
+                data_ids = [d for _, _, d in group]
+                refs = new_refs(self.registry, name, output, data_ids)
+                try:
+                    artifacts = self.datastore.put([(obj, ref) for (_, obj, _), ref in zip(group, refs, strict=True)])
+                except ArtifactExistsError as err:
+                    raise explain_existing(self.registry, refs, err, self.root) from None
+                written.extend(artifacts)
+                batches.append((data_ids, refs, artifacts))
+                for (index, _, _), ref in zip(group, refs, strict=True):
+                    results[index] = ref
             with self.registry.transaction():
-                output = self._output_run(run, remember=False)
-                for name, group in grouped.items():
-                    refs = self.registry.insert_datasets(name, output, [d for _, _, d in group])
-                    try:
-                        artifacts = self.datastore.put([(obj, ref) for (_, obj, _), ref
-                                                        in zip(group, refs, strict=True)])
-                    except ArtifactExistsError as err:
-                        raise explain_taken(self.registry, err, self.root) from None
-                    written.extend(artifacts)
+                self._output_run(output, remember=False)
+                for data_ids, refs, artifacts in batches:
+                    self.registry.insert_datasets(refs[0].dataset_type.name, output, data_ids,
+                                                  ids=[ref.id for ref in refs])
                     self.registry.insert_artifacts(artifacts)
-                    for (index, _, _), ref in zip(group, refs, strict=True):
-                        results[index] = ref
         except BaseException:
             self._discard(written)
             raise
