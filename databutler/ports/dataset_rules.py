@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..domain.collection import CollectionKind
 from ..domain.data_id import DataId
@@ -24,6 +24,14 @@ def check_distinct(dataset_type: str, data_ids: Sequence[DataId]) -> None:
             raise ConflictingDefinitionError(f"data ID {dict(data_id)} appears twice in one insert of "
                                              f"{dataset_type!r} datasets; a run holds one dataset per data ID")
         seen.add(data_id)
+
+
+def already_in_run(dataset_type: str, data_id: Mapping[str, Any], run: str, existing: object
+                   ) -> ConflictingDefinitionError:
+    """The conflict of a new dataset whose type and DataId dataset ``existing`` already has in ``run``."""
+    return ConflictingDefinitionError(
+        f"a {dataset_type!r} dataset with data ID {dict(data_id)} already exists in run {run!r} (id {existing}); "
+        "a run holds one dataset per DatasetType and data ID")
 
 
 def prepare_import(registry: RegistryBase, refs: Sequence[DatasetRef]) -> tuple[list[DatasetRef], list[DatasetRef]]:

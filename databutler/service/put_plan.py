@@ -43,7 +43,5 @@ def explain_existing(registry: Registry, refs: Sequence[DatasetRef], err: Artifa
         found = []
     for existing in found:
         if existing is not None:
-            return ConflictingDefinitionError(
-                f"a {first.dataset_type.name!r} dataset with data ID {dict(existing.data_id)} already exists in run "
-                f"{first.run!r} (id {existing.id}); a run holds one dataset per DatasetType and data ID")
+            return dataset_rules.already_in_run(first.dataset_type.name, existing.data_id, first.run, existing.id)
     return explain_taken(registry, err, repo)

@@ -2,12 +2,16 @@
 
 Faults are injected at the OS-call level (EIO from ``fsync``, ``unlink``, ``link``), since a real
 failing disk cannot be produced here; each test then checks the Butler still works.
+
+A put writes its files before its registry transaction, so no lock is held while a file is
+written (SQLite runs one writer at a time); a conflict found by the file is still the registry's.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import sqlite3
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +19,14 @@ from typing import Any
 
 import pytest
 
-from databutler import Butler, DatasetType, DatastoreError
+from databutler import (
+    Butler,
+    CollectionKind,
+    ConflictingDefinitionError,
+    DataButlerError,
+    DatasetType,
+    DatastoreError,
+)
 
 INSTRUMENT = "Cam1"
 
@@ -177,3 +188,60 @@ def test_an_objectstore_root_on_a_local_directory_is_refused(tmp_path: Path) -> 
 
     with pytest.raises(ConfigError, match="adapter: posix"):
         _objectstore_butler(str(tmp_path / "objects"))
+
+
+def test_another_writer_commits_while_a_put_writes_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    butler = _repo(tmp_path)
+    butler.put({"first": 1}, "table", instrument=INSTRUMENT, detector=1)  # the run exists: the put only inserts
+    real_fsync = os.fsync
+    other_writes: list[str] = []
+
+    def fsync_then_write_elsewhere(fd: int) -> None:
+        real_fsync(fd)
+        if not other_writes:  # the first fsync is the new file's: the put is writing it now
+            other = sqlite3.connect(tmp_path / "registry.sqlite3", timeout=0.5)
+            try:
+                other.execute("BEGIN IMMEDIATE")  # sqlite3.OperationalError if the put held the write lock
+                other.execute("COMMIT")
+                other_writes.append("committed")
+            finally:
+                other.close()
+
+    monkeypatch.setattr(os, "fsync", fsync_then_write_elsewhere)
+    ref = butler.put({"second": 2}, "table", instrument=INSTRUMENT, detector=2)
+    monkeypatch.undo()
+    assert other_writes == ["committed"]
+    assert butler.get(ref) == {"second": 2}
+    assert len(butler.registry.datasets_in_collection("r")) == 2
+
+
+def test_a_second_put_of_a_data_id_is_the_registry_conflict_and_keeps_the_first(tmp_path: Path) -> None:
+    butler = _repo(tmp_path)
+    first = butler.put({"v": 1}, "table", instrument=INSTRUMENT, detector=1)
+    files = _files(tmp_path)
+    with pytest.raises(ConflictingDefinitionError, match=rf"already exists in run 'r' \(id {first.id}\)"):
+        butler.put({"v": 2}, "table", instrument=INSTRUMENT, detector=1)
+    assert butler.get("table", instrument=INSTRUMENT, detector=1) == {"v": 1}
+    assert _files(tmp_path) == files
+    assert butler.find_orphans(older_than_s=0) == []
+
+
+def test_a_data_id_twice_in_one_put_many_writes_nothing(tmp_path: Path) -> None:
+    butler = _repo(tmp_path)
+    items: list[tuple[Any, str, dict[str, Any]]] = [
+        ({"a": 1}, "table", {"instrument": INSTRUMENT, "detector": 1}),
+        ({"a": 2}, "table", {"instrument": INSTRUMENT, "detector": 1}),
+    ]
+    with pytest.raises(ConflictingDefinitionError, match="appears twice"):
+        butler.put_many(items)
+    assert _files(tmp_path) == []
+    assert butler.registry.datasets_in_collection("r") == []
+
+
+def test_a_refused_run_leaves_no_file(tmp_path: Path) -> None:
+    butler = _repo(tmp_path)
+    butler.registry.register_collection("tagged", CollectionKind.TAGGED)
+    with pytest.raises(DataButlerError, match="tagged"):
+        butler.put({"a": 1}, "table", instrument=INSTRUMENT, detector=1, run="tagged")
+    assert _files(tmp_path) == []
+    assert butler.find_orphans(older_than_s=0) == []

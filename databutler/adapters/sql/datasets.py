@@ -14,6 +14,7 @@ from ...domain.dataset import DatasetRef
 from ...domain.dataset_type import DatasetType
 from ...domain.errors import ConflictingDefinitionError, DataButlerError
 from ...domain.universe import Universe
+from ...ports import dataset_rules
 from . import driver
 from .collections import CollectionManager
 from .dataset_types import DatasetTypeManager
@@ -146,9 +147,7 @@ class DatasetManager:
             query = sa.select(d.data_id_key, d.id).where(d.dataset_type_id == type_id, d.run_id == run_record.id,
                                                          d.data_id_key.in_(part))
             for key, existing in connection.execute(query):
-                return ConflictingDefinitionError(
-                    f"a {dataset_type!r} dataset with data ID {dict(keys[key])} already exists in run {run!r} "
-                    f"(id {existing}); a run holds one dataset per DatasetType and data ID")
+                return dataset_rules.already_in_run(dataset_type, keys[key], run, existing)
         for some_ids in chunks([ref.id for ref in refs]):
             for existing in connection.execute(sa.select(d.id).where(d.id.in_(some_ids))).scalars():
                 return ConflictingDefinitionError(f"a dataset with id {existing} already exists")
