@@ -71,4 +71,6 @@ def explain_taken(registry: Registry, err: ArtifactExistsError, repo: str) -> Ar
             "template that names every DataUnit of the dataset type)", err.uris)
     return ArtifactExistsError(
         f"{where} already exists, but no dataset records it: it is an orphan file, left by a write or removal "
-        "that was interrupted", err.uris, remedy=Remedy(Action.REMOVE_ORPHANS, repo or "REPO"))
+        "that was interrupted, or the file of a put by another client that has not recorded it yet (a put "
+        "writes its files before its registry transaction)", err.uris,
+        remedy=Remedy(Action.REMOVE_ORPHANS, repo or "REPO"))
