@@ -23,7 +23,7 @@ def check_relative_path(path: str) -> str:
         raise PathTemplateError(f"dataset path {path!r} is absolute; templates must render relative paths")
     if not (path.isascii() and path.isprintable()) or "\\" in path:  # printable ASCII needs no per-character scan
         for char in path:
-            if char == "\\" or unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
+            if char == "\\" or unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp"):  # Cs: not encodable
                 raise PathTemplateError(f"dataset path {path!r} contains the forbidden character {char!r}")
     parts = path.split("/")
     if "" in parts or "." in parts or ".." in parts:

@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..domain.arguments import check_parameters, check_put_items, check_refs, check_search_path
-from ..domain.collection import CollectionKind
+from ..domain.collection import CollectionKind, check_collection_name
 from ..domain.conversion import ConverterRegistry
 from ..domain.dataset import DatasetRef, StoredArtifact
 from ..domain.dataset_type import DatasetType, split_component
@@ -161,7 +161,7 @@ class Butler(ButlerQueries, ButlerIntegrity, ButlerIngest, ButlerExport, ButlerL
             raise CollectionError("no output run", remedy=Remedy(Action.PASS_RUN))
         if not isinstance(run, str):
             raise CollectionError(f"the output run is a collection name, not {type(run).__name__}")
-        return run
+        return check_collection_name(run)  # before any file is written under the run's name
 
     def _output_run(self, run: str | None, *, remember: bool = True) -> str:
         """The run to write to, registered if new (remembered only with ``remember``: not before a commit)."""

@@ -21,6 +21,7 @@ import pytest
 
 from databutler import (
     Butler,
+    CollectionError,
     CollectionKind,
     ConflictingDefinitionError,
     DataButlerError,
@@ -245,3 +246,12 @@ def test_a_refused_run_leaves_no_file(tmp_path: Path) -> None:
         butler.put({"a": 1}, "table", instrument=INSTRUMENT, detector=1, run="tagged")
     assert _files(tmp_path) == []
     assert butler.find_orphans(older_than_s=0) == []
+
+
+@pytest.mark.parametrize("run", ["\ud800", "a/../b", "bad\\name", "/lead", "x" * 1000])
+def test_an_invalid_run_name_is_refused_before_any_file_is_written(tmp_path: Path, run: str) -> None:
+    butler = _repo(tmp_path)  # the run's name is a path in the file template: it is checked first
+    with pytest.raises(CollectionError, match="collection name"):
+        butler.put({"a": 1}, "table", instrument=INSTRUMENT, detector=1, run=run)
+    assert _files(tmp_path) == []
+    assert [c.name for c in butler.registry.query_collections()] == ["r"]  # the Butler's own run only

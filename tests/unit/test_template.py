@@ -90,7 +90,7 @@ def test_templates_without_unique_fields_or_malformed_are_refused(template: str)
         FileTemplate(template)
 
 
-@pytest.mark.parametrize("path", ["", "/a", "a/../b", "a//b", "a/./b", "a\\b", "a\x00b", "C:/x", "a/\x7f"])
+@pytest.mark.parametrize("path", ["", "/a", "a/../b", "a//b", "a/./b", "a\\b", "a\x00b", "C:/x", "a/\x7f", "a/\ud800b"])
 def test_check_relative_path_refuses_unsafe_paths(path: str) -> None:
     with pytest.raises(PathTemplateError):
         check_relative_path(path)
