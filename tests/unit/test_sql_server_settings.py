@@ -26,9 +26,10 @@ def registry(postgres_server: PostgresServer, postgres_schema: str) -> Iterator[
         yield made
 
 
-def test_a_session_plans_kept_statements_generically_without_parallel_workers(registry: SqlRegistry) -> None:
+def test_a_session_plans_kept_statements_generically_without_parallel_workers_or_jit(registry: SqlRegistry) -> None:
     assert setting(registry, "plan_cache_mode") == "force_generic_plan"
     assert setting(registry, "max_parallel_workers_per_gather") == "0"
+    assert setting(registry, "jit") == "off"
     assert setting(registry, "lock_timeout") == "7s"
 
 

@@ -148,6 +148,9 @@ def server_options(url: URL, busy_timeout_s: float) -> str:
       for the file lock.
     - No parallel workers: registry queries are index lookups of a few ms, and starting two workers
       for a Gather cost 10 ms a query at 10^6 datasets (auto_explain: 2.6 ms of work).
+    - No JIT compilation: the planner's estimate for the recursive statement that resolves a chain
+      of 1,600 runs passed ``jit_above_cost``, and compiling it took 137 of its 162 ms (at 10^5
+      datasets, ``EXPLAIN ANALYZE``); no registry statement runs long enough to repay compilation.
     - Generic plans: psycopg prepares a statement run five times, and PostgreSQL then chose to plan
       it afresh at every run wherever a generic plan's estimate was higher, which for a registry
       lookup is most of the time: at 10^6 datasets that planning was a third of a data ID query
@@ -158,7 +161,7 @@ def server_options(url: URL, busy_timeout_s: float) -> str:
       (one value in most rows, another in few) may want PostgreSQL's own choice back: add
       ``?options=-c%20plan_cache_mode%3Dauto`` to the url.
     """
-    options = (f"-c lock_timeout={int(busy_timeout_s * 1000)} -c max_parallel_workers_per_gather=0 "
+    options = (f"-c lock_timeout={int(busy_timeout_s * 1000)} -c max_parallel_workers_per_gather=0 -c jit=off "
                "-c plan_cache_mode=force_generic_plan")
     given = url.query.get("options")
     if given:  # the later setting of a name wins
