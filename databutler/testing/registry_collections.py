@@ -99,6 +99,28 @@ class RegistryCollectionsContract(RegistryFixtures):
         assert registry.resolve_collections(["outer"]) == ("r3", "r2", "tag", "r1")
         assert registry.resolve_collections(["r1", "outer", "r3"]) == ("r1", "r3", "r2", "tag")
 
+    def test_a_search_through_a_chain_follows_changes_of_the_chains_inside_it(self, with_runs: Registry) -> None:
+        first, second = (with_runs.insert_datasets("calexp", run, [calexp_id()])[0] for run in ("run1", "run2"))
+        with_runs.register_collection("tag", TAGGED)
+        with_runs.associate("tag", [second])
+        for name in ("inner", "middle", "outer"):
+            with_runs.register_collection(name, CHAINED)
+        with_runs.set_chain("inner", ["run1"])
+        with_runs.set_chain("middle", ["inner"])
+        with_runs.set_chain("outer", ["middle", "run2"])
+        assert with_runs.find_datasets("calexp", [calexp_id()], ["outer"]) == [first]
+        with_runs.set_chain("inner", ["tag", "run1"])  # two levels down: the outer chain's search changes too
+        assert with_runs.find_datasets("calexp", [calexp_id()], ["outer"]) == [second]
+        assert with_runs.resolve_collections(["outer"]) == ("tag", "run1", "run2")
+        with_runs.set_chain("inner", [])
+        assert with_runs.find_datasets("calexp", [calexp_id()], ["outer"]) == [second]
+        assert with_runs.find_datasets("calexp", [calexp_id(2)], ["outer"]) == [None]
+        with_runs.set_chain("middle", [])
+        with_runs.remove_collection("inner")
+        with_runs.set_chain("outer", ["run1"])
+        assert with_runs.find_datasets("calexp", [calexp_id()], ["outer", "run2"]) == [first]
+        assert with_runs.find_datasets("calexp", [calexp_id()], ["middle", "run2"]) == [second]
+
     def test_chain_cycles_are_refused_and_the_chain_is_unchanged(self, registry: Registry) -> None:
         registry.register_collection("r1", RUN)
         for name in ("a", "b", "c"):

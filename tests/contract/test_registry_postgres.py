@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from databutler.adapters.sql import SqlRegistry
+from databutler.adapters.sql.collections import CollectionManager
 from databutler.domain import Universe
 from databutler.ports import Registry
 from databutler.ports.capabilities import RegistryCapability
@@ -78,3 +79,11 @@ class TestPostgresRegistry(RegistryContract):
     @pytest.fixture
     def reopen_registry(self, reopen_sql_registry: ReopenRegistry) -> ReopenRegistry:
         return reopen_sql_registry
+
+
+class TestPostgresRegistrySearchingChainsByTable(TestPostgresRegistry):
+    """As above, with every search of one chain read through ``chain_search`` (long chains only, by default)."""
+
+    @pytest.fixture(autouse=True)
+    def every_chain_by_table(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(CollectionManager, "searched_by_table", 1)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from databutler.adapters.sql import SqlRegistry
+from databutler.adapters.sql.collections import CollectionManager
 from databutler.domain import Universe
 from databutler.ports import Registry
 from databutler.ports.capabilities import RegistryCapability
@@ -62,3 +63,11 @@ class TestSqliteMemoryRegistry(RegistryContract):
             return registry
 
         return make
+
+
+class TestSqliteMemoryRegistrySearchingChainsByTable(TestSqliteMemoryRegistry):
+    """As above, with every search of one chain read through ``chain_search`` (long chains only, by default)."""
+
+    @pytest.fixture(autouse=True)
+    def every_chain_by_table(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(CollectionManager, "searched_by_table", 1)

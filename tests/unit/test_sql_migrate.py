@@ -135,8 +135,8 @@ def region_texts(engine: sa.Engine, namespace: str | None) -> list[str]:
 
 def at_current_version(rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[tuple[Any, ...]]]:
     """``rows`` as a migration leaves them: the schema version in ``meta`` differs, and (version 4) every
-    dataset type gains ``is_calibration`` False beside an empty ``dataset_calib``, and (version 6) the chain
-    version counter starts at 0."""
+    dataset type gains ``is_calibration`` False beside an empty ``dataset_calib``, (version 6) the chain
+    version counter starts at 0, and (version 8) each chain's search is flattened into ``chain_search``."""
     meta = [(key, SCHEMA_VERSION if key == "schema_version" else value) for key, value in rows["meta"]]
     if CHAIN_VERSION_KEY not in {key for key, _ in meta}:  # version 6
         meta.append((CHAIN_VERSION_KEY, "0"))
@@ -144,7 +144,28 @@ def at_current_version(rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, list
     if "dataset_calib" not in rows:
         upgraded["dataset_type"] = [(*row, False) for row in rows["dataset_type"]]
         upgraded["dataset_calib"] = []
+    if "chain_search" not in rows:
+        upgraded["chain_search"] = sorted(_chain_searches(rows), key=repr)
     return upgraded
+
+
+def _chain_searches(rows: dict[str, list[tuple[Any, ...]]]) -> list[tuple[int, int, int]]:
+    """(chain, member, position) of every chain of the dump: its children in order, chains expanded, once each."""
+    kinds = {row[0]: row[2] for row in rows["collection"]}  # (id, name, kind, doc)
+    children: dict[int, list[int]] = {}
+    for parent, _, child in sorted(rows["collection_chain"]):  # (parent, position, child)
+        children.setdefault(parent, []).append(child)
+
+    def members(chain: int) -> list[int]:
+        found: list[int] = []
+        for child in children.get(chain, []):
+            for member in members(child) if kinds[child] == "CHAINED" else [child]:
+                if member not in found:
+                    found.append(member)
+        return found
+
+    return [(chain, member, position) for chain, kind in kinds.items() if kind == "CHAINED"
+            for position, member in enumerate(members(chain))]
 
 
 def column_types(engine: sa.Engine, namespace: str | None) -> dict[tuple[str, str], str]:
@@ -353,8 +374,8 @@ def test_a_migration_that_fails_half_way_leaves_the_registry_as_it_was(v1: Datab
 
 def test_a_personal_registry_migrates_its_own_tables(tmp_path: Path) -> None:
     """Built by reverting a new personal registry to version 1 (on SQLite it lacks only the column types, which
-    SQLite never enforced, the index of version 3, the calibration table and flag of version 4 and the chain
-    version of version 6)."""
+    SQLite never enforced, the index of version 3, the calibration table and flag of version 4, the chain
+    version of version 6 and the chain search table of version 8)."""
     release_url, personal_url = f"sqlite:///{tmp_path}/release.sqlite3", f"sqlite:///{tmp_path}/personal.sqlite3"
     SqlRegistry.create(release_url, default_universe()).close()
     with SqlRegistry.create(personal_url, default_universe(), release=Release(url=release_url)) as personal:
@@ -366,6 +387,7 @@ def test_a_personal_registry_migrates_its_own_tables(tmp_path: Path) -> None:
         connection.execute(sa.text(f"DROP TABLE {VERSION_TABLE}"))
         connection.execute(sa.text("DROP INDEX ix_dataset_artifact_uri"))
         connection.execute(sa.text("DROP TABLE dataset_calib"))
+        connection.execute(sa.text("DROP TABLE chain_search"))
         connection.execute(sa.text("ALTER TABLE dataset_type DROP COLUMN is_calibration"))
     with pytest.raises(RegistryError, match="databutler migrate"):
         SqlRegistry.open(personal_url)

@@ -11,6 +11,7 @@ from ...domain.collection import Collection, CollectionKind, as_names, missing_c
 from ...domain.errors import CollectionError, CollectionKindError, MissingCollectionError
 from ...domain.remedies import Action, Remedy
 from ...domain.values import shown
+from . import chain_search
 from .dialect import IN_CHUNK, chunks
 from .layout import Layout
 from .search_path import SearchPath
@@ -41,6 +42,14 @@ class CollectionManager:
     again when one short statement finds the version changed. A name that is unknown is always
     looked up again; a collection removed and re-created by another process is seen again after
     this registry's next rolled-back write (or when it is reopened).
+    """
+
+    searched_by_table = 32
+    """The length from which a search path that is one chain is searched through ``chain_search``.
+
+    Shorter ones are named in the statement: they plan as well, and need no join. A personal registry
+    layered over a release keeps no ``chain_search`` rows: its chains may hold the release's, which
+    the release's owner may change.
     """
 
     def __init__(self, layout: Layout) -> None:
@@ -236,6 +245,9 @@ class CollectionManager:
         for record in records:
             visit(record, ())
         resolved = SearchPath(result)
+        if (len(records) == 1 and records[0].kind is CollectionKind.CHAINED and len(result) >= self.searched_by_table
+                and not self._layout.layered):
+            resolved.chain_id = records[0].id
         if version is None or None not in version:  # a registry without a version (never, once migrated)
             self._resolved[path] = (version, resolved)  # resolves its chains every time
         return resolved
@@ -289,6 +301,8 @@ class CollectionManager:
         if kids:
             connection.execute(chains.insert(), [{"parent": chain.id, "position": i, "child": k.id}
                                                  for i, k in enumerate(kids)])
+        if not self._layout.layered:  # a layered registry searches its chains by their lists (see resolve)
+            chain_search.refresh(connection, self._writes, [chain.id])
         self._chain_changed(connection)
 
     def _chain_changed(self, connection: sa.Connection) -> None:
@@ -319,8 +333,9 @@ class CollectionManager:
             connection.execute(writes.dataset_tag.delete().where(writes.dataset_tag.c.collection_id == record.id))
         elif record.kind is CollectionKind.CALIBRATION:
             connection.execute(writes.dataset_calib.delete().where(writes.dataset_calib.c.collection_id == record.id))
-        else:
+        else:  # a chain: no chain holds it (refused above), so no other chain's search changes
             connection.execute(writes.collection_chain.delete().where(writes.collection_chain.c.parent == record.id))
+            connection.execute(writes.chain_search.delete().where(writes.chain_search.c.chain_id == record.id))
             self._chain_changed(connection)
         connection.execute(writes.collection.delete().where(writes.collection.c.id == record.id))
         self._forget(record)

@@ -219,6 +219,7 @@ class DatasetManager:
                 return [found.get(key) for key in wanted]
         search = self._collections.resolve(connection, collections)
         rank, runs, tags = search.rank, search.run_ids, search.tagged_ids
+        chain = search.chain_id
         best: dict[str, tuple[int, Sequence[Any]]] = {}
         if len(keys) == 1 and len(runs) == 1 and not tags:  # the common single get: one unique-index probe
             statement = self._find_statement(definition, "run", True, False)
@@ -228,12 +229,15 @@ class DatasetManager:
         for part in chunks(keys):
             one = len(part) == 1
             given = {"type_id": type_id, "key": part[0]} if one else {"type_id": type_id, "keys": list(part)}
-            if runs:
-                keep_first(best, driver.rows(connection, self._find_statement(definition, "runs", one, False),
-                                             {**given, "runs": runs}), rank)
-            if tags:
-                keep_first(best, driver.rows(connection, self._find_statement(definition, "tags", one, False),
-                                             {**given, "tags": tags}), rank)
+            for kind, ids in (("runs", runs), ("tags", tags)):
+                if not ids:
+                    continue
+                if chain is not None:  # rows carry their rank: the chain as this statement reads it
+                    statement = self._find_statement(definition, f"chain_{kind}", one, False)
+                    keep_first(best, driver.rows(connection, statement, {**given, "chain": chain}), None)
+                else:
+                    statement = self._find_statement(definition, kind, one, False)
+                    keep_first(best, driver.rows(connection, statement, {**given, kind: ids}), rank)
         found = self._found(connection, definition, best)
         return [found.get(key) for key in wanted]
 
@@ -251,13 +255,19 @@ class DatasetManager:
             return None
         kind, ids = ("runs", runs) if runs else ("tags", tags)
         one = len(keys) == 1
-        given = {"key": keys[0]} if one else {"keys": keys}
+        given: dict[str, Any] = {"key": keys[0]} if one else {"keys": keys}
+        rank: dict[int, int] | None = search.rank
+        if search.chain_id is not None:
+            kind, rank = f"chain_{kind}", None
+            given["chain"] = search.chain_id
+        else:
+            given[kind] = ids
         statement = self._find_statement(definition, kind, one, True)
-        rows = driver.rows(connection, statement, {"type_id": type_id, **given, kind: ids, **guard})
+        rows = driver.rows(connection, statement, {"type_id": type_id, **given, **guard})
         if not rows:
             return None
         best: dict[str, tuple[int, Sequence[Any]]] = {}
-        keep_first(best, rows, search.rank)
+        keep_first(best, rows, rank)
         return self._found(connection, definition, best)
 
     def _found(self, connection: sa.Connection, definition: DatasetType,
@@ -268,19 +278,33 @@ class DatasetManager:
 
     def _find_statement(self, definition: DatasetType, kind: str, one: bool, guarded: bool) -> sa.Select[Any]:
         """The find of datasets of ``definition``'s units by data ID key in one RUN (``kind`` "run"), in
-        RUNs ("runs") or in TAGGED collections ("tags"), for one key or several, checking the chain
-        versions if ``guarded``.
+        RUNs ("runs") or in TAGGED collections ("tags"), or in those a chain's search reaches ("chain_runs",
+        "chain_tags"), for one key or several, checking the chain versions if ``guarded``.
 
-        Rows are (data ID key, collection found in, ``_type_columns``): only the type's columns, since
-        each column read costs the driver per row (on PostgreSQL, a fifth of a find by DataId).
+        Rows are (data ID key, collection found in or, through a chain, its rank there, ``_type_columns``):
+        only the type's columns, since each column read costs the driver per row (on PostgreSQL, a fifth
+        of a find by DataId).
         """
         cache_key = (definition.units, kind, one, guarded)
         statement = self._finds.get(cache_key)
         if statement is not None:
             return statement
-        d, t = self._schema.dataset.c, self._schema.dataset_tag.c
+        d, t, s = self._schema.dataset.c, self._schema.dataset_tag.c, self._schema.chain_search.c
         columns = self._type_columns(definition)
-        if kind == "tags":
+        in_chain = s.chain_id == sa.bindparam("chain", type_=sa.Integer())
+        if kind == "chain_tags":  # found by key, then the chain's row by its primary key: flat in the chain's length
+            statement = (sa.select(t.data_id_key, s.position, *columns)
+                         .join_from(self._schema.dataset_tag, self._schema.dataset, t.dataset_id == d.id)
+                         .join(self._schema.chain_search, sa.and_(in_chain, s.member_id == t.collection_id))
+                         .where(t.dataset_type_id == sa.bindparam("type_id")))
+            key_column = t.data_id_key
+        elif kind == "chain_runs":
+            statement = (sa.select(d.data_id_key, s.position, *columns)
+                         .join_from(self._schema.dataset, self._schema.chain_search,
+                                    sa.and_(in_chain, s.member_id == d.run_id))
+                         .where(d.dataset_type_id == sa.bindparam("type_id")))
+            key_column = d.data_id_key
+        elif kind == "tags":
             statement = sa.select(t.data_id_key, t.collection_id, *columns).join_from(
                 self._schema.dataset_tag, self._schema.dataset, t.dataset_id == d.id).where(
                 t.dataset_type_id == sa.bindparam("type_id"), one_of(t.collection_id, "tags"))
@@ -370,9 +394,13 @@ class DatasetManager:
         delete_many(connection, s.dataset.c.id, distinct)
 
 
-def keep_first(best: dict[str, tuple[int, Sequence[Any]]], rows: Iterable[Sequence[Any]], rank: dict[int, int]) -> None:
-    """Keep in ``best`` each data ID key's row (key, collection, ...) from the collection that ranks first."""
+def keep_first(best: dict[str, tuple[int, Sequence[Any]]], rows: Iterable[Sequence[Any]],
+               rank: Mapping[int, int] | None) -> None:
+    """Keep in ``best`` each data ID key's row (key, collection, ...) from the collection that ranks first.
+
+    Without ``rank``, a row's second value is its rank already (found through ``chain_search``).
+    """
     for row in rows:
-        key, position = row[0], rank[row[1]]
+        key, position = row[0], (row[1] if rank is None else rank[row[1]])
         if key not in best or position < best[key][0]:
             best[key] = (position, row)

@@ -18,7 +18,7 @@ from .calibration_schema import calibration_table
 from .region_column import RegionColumn
 from .spatial_schema import spatial_tables
 
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 """Bumped whenever the layout of the fixed tables changes; each bump has a migration (see ``migrations``).
 
 Version 2 made every string column the domain does not bound unbounded text (version 1 had a
@@ -38,8 +38,8 @@ def is_older_version(version: str | None) -> bool:
 
 
 DATASET_FIXED_COLUMNS = ("id", "dataset_type_id", "run_id", "data_id_key")
-FIXED_TABLES = ("meta", "dataset_type", "collection", "collection_chain", "run", "dataset", "dataset_tag",
-                "dataset_calib", "dataset_artifact", "quantum", "quantum_input", "quantum_output")
+FIXED_TABLES = ("meta", "dataset_type", "collection", "collection_chain", "chain_search", "run", "dataset",
+                "dataset_tag", "dataset_calib", "dataset_artifact", "quantum", "quantum_input", "quantum_output")
 VERSION_TABLE = "alembic_version_databutler"
 """Alembic's record of the schema revision (see ``migrations``); named so as not to meet another
 application's ``alembic_version`` in a shared PostgreSQL schema."""
@@ -90,6 +90,7 @@ class Schema:
     dataset_type: sa.Table
     collection: sa.Table
     collection_chain: sa.Table
+    chain_search: sa.Table
     run: sa.Table
     dataset: sa.Table
     dataset_tag: sa.Table
@@ -176,6 +177,12 @@ def build_schema(universe: Universe, namespace: str | None = None, *, personal: 
         sa.Column("parent", sa.Integer, sa.ForeignKey(collection.c.id, ondelete="CASCADE"), primary_key=True),
         sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
         sa.Column("child", sa.Integer, *_link(links, collection.c.id), nullable=False, index=True))
+    chain_search = sa.Table(  # kept by the registry with collection_chain (see collections.CollectionManager)
+        "chain_search", metadata,
+        sa.Column("chain_id", sa.Integer, sa.ForeignKey(collection.c.id, ondelete="CASCADE"), primary_key=True),
+        sa.Column("member_id", sa.Integer, *_link(links, collection.c.id), primary_key=True, autoincrement=False),
+        sa.Column("position", sa.Integer, nullable=False),
+        comment="every RUN, TAGGED and CALIBRATION collection a chain's search reaches, at its position in it")
     run = sa.Table("run", metadata,
                    sa.Column("collection_id", sa.Integer, sa.ForeignKey(collection.c.id, ondelete="CASCADE"),
                              primary_key=True, autoincrement=False))
@@ -230,8 +237,8 @@ def build_schema(universe: Universe, namespace: str | None = None, *, personal: 
             sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
             sa.Column("dataset_id", sa.Uuid, nullable=False, index=True))
 
-    return Schema(metadata, elements, meta, dataset_type, collection, collection_chain, run, dataset,
-                  dataset_tag, dataset_calib, dataset_artifact, quantum, quantum_io("quantum_input"),
+    return Schema(metadata, elements, meta, dataset_type, collection, collection_chain, chain_search, run,
+                  dataset, dataset_tag, dataset_calib, dataset_artifact, quantum, quantum_io("quantum_input"),
                   quantum_io("quantum_output"), skypix, pairs)
 
 

@@ -22,6 +22,9 @@ class SearchPath(tuple["CollectionRecord", ...]):
     Treat the lists as read-only.
     """
 
+    chain_id: int | None = None
+    """The chain this path is, when a statement may search it through ``chain_search`` (see ``chain_search``)."""
+
     @functools.cached_property
     def ids(self) -> list[int]:
         """Every collection's id, in search order."""
