@@ -19,7 +19,7 @@ from .data import (
     VISITS,
     exposure_time,
 )
-from .query_support import CAM1_VISITS, CAM2_VISITS, RUN, QueryFixtures, calexp_keys
+from .query_support import CAM1_VISITS, CAM2_VISITS, CHAINED, RUN, QueryFixtures, calexp_keys
 from .requirements import requires
 
 
@@ -42,6 +42,25 @@ class QueryDatasetsContract(QueryFixtures):
                          ("Cam1", 1, 4, "run1")}
         every = calexp_keys(queried.query_datasets("calexp", ["chain"], where=where))
         assert len(every) == 6
+
+    @requires(RegistryCapability.QUERIES)
+    def test_a_chain_is_searched_in_the_collections_it_reaches_and_no_others(self, queried: Registry) -> None:
+        queried.register_collection("inner", CHAINED)
+        queried.register_collection("outer", CHAINED)
+        queried.set_chain("inner", ["best", "run2"])
+        queried.set_chain("outer", ["inner"])
+        where = "instrument = 'Cam1' AND visit = 1"
+        in_run2 = {("Cam1", 1, 1, "run2"), ("Cam1", 1, 2, "run2")}
+        for find_first in (False, True):
+            found = queried.query_datasets("calexp", ["outer"], where=where, find_first=find_first)
+            assert calexp_keys(found) == in_run2
+        assert calexp_keys(queried.query_datasets("calexp", ["outer"], where="instrument = 'Cam2'")) == {
+            ("Cam2", 11, d, "run1") for d in DETECTORS}  # through the tagged collection only
+        assert queried.query_datasets("deepCoadd", ["outer"]).count() == 0
+        visits = queried.query_data_ids("visit", where="instrument = 'Cam1'", datasets="calexp", collections=["outer"])
+        assert sorted(d["visit"] for d in visits) == [1, 2]
+        queried.set_chain("inner", ["run1"])  # one level down: the outer chain's search changes with it
+        assert len(calexp_keys(queried.query_datasets("calexp", ["outer"], where=where))) == len(DETECTORS)
 
     @requires(RegistryCapability.QUERIES)
     def test_tagged_collections_and_several_types(self, queried: Registry) -> None:

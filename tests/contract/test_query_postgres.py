@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from databutler.adapters.sql import SqlRegistry
+from databutler.adapters.sql.collections import CollectionManager
 from databutler.ports import Registry
 from databutler.ports.capabilities import RegistryCapability
 from databutler.testing.data import insert_standard_data_units, standard_universe
@@ -45,3 +46,11 @@ class TestPostgresQueries(QueryContract):
                 yield registry
         finally:
             postgres_server.drop_database(name)
+
+
+class TestPostgresQueriesSearchingChainsByTable(TestPostgresQueries):
+    """As above, with every search of one chain read through ``chain_search`` (long chains only, by default)."""
+
+    @pytest.fixture(autouse=True)
+    def every_chain_by_table(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(CollectionManager, "searched_by_table", 1)

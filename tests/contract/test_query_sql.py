@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from databutler.adapters.sql import SqlRegistry
+from databutler.adapters.sql.collections import CollectionManager
 from databutler.ports import Registry
 from databutler.ports.capabilities import RegistryCapability
 from databutler.testing.data import standard_universe
@@ -46,3 +47,11 @@ class TestSqliteMemoryQueries(QueryContract):
         yield make
         for registry in made:
             registry.close()
+
+
+class TestSqliteMemoryQueriesSearchingChainsByTable(TestSqliteMemoryQueries):
+    """As above, with every search of one chain read through ``chain_search`` (long chains only, by default)."""
+
+    @pytest.fixture(autouse=True)
+    def every_chain_by_table(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(CollectionManager, "searched_by_table", 1)

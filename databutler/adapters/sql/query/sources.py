@@ -54,6 +54,9 @@ def dataset_relation(universe: Universe, schema: Schema, type_id: int, units: Se
         if len(run_ids) == 1:
             runs = table.c.run_id == sa.bindparam(f"{name}_run", type_=sa.Integer())
             parameters: dict[str, Any] = {f"{name}_run": run_ids[0]}
+        elif search.chain_id is not None:  # a long chain: its rows in chain_search, probed by primary key
+            runs = in_chain(schema, table.c.run_id, f"{name}_chain")
+            parameters = {f"{name}_chain": search.chain_id}
         else:
             runs = one_of(table.c.run_id, f"{name}_runs")
             parameters = {f"{name}_runs": run_ids}
@@ -95,32 +98,34 @@ def dataset_source(schema: Schema, type_id: int, search: SearchPath, *, find_fir
     ranked = find_first and len(runs) + len(tags) + len(calibs) > 1
     type_id_is = sa.bindparam(f"{name}_type", type_=sa.Integer())
     parameters: dict[str, Any] = {f"{name}_type": type_id}
-    if ranked:
+    chain = search.chain_id
+    if chain is not None:  # a long chain: membership and rank from chain_search, probed by primary key
+        parameters[f"{name}_chain"] = chain
+    elif ranked:
         parameters[f"{name}_search"] = search.ids
+
+    def member(column: sa.ColumnElement[int], kind: str, ids: list[int]) -> tuple[sa.ColumnElement[bool], list[Any]]:
+        """The condition that ``column`` is a collection of the search, and the rank column (if ranked)."""
+        if chain is not None:
+            return (in_chain(schema, column, f"{name}_chain"),
+                    [rank_in_chain(schema, column, f"{name}_chain").label(RANK)] if ranked else [])
+        parameters[f"{name}_{kind}"] = ids
+        return (one_of(column, f"{name}_{kind}"),
+                [position_in(column, f"{name}_search").label(RANK)] if ranked else [])
+
     parts: list[sa.Select[Any]] = []
     if runs or not (tags or calibs):
-        parameters[f"{name}_runs"] = runs
-        columns: list[Any] = list(d.c)
-        if ranked:
-            columns.append(position_in(d.c.run_id, f"{name}_search").label(RANK))
-        parts.append(sa.select(*columns).where(d.c.dataset_type_id == type_id_is,
-                                               one_of(d.c.run_id, f"{name}_runs")))
+        condition, rank = member(d.c.run_id, "runs", runs)
+        parts.append(sa.select(*d.c, *rank).where(d.c.dataset_type_id == type_id_is, condition))
     if tags:
-        parameters[f"{name}_tags"] = tags
-        columns = list(d.c)
-        if ranked:
-            columns.append(position_in(t.c.collection_id, f"{name}_search").label(RANK))
-        parts.append(sa.select(*columns).join_from(t, d, t.c.dataset_id == d.c.id)
-                     .where(t.c.dataset_type_id == type_id_is, d.c.dataset_type_id == type_id_is,
-                            one_of(t.c.collection_id, f"{name}_tags")))
+        condition, rank = member(t.c.collection_id, "tags", tags)
+        parts.append(sa.select(*d.c, *rank).join_from(t, d, t.c.dataset_id == d.c.id)
+                     .where(t.c.dataset_type_id == type_id_is, d.c.dataset_type_id == type_id_is, condition))
     if calibs:  # one row per certified range: several rows of one dataset when it has several ranges
-        parameters[f"{name}_calibs"] = calibs
-        columns = list(d.c)
-        if ranked:
-            columns.append(position_in(c.c.collection_id, f"{name}_search").label(RANK))
-        parts.append(sa.select(*columns).join_from(c, d, c.c.dataset_id == d.c.id)
-                     .where(c.c.dataset_type_id == type_id_is, d.c.dataset_type_id == type_id_is,
-                            one_of(c.c.collection_id, f"{name}_calibs")).distinct())
+        condition, rank = member(c.c.collection_id, "calibs", calibs)
+        parts.append(sa.select(*d.c, *rank).join_from(c, d, c.c.dataset_id == d.c.id)
+                     .where(c.c.dataset_type_id == type_id_is, d.c.dataset_type_id == type_id_is, condition)
+                     .distinct())
     if len(parts) == 1 and not ranked:
         return parts[0], parameters
     if not ranked:
@@ -131,6 +136,19 @@ def dataset_source(schema: Schema, type_id: int, search: SearchPath, *, find_fir
                                            order_by=combined.c[RANK]).label("position")
     numbered = sa.select(*(c for c in combined.c if c.name != RANK), row_number).subquery("numbered")
     return sa.select(*(c for c in numbered.c if c.name != "position")).where(numbered.c.position == 1), parameters
+
+
+def in_chain(schema: Schema, column: sa.ColumnElement[int], parameter: str) -> sa.ColumnElement[bool]:
+    """``column`` names a collection the search of the chain bound to ``parameter`` reaches."""
+    s = schema.chain_search.c
+    return sa.exists().where(s.chain_id == sa.bindparam(parameter, type_=sa.Integer()), s.member_id == column)
+
+
+def rank_in_chain(schema: Schema, column: sa.ColumnElement[int], parameter: str) -> sa.ColumnElement[int]:
+    """The rank of collection ``column`` in the search of the chain bound to ``parameter``."""
+    s = schema.chain_search.c
+    return (sa.select(s.position).where(s.chain_id == sa.bindparam(parameter, type_=sa.Integer()),
+                                         s.member_id == column).scalar_subquery())
 
 
 def calibration_source(schema: Schema, type_id: int, search: SearchPath) -> sa.SelectBase:
