@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 import traceback
 import uuid
 from typing import Any
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 from databutler.adapters.sql import SqlRegistry
 from databutler.config.universe import default_universe
 from databutler.domain import CollectionKind
-from databutler.domain.errors import ConflictingDefinitionError
+from databutler.domain.errors import CollectionError, ConflictingDefinitionError
 from databutler.testing.bulk import bulk_data_ids, insert_bulk_data_units
 from databutler.testing.postgres import PostgresServer
 
@@ -121,3 +122,39 @@ def test_sqlite_bulk_insert_statements_do_not_grow_with_the_batch(tmp_path: Any,
     # DataId validation reads the records in chunks of 500 keys; the insert is one executemany.
     assert len([s for s in statements if s.lstrip().upper().startswith("INSERT")]) == 1
     assert len(statements) <= 20
+
+
+def test_two_writers_who_would_make_a_cycle_of_chains_between_them_are_refused_one(
+        postgres_server: PostgresServer, postgres_schema: str) -> None:
+    """Each checks for a cycle before the other commits; the chain changes queue, and the second finds it."""
+    url = postgres_server.url()
+    with SqlRegistry.create(url, default_universe(), namespace=postgres_schema) as first, \
+            SqlRegistry.open(url, namespace=postgres_schema) as second:
+        insert_bulk_data_units(first, visits=1, detectors=1)
+        first.register_collection("run", CollectionKind.RUN)
+        (ref,) = first.insert_datasets("bulk", "run", bulk_data_ids(range(1), range(1)))
+        for name in ("a", "b"):
+            first.register_collection(name, CollectionKind.CHAINED)
+        first.set_chain("b", ["run"])
+        outcome: list[BaseException | None] = []
+        with first.transaction():
+            first.set_chain("a", ["b"])  # not committed: the other writer's cycle check cannot see it
+
+            def other() -> None:
+                try:
+                    second.set_chain("b", ["a", "run"])
+                    outcome.append(None)
+                except BaseException as err:  # reported to the test's thread
+                    outcome.append(err)
+
+            thread = threading.Thread(target=other)
+            thread.start()
+            thread.join(timeout=1.0)
+            assert thread.is_alive(), "the second chain change waits for the first to commit"
+        thread.join(timeout=30)
+        assert len(outcome) == 1 and isinstance(outcome[0], CollectionError), outcome
+        assert "contain itself" in str(outcome[0])
+        for registry in (first, second):
+            assert registry.get_collection("b").children == ("run",)
+            assert registry.resolve_collections(["a"]) == ("run",)
+        assert second.find_datasets("bulk", [ref.data_id], ["a"]) == [ref]

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import sqlalchemy as sa
 
 from ...domain.collection import CollectionKind
+from ...domain.errors import CollectionError
 from .dialect import chunks
 from .schema import Schema
 
@@ -40,15 +41,21 @@ def refresh_all(connection: sa.Connection, schema: Schema) -> None:
 
 
 def flatten(children: Mapping[int, Sequence[tuple[int, str]]], chain_id: int) -> list[int]:
-    """The collections the search of chain ``chain_id`` reaches, in order (``children``: each chain's (id, kind))."""
+    """The collections the search of chain ``chain_id`` reaches, in order (``children``: each chain's (id, kind)).
+
+    A cycle raises CollectionError: the registry refuses one before writing, but two writers, each
+    checking before the other's change, could make one between them; the second finds it here.
+    """
     found: list[int] = []
     seen: set[int] = set()
 
     def visit(parent: int, inside: frozenset[int]) -> None:
         for child, kind in children.get(parent, ()):
             if kind == _CHAINED:
-                if child not in inside:  # a cycle is refused before it is written: never followed here
-                    visit(child, inside | {child})
+                if child in inside:
+                    raise CollectionError(f"a chain would contain itself (collection ids {sorted(inside)}): "
+                                          "another writer changed the chains at the same time; nothing was changed")
+                visit(child, inside | {child})
             elif child not in seen:
                 seen.add(child)
                 found.append(child)

@@ -296,6 +296,10 @@ class CollectionManager:
         """Replace the children of chain ``name`` (RegistryBase checked the chain rules)."""
         chain = self.get(connection, name, CollectionKind.CHAINED)
         kids = self.get_many(connection, children)
+        # The counter first: its row lock queues concurrent changes of chains, so each reads the chains
+        # as the one before left them (a chain above both is rewritten from both; a cycle two writers
+        # would make between them is found by the second, see chain_search.flatten).
+        self._chain_changed(connection)
         chains = self._writes.collection_chain
         connection.execute(chains.delete().where(chains.c.parent == chain.id))
         if kids:
@@ -303,7 +307,6 @@ class CollectionManager:
                                                  for i, k in enumerate(kids)])
         if not self._layout.layered:  # a layered registry searches its chains by their lists (see resolve)
             chain_search.refresh(connection, self._writes, [chain.id])
-        self._chain_changed(connection)
 
     def _chain_changed(self, connection: sa.Connection) -> None:
         """Increment the chain version (in the caller's transaction), so every process reads chains again."""
@@ -334,8 +337,8 @@ class CollectionManager:
         elif record.kind is CollectionKind.CALIBRATION:
             connection.execute(writes.dataset_calib.delete().where(writes.dataset_calib.c.collection_id == record.id))
         else:  # a chain: no chain holds it (refused above), so no other chain's search changes
+            self._chain_changed(connection)
             connection.execute(writes.collection_chain.delete().where(writes.collection_chain.c.parent == record.id))
             connection.execute(writes.chain_search.delete().where(writes.chain_search.c.chain_id == record.id))
-            self._chain_changed(connection)
         connection.execute(writes.collection.delete().where(writes.collection.c.id == record.id))
         self._forget(record)
