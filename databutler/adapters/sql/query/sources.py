@@ -139,9 +139,17 @@ def dataset_source(schema: Schema, type_id: int, search: SearchPath, *, find_fir
 
 
 def in_chain(schema: Schema, column: sa.ColumnElement[int], parameter: str) -> sa.ColumnElement[bool]:
-    """``column`` names a collection the search of the chain bound to ``parameter`` reaches."""
-    s = schema.chain_search.c
-    return sa.exists().where(s.chain_id == sa.bindparam(parameter, type_=sa.Integer()), s.member_id == column)
+    """``column`` names a collection the search of the chain bound to ``parameter`` reaches.
+
+    A probe of the chain's row by primary key for each dataset the query's other conditions find:
+    ``OFFSET 0`` keeps both planners from turning it into a join that starts from the chain. A plan
+    PostgreSQL kept for every chain did so for ``query_data_ids`` with datasets at 10^6: each of a
+    chain's 400 runs looked up with each visit of a patch, 30 ms instead of 0.4.
+    """
+    s = schema.chain_search
+    return (sa.select(sa.literal(1)).select_from(s)
+            .where(s.c.chain_id == sa.bindparam(parameter, type_=sa.Integer()), s.c.member_id == column)
+            .offset(sa.literal_column("0")).exists())
 
 
 def rank_in_chain(schema: Schema, column: sa.ColumnElement[int], parameter: str) -> sa.ColumnElement[int]:
