@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from ..domain.collection import CollectionKind
+from ..domain.collection import CollectionKind, check_collection_name
 from ..domain.dataset import DatasetRef, StoredArtifact
 from ..domain.errors import ArgumentError, ArtifactExistsError, DataButlerError
 from ..domain.quantum import Quantum
@@ -26,7 +26,7 @@ class _ButlerParts(ButlerParts, Protocol):
 
 
 class ButlerResolvedPuts:
-    """``put_resolved``: outputs with predicted ids, and the quanta that made them, in one transaction."""
+    """``put_resolved``: outputs with predicted ids, and the quanta that made them, recorded in one transaction."""
 
     def put_resolved(self: _ButlerParts, items: Sequence[tuple[Any, DatasetRef]], *, quanta: Sequence[Quantum] = (),
                      replace_orphans: bool = False) -> list[DatasetRef]:
@@ -50,14 +50,18 @@ class ButlerResolvedPuts:
 
     def _put_resolved_once(self: _ButlerParts, items: Sequence[tuple[Any, DatasetRef]], quanta: Sequence[Quantum]
                            ) -> list[DatasetRef]:
+        # As Butler.put_many: the files first, then one short transaction records them (SQLite's
+        # writers, a pipeline's workers among them, no longer wait while another writes its files).
+        runs = [check_collection_name(run) for run in dict.fromkeys(ref.run for _, ref in items)]
         written: list[StoredArtifact] = []
         try:
+            if items:
+                written = self.datastore.put(list(items))
             with self.registry.transaction():
-                for run in dict.fromkeys(ref.run for _, ref in items):
+                for run in runs:
                     self.registry.register_collection(run, CollectionKind.RUN)
                 refs = self.registry.import_datasets([ref for _, ref in items]) if items else []
-                if items:
-                    written = self.datastore.put(list(items))
+                if written:
                     self.registry.insert_artifacts(written)
                 if quanta:
                     self.registry.insert_quanta(list(quanta))

@@ -13,6 +13,7 @@ import errno
 import os
 import sqlite3
 import stat
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from databutler import (
     CollectionKind,
     ConflictingDefinitionError,
     DataButlerError,
+    DatasetRef,
     DatasetType,
     DatastoreError,
 )
@@ -39,6 +41,13 @@ def _repo(root: Path) -> Butler:
     butler.registry.insert_data_units("detector", [{"instrument": INSTRUMENT, "id": d} for d in (1, 2, 3)])
     butler.registry.register_dataset_type(DatasetType("table", ("instrument", "detector"), "StructuredData"))
     return butler
+
+
+def _resolved(butler: Butler, run: str, detector: int) -> DatasetRef:
+    """A ref decided in advance, as a pipeline's preflight makes them."""
+    definition = butler.registry.get_dataset_type("table")
+    (data_id,) = butler.registry.expand_data_ids(definition.units, [{"instrument": INSTRUMENT, "detector": detector}])
+    return DatasetRef(definition, data_id, run, uuid.uuid4())
 
 
 def _files(root: Path) -> list[str]:
@@ -191,7 +200,9 @@ def test_an_objectstore_root_on_a_local_directory_is_refused(tmp_path: Path) -> 
         _objectstore_butler(str(tmp_path / "objects"))
 
 
-def test_another_writer_commits_while_a_put_writes_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("how", ["put", "put_resolved"])
+def test_another_writer_commits_while_a_put_writes_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            how: str) -> None:
     butler = _repo(tmp_path)
     butler.put({"first": 1}, "table", instrument=INSTRUMENT, detector=1)  # the run exists: the put only inserts
     real_fsync = os.fsync
@@ -209,7 +220,10 @@ def test_another_writer_commits_while_a_put_writes_its_file(tmp_path: Path, monk
                 other.close()
 
     monkeypatch.setattr(os, "fsync", fsync_then_write_elsewhere)
-    ref = butler.put({"second": 2}, "table", instrument=INSTRUMENT, detector=2)
+    if how == "put":
+        ref = butler.put({"second": 2}, "table", instrument=INSTRUMENT, detector=2)
+    else:  # a pipeline's outputs, with ids decided in advance
+        (ref,) = butler.put_resolved([({"second": 2}, _resolved(butler, "r", detector=2))])
     monkeypatch.undo()
     assert other_writes == ["committed"]
     assert butler.get(ref) == {"second": 2}
@@ -239,19 +253,27 @@ def test_a_data_id_twice_in_one_put_many_writes_nothing(tmp_path: Path) -> None:
     assert butler.registry.datasets_in_collection("r") == []
 
 
-def test_a_refused_run_leaves_no_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["put", "put_resolved"])
+def test_a_refused_run_leaves_no_file(tmp_path: Path, how: str) -> None:
     butler = _repo(tmp_path)
     butler.registry.register_collection("tagged", CollectionKind.TAGGED)
     with pytest.raises(DataButlerError, match="tagged"):
-        butler.put({"a": 1}, "table", instrument=INSTRUMENT, detector=1, run="tagged")
+        if how == "put":
+            butler.put({"a": 1}, "table", instrument=INSTRUMENT, detector=1, run="tagged")
+        else:  # its files are written first, then discarded when the registry refuses the run
+            butler.put_resolved([({"a": 1}, _resolved(butler, "tagged", detector=1))])
     assert _files(tmp_path) == []
     assert butler.find_orphans(older_than_s=0) == []
 
 
+@pytest.mark.parametrize("how", ["put", "put_resolved"])
 @pytest.mark.parametrize("run", ["\ud800", "a/../b", "bad\\name", "/lead", "x" * 1000])
-def test_an_invalid_run_name_is_refused_before_any_file_is_written(tmp_path: Path, run: str) -> None:
+def test_an_invalid_run_name_is_refused_before_any_file_is_written(tmp_path: Path, run: str, how: str) -> None:
     butler = _repo(tmp_path)  # the run's name is a path in the file template: it is checked first
     with pytest.raises(CollectionError, match="collection name"):
-        butler.put({"a": 1}, "table", instrument=INSTRUMENT, detector=1, run=run)
+        if how == "put":
+            butler.put({"a": 1}, "table", instrument=INSTRUMENT, detector=1, run=run)
+        else:
+            butler.put_resolved([({"a": 1}, _resolved(butler, run, detector=1))])
     assert _files(tmp_path) == []
     assert [c.name for c in butler.registry.query_collections()] == ["r"]  # the Butler's own run only
