@@ -86,4 +86,4 @@ class TestPostgresRegistrySearchingChainsByTable(TestPostgresRegistry):
 
     @pytest.fixture(autouse=True)
     def every_chain_by_table(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(CollectionManager, "searched_by_table", 1)
+        monkeypatch.setattr(CollectionManager, "searched_by_table", {"sqlite": 1, "postgresql": 1})
