@@ -362,9 +362,8 @@ def test_the_operators_index_statements_run_twice_and_change_no_answer(
 def test_two_writers_of_one_data_id_in_one_run_on_postgresql_leave_one_dataset(desdm_postgres: DesdmDatabase,
                                                                               tmp_path: Path) -> None:
     """DESDM has no unique key for (file type, attempt, DataId): the second writer waits, then is refused."""
-    import threading
-
     from databutler.domain.errors import ConflictingDefinitionError
+    from databutler.testing.waiting import Waiting
 
     section = config(desdm_postgres)["registry"]
     first = make_registry(section, universe=default_universe(), create=True, writeable=True)
@@ -374,22 +373,10 @@ def test_two_writers_of_one_data_id_in_one_run_on_postgresql_leave_one_dataset(d
         first.register_collection("race", CollectionKind.RUN)
         label = rows(desdm_postgres, "MISCFILE", FILETYPE="red_bkg")[0]
         data_id = {"instrument": "D", "exposure": label["EXPNUM"], "detector": label["CCDNUM"]}
-        outcome: list[BaseException | None] = []
-
-        def other_writer() -> None:
-            try:
-                second.insert_datasets("red_bkg", "race", [data_id])
-                outcome.append(None)
-            except BaseException as err:
-                outcome.append(err)
-
         with first.transaction():
             first.insert_datasets("red_bkg", "race", [data_id])
-            thread = threading.Thread(target=other_writer)
-            thread.start()
-            thread.join(timeout=1.0)
-            assert thread.is_alive(), "the second writer must wait for the first's transaction"
-        thread.join(timeout=30)
+            other = Waiting(lambda: second.insert_datasets("red_bkg", "race", [data_id]), "the second writer")
+        outcome = [other.outcome()]
         assert len(outcome) == 1 and isinstance(outcome[0], ConflictingDefinitionError), outcome
         assert len(list(first.query_datasets("red_bkg", ["race"]))) == 1
     finally:

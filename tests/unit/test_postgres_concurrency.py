@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import threading
 import traceback
 import uuid
 from typing import Any
@@ -17,6 +16,7 @@ from databutler.domain import CollectionKind
 from databutler.domain.errors import CollectionError, ConflictingDefinitionError
 from databutler.testing.bulk import bulk_data_ids, insert_bulk_data_units
 from databutler.testing.postgres import PostgresServer
+from databutler.testing.waiting import Waiting
 
 WRITERS = 8
 BATCHES = 10
@@ -136,22 +136,10 @@ def test_two_writers_who_would_make_a_cycle_of_chains_between_them_are_refused_o
         for name in ("a", "b"):
             first.register_collection(name, CollectionKind.CHAINED)
         first.set_chain("b", ["run"])
-        outcome: list[BaseException | None] = []
         with first.transaction():
             first.set_chain("a", ["b"])  # not committed: the other writer's cycle check cannot see it
-
-            def other() -> None:
-                try:
-                    second.set_chain("b", ["a", "run"])
-                    outcome.append(None)
-                except BaseException as err:  # reported to the test's thread
-                    outcome.append(err)
-
-            thread = threading.Thread(target=other)
-            thread.start()
-            thread.join(timeout=1.0)
-            assert thread.is_alive(), "the second chain change waits for the first to commit"
-        thread.join(timeout=30)
+            other = Waiting(lambda: second.set_chain("b", ["a", "run"]), "the second chain change")
+        outcome = [other.outcome()]
         assert len(outcome) == 1 and isinstance(outcome[0], CollectionError), outcome
         assert "contain itself" in str(outcome[0])
         for registry in (first, second):
