@@ -215,12 +215,13 @@ def test_a_query_it_cannot_guard_reads_the_chain_version_once(registry: SqlRegis
     assert len(versions) == 1, sent
 
 
-def _open_transaction_after_insert(registry: SqlRegistry) -> list[bool]:
-    """For each INSERT the registry sends from now on: whether a transaction was open on the driver after it."""
+def _open_transaction_after_insert(registry: SqlRegistry, kind: str = "INSERT") -> list[bool]:
+    """For each statement of ``kind`` the registry sends from now on: whether a transaction was open on the
+    driver after it."""
     seen: list[bool] = []
 
     def after(_conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("INSERT"):
+        if statement.lstrip().upper().startswith(kind):
             driver = cursor.connection
             seen.append(driver.in_transaction if hasattr(driver, "in_transaction") else
                         driver.info.transaction_status != driver.info.transaction_status.IDLE)
@@ -249,6 +250,26 @@ def test_a_single_insert_on_postgresql_is_a_transaction_of_its_own(registry: Sql
     (two,) = registry.insert_datasets("summary", "run2", data_ids(1, range(1)))
     assert opened == [not postgres]
     assert registry.find_datasets("summary", data_ids(1, range(1)), ["run2"]) == [two]
+
+
+def test_a_read_on_postgresql_opens_no_transaction(registry: SqlRegistry) -> None:
+    """Finds and listings read outside any transaction on PostgreSQL (no BEGIN, no COMMIT round trip), on
+    SQLAlchemy's path the first time and on the driver after; SQLite reads in a deferred transaction."""
+    postgres = registry._session._engine.dialect.name == "postgresql"
+    registry.set_chain("chain", ["run1"])
+    (one,) = registry.insert_datasets("summary", "run1", data_ids(1, range(1)))
+    opened = _open_transaction_after_insert(registry, "SELECT")
+    for _ in range(3):
+        assert registry.find_datasets("summary", data_ids(1, range(1)), ["chain"]) == [one]
+        assert registry.find_datasets("summary", data_ids(2, range(1)), ["run1"]) == [None]
+        assert registry.datasets_in_collection("run1", "summary") == [one]
+        assert not registry._session.in_transaction()
+    assert len(opened) >= 9 and opened == [not postgres] * len(opened)
+    # A read that fails leaves the registry reading as before.
+    with pytest.raises(DataIdError):
+        registry.find_datasets("summary", [{"instrument": "Big", "visit": 1}], ["run1"])
+    assert registry.find_datasets("summary", data_ids(1, range(1)), ["chain"]) == [one]
+    assert not registry._session.in_transaction()
 
 
 def test_a_find_reads_only_its_dataset_types_columns(registry: SqlRegistry) -> None:

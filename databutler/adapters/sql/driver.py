@@ -11,20 +11,25 @@ What SQLAlchemy would do besides is kept: ``before_cursor_execute`` and ``after_
 listeners are called (without an execution context), a driver error is raised as SQLAlchemy's
 ``DBAPIError`` (so ``errors.translated`` reports it), and a lost connection is invalidated. A
 statement this cannot run the same way (an expanding ``IN`` list, a dialect renaming parameters)
-and an engine that echoes SQL keep SQLAlchemy's path.
+and an engine that echoes SQL keep SQLAlchemy's path. On PostgreSQL a read outside a transaction
+goes past the cursor too, to libpq (see ``libpq_reads``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 import sqlalchemy as sa
 
+if TYPE_CHECKING:
+    from .libpq_reads import Statements
+
 _Processor = Callable[[Any], Any]
 _CURSOR_KEY = "databutler_driver_cursor"
+_STATEMENTS_KEY = "databutler_libpq_statements"
 _MAX_PLANS = 2048
 
 
@@ -186,14 +191,18 @@ def _execute(connection: sa.Connection, sql: str, bound: Any, *, fetch: bool, be
     dispatch = connection.dispatch
     dispatch.before_cursor_execute(connection, cursor, sql, bound, None, False)
     try:
-        if before:
-            with dbapi_connection.pipeline():  # one round trip; the first failure is raised at its end
-                for statement in before:
-                    cursor.execute(statement)
+        found = None
+        if fetch and not before and connection.dialect.driver == "psycopg":  # a read: libpq directly
+            found = _libpq_statements(connection, dbapi_connection).rows(sql, bound)
+        if found is None:
+            if before:
+                with dbapi_connection.pipeline():  # one round trip; the first failure is raised at its end
+                    for statement in before:
+                        cursor.execute(statement)
+                    cursor.execute(sql, bound)
+            else:
                 cursor.execute(sql, bound)
-        else:
-            cursor.execute(sql, bound)
-        found = cursor.fetchall() if fetch else None
+            found = cursor.fetchall() if fetch else None
     except connection.dialect.loaded_dbapi.Error as err:
         connection.info.pop(_CURSOR_KEY, None)
         lost = connection.dialect.is_disconnect(err, dbapi_connection, cursor)
@@ -203,6 +212,16 @@ def _execute(connection: sa.Connection, sql: str, bound: Any, *, fetch: bool, be
                                          connection_invalidated=lost) from err
     dispatch.after_cursor_execute(connection, cursor, sql, bound, None, False)
     return found
+
+
+def _libpq_statements(connection: sa.Connection, dbapi_connection: Any) -> Statements:
+    """The reads sent on libpq for the connection's current psycopg connection (kept while it lives)."""
+    statements: Statements | None = connection.info.get(_STATEMENTS_KEY)
+    if statements is None or statements.connection is not dbapi_connection:
+        from .libpq_reads import Statements  # psycopg is installed only for PostgreSQL
+
+        statements = connection.info[_STATEMENTS_KEY] = Statements(dbapi_connection)
+    return statements
 
 
 @contextmanager

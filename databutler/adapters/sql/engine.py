@@ -169,16 +169,28 @@ def server_options(url: URL, busy_timeout_s: float) -> str:
     return options
 
 
+def without_begin(connection: sa.Connection) -> None:
+    """PostgreSQL: let the transaction SQLAlchemy begins by itself on ``connection`` next send no BEGIN."""
+    connection.info[_BEGIN_KEY] = None
+
+
+def clear_begin(connection: sa.Connection) -> None:
+    """Undo ``without_begin`` if no transaction took it."""
+    connection.info.pop(_BEGIN_KEY, None)
+
+
 def begin(connection: sa.Connection, *, write: bool, single_statements: bool = False) -> sa.RootTransaction:
     """Begin the outermost transaction; on SQLite a writing one takes the write lock at once.
 
     ``single_statements`` promises statements that need no common snapshot and at most one write:
     on PostgreSQL they then run without BEGIN and COMMIT, each in a transaction of its own.
     """
+    statement: str | None = "BEGIN"
     if write and connection.dialect.name == "sqlite":
-        connection.info[_BEGIN_KEY] = "BEGIN IMMEDIATE"
+        statement = "BEGIN IMMEDIATE"
     elif single_statements and connection.dialect.name == "postgresql":
-        connection.info[_BEGIN_KEY] = None
+        statement = None
+    connection.info[_BEGIN_KEY] = statement  # always: a read's None may be left for SQLAlchemy's own begin
     try:
         return connection.begin()
     finally:

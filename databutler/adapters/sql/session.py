@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from ...domain.errors import ReadOnlyError, RegistryError
 from ...ports.capabilities import RegistryCapability
 from . import savepoints
-from .engine import begin, is_memory
+from .engine import begin, clear_begin, is_memory, without_begin
 from .errors import translated
 
 Transaction = sa.RootTransaction | sa.NestedTransaction
@@ -36,6 +36,8 @@ class Session:
         self._sqlite = engine.dialect.name == "sqlite"
         self._memory = is_memory(engine.url)
         self._closed = False
+        self._unbracketed = False
+        """Whether a read of single statements runs outside any transaction (see ``_single_statements``)."""
         self._lost = False
         """Whether the database ended the open transaction by itself (after an interrupted or failed statement)."""
 
@@ -195,8 +197,40 @@ class Session:
             with self._noting_loss():
                 yield self._connection
             return
+        if self._unbracketed:  # inside a read of single statements: one more
+            yield self._connection
+            return
+        if single_statements and not self._sqlite:
+            with self._single_statements() as connection:
+                yield connection
+            return
         with self._scope(self._begin(write=False, single_statements=single_statements), undo=False) as connection:
             yield connection
+
+    @contextmanager
+    def _single_statements(self) -> Iterator[sa.Connection]:
+        """PostgreSQL: the connection for reads of single statements outside a transaction: without BEGIN and
+        COMMIT (see ``engine.begin``) and without SQLAlchemy's transaction either, whose bookkeeping was a
+        tenth of a find by DataId. A statement on SQLAlchemy's path begins one by itself (sending no BEGIN),
+        which ends with the block."""
+        connection = self._connection
+        without_begin(connection)
+        self._unbracketed = True
+        try:
+            yield connection
+        except BaseException:
+            self._restore()
+            raise
+        finally:
+            self._unbracketed = False
+            clear_begin(connection)
+        if connection.in_transaction():
+            try:
+                with translated("commit"):
+                    connection.commit()
+            except BaseException:
+                self._restore()
+                raise
 
     @contextmanager
     def writing(self, action: str, *, atomic: bool = False, one_statement: bool = False) -> Iterator[sa.Connection]:
