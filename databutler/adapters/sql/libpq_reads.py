@@ -91,9 +91,9 @@ class Statements:
         if found is None:
             return None
         text, names, formats = found
-        values = transformer.dump_sequence([parameters[name] for name in names], formats)
-        key = (text, transformer.types)
-        with connection.lock:
+        with connection.lock:  # the transformer keeps the types of what it dumped last
+            values = transformer.dump_sequence([parameters[name] for name in names], formats)
+            key = (text, transformer.types)
             if connection.pgconn.status != ConnStatus.OK:
                 raise errors.OperationalError("the connection is closed")
             try:
