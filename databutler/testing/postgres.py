@@ -176,7 +176,7 @@ def _run(command: Sequence[str], what: str) -> None:
         raise RuntimeError(f"{what} failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
 
 
-def start_cluster(bindir: str, *, max_connections: int = 60) -> PostgresServer:
+def start_cluster(bindir: str, *, max_connections: int = 60, shared_buffers: str = "64MB") -> PostgresServer:
     """initdb a new cluster in a temporary directory and start it; stop it with ``stop_cluster``."""
     directory = tempfile.mkdtemp(prefix="databutler-pg-")
     os.chmod(directory, 0o700)
@@ -192,7 +192,7 @@ def start_cluster(bindir: str, *, max_connections: int = 60) -> PostgresServer:
     os.unlink(pwfile)
     port = free_port()
     options = (f"-c listen_addresses=127.0.0.1 -p {port} -k {directory} -c fsync=off -c synchronous_commit=off "
-               f"-c full_page_writes=off -c max_connections={max_connections} -c shared_buffers=64MB")
+               f"-c full_page_writes=off -c max_connections={max_connections} -c shared_buffers={shared_buffers}")
     _run([os.path.join(bindir, "pg_ctl"), "-D", data, "-l", os.path.join(directory, "server.log"), "-o", options,
           "-w", "-t", "60", "start"], "pg_ctl start")
     server = PostgresServer(bindir, directory, "127.0.0.1", port, directory, "postgres", password)

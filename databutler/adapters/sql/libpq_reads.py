@@ -19,9 +19,9 @@ its own cache, which it keeps in step with what it deallocates.
 
 It follows the connection's own settings: ``prepare_threshold`` (a statement is prepared on its
 run after that many; None, as behind a transaction-pooling PgBouncer, prepares nothing) and
-``prepared_max`` (the least recently used statement beyond it is deallocated). A prepared
-statement that the server no longer has (after ``DISCARD ALL`` or ``DEALLOCATE ALL``) or whose
-result columns a migration changed is forgotten and the read sent again.
+``prepared_max`` (the least recently used statement beyond it is deallocated). A statement the
+server no longer has (after ``DISCARD ALL``) or whose result columns a migration changed is
+handled like one psycopg deallocated.
 """
 
 from __future__ import annotations

@@ -190,14 +190,15 @@ class Session:
         """The connection, inside the current transaction or a short deferred (read) one.
 
         Outside a transaction, a read of ``single_statements`` (needing no common snapshot, no
-        cursor kept on the server) runs without BEGIN and COMMIT on PostgreSQL (see ``engine.begin``).
+        cursor kept on the server) runs without BEGIN and COMMIT on PostgreSQL, and without a
+        transaction at all (see ``_single_statements``).
         """
         self.check_open()
         if self._connection.in_transaction():
             with self._noting_loss():
                 yield self._connection
             return
-        if self._unbracketed:  # inside a read of single statements: one more
+        if single_statements and self._unbracketed:  # inside a read of single statements: one more
             yield self._connection
             return
         if single_statements and not self._sqlite:
