@@ -23,6 +23,11 @@ the registry's error instead of a number).
     python bench/many_clients.py --level butler --payload-kib 1024   # files of 1 MiB
     python bench/many_clients.py --max-connections 60         # 64 clients x 2 connections: refusals
     python bench/many_clients.py --backends postgresql        # PostgreSQL only (the default adds one SQLite file)
+    python bench/many_clients.py --client-cpus 0 --server-cpus 1   # the server on a CPU of its own
+
+With ``--client-cpus 0 --server-cpus 1`` the clients of both backends get one CPU and the
+PostgreSQL server the other, as a database host of its own would take the server's work off the
+clients' machine; SQLite, which has no server, leaves that CPU idle.
 
 Prints one JSON object.
 """
@@ -30,6 +35,7 @@ Prints one JSON object.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing
 import os
@@ -38,6 +44,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from typing import Any
 
 VISITS, DETECTORS = 1000, 100
@@ -229,6 +236,30 @@ def placeholder_url(url: str) -> str:
     return f"{parsed.drivername}://{parsed.username}:${{MANY_CLIENTS_PASSWORD}}@{host}/{parsed.database}"
 
 
+def pin_server(directory: str, cpus: set[int]) -> None:
+    """Put the throwaway server's processes on ``cpus`` (the backends it starts later inherit it)."""
+    with open(os.path.join(directory, "data", "postmaster.pid")) as stream:
+        postmaster = int(stream.readline())
+    with open(f"/proc/{postmaster}/task/{postmaster}/children") as stream:
+        children = [int(pid) for pid in stream.read().split()]
+    for pid in (postmaster, *children):
+        os.sched_setaffinity(pid, cpus)
+
+
+@contextlib.contextmanager
+def clients_on(cpus: list[int] | None) -> Iterator[None]:
+    """Inside the block, this process and the clients it starts run on ``cpus`` (all CPUs if None)."""
+    if not cpus:
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, set(cpus))
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
 def main() -> None:
     """Fill each backend, run each client count, print the JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -239,6 +270,10 @@ def main() -> None:
     parser.add_argument("--level", choices=sorted(LEVELS), default="registry", help="what each client opens and runs")
     parser.add_argument("--payload-kib", type=int, default=0, help="Butler level: put and get KiB of bytes")
     parser.add_argument("--dir", default=None, help="where the repositories' files go (default: a temporary directory)")
+    parser.add_argument("--client-cpus", type=int, nargs="+", default=None,
+                        help="run every client process on these CPUs only")
+    parser.add_argument("--server-cpus", type=int, nargs="+", default=None,
+                        help="run the PostgreSQL server on these CPUs only (a database host of its own)")
     args = parser.parse_args()
     from databutler.testing.postgres import find_bindir, start_cluster, stop_cluster
 
@@ -250,18 +285,22 @@ def main() -> None:
                 sys.exit("no PostgreSQL server binaries found (initdb, pg_ctl)")
             server = start_cluster(bindir, max_connections=args.max_connections)
             try:
+                if args.server_cpus:
+                    pin_server(server.directory, set(args.server_cpus))
                 url = server.url(database=server.create_database())
                 target = fill(url, "many", args.level, directory, args.payload_kib)
-                results["postgresql"] = [round_of(target, url, n, args.seconds) for n in args.clients]
+                with clients_on(args.client_cpus):
+                    results["postgresql"] = [round_of(target, url, n, args.seconds) for n in args.clients]
             finally:
                 stop_cluster(server)
         if "sqlite" in args.backends:  # the same mix on one SQLite file (WAL): its writers take turns
             url = f"sqlite:///{directory}/registry.sqlite3"
             target = fill(url, None, args.level, directory, args.payload_kib)
-            results["sqlite"] = [round_of(target, url, n, args.seconds) for n in args.clients]
+            with clients_on(args.client_cpus):
+                results["sqlite"] = [round_of(target, url, n, args.seconds) for n in args.clients]
     print(json.dumps({"benchmark": "many_clients", "level": args.level, "payload_kib": args.payload_kib,
-                      "cpu_count": os.cpu_count(),
-                      "seconds": args.seconds,
+                      "cpu_count": os.cpu_count(), "client_cpus": args.client_cpus,
+                      "server_cpus": args.server_cpus, "seconds": args.seconds,
                       "max_connections": args.max_connections, "backends": results}, indent=2))
 
 
