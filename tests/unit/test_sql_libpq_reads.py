@@ -128,9 +128,13 @@ def test_a_read_whose_columns_a_migration_changed_still_answers(probe: tuple[sa.
     with engine.connect() as connection:
         connection.connection.dbapi_connection.prepare_threshold = 0  # type: ignore[union-attr]
         run(connection, statement, {"id": 4}, 2)
-        connection.exec_driver_sql(f'ALTER TABLE "{table.schema}".probe ALTER COLUMN name TYPE varchar(40)')
-        connection.commit()
-        assert run(connection, statement, {"id": 4}, 2) == [("aa",)]
+        assert ours(connection) == ["_databutler_0"]
+        with engine.connect() as migrating:  # another session: this one's prepared statements stay on the server
+            migrating.exec_driver_sql(f'ALTER TABLE "{table.schema}".probe ALTER COLUMN name TYPE varchar(40)')
+            migrating.commit()
+        assert [tuple(row) for row in driver.rows(connection, statement, {"id": 4})] == [("aa",)]
+        assert ours(connection) == ["_databutler_1"]  # the outdated statement was deallocated, not left behind
+        assert [tuple(row) for row in driver.rows(connection, statement, {"id": 4})] == [("aa",)]
 
 
 def test_psycopg_style_text_becomes_libpq_style() -> None:

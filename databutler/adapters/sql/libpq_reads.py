@@ -20,8 +20,8 @@ its own cache, which it keeps in step with what it deallocates.
 It follows the connection's own settings: ``prepare_threshold`` (a statement is prepared on its
 run after that many; None, as behind a transaction-pooling PgBouncer, prepares nothing) and
 ``prepared_max`` (the least recently used statement beyond it is deallocated). A statement the
-server no longer has (after ``DISCARD ALL``) or whose result columns a migration changed is
-handled like one psycopg deallocated.
+server no longer has (after ``DISCARD ALL``) is handled like one psycopg deallocated; one whose
+result columns a migration changed is deallocated, and the read sent again.
 """
 
 from __future__ import annotations
@@ -39,13 +39,16 @@ from psycopg.adapt import PyFormat, Transformer
 from psycopg.pq import ConnStatus, ExecStatus, TransactionStatus
 from psycopg.pq.abc import PGresult
 
-Buffer = bytes | bytearray | memoryview
+_Buffer = bytes | bytearray | memoryview
 _Key = tuple[bytes, tuple[int, ...] | None]
 """A statement as prepared: its text and its parameters' types."""
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%|%")
-_STALE = ("26000", "0A000")
-"""SQLSTATEs of a prepared statement gone (invalid_sql_statement_name) or outdated ("cached plan must
-not change result type", feature_not_supported)."""
+_GONE = "26000"
+"""SQLSTATE of a prepared statement the server no longer has (invalid_sql_statement_name): all were
+deallocated."""
+_OUTDATED = "0A000"
+"""SQLSTATE of a prepared statement whose result columns changed ("cached plan must not change result
+type", feature_not_supported)."""
 
 
 @lru_cache(maxsize=2048)
@@ -99,9 +102,9 @@ class Statements:
             try:
                 result = self._run(key, values, transformer.formats)
             except errors.Error as err:
-                if err.sqlstate not in _STALE or key not in self._names:
+                if err.sqlstate not in (_GONE, _OUTDATED) or key not in self._names:
                     raise
-                self._names.clear()  # the server's prepared statements are not what this remembers
+                self._forget(key, every=err.sqlstate == _GONE)
                 result = self._run(key, values, transformer.formats)  # outside a transaction: nothing was lost
             transformer.set_pgresult(result)
             try:
@@ -109,7 +112,7 @@ class Statements:
             finally:
                 transformer.set_pgresult(None)
 
-    def _run(self, key: _Key, values: Sequence[Buffer | None], formats: Sequence[Any] | None) -> PGresult:
+    def _run(self, key: _Key, values: Sequence[_Buffer | None], formats: Sequence[Any] | None) -> PGresult:
         """Send the statement (prepared once it has run often enough) and wait for its rows."""
         pgconn = self.connection.pgconn
         name = self._prepared(key)
@@ -141,10 +144,16 @@ class Statements:
         self._result(expected=ExecStatus.COMMAND_OK)
         self._names[key] = name
         if len(self._names) > limit:
-            _, old = self._names.popitem(last=False)
-            self.connection.pgconn.send_query(b"DEALLOCATE " + old)
-            self._result(expected=ExecStatus.COMMAND_OK)
+            self._forget(next(iter(self._names)), every=False)
         return name
+
+    def _forget(self, key: _Key, *, every: bool) -> None:
+        """Forget the prepared statements the server deallocated (``every``), or deallocate ``key``'s outdated one."""
+        if every:
+            self._names.clear()
+            return
+        self.connection.pgconn.send_query(b"DEALLOCATE " + self._names.pop(key))
+        self._result(expected=ExecStatus.COMMAND_OK)
 
     def _result(self, expected: ExecStatus = ExecStatus.TUPLES_OK) -> PGresult:
         """The one result of what was sent, or its error raised as psycopg raises it."""
